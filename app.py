@@ -1,0 +1,31 @@
+"""«Выпускник» — entry point and router.
+
+Settles authentication first, then registers only the pages the user's role may see (a page that
+is not registered cannot be reached by URL), draws the shared sidebar and runs the chosen page.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import streamlit as st
+
+from pages._ui import auth, context
+from pages._ui.registry import pages_for_role
+
+APP_DIR = Path(__file__).resolve().parent
+
+st.set_page_config(page_title="Выпускник — мониторинг трудоустройства", page_icon="🎓", layout="wide")
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+scope = auth.authenticate()
+if scope is None:
+    # Logged-out users get a navigation holding only the login page.
+    st.navigation([st.Page(auth.login_page, title="Вход", icon=":material/login:", url_path="login")]).run()
+else:
+    sections = pages_for_role(scope.role, APP_DIR)
+    current = st.navigation(sections, expanded=True)
+    context.render_sidebar(scope)
+    auth.logout_button()
+    current.run()

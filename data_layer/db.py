@@ -1,0 +1,102 @@
+"""The one DuckDB file: process-wide cached connection, a cursor per query, dataset version.
+
+DuckDB 2.0 refuses concurrent calls on one connection from several threads, and Streamlit runs
+every session on a thread of one process. So the base connection is cached per process and every
+query runs on its own `cursor()` (see README, "Хранилище").
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from data_layer import config
+from data_layer.errors import DatabaseLockedError, UserFacingError
+from data_layer.schema import apply_schema
+
+# Offline: never download DuckDB extensions; fail at once instead.
+_DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+_lock = threading.Lock()
+_connections: dict[Path, duckdb.DuckDBPyConnection] = {}
+
+
+def open_database(path: Path | str | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (and create if needed) the database file, with the schema applied."""
+    p = config.db_path(path)
+    if read_only and not p.exists():
+        raise UserFacingError(f"База данных не найдена: {p}. Создайте её командой «vypusk init».")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(p), read_only=read_only, config=dict(_DUCKDB_CONFIG))
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseLockedError(
+                f"База данных {p} занята другим процессом (например, запущенным приложением). "
+                "Остановите его или выполните загрузку через страницу «Загрузка данных»."
+            ) from exc
+        raise UserFacingError(f"Не удалось открыть базу данных {p}: {exc}") from exc
+    if not read_only:
+        apply_schema(con)
+    return con
+
+
+def get_connection(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
+    """The cached read-write base connection of this process for the given file."""
+    p = config.db_path(path)
+    with _lock:
+        con = _connections.get(p)
+        if con is None:
+            con = open_database(p)
+            _connections[p] = con
+        return con
+
+
+def close_all() -> None:
+    """Close every cached connection (tests, file swaps)."""
+    with _lock:
+        for con in _connections.values():
+            try:
+                con.close()
+            except duckdb.Error:
+                pass
+        _connections.clear()
+
+
+@contextmanager
+def cursor(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A fresh cursor on the cached connection; use one per query or per transaction."""
+    with get_connection(path).cursor() as cur:
+        yield cur
+
+
+def dataset_version(cur: duckdb.DuckDBPyConnection) -> int:
+    """A counter bumped by every change of stored data; it keys all result caches."""
+    row = cur.execute("SELECT value FROM meta WHERE key = 'dataset_version'").fetchall()
+    return int(row[0][0]) if row else 0
+
+
+def bump_dataset_version(cur: duckdb.DuckDBPyConnection) -> int:
+    """Increment the dataset version; call inside the transaction that changes the data."""
+    new = dataset_version(cur) + 1
+    cur.execute("UPDATE meta SET value = ? WHERE key = 'dataset_version'", [str(new)])
+    return new
+
+
+def get_meta(cur: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    row = cur.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+    return row[0][0] if row else None
+
+
+def set_meta(cur: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    cur.execute("DELETE FROM meta WHERE key = ?", [key])
+    cur.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
+
+
+def is_demo(cur: duckdb.DuckDBPyConnection) -> bool:
+    """True when the database was built by `vypusk init --sample` (demo users exist only then)."""
+    return get_meta(cur, "is_demo") == "1"

@@ -1,0 +1,88 @@
+"""Derived table `status_spells`: periods of constant status per graduate.
+
+Rebuilt inside the load transaction for the (college, cohort) pairs a load touched, so that the
+status of every graduate at any date is one range lookup (valid_from <= D < valid_to) and the
+weekly series is one pass over spell boundaries. Semantics (data_contract §5): a graduate's status
+at D is the one in the latest snapshot dated <= D that contains the graduate; before the first
+such snapshot it is 'unknown'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+
+FAR_PAST = "1900-01-01"
+FAR_FUTURE = "9999-12-31"
+
+_DIMS = """g.program_code, g.study_form, g.sex, g.is_target, g.is_ovz, g.is_disabled,
+           g.is_professionalitet, g.graduation_date"""
+
+_REBUILD_SQL = f"""
+INSERT INTO status_spells
+WITH raw AS (
+    SELECT r.cohort, r.college_code, r.person_key, r.status, r.by_specialty, r.status_start,
+           r.discharge_date, r.snapshot_date AS valid_from,
+           coalesce(lead(r.snapshot_date) OVER w, DATE '{FAR_FUTURE}') AS valid_to,
+           CASE WHEN (r.status, r.by_specialty, r.status_start, r.discharge_date)
+                     IS NOT DISTINCT FROM
+                     (lag(r.status) OVER w, lag(r.by_specialty) OVER w,
+                      lag(r.status_start) OVER w, lag(r.discharge_date) OVER w)
+                THEN 0 ELSE 1 END AS is_break
+    FROM status_rows r
+    JOIN _spell_pairs p ON p.college_code = r.college_code AND p.cohort = r.cohort
+    WINDOW w AS (PARTITION BY r.college_code, r.cohort, r.person_key ORDER BY r.snapshot_date)
+),
+numbered AS (
+    SELECT *, sum(is_break) OVER (PARTITION BY college_code, cohort, person_key ORDER BY valid_from) AS island
+    FROM raw
+),
+-- consecutive snapshots with an identical status row merge into one spell
+rows AS (
+    SELECT cohort, college_code, person_key, any_value(status) AS status,
+           any_value(by_specialty) AS by_specialty, any_value(status_start) AS status_start,
+           any_value(discharge_date) AS discharge_date, min(valid_from) AS valid_from, max(valid_to) AS valid_to
+    FROM numbered GROUP BY cohort, college_code, person_key, island
+),
+firsts AS (
+    SELECT college_code, cohort, person_key, min(valid_from) AS first_date
+    FROM rows GROUP BY ALL
+)
+SELECT g.cohort, g.college_code, g.person_key, {_DIMS},
+       'unknown', false, NULL, NULL, DATE '{FAR_PAST}', coalesce(f.first_date, DATE '{FAR_FUTURE}')
+FROM graduates g
+JOIN _spell_pairs p ON p.college_code = g.college_code AND p.cohort = g.cohort
+LEFT JOIN firsts f ON f.college_code = g.college_code AND f.cohort = g.cohort AND f.person_key = g.person_key
+UNION ALL
+SELECT g.cohort, g.college_code, g.person_key, {_DIMS},
+       r.status, r.by_specialty, r.status_start, r.discharge_date, r.valid_from, r.valid_to
+FROM rows r
+JOIN graduates g ON g.college_code = r.college_code AND g.cohort = r.cohort AND g.person_key = r.person_key
+"""
+
+
+def rebuild_spells(cur: duckdb.DuckDBPyConnection, pairs: Iterable[tuple[str, int]] | None = None) -> None:
+    """Recompute spells for the given (college_code, cohort) pairs; None means every pair.
+
+    Call inside the caller's transaction: a crash leaves the previous spells intact.
+    Status rows of graduates no longer in the graduation list are kept in `status_rows` but do
+    not produce spells (they are not part of the actual graduation).
+    """
+    cur.execute("CREATE OR REPLACE TEMP TABLE _spell_pairs (college_code VARCHAR, cohort INTEGER)")
+    if pairs is None:
+        cur.execute(
+            """INSERT INTO _spell_pairs SELECT DISTINCT college_code, cohort FROM graduates
+               UNION SELECT DISTINCT college_code, cohort FROM status_rows"""
+        )
+    else:
+        pair_list = sorted(set(pairs))
+        if not pair_list:
+            return
+        cur.executemany("INSERT INTO _spell_pairs VALUES (?, ?)", [list(p) for p in pair_list])
+    cur.execute(
+        """DELETE FROM status_spells s USING _spell_pairs p
+           WHERE s.college_code = p.college_code AND s.cohort = p.cohort"""
+    )
+    cur.execute(_REBUILD_SQL)
+    cur.execute("DROP TABLE _spell_pairs")
