@@ -1,0 +1,62 @@
+"""Append-only audit log (domain.md §10): logins, uploads, confirmations, criteria publications,
+user changes and downloads containing personal data. There is deliberately no update or delete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import polars as pl
+
+ACTION_LABELS: dict[str, str] = {
+    "login": "Вход",
+    "login_failed": "Неудачный вход",
+    "login_locked": "Блокировка учётной записи",
+    "logout": "Выход",
+    "upload": "Загрузка файла",
+    "upload_rejected": "Файл отклонён",
+    "confirm": "Подтверждение сверки",
+    "return": "Возврат сверки",
+    "criteria_publish": "Публикация критериев",
+    "criteria_draft": "Черновик критериев",
+    "settings_change": "Изменение настроек",
+    "user_change": "Изменение пользователей",
+    "download_pd": "Выгрузка с персональными данными",
+    "download": "Выгрузка отчёта",
+    "risk_measure": "Мера поддержки",
+}
+
+
+def record(
+    cur: duckdb.DuckDBPyConnection,
+    username: str | None,
+    role: str | None,
+    action: str,
+    obj: str | None = None,
+    details: str | None = None,
+) -> None:
+    """Append one event. Call inside the transaction of the action it records, where there is one."""
+    cur.execute(
+        "INSERT INTO audit_log VALUES (nextval('audit_id_seq'), ?, ?, ?, ?, ?, ?)",
+        [dt.datetime.now(), username, role, action, obj, details],
+    )
+
+
+def read_log(
+    cur: duckdb.DuckDBPyConnection,
+    *,
+    since: dt.date | None = None,
+    username: str | None = None,
+    action: str | None = None,
+    limit: int = 5000,
+) -> pl.DataFrame:
+    """Newest first; every filter optional."""
+    return cur.sql(
+        """SELECT event_id, event_at, username, role, action, object, details FROM audit_log
+           WHERE (?::DATE IS NULL OR event_at >= ?::DATE)
+             AND (?::VARCHAR IS NULL OR username = ?)
+             AND (?::VARCHAR IS NULL OR action = ?)
+           ORDER BY event_id DESC LIMIT ?""",
+        params=[since, since, username, username, action, action, limit],
+    ).pl()
