@@ -1,0 +1,40 @@
+"""The DuckDB connection as seen from Streamlit pages.
+
+One base connection per database file and process (`st.cache_resource`), and a fresh cursor per
+query or transaction: DuckDB 2.0 refuses concurrent calls on one connection (stack_notes §1.3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+import streamlit as st
+
+from data_layer import config, db
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
+    return db.get_connection(path)
+
+
+def get_con() -> duckdb.DuckDBPyConnection:
+    """The cached base connection to the database of `VYPUSK_DB` (or the default file)."""
+    path = str(config.db_path())
+    con = _connection(path)
+    try:
+        con.cursor().close()
+    except duckdb.ConnectionException:
+        # Closed behind our back (db.close_all in tests, a file swap): open a new one.
+        _connection.clear(path)
+        con = _connection(path)
+    return con
+
+
+@contextmanager
+def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A fresh cursor on the cached connection; use one per query or transaction."""
+    with get_con().cursor() as cur:
+        yield cur
