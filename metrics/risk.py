@@ -1,0 +1,315 @@
+"""The risk group (domain.md §6): five reasons, thresholds N1–N3 from settings, entry and exit.
+
+A graduate is in the group at D when any reason holds:
+  risk_status      status at D in гр.13–16 (informal, czn_unemployed, no_motivation, other_risk);
+  no_status        status unknown or undetermined and D more than N1 weeks after graduation;
+  army_return      discharged from conscript service (discharge date known, <= D), more than N2 weeks
+                   ago, and no work/study status dated after the discharge;
+  czn_registered   registered at a ЦЗН at D (reg_date <= D, not yet deregistered);
+  unconfirmed_work declared work (labour contract, ИП, НПД) held for more than N3 weeks and not
+                   confirmed by УФНС data (metrics.verification).
+Membership is evaluated by one SQL query over a list of checkpoint dates, so history (entry and
+exit dates, "ever in the group") costs one query, not one per week.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import polars as pl
+
+from data_layer.scope import Scope
+from metrics.engine import (
+    _FROM,
+    DIMENSIONS,
+    Filters,
+    _dimension,
+    cohort_start,
+    scope_where,
+    weekly_dates,
+    window_end,
+)
+from metrics.settings import RiskThresholds
+from metrics.statuses import NO_STATUS, RISK_STATUSES, STUDY_STATUSES, VERIFIABLE_WORK, WORK_STATUSES
+
+REASONS: dict[str, str] = {
+    "risk_status": "Статус риска нетрудоустройства (гр.13–16)",
+    "no_status": "Нет статуса или не определился дольше N1 недель после выпуска",
+    "army_return": "Вернулся со службы по призыву и не трудоустроен дольше N2 недель",
+    "czn_registered": "Состоит на учёте в ЦЗН",
+    "unconfirmed_work": "Занятость не подтверждена данными УФНС дольше N3 недель",
+}
+REASON_SHORT: dict[str, str] = {
+    "risk_status": "статус риска",
+    "no_status": "нет статуса",
+    "army_return": "после армии",
+    "czn_registered": "учёт в ЦЗН",
+    "unconfirmed_work": "не подтверждено УФНС",
+}
+
+
+def _in_list(codes: frozenset[str]) -> str:
+    # Code constants only (status codes are ASCII identifiers), never user input.
+    return "(" + ", ".join(f"'{c}'" for c in sorted(codes)) + ")"
+
+
+_RISK_SQL = """
+WITH cp AS (SELECT unnest(?::DATE[]) AS d),
+sp AS (
+    SELECT {dim_code} AS group_code, {dim_name} AS group_name, s.*,
+           CASE WHEN s.person_key LIKE 'D:%' THEN NULL ELSE s.person_key END AS snils
+    {from_} WHERE s.cohort = ? {where}
+),
+cur AS (
+    SELECT cp.d, sp.* FROM cp JOIN sp ON sp.valid_from <= cp.d AND sp.valid_to > cp.d
+    WHERE cp.d >= sp.graduation_date
+),
+dis AS (
+    SELECT cp.d, r.college_code, r.person_key, max(r.discharge_date) AS discharge_date
+    FROM cp JOIN status_rows r ON r.snapshot_date <= cp.d AND r.discharge_date <= cp.d
+    WHERE r.cohort = ? AND r.discharge_date IS NOT NULL
+    GROUP BY ALL
+),
+czn AS (
+    SELECT DISTINCT cp.d, z.snils FROM cp JOIN czn_records z
+      ON z.reg_date <= cp.d AND (z.dereg_date IS NULL OR z.dereg_date > cp.d)
+),
+cov AS (SELECT max(extract_date) AS coverage FROM ufns_records),
+flags AS (
+    SELECT cur.*, dis.discharge_date AS known_discharge, cov.coverage,
+           coalesce(cur.status_start, cur.valid_from) AS since,
+           (czn.snils IS NOT NULL) AS in_czn,
+           EXISTS (
+               SELECT 1 FROM ufns_records u
+               WHERE u.snils = cur.snils AND u.start_date <= least(cur.d, cov.coverage)
+                 AND (u.end_date IS NULL OR u.end_date >= least(cur.d, cov.coverage))
+           ) AS ufns_active
+    FROM cur
+    CROSS JOIN cov
+    LEFT JOIN dis ON dis.d = cur.d AND dis.college_code = cur.college_code AND dis.person_key = cur.person_key
+    LEFT JOIN czn ON czn.d = cur.d AND czn.snils = cur.snils
+),
+reasons AS (
+    SELECT d, group_code, group_name, college_code, person_key, status, graduation_date, since,
+           known_discharge,
+           status IN {risk} AS risk_status,
+           status IN {no_status} AND d - graduation_date > ? AS no_status,
+           known_discharge IS NOT NULL AND d - known_discharge > ?
+               AND NOT (status IN {work_study} AND since > known_discharge) AS army_return,
+           in_czn AS czn_registered,
+           status IN {verifiable} AND snils IS NOT NULL AND coverage IS NOT NULL AND since <= coverage
+               AND NOT ufns_active AND d - since > ? AS unconfirmed_work
+    FROM flags
+)
+SELECT * FROM reasons
+WHERE risk_status OR no_status OR army_return OR czn_registered OR unconfirmed_work
+"""
+
+
+def membership(
+    cur: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    cohort: int,
+    dates: list[dt.date],
+    thresholds: RiskThresholds,
+    filters: Filters | None = None,
+    by: str = "college",
+) -> pl.DataFrame:
+    """Risk-group members at each date: one row per (date, graduate) with a bool column per reason."""
+    dim = _dimension(by)
+    where, params = scope_where(cur, scope, filters)
+    q = _RISK_SQL.format(
+        dim_code=dim.code_sql,
+        dim_name=dim.name_sql,
+        from_=_FROM,
+        where=where,
+        risk=_in_list(RISK_STATUSES),
+        no_status=_in_list(NO_STATUS),
+        work_study=_in_list(WORK_STATUSES | STUDY_STATUSES),
+        verifiable=_in_list(VERIFIABLE_WORK),
+    )
+    return cur.sql(
+        q,
+        params=[
+            dates,
+            cohort,
+            *params,
+            cohort,
+            thresholds.n1_weeks * 7,
+            thresholds.n2_weeks * 7,
+            thresholds.n3_weeks * 7,
+        ],
+    ).pl()
+
+
+def reason_list(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add `reasons`: list of reason codes that hold, in the order of domain §6."""
+    return frame.with_columns(
+        reasons=pl.concat_list(
+            [pl.when(pl.col(r)).then(pl.lit(r)).otherwise(None) for r in REASONS]
+        ).list.drop_nulls()
+    )
+
+
+def risk_counts(
+    cur: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    cohort: int,
+    as_of: dt.date,
+    thresholds: RiskThresholds,
+    by: str = "region",
+    filters: Filters | None = None,
+) -> pl.DataFrame:
+    """Risk-group size per group at `as_of`: code, name, risk_count and one count column per reason."""
+    m = membership(cur, scope, cohort, [as_of], thresholds, filters, by)
+    if m.is_empty():
+        return pl.DataFrame(
+            schema={"code": pl.Utf8, "name": pl.Utf8, "risk_count": pl.Int64} | {r: pl.Int64 for r in REASONS}
+        )
+    return (
+        m.group_by(["group_code", "group_name"])
+        .agg(pl.len().cast(pl.Int64).alias("risk_count"), *[pl.col(r).sum().cast(pl.Int64) for r in REASONS])
+        .rename({"group_code": "code", "group_name": "name"})
+        .sort("code")
+    )
+
+
+def history_dates(
+    cur: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    cohort: int,
+    as_of: dt.date,
+    filters: Filters | None = None,
+    step_days: int = 7,
+) -> list[dt.date]:
+    """Checkpoints from graduation to as_of: every Friday (or every `step_days`), plus as_of."""
+    start = cohort_start(cur, scope, cohort, filters)
+    if start is None:
+        return [as_of]
+    end = min(as_of, window_end(cohort))
+    dates = weekly_dates(start, end)
+    if step_days > 7:
+        stride = max(step_days // 7, 1)
+        dates = sorted(set(dates[::stride]) | {dates[-1]})
+    return dates
+
+
+def risk_register(
+    cur: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    cohort: int,
+    as_of: dt.date,
+    thresholds: RiskThresholds,
+    filters: Filters | None = None,
+    step_days: int = 7,
+) -> pl.DataFrame:
+    """Everyone who was in the risk group at some checkpoint up to `as_of`, one row per graduate.
+
+    Columns: college_code, person_key, in_group (at as_of), reasons (at as_of, or the last ones
+    before leaving), entry_date (start of the current or last continuous stay), exit_date (first
+    checkpoint after leaving; null while in the group), weeks_in_group, status_now,
+    left_for_work_study (left and now has a work or study status).
+    """
+    dates = history_dates(cur, scope, cohort, as_of, filters, step_days)
+    m = membership(cur, scope, cohort, dates, thresholds, filters, "college")
+    schema = {
+        "college_code": pl.Utf8,
+        "person_key": pl.Utf8,
+        "in_group": pl.Boolean,
+        "reasons": pl.List(pl.Utf8),
+        "entry_date": pl.Date,
+        "exit_date": pl.Date,
+        "weeks_in_group": pl.Int64,
+        "status_now": pl.Utf8,
+        "left_for_work_study": pl.Boolean,
+    }
+    if m.is_empty():
+        return pl.DataFrame(schema=schema)
+    m = reason_list(m)
+    idx = {d: i for i, d in enumerate(dates)}
+    m = m.with_columns(i=pl.col("d").replace_strict(idx, return_dtype=pl.Int64)).sort(
+        ["college_code", "person_key", "i"]
+    )
+    # Continuous stays: a new run starts where the checkpoint index jumps by more than one.
+    m = m.with_columns(
+        run=(pl.col("i").diff().over(["college_code", "person_key"]).fill_null(1) != 1)
+        .cum_sum()
+        .over(["college_code", "person_key"])
+    )
+    last_i = len(dates) - 1
+    runs = (
+        m.group_by(["college_code", "person_key", "run"])
+        .agg(
+            pl.col("i").min().alias("first_i"),
+            pl.col("i").max().alias("last_i"),
+            pl.col("reasons").last(),
+        )
+        .sort(["college_code", "person_key", "run"])
+        .group_by(["college_code", "person_key"])
+        .agg(pl.all().last())
+    )
+    date_list = pl.Series(dates, dtype=pl.Date)
+    runs = runs.with_columns(
+        in_group=pl.col("last_i") == last_i,
+        entry_date=pl.col("first_i").map_elements(lambda i: date_list[i], return_dtype=pl.Date),
+        exit_date=pl.when(pl.col("last_i") < last_i)
+        .then(pl.col("last_i").map_elements(lambda i: date_list[min(i + 1, last_i)], return_dtype=pl.Date))
+        .otherwise(None),
+    )
+    end_date = dates[-1]
+    runs = runs.with_columns(
+        weeks_in_group=(
+            (pl.coalesce(pl.col("exit_date"), pl.lit(end_date)) - pl.col("entry_date")).dt.total_days() // 7
+        ).cast(pl.Int64)
+    )
+    now = _status_now(cur, scope, cohort, as_of, filters)
+    out = runs.join(now, on=["college_code", "person_key"], how="left").with_columns(
+        left_for_work_study=(~pl.col("in_group"))
+        & pl.col("status_now").is_in(sorted(WORK_STATUSES | STUDY_STATUSES))
+    )
+    return out.select(list(schema))
+
+
+def _status_now(
+    cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, as_of: dt.date, filters: Filters | None
+) -> pl.DataFrame:
+    where, params = scope_where(cur, scope, filters)
+    return cur.sql(
+        f"""SELECT s.college_code, s.person_key, s.status AS status_now {_FROM}
+            WHERE s.cohort = ? AND s.valid_from <= ? AND s.valid_to > ? {where}""",
+        params=[cohort, as_of, as_of, *params],
+    ).pl()
+
+
+def resolved_share_by_college(
+    cur: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    cohort: int,
+    as_of: dt.date,
+    thresholds: RiskThresholds,
+    step_days: int = 7,
+) -> pl.DataFrame:
+    """Criterion 4: per college, ever in the group / left for work or study, and the share."""
+    reg = risk_register(cur, scope, cohort, as_of, thresholds, None, step_days)
+    return (
+        reg.group_by("college_code")
+        .agg(
+            pl.len().cast(pl.Int64).alias("ever_in_group"),
+            pl.col("left_for_work_study").sum().cast(pl.Int64).alias("left_for_work_study"),
+        )
+        .with_columns(resolved_share=pl.col("left_for_work_study") / pl.col("ever_in_group"))
+        .sort("college_code")
+    )
+
+
+__all__ = [
+    "DIMENSIONS",
+    "REASONS",
+    "REASON_SHORT",
+    "membership",
+    "reason_list",
+    "resolved_share_by_college",
+    "risk_counts",
+    "risk_register",
+]

@@ -1,0 +1,111 @@
+"""Verification of declared statuses against external data (domain.md §5).
+
+УФНС data covers every date up to its newest "Дата выгрузки" (coverage). For a graduate whose
+college declares work that УФНС can see (labour contract, ИП, НПД) at D, with D' = min(D, coverage):
+  confirmed      a УФНС record is active at D' (start <= D' and no end before D');
+  unconfirmed    no such record, and the declared work began on or before the coverage date;
+  not_checkable  the work began after the newest extract, or the graduate has no СНИЛС.
+Found by external data: the college declares no work (any other status, or nothing) while a УФНС
+record is active at D'. A ЦЗН conflict: registered at D while the college declares work.
+Extracts are combined (a newer extract adds to older ones), deduplicated by record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import polars as pl
+
+from data_layer.scope import Scope
+from metrics.engine import _FROM, Filters, scope_where
+from metrics.statuses import VERIFIABLE_WORK, WORK_STATUSES
+
+VERIFICATION_LABELS: dict[str, str] = {
+    "confirmed": "Подтверждено УФНС",
+    "unconfirmed": "Не подтверждено",
+    "not_checkable": "Проверить нельзя",
+    "found_external": "Найден по данным УФНС",
+    "not_work": "Не работает (по данным ПОО)",
+}
+
+_VERIFY_SQL = """
+WITH cov AS (SELECT max(extract_date) AS coverage FROM ufns_records),
+cur AS (
+    SELECT s.college_code, s.person_key, s.program_code, s.status,
+           coalesce(s.status_start, s.valid_from) AS since,
+           CASE WHEN s.person_key LIKE 'D:%' THEN NULL ELSE s.person_key END AS snils
+    {from_} WHERE s.cohort = ? AND s.valid_from <= ? AND s.valid_to > ? {where}
+),
+chk AS (
+    SELECT cur.*, cov.coverage, least(?::DATE, cov.coverage) AS d_check,
+           EXISTS (SELECT 1 FROM ufns_records u WHERE u.snils = cur.snils
+                     AND u.start_date <= least(?::DATE, cov.coverage)
+                     AND (u.end_date IS NULL OR u.end_date >= least(?::DATE, cov.coverage))) AS ufns_active,
+           EXISTS (SELECT 1 FROM czn_records z WHERE z.snils = cur.snils AND z.reg_date <= ?
+                     AND (z.dereg_date IS NULL OR z.dereg_date > ?)) AS czn_active
+    FROM cur CROSS JOIN cov
+)
+SELECT college_code, person_key, program_code, status, since, ufns_active, czn_active,
+       CASE
+         WHEN status IN {verifiable} THEN
+           CASE WHEN snils IS NULL OR coverage IS NULL OR since > coverage THEN 'not_checkable'
+                WHEN ufns_active THEN 'confirmed' ELSE 'unconfirmed' END
+         WHEN status IN {work} THEN 'not_checkable'
+         WHEN ufns_active THEN 'found_external'
+         ELSE 'not_work'
+       END AS verification,
+       czn_active AND status IN {work} AS czn_conflict
+FROM chk
+"""
+
+
+def _in_list(codes: frozenset[str]) -> str:
+    return "(" + ", ".join(f"'{c}'" for c in sorted(codes)) + ")"
+
+
+def verification_frame(
+    cur: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    cohort: int,
+    as_of: dt.date,
+    filters: Filters | None = None,
+) -> pl.DataFrame:
+    """One row per graduate: declared status, verification class, ЦЗН conflict flag."""
+    where, params = scope_where(cur, scope, filters)
+    q = _VERIFY_SQL.format(
+        from_=_FROM, where=where, verifiable=_in_list(VERIFIABLE_WORK), work=_in_list(WORK_STATUSES)
+    )
+    return cur.sql(q, params=[cohort, as_of, as_of, *params, as_of, as_of, as_of, as_of, as_of]).pl()
+
+
+def verification_summary(frame: pl.DataFrame, by: str = "college_code") -> pl.DataFrame:
+    """Per group: declared work, confirmed, unconfirmed, found by external data, ЦЗН conflicts,
+    and confirmed_share = confirmed / (confirmed + unconfirmed) (criterion 6)."""
+    keys = [by] if by else []
+    agg = [
+        pl.len().cast(pl.Int64).alias("total"),
+        (pl.col("verification").is_in(["confirmed", "unconfirmed", "not_checkable"]))
+        .sum()
+        .cast(pl.Int64)
+        .alias("declared_work"),
+        (pl.col("verification") == "confirmed").sum().cast(pl.Int64).alias("confirmed"),
+        (pl.col("verification") == "unconfirmed").sum().cast(pl.Int64).alias("unconfirmed"),
+        (pl.col("verification") == "not_checkable").sum().cast(pl.Int64).alias("not_checkable"),
+        (pl.col("verification") == "found_external").sum().cast(pl.Int64).alias("found_external"),
+        pl.col("czn_conflict").sum().cast(pl.Int64).alias("czn_conflicts"),
+    ]
+    out = frame.group_by(keys).agg(agg) if keys else frame.select(agg)
+    out = out.with_columns(
+        confirmed_share=pl.when((pl.col("confirmed") + pl.col("unconfirmed")) > 0)
+        .then(pl.col("confirmed") / (pl.col("confirmed") + pl.col("unconfirmed")))
+        .otherwise(None)
+    )
+    return out.sort(keys) if keys else out
+
+
+def conflicts(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows the college has to resolve: unconfirmed work, found by УФНС, ЦЗН conflicts."""
+    return frame.filter(
+        pl.col("verification").is_in(["unconfirmed", "found_external"]) | pl.col("czn_conflict")
+    ).sort(["college_code", "person_key"])
