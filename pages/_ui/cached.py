@@ -1,0 +1,179 @@
+"""Cached access to the metrics for pages.
+
+Every cache key starts with the dataset version (bumped by each load), so a load invalidates
+every cached figure at once and nothing is recomputed on a click that does not change the view.
+Large frames are returned, never passed in as keys (stack_notes §1.3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+from data_layer import db
+from data_layer.scope import Scope
+from metrics import criteria, engine, indicators, reconciliation, risk, settings, verification
+from pages._ui.data import cursor
+
+FilterItems = tuple[tuple[str, str], ...]
+
+
+def version() -> int:
+    """The current dataset version (one tiny query per run)."""
+    with cursor() as cur:
+        return db.dataset_version(cur)
+
+
+def _filters(items: FilterItems) -> dict[str, str | bool | list[str]]:
+    return dict(items)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cohorts(_v: int, scope: Scope) -> list[int]:
+    with cursor() as cur:
+        return engine.cohorts(cur, scope)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def default_as_of(_v: int, scope: Scope, cohort: int, today: dt.date) -> dt.date:
+    with cursor() as cur:
+        return engine.default_as_of(cur, scope, cohort, today)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def data_dates(_v: int, scope: Scope) -> dict[str, dt.date | None]:
+    with cursor() as cur:
+        return engine.data_dates(cur, scope)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def indicator_registry(_v: int) -> dict[str, indicators.Indicator]:
+    with cursor() as cur:
+        return indicators.registry(cur)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def headline(_v: int) -> str:
+    with cursor() as cur:
+        return settings.headline_indicator(cur)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def thresholds(_v: int) -> settings.RiskThresholds:
+    with cursor() as cur:
+        return settings.risk_thresholds(cur)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def target(_v: int, indicator_id: str, cohort: int) -> tuple[float, int] | None:
+    with cursor() as cur:
+        return indicators.get_target(cur, indicator_id, cohort)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def college_list(_v: int, scope: Scope) -> pl.DataFrame:
+    with cursor() as cur:
+        return engine.college_list(cur, scope)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def indicator_table(
+    _v: int,
+    scope: Scope,
+    cohort: int,
+    as_of: dt.date,
+    indicator_id: str,
+    by: str = "region",
+    filters: FilterItems = (),
+    forecast: bool = False,
+) -> pl.DataFrame:
+    with cursor() as cur:
+        ind = indicators.get_indicator(cur, indicator_id)
+        return engine.indicator_table(cur, scope, cohort, as_of, ind, by, _filters(filters), forecast)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def comparison(
+    _v: int,
+    scope: Scope,
+    cohort: int,
+    as_of: dt.date,
+    indicator_id: str,
+    level: str,
+    code: str | None,
+    forecast: bool = False,
+) -> pl.DataFrame:
+    with cursor() as cur:
+        ind = indicators.get_indicator(cur, indicator_id)
+        counts = engine.comparison_counts(cur, scope, cohort, as_of, level, code)
+        return indicators.with_indicator(counts, ind, forecast)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def weekly_series(
+    _v: int,
+    scope: Scope,
+    cohort: int,
+    as_of: dt.date,
+    indicator_id: str,
+    filters: FilterItems = (),
+    forecast: bool = False,
+) -> pl.DataFrame:
+    with cursor() as cur:
+        ind = indicators.get_indicator(cur, indicator_id)
+        return engine.weekly_series(cur, scope, cohort, as_of, ind, _filters(filters), forecast)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def risk_counts(
+    _v: int, scope: Scope, cohort: int, as_of: dt.date, by: str = "region", filters: FilterItems = ()
+) -> pl.DataFrame:
+    with cursor() as cur:
+        return risk.risk_counts(
+            cur, scope, cohort, as_of, settings.risk_thresholds(cur), by, _filters(filters)
+        )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def risk_register(
+    _v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()
+) -> pl.DataFrame:
+    with cursor() as cur:
+        return risk.risk_register(cur, scope, cohort, as_of, settings.risk_thresholds(cur), _filters(filters))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def verification_frame(
+    _v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()
+) -> pl.DataFrame:
+    with cursor() as cur:
+        return verification.verification_frame(cur, scope, cohort, as_of, _filters(filters))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def reconciliation_table(_v: int, scope: Scope, cohort: int) -> pl.DataFrame:
+    with cursor() as cur:
+        return reconciliation.reconciliation_table(cur, scope, cohort)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def timeliness(_v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
+    with cursor() as cur:
+        return criteria.timeliness_table(cur, scope, cohort, as_of)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def college_metric_values(_v: int, cohort: int, as_of: dt.date) -> pl.DataFrame:
+    """Region-wide criteria metrics (never shown as such: `rating` filters by scope)."""
+    with cursor() as cur:
+        return criteria.college_metric_values(cur, cohort, as_of)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def rating(_v: int, scope: Scope, cohort: int, as_of: dt.date, version: int | None = None) -> pl.DataFrame:
+    values = college_metric_values(_v, cohort, as_of)
+    with cursor() as cur:
+        cs = criteria.published(cur, cohort, version)
+        return criteria.rating(cur, scope, cohort, as_of, cs, values)

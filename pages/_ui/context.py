@@ -1,0 +1,163 @@
+"""The sidebar's global context (cohort, as-of date, headline indicator, forecast) and the drill path.
+
+The context lives in the URL query parameters (a link reproduces the view) and is mirrored in
+session state, because switching pages through the menu clears query parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from data_layer.scope import ROLE_LABELS, Scope
+from metrics import context as mctx
+from metrics.formatting import fmt_date
+from pages._ui import cached
+from pages._ui.data import cursor
+
+_CTX_KEY = "_vyp_ctx"
+
+
+def _allowed(scope: Scope) -> tuple[list[str] | None, list[str] | None]:
+    colleges = cached.college_list(cached.version(), scope)
+    if scope.is_full:
+        return None, None
+    return sorted(set(colleges["tu_code"].drop_nulls().to_list())), colleges["college_code"].to_list()
+
+
+def _resolve(scope: Scope) -> mctx.Context | None:
+    v = cached.version()
+    cohorts = cached.cohorts(v, scope)
+    if not cohorts:
+        return None
+    today = dt.date.today()
+    defaults = {c: cached.default_as_of(v, scope, c, today) for c in cohorts}
+    registry = cached.indicator_registry(v)
+    params = dict(st.query_params.to_dict())
+    saved = st.session_state.get(_CTX_KEY)
+    if not params.get("cohort") and isinstance(saved, dict):
+        params = {**saved, **params}
+    territories, colleges = _allowed(scope)
+    return mctx.context_from_params(
+        params,
+        cohorts=cohorts,
+        indicators=list(registry),
+        default_indicator=cached.headline(v),
+        default_as_of=defaults,
+        allowed_territories=territories,
+        allowed_colleges=colleges,
+    )
+
+
+def _store(ctx: mctx.Context) -> None:
+    params = mctx.context_to_params(ctx)
+    st.session_state[_CTX_KEY] = params
+    if dict(st.query_params.to_dict()) != params:
+        st.query_params.from_dict(params)
+
+
+def render_sidebar(scope: Scope) -> None:
+    """Draw the context widgets and the data freshness block; store the context for the page."""
+    with st.sidebar:
+        user = st.session_state.get("name") or scope.username
+        st.caption(f"**{user}** · {ROLE_LABELS[scope.role]}" + (f" · {scope.code}" if scope.code else ""))
+        with cursor() as cur:
+            from data_layer.db import is_demo
+
+            demo = is_demo(cur)
+        if demo:
+            st.info("Демонстрационные данные", icon=":material/science:")
+        ctx = _resolve(scope)
+        if ctx is None:
+            st.session_state["ctx"] = None
+            st.caption("Данных о выпускниках пока нет.")
+            return
+        v = cached.version()
+        cohorts = cached.cohorts(v, scope)
+        registry = cached.indicator_registry(v)
+        cohort = st.selectbox(
+            "Выпуск",
+            cohorts,
+            index=cohorts.index(ctx.cohort),
+            format_func=lambda c: f"{c} г.",
+            key="ctx_cohort",
+        )
+        if cohort != ctx.cohort:
+            ctx = mctx.Context(
+                cohort,
+                cached.default_as_of(v, scope, cohort, dt.date.today()),
+                ctx.indicator,
+                ctx.forecast,
+                ctx.drill,
+            )
+        as_of = st.date_input("Дата расчёта", value=ctx.as_of, format="DD.MM.YYYY", key=f"ctx_asof_{cohort}")
+        ids = list(registry)
+        indicator = st.selectbox(
+            "Показатель",
+            ids,
+            index=ids.index(ctx.indicator),
+            format_func=lambda i: registry[i].name,
+            key="ctx_indicator",
+        )
+        forecast = st.toggle(
+            "С учётом прогноза",
+            value=ctx.forecast,
+            key="ctx_forecast",
+            help="Прогнозные статусы (гр.22–27) считаются как целевые статусы.",
+        )
+        if isinstance(as_of, dt.date):
+            ctx = mctx.Context(cohort, as_of, indicator, forecast, ctx.drill)
+        _store(ctx)
+        st.session_state["ctx"] = ctx
+        with st.expander("Данные на дату", expanded=False):
+            for label, d in cached.data_dates(v, scope).items():
+                st.caption(f"{label}: **{fmt_date(d)}**")
+
+
+def get_context() -> mctx.Context | None:
+    """The context the sidebar resolved for this run (None: no data yet)."""
+    ctx = st.session_state.get("ctx")
+    return ctx if isinstance(ctx, mctx.Context) else None
+
+
+def set_drill(drill: mctx.Drill) -> None:
+    """Move along the drill path and rerun."""
+    ctx = get_context()
+    if ctx is None:
+        return
+    new = mctx.Context(ctx.cohort, ctx.as_of, ctx.indicator, ctx.forecast, drill)
+    st.session_state["ctx"] = new
+    _store(new)
+    st.rerun()
+
+
+def go(page: str, drill: mctx.Drill | None = None) -> None:
+    """Switch to another page keeping the context (and optionally a new drill)."""
+    ctx = get_context()
+    if ctx is None:
+        st.switch_page(page)
+        return
+    new = mctx.Context(ctx.cohort, ctx.as_of, ctx.indicator, ctx.forecast, drill or ctx.drill)
+    params = mctx.context_to_params(new)
+    st.session_state[_CTX_KEY] = params
+    st.switch_page(page, query_params=params)
+
+
+def breadcrumb(names: dict[str, str]) -> None:
+    """Clickable path region → territory → college → specialty, with a back step."""
+    ctx = get_context()
+    if ctx is None:
+        return
+    crumbs = mctx.breadcrumb(ctx.drill, names)
+    cols = st.columns(len(crumbs) + 1)
+    for i, (label, target) in enumerate(crumbs):
+        with cols[i]:
+            if i == len(crumbs) - 1:
+                st.markdown(f"**{label}**")
+            elif st.button(label, key=f"crumb_{i}", type="tertiary"):
+                set_drill(target)
+    if ctx.drill.level() != "region":
+        with cols[-1]:
+            if st.button("← Назад", key="crumb_back", type="tertiary"):
+                set_drill(ctx.drill.up())
