@@ -47,16 +47,26 @@ def read_log(
     cur: duckdb.DuckDBPyConnection,
     *,
     since: dt.date | None = None,
+    until: dt.date | None = None,
     username: str | None = None,
     action: str | None = None,
     limit: int = 5000,
 ) -> pl.DataFrame:
-    """Newest first; every filter optional."""
+    """Newest first; every filter optional (`since` and `until` are inclusive days)."""
     return cur.sql(
         """SELECT event_id, event_at, username, role, action, object, details FROM audit_log
            WHERE (?::DATE IS NULL OR event_at >= ?::DATE)
+             AND (?::DATE IS NULL OR event_at < ?::DATE + 1)
              AND (?::VARCHAR IS NULL OR username = ?)
              AND (?::VARCHAR IS NULL OR action = ?)
            ORDER BY event_id DESC LIMIT ?""",
-        params=[since, since, username, username, action, action, limit],
+        params=[since, since, until, until, username, username, action, action, limit],
     ).pl()
+
+
+def logged_usernames(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every user name that occurs in the log, sorted (for filters)."""
+    rows = cur.execute(
+        "SELECT DISTINCT username FROM audit_log WHERE username IS NOT NULL ORDER BY username"
+    ).fetchall()
+    return [r[0] for r in rows]

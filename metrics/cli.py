@@ -34,7 +34,7 @@ def resolve_scope(username: str | None, db: str | None = None) -> Scope:
         return OPERATOR
     from data_layer.users import scope_for_user
 
-    return scope_for_user(username)
+    return scope_for_user(username, db)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,59 @@
+"""Helpers shared by AppTests.
+
+`login_as(at, username, role, code)` pre-seeds an AppTest session as logged in, so the test skips the
+login form (stack_notes §2) and lands on the role's navigation:
+
+    at = AppTest.from_file("app.py", default_timeout=30)
+    login_as(at, "ivanov", "college", "P001")
+    at.run()
+    at.switch_page("pages/college.py").run()
+
+It also sets a valid cookie signing key in `at.secrets`, because outside demo mode the app refuses to
+start without one. Point VYPUSK_DB at your test database before `run()` (monkeypatch.setenv), and
+VYPUSK_CREDENTIALS at a file under tmp_path so a developer's real accounts file is never read.
+
+Rules: the user name must not be a disabled account of the credentials file (disabling ends
+sessions); on a demo database a demo name (demo_college, ...) gets the demo account's scope, and
+outside demo mode demo names are refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from data_layer import db
+from data_layer.scope import Role, Scope
+from tests.factories import Region
+
+APP_FILE = str(Path(__file__).resolve().parent.parent / "app.py")
+TEST_COOKIE_KEY = "test-only-cookie-key-0123456789-abcdefghijklmnop"
+
+
+def login_as(at: AppTest, username: str, role: Role, code: str | None = None) -> AppTest:
+    """Mark the session as logged in as `username` with the given role scope; returns `at`."""
+    at.secrets["auth"] = {"cookie_key": TEST_COOKIE_KEY}
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = username
+    at.session_state["name"] = username
+    at.session_state["roles"] = [role]
+    at.session_state["logout"] = None
+    at.session_state["scope"] = Scope(role=role, code=code, username=username)
+    return at
+
+
+def reference_db(path: Path, *, demo: bool) -> Path:
+    """A small database for app tests (tests/factories.Region: TU01 holds P001 and P002, TU02 holds
+    P003) with graduates of cohort 2024 (P001: 3, P002: 1, P003: 2) and an older, bigger cohort 2023
+    (P002: 4) that must not decide the median college. `demo` sets the demo flag."""
+    region = Region(path)
+    for college in ("P001", "P001", "P001", "P002", "P003", "P003"):
+        region.graduate(college=college, cohort=2024)
+    for _ in range(4):
+        region.graduate(college="P002", cohort=2023)
+    con = region.done()
+    if demo:
+        db.set_meta(con, "is_demo", "1")
+    con.close()
+    return path
