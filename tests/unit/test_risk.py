@@ -1,0 +1,128 @@
+"""Risk group (domain §6): each reason by hand, with the N1–N3 edges; entry and exit dates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from data_layer.scope import OPERATOR, Scope
+from metrics import risk
+from metrics.settings import RiskThresholds
+from tests.factories import D, Region
+
+GRAD = D(2024, 6, 28)
+T = RiskThresholds(n1_weeks=8, n2_weeks=4, n3_weeks=12)
+
+
+@pytest.fixture
+def region(tmp_path: Path) -> Region:
+    return Region(tmp_path / "r.duckdb")
+
+
+def reasons_at(con, when, thresholds=T, scope=OPERATOR) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    m = risk.reason_list(risk.membership(con, scope, 2024, [when], thresholds))
+    return dict(zip(m["person_key"].to_list(), m["reasons"].to_list(), strict=True))
+
+
+def test_risk_status(region: Region) -> None:
+    k = region.graduate(graduation=GRAD)
+    region.status(k, D(2024, 7, 5), "no_motivation")
+    assert reasons_at(region.done(), D(2024, 7, 5)) == {k: ["risk_status"]}
+
+
+def test_no_status_exactly_n1_weeks_is_not_yet_risk(region: Region) -> None:
+    unknown = region.graduate(graduation=GRAD)  # never in any snapshot
+    undetermined = region.graduate(graduation=GRAD)
+    region.status(undetermined, D(2024, 7, 5), "undetermined")
+    con = region.done()
+    exactly = GRAD + (D(2024, 1, 1) - D(2023, 12, 25)) * 8  # 8 weeks = 56 days after graduation
+    assert exactly == D(2024, 8, 23)
+    assert reasons_at(con, exactly) == {}
+    assert reasons_at(con, D(2024, 8, 24)) == {unknown: ["no_status"], undetermined: ["no_status"]}
+    # N1 is a setting: with N1 = 9 weeks the same day is fine
+    assert reasons_at(con, D(2024, 8, 24), RiskThresholds(9, 4, 12)) == {}
+
+
+def test_army_return(region: Region) -> None:
+    back_idle = region.graduate(graduation=GRAD)
+    back_working = region.graduate(graduation=GRAD)
+    for k in (back_idle, back_working):
+        region.status(k, D(2024, 11, 1), "military_conscript")
+        region.status(k, D(2025, 11, 7), "undetermined", discharge=D(2025, 11, 3))
+    region.status(back_working, D(2025, 11, 21), "employed", start=D(2025, 11, 17))
+    con = region.done()
+    # 4 weeks after discharge (03.11 + 28 days = 01.12): not yet; 02.12: the idle one is at risk
+    # (an undetermined graduate this long after graduation is also in the group for "no_status")
+    r1 = reasons_at(con, D(2025, 12, 1))
+    assert r1.get(back_idle) == ["no_status"]
+    assert back_working not in r1
+    r2 = reasons_at(con, D(2025, 12, 2))
+    assert r2.get(back_idle) == ["no_status", "army_return"]
+    assert back_working not in r2
+
+
+def test_czn_registered(region: Region) -> None:
+    k = region.graduate(graduation=GRAD)
+    region.status(k, D(2024, 7, 5), "continuing_education")
+    region.czn(k, reg=D(2024, 8, 1), extract=D(2024, 11, 1), dereg=D(2024, 9, 1))
+    con = region.done()
+    assert reasons_at(con, D(2024, 7, 31)) == {}
+    assert reasons_at(con, D(2024, 8, 1)) == {k: ["czn_registered"]}
+    assert reasons_at(con, D(2024, 9, 1)) == {}  # deregistered
+
+
+def test_unconfirmed_work_after_n3_weeks(region: Region) -> None:
+    unconfirmed = region.graduate(graduation=GRAD)
+    confirmed = region.graduate(graduation=GRAD)
+    for k in (unconfirmed, confirmed):
+        region.status(k, D(2024, 7, 5), "employed", start=D(2024, 7, 1))
+    region.ufns(confirmed, start=D(2024, 7, 1), extract=D(2024, 12, 1))
+    con = region.done()
+    # 12 weeks after 01.07 = 23.09: not yet; 24.09: unconfirmed
+    assert reasons_at(con, D(2024, 9, 23)) == {}
+    assert reasons_at(con, D(2024, 9, 24)) == {unconfirmed: ["unconfirmed_work"]}
+
+
+def test_unconfirmed_work_needs_external_data(region: Region) -> None:
+    k = region.graduate(graduation=GRAD)
+    region.status(k, D(2024, 7, 5), "employed", start=D(2024, 7, 1))
+    con = region.done()
+    assert reasons_at(con, D(2024, 12, 1)) == {}  # no УФНС extract at all: nothing to confirm against
+
+
+def test_several_reasons_and_counts(region: Region) -> None:
+    k = region.graduate(graduation=GRAD)
+    region.status(k, D(2024, 7, 5), "czn_unemployed")
+    region.czn(k, reg=D(2024, 7, 2), extract=D(2024, 11, 1))
+    other = region.graduate(college="P003", graduation=GRAD)
+    region.status(other, D(2024, 7, 5), "informal", college="P003")
+    con = region.done()
+    assert reasons_at(con, D(2024, 7, 10)) == {k: ["risk_status", "czn_registered"], other: ["risk_status"]}
+    c = risk.risk_counts(con, OPERATOR, 2024, D(2024, 7, 10), T, "college")
+    assert dict(zip(c["code"], c["risk_count"], strict=True)) == {"P001": 1, "P003": 1}
+    assert c.filter(c["code"] == "P001")["czn_registered"][0] == 1
+    # scope: a college counts only its own
+    own = risk.risk_counts(con, Scope("college", "P003", "c"), 2024, D(2024, 7, 10), T, "region")
+    assert own["risk_count"].to_list() == [1]
+
+
+def test_register_entry_exit_and_resolution(region: Region) -> None:
+    k = region.graduate(graduation=GRAD)
+    region.status(k, D(2024, 7, 5), "informal")
+    region.status(k, D(2024, 8, 2), "employed", start=D(2024, 7, 29))
+    stay = region.graduate(graduation=GRAD)
+    region.status(stay, D(2024, 7, 12), "other_risk")
+    con = region.done()
+    reg = risk.risk_register(con, OPERATOR, 2024, D(2024, 8, 9), T)
+    rows = {r["person_key"]: r for r in reg.iter_rows(named=True)}
+    assert rows[k]["in_group"] is False
+    assert rows[k]["entry_date"] == D(2024, 7, 5)
+    assert rows[k]["exit_date"] == D(2024, 8, 2)
+    assert rows[k]["left_for_work_study"] is True
+    assert rows[stay]["in_group"] is True
+    assert rows[stay]["entry_date"] == D(2024, 7, 12)
+    assert rows[stay]["exit_date"] is None
+    assert rows[stay]["weeks_in_group"] == 4  # 12.07 -> 09.08
+    res = risk.resolved_share_by_college(con, OPERATOR, 2024, D(2024, 8, 9), T)
+    assert res.row(0, named=True)["resolved_share"] == pytest.approx(0.5)
