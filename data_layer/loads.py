@@ -1,0 +1,31 @@
+"""The history of accepted loads (table `loads`), as each role may see it.
+
+`loads.college_code` holds the comma-separated codes of the colleges a file touched (NULL for
+region-wide files: reference data, УФНС, ЦЗН). A college sees the loads that touched it; the base
+centre sees all of them.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from data_layer.scope import Scope
+
+DEFAULT_LIMIT = 200
+
+
+def load_history(cur: duckdb.DuckDBPyConnection, scope: Scope, limit: int = DEFAULT_LIMIT) -> pl.DataFrame:
+    """Newest first: load_id, loaded_at, username, file_name, kind, college_code, scope_key, rows,
+    warnings, replaced_rows."""
+    allowed = scope.allowed_colleges(cur)
+    return cur.sql(
+        """SELECT load_id, loaded_at, username, file_name, kind, college_code, scope_key, rows, warnings,
+                  replaced_rows
+           FROM loads
+           WHERE ?::VARCHAR[] IS NULL
+              OR (college_code IS NOT NULL
+                  AND len(list_intersect(string_split(college_code, ','), ?::VARCHAR[])) > 0)
+           ORDER BY load_id DESC LIMIT ?""",
+        params=[allowed, allowed, max(int(limit), 1)],
+    ).pl()
