@@ -320,15 +320,16 @@ def demo_users(cur: duckdb.DuckDBPyConnection) -> dict[str, UserRecord]:
         return {}
     pw = demo_password_hash()
     out = [
-        UserRecord("demo_ministry", "Демо: министерство", "ministry", None, pw, demo=True),
-        UserRecord("demo_base", "Демо: базовый центр", "base_centre", None, pw, demo=True),
+        UserRecord("demo_ministry", "Министерство образования (демо)", "ministry", None, pw, demo=True),
+        UserRecord("demo_base", "Базовый центр (демо)", "base_centre", None, pw, demo=True),
     ]
     tu = cur.execute(
-        """SELECT m.tu_code, count(*) AS n FROM colleges c JOIN municipalities m USING (oktmo)
+        """SELECT m.tu_code, coalesce(any_value(t.name), m.tu_code), count(*) AS n
+           FROM colleges c JOIN municipalities m USING (oktmo) LEFT JOIN territories t USING (tu_code)
            GROUP BY m.tu_code ORDER BY n DESC, m.tu_code LIMIT 1"""
     ).fetchall()
     if tu:
-        out.append(UserRecord("demo_territory", f"Демо: ТУ {tu[0][0]}", "territory", tu[0][0], pw, demo=True))
+        out.append(UserRecord("demo_territory", tu[0][1], "territory", tu[0][0], pw, demo=True))
     counts = cur.execute(
         """SELECT college_code, count(*) AS n FROM graduates
            WHERE cohort = (SELECT max(cohort) FROM graduates)
@@ -338,7 +339,11 @@ def demo_users(cur: duckdb.DuckDBPyConnection) -> dict[str, UserRecord]:
         counts = cur.execute("SELECT college_code, 0 FROM colleges ORDER BY college_code").fetchall()
     if counts:
         college = counts[(len(counts) - 1) // 2][0]
-        out.append(UserRecord("demo_college", f"Демо: ПОО {college}", "college", college, pw, demo=True))
+        name = cur.execute(
+            "SELECT coalesce(full_name, short_name) FROM colleges WHERE college_code = ?", [college]
+        ).fetchall()
+        label = name[0][0] if name else college
+        out.append(UserRecord("demo_college", label, "college", college, pw, demo=True))
     return {u.username: u for u in out}
 
 

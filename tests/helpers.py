@@ -12,6 +12,12 @@ It also sets a valid cookie signing key in `at.secrets`, because outside demo mo
 start without one. Point VYPUSK_DB at your test database before `run()` (monkeypatch.setenv), and
 VYPUSK_CREDENTIALS at a file under tmp_path so a developer's real accounts file is never read.
 
+Every AppTest of app.py should call `navigation_only()` first (login_as does it). Because the app's
+page files live in a folder named `pages/`, Streamlit 1.67 starts every process in its old
+"pages directory" mode, where a rerun on a file page runs that file *without app.py* until some run
+has called st.navigation; AppTest resets that switch before every run, so without the patch the
+second run on a file page would skip app.py (authentication, sidebar, logout) entirely.
+
 Rules: the user name must not be a disabled account of the credentials file (disabling ends
 sessions); on a demo database a demo name (demo_college, ...) gets the demo account's scope, and
 outside demo mode demo names are refused.
@@ -20,7 +26,9 @@ outside demo mode demo names are refused.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from data_layer import db
@@ -31,8 +39,24 @@ APP_FILE = str(Path(__file__).resolve().parent.parent / "app.py")
 TEST_COOKIE_KEY = "test-only-cookie-key-0123456789-abcdefghijklmnop"
 
 
+def navigation_only() -> None:
+    """Make AppTest behave like a server that has run app.py once: st.navigation mode, never the
+    legacy `pages/` directory mode (see the module docstring). Idempotent, process-wide, test-only."""
+    if getattr(PagesManager.__init__, "_vypusk_patched", False):
+        return
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    init._vypusk_patched = True  # type: ignore[attr-defined]
+    PagesManager.__init__ = init  # type: ignore[method-assign]
+
+
 def login_as(at: AppTest, username: str, role: Role, code: str | None = None) -> AppTest:
     """Mark the session as logged in as `username` with the given role scope; returns `at`."""
+    navigation_only()
     at.secrets["auth"] = {"cookie_key": TEST_COOKIE_KEY}
     at.session_state["authentication_status"] = True
     at.session_state["username"] = username
