@@ -1,0 +1,235 @@
+"""End-to-end benchmark: build N graduates, load them, time the metrics, pages and reports.
+
+    .venv/bin/python benchmarks/run.py --graduates 100000 --json benchmarks/out/bench.json
+
+Prints each figure as it is measured and writes them all to the JSON file:
+  generate_s, ingest_s, ingest_rows, ingest_rows_per_s — synthetic files written and loaded through the
+      importer (validation included);
+  metric_query_s — headline indicator by college at one date (engine, warm, best of 3);
+  pandas_reference_s — the same result by the straightforward pandas implementation
+      (benchmarks/pandas_reference.py) on the raw rows already in memory; results checked equal;
+  speedup_vs_pandas;
+  page_render_ms — warm server-side render of every page via AppTest (base centre, plus the
+      ministry and college views of their main pages);
+  report_s — time to build each Excel report (and the scorecard zip) when the reports exist;
+  peak_rss_mb — peak resident memory of this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from data_layer import db  # noqa: E402
+from data_layer.scope import OPERATOR  # noqa: E402
+
+
+def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
+    best = float("inf")
+    result = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, result
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build(db_path: Path, graduates: int, seed: int, out: dict[str, Any]) -> None:
+    from data_layer.importer import load_file
+    from data_layer.sample import write_sample
+
+    with tempfile.TemporaryDirectory(prefix="vypusk_bench_") as tmp:
+        t_gen, files = timed(lambda: write_sample(Path(tmp), graduates=graduates, seed=seed))
+        out["generate_s"] = round(t_gen, 2)
+        print(f"generated {len(files)} files for {graduates} graduates in {t_gen:.1f} s", flush=True)
+        con = db.open_database(db_path)
+        rows = 0
+        t0 = time.perf_counter()
+        for f in files:
+            res = load_file(con, Path(f), Path(f).name, scope=OPERATOR)
+            if not res.ok:
+                raise SystemExit(f"load failed for {f}: {res.message} {res.errors[:5]}")
+            rows += res.rows
+        t_ing = time.perf_counter() - t0
+        db.set_meta(con, "is_demo", "1")
+        con.close()
+    out["ingest_s"] = round(t_ing, 2)
+    out["ingest_rows"] = rows
+    out["ingest_rows_per_s"] = round(rows / t_ing)
+    print(f"ingested {rows} rows in {t_ing:.1f} s = {rows / t_ing:,.0f} rows/s", flush=True)
+
+
+def metric_vs_pandas(db_path: Path, out: dict[str, Any]) -> None:
+    import pandas as pd
+    import polars as pl
+
+    from benchmarks.pandas_reference import employment_by_college
+    from metrics import engine
+    from metrics.indicators import BUILTIN_BY_ID
+
+    con = db.open_database(db_path)
+    with con.cursor() as cur:
+        cohort = engine.cohorts(cur, OPERATOR)[-1]
+        as_of = engine.default_as_of(cur, OPERATOR, cohort)
+        ind = BUILTIN_BY_ID["employment_federal"]
+        t_q, ours = timed(
+            lambda: engine.indicator_table(cur, OPERATOR, cohort, as_of, ind, "college"), repeat=3
+        )
+        g = cur.sql(
+            "SELECT college_code, cohort, person_key FROM graduates WHERE cohort = ?", params=[cohort]
+        ).df()
+        s = cur.sql(
+            "SELECT college_code, cohort, person_key, snapshot_date, status FROM status_rows WHERE cohort = ?",
+            params=[cohort],
+        ).df()
+    s["snapshot_date"] = pd.to_datetime(s["snapshot_date"])
+    t_p, ref = timed(lambda: employment_by_college(g, s, cohort, as_of), repeat=1)
+    ref_pl = pl.from_pandas(ref).sort("college_code")
+    ours_cmp = ours.select(pl.col("code").alias("college_code"), "total", "numerator", "denominator").sort(
+        "college_code"
+    )
+    equal = ours_cmp.equals(
+        ref_pl.select("college_code", "total", "numerator", "denominator").cast(ours_cmp.schema)
+    )
+    out.update(
+        {
+            "cohort": cohort,
+            "as_of": as_of.isoformat(),
+            "colleges": ours.height,
+            "status_rows_of_cohort": len(s),
+            "metric_query_s": round(t_q, 4),
+            "pandas_reference_s": round(t_p, 4),
+            "speedup_vs_pandas": round(t_p / t_q, 1),
+            "pandas_equal": bool(equal),
+        }
+    )
+    print(
+        f"metric query {t_q * 1000:.1f} ms; pandas {t_p * 1000:.0f} ms; x{t_p / t_q:.1f}; equal={equal}",
+        flush=True,
+    )
+    if not equal:
+        raise SystemExit("engine and pandas reference disagree")
+    con.close()
+
+
+def page_renders(db_path: Path, out: dict[str, Any]) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from pages._ui.registry import PAGE_SPECS
+    from tests.helpers import login_as
+
+    os.environ["VYPUSK_DB"] = str(db_path)
+    os.environ.setdefault("VYPUSK_CREDENTIALS", str(Path(tempfile.mkdtemp()) / "credentials.yaml"))
+    db.close_all()
+    users = {"base_centre": ("demo_base", None), "ministry": ("demo_ministry", None)}
+    con = db.open_database(db_path)
+    with con.cursor() as cur:
+        college = cur.execute("SELECT min(college_code) FROM graduates").fetchall()[0][0]
+    con.close()
+    users["college"] = ("demo_college", college)
+    result: dict[str, float] = {}
+    for role in ("base_centre", "ministry", "college"):
+        name, code = users[role]
+        for spec in PAGE_SPECS:
+            if role not in spec.roles or not (ROOT / spec.file).exists():
+                continue
+            if role != "base_centre" and spec.url_path not in ("overview", "college", "home"):
+                continue
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+            login_as(at, name, role, code)  # type: ignore[arg-type]
+            at.run()
+            at.switch_page(spec.file).run()  # cold: fills the caches
+            t, _ = timed(lambda at=at: at.run(), repeat=2)
+            if at.exception:
+                print(f"  page {spec.url_path}@{role}: EXCEPTION {at.exception[0].message}", flush=True)
+            key = spec.url_path if role == "base_centre" else f"{spec.url_path}@{role}"
+            result[key] = round(t * 1000, 1)
+            print(f"  page {key}: {t * 1000:.0f} ms", flush=True)
+    out["page_render_ms"] = result
+
+
+def reports(db_path: Path, out: dict[str, Any]) -> None:
+    try:
+        from metrics import reports as rep
+    except ImportError:
+        print("reports: not built yet, skipped", flush=True)
+        return
+    from metrics import engine
+
+    con = db.open_database(db_path)
+    times: dict[str, float] = {}
+    with con.cursor() as cur:
+        cohort = engine.cohorts(cur, OPERATOR)[-1]
+        as_of = engine.default_as_of(cur, OPERATOR, cohort)
+        college = cur.execute(
+            "SELECT min(college_code) FROM graduates WHERE cohort = ?", [cohort]
+        ).fetchall()[0][0]
+        tu = engine.college_territory(cur, college)
+        codes = {"territory": tu, "scorecard": college, "risk_list": college}
+        for kind in rep.REPORT_KINDS:
+            try:
+                t, _ = timed(
+                    lambda kind=kind: rep.build_report(cur, OPERATOR, kind, cohort, as_of, codes.get(kind))
+                )
+                times[kind] = round(t, 2)
+            except Exception as exc:  # a refused control rule is a result, not a crash of the benchmark
+                times[kind] = -1.0
+                print(f"  report {kind}: {type(exc).__name__}: {exc}", flush=True)
+            print(f"  report {kind}: {times[kind]} s", flush=True)
+        t, _ = timed(lambda: rep.build_scorecards_zip(cur, OPERATOR, cohort, as_of))
+        times["scorecards_zip"] = round(t, 2)
+        print(f"  scorecards zip: {t:.1f} s", flush=True)
+    con.close()
+    out["report_s"] = times
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--graduates", type=int, default=100_000)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--json", dest="json_out", type=Path, default=None)
+    p.add_argument("--db", type=Path, default=None, help="reuse an existing database instead of building one")
+    p.add_argument("--skip-pages", action="store_true")
+    p.add_argument("--skip-reports", action="store_true")
+    args = p.parse_args()
+    out: dict[str, Any] = {
+        "graduates": args.graduates,
+        "date": dt.date.today().isoformat(),
+        "cpus": os.cpu_count(),
+    }
+    with tempfile.TemporaryDirectory(prefix="vypusk_benchdb_") as tmp:
+        db_path = args.db or Path(tmp) / "bench.duckdb"
+        if args.db is None:
+            build(db_path, args.graduates, args.seed, out)
+        metric_vs_pandas(db_path, out)
+        if not args.skip_pages:
+            page_renders(db_path, out)
+        if not args.skip_reports:
+            reports(db_path, out)
+        out["peak_rss_mb"] = round(peak_rss_mb())
+        print(f"peak RSS {out['peak_rss_mb']} MB", flush=True)
+        if args.json_out:
+            args.json_out.parent.mkdir(parents=True, exist_ok=True)
+            args.json_out.write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
+            print(f"written {args.json_out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
