@@ -1,0 +1,174 @@
+"""`vypusk init` and `vypusk load` (data_contract §8)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from contextlib import closing
+from pathlib import Path
+from typing import TextIO
+
+import duckdb
+
+from data_layer import config, db
+from data_layer.errors import UserFacingError
+from data_layer.importer.kinds import KINDS
+from data_layer.importer.pipeline import LoadResult, Problem, fmt_int, load_file, load_reference_dir
+from data_layer.scope import OPERATOR, Scope
+
+SHOW_ERRORS = 50
+SHOW_WARNINGS = 10
+DEMO_SEED = 42
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser(
+        "init",
+        help="создать базу данных и загрузить справочники",
+        description="Создаёт базу данных и загружает справочники из sample_data/reference/. "
+        "С ключом --sample загружает демонстрационный регион.",
+    )
+    p.add_argument("--db", help="файл базы данных (по умолчанию VYPUSK_DB или data/vypusk.duckdb)")
+    p.add_argument("--sample", action="store_true", help="загрузить демонстрационные данные")
+    p.set_defaults(func=cmd_init)
+
+    p = subparsers.add_parser(
+        "load",
+        help="загрузить файлы (xlsx/csv)",
+        description="Загружает файлы; каждый файл проверяется целиком и загружается полностью или не "
+        "загружается вовсе.",
+    )
+    p.add_argument("files", nargs="+", metavar="ФАЙЛ", help="файлы .xlsx или .csv")
+    p.add_argument("--db", help="файл базы данных")
+    p.add_argument(
+        "--kind", choices=sorted(KINDS), help="вид файла (по умолчанию определяется по заголовкам)"
+    )
+    p.add_argument("--user", help="загрузить от имени пользователя (его роль и зона доступа)")
+    p.set_defaults(func=cmd_load)
+
+
+def _describe(p: Problem) -> str:
+    where = []
+    if p.row is not None:
+        where.append(f"строка {p.row}")
+    if p.column:
+        where.append(f"«{p.column}»")
+    if p.value is not None:
+        where.append(f"значение «{p.value}»")
+    prefix = ", ".join(where)
+    return f"{prefix}: {p.message}" if prefix else p.message
+
+
+def print_result(res: LoadResult, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
+    """The Russian summary of one load; for a refused file the error list (first 50 + count)."""
+    stream = out if res.ok else err
+    print(res.message, file=stream)
+    if not res.ok:
+        for p in res.errors[:SHOW_ERRORS]:
+            print(f"  • {_describe(p)}", file=err)
+        if len(res.errors) > SHOW_ERRORS:
+            print(
+                f"  … и ещё {fmt_int(len(res.errors) - SHOW_ERRORS)} (полный список — в отчёте об ошибках).",
+                file=err,
+            )
+    for p in res.warnings[:SHOW_WARNINGS]:
+        print(f"  предупреждение — {_describe(p)}", file=stream)
+    if len(res.warnings) > SHOW_WARNINGS:
+        print(f"  … и ещё предупреждений: {fmt_int(len(res.warnings) - SHOW_WARNINGS)}", file=stream)
+
+
+def _has_data(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    counts = {}
+    for table in ("territories", "municipalities", "colleges", "programs", "graduates", "status_rows"):
+        counts[table] = int(cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+    return counts
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    path = config.db_path(args.db)
+    existed = path.exists()
+    with closing(db.open_database(path)) as con:
+        with con.cursor() as cur:
+            counts = _has_data(cur)
+            demo = db.is_demo(cur)
+        has_reference = counts["territories"] > 0
+        has_records = counts["graduates"] > 0 or counts["status_rows"] > 0
+        if args.sample and has_records:
+            if demo:
+                print(f"Демонстрационная база уже создана: {path}. Ничего не изменено.")
+                return 0
+            raise UserFacingError(
+                f"База данных {path} уже содержит рабочие данные; демонстрационный регион загружается только "
+                "в новую базу. Укажите другой файл: --db ПУТЬ."
+            )
+        if has_reference and not args.sample:
+            print(
+                f"База данных {path} уже создана и содержит справочники; ничего не изменено. "
+                "Обновить справочники можно командой «vypusk load»."
+            )
+            return 0
+        print(f"{'Открыта' if existed else 'Создана'} база данных: {path}")
+        failed = 0
+        if not has_reference:
+            for res in load_reference_dir(con):
+                print_result(res)
+                failed += not res.ok
+        if failed:
+            raise UserFacingError("Не удалось загрузить справочники; база данных создана без них.")
+        if args.sample:
+            failed = _load_sample(con)
+            if failed:
+                raise UserFacingError(f"Не загружено файлов демонстрационного региона: {failed}.")
+            with con.cursor() as cur:
+                db.set_meta(cur, "is_demo", "1")
+                db.set_meta(cur, "demo_seed", str(DEMO_SEED))
+            print("Демонстрационный регион загружен.")
+    return 0
+
+
+def _load_sample(con: duckdb.DuckDBPyConnection) -> int:
+    """Write the demo files into a temp folder and load them in the order given; count failures."""
+    try:
+        from data_layer.sample import write_sample
+    except ModuleNotFoundError as exc:
+        raise UserFacingError(
+            "Генератор демонстрационных данных недоступен (модуль data_layer.sample)."
+        ) from exc
+    failed = 0
+    with tempfile.TemporaryDirectory(prefix="vypusk_sample_") as tmp:
+        files = write_sample(Path(tmp), seed=DEMO_SEED)
+        for i, path in enumerate(files, start=1):
+            print(f"[{i}/{len(files)}] {path.name}", flush=True)
+            res = load_file(con, path, path.name)
+            print_result(res)
+            failed += not res.ok
+    return failed
+
+
+def _scope_for(username: str | None, db_arg: str | None) -> Scope:
+    if not username:
+        return OPERATOR
+    # `--user` must resolve exactly as for every other command; the dispatcher owns that rule.
+    # Imported lazily: the CLI is the entry point on top of both layers.
+    from metrics.cli import resolve_scope
+
+    return resolve_scope(username, db_arg)
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    scope = _scope_for(args.user, args.db)
+    refused = 0
+    with closing(db.open_database(args.db)) as con:
+        for name in args.files:
+            path = Path(name)
+            res = load_file(con, path, path.name, kind=args.kind, scope=scope)
+            print_result(res)
+            refused += not res.ok
+    if refused:
+        print(
+            f"Не загружено файлов: {refused} из {len(args.files)}.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

@@ -1,0 +1,297 @@
+"""One upload, all or nothing: read → validate the whole file → one transaction (data_contract §2).
+
+A refused file leaves every table as it was and is recorded in the audit log as
+`upload_rejected`; an accepted one is recorded in `loads` and the audit log inside the same
+transaction that stores it. Loading the very same content again changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from data_layer import audit
+from data_layer.config import REFERENCE_DIR
+from data_layer.importer import store
+from data_layer.importer.kinds import KINDS, REFERENCE_KINDS
+from data_layer.importer.readers import RawTable, UnreadableFileError, read_table
+from data_layer.importer.validate import Context, Validated, validate
+from data_layer.scope import OPERATOR, ROLE_LABELS, Scope
+
+MAX_PROBLEMS = 10_000
+UPLOAD_ROLES = ("base_centre", "college")
+
+# Loads in one process run one at a time: the app's upload page and a background job must not
+# race on the same partitions (DuckDB would abort one of them with a conflict).
+_LOAD_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None  # as in the user's file (1-based, title and header rows counted)
+    column: str | None  # the header as written in the file
+    value: str | None
+    message: str  # Russian
+    severity: str  # 'error' | 'warning'
+
+
+@dataclass
+class LoadResult:
+    ok: bool
+    kind: str | None
+    file_name: str
+    rows: int
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    load_id: int | None = None
+    unchanged: bool = False
+    message: str = ""  # one Russian summary sentence
+    college_codes: list[str] = field(default_factory=list)
+    pairs: list[tuple[str, int]] = field(default_factory=list)  # (college, cohort) touched
+
+
+# ---------------------------------------------------------------- Russian text helpers
+
+
+def fmt_int(n: int) -> str:
+    """1234567 → «1 234 567» (non-breaking spaces, Russian style)."""
+    return f"{n:,}".replace(",", "\u00a0")
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """Russian plural form for n: 1 строка, 2 строки, 5 строк."""
+    n = abs(n)
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def _count(n: int, one: str, few: str, many: str) -> str:
+    return f"{fmt_int(n)} {plural(n, one, few, many)}"
+
+
+# ---------------------------------------------------------------- results
+
+
+def _to_problems(df: pl.DataFrame, severity: str) -> list[Problem]:
+    sub = df.filter(pl.col("severity") == severity)
+    out = [
+        Problem(r["row"], r["column"], r["value"], r["message"], severity)
+        for r in sub.head(MAX_PROBLEMS).iter_rows(named=True)
+    ]
+    if sub.height > MAX_PROBLEMS:
+        what = "ошибок" if severity == "error" else "предупреждений"
+        out.append(
+            Problem(
+                None,
+                None,
+                None,
+                f"Показаны первые {fmt_int(MAX_PROBLEMS)} {what} из {fmt_int(sub.height)}.",
+                severity,
+            )
+        )
+    return out
+
+
+def _refusal_message(file_name: str, n_errors: int) -> str:
+    return (
+        f"Файл «{file_name}» не загружен: {_count(n_errors, 'ошибка', 'ошибки', 'ошибок')}. "
+        "Данные в системе не изменены; исправьте файл и загрузите его снова."
+    )
+
+
+def _reject(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    file_name: str,
+    kind: str | None,
+    rows: int,
+    errors: list[Problem],
+    warnings: list[Problem] | None = None,
+    n_errors: int | None = None,
+) -> LoadResult:
+    """A refused upload: nothing stored; the refusal itself goes to the audit log."""
+    n = n_errors if n_errors is not None else len(errors)
+    label = KINDS.get(kind or "", "вид не определён")
+    first = errors[0].message if errors else ""
+    details = f"{label}; {_count(n, 'ошибка', 'ошибки', 'ошибок')}; {first}"[:1000]
+    with con.cursor() as cur:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            audit.record(cur, scope.username, scope.role, "upload_rejected", file_name, details)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+    return LoadResult(
+        ok=False,
+        kind=kind,
+        file_name=file_name,
+        rows=rows,
+        errors=errors,
+        warnings=warnings or [],
+        message=_refusal_message(file_name, n),
+    )
+
+
+def _read_source(source: Path | str | bytes) -> bytes:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source)
+    path = Path(source)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise UnreadableFileError(f"Файл не найден: {path}") from exc
+    except OSError as exc:
+        raise UnreadableFileError(f"Не удалось прочитать файл {path}: {exc.strerror}") from exc
+
+
+def _ok_message(v: Validated, file_name: str, replaced: int, n_warnings: int) -> str:
+    text = (
+        f"Файл «{file_name}» загружен — {v.spec.label}: "
+        f"{_count(v.rows if v.frame is None else v.frame.height, 'строка', 'строки', 'строк')}"
+    )
+    if replaced:
+        text += f", заменено прежних записей: {fmt_int(replaced)}"
+    if n_warnings:
+        text += f"; {_count(n_warnings, 'предупреждение', 'предупреждения', 'предупреждений')}"
+    return text + "."
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    source: Path | bytes,
+    file_name: str,
+    *,
+    kind: str | None = None,
+    scope: Scope = OPERATOR,
+    snapshot_date: dt.date | None = None,
+) -> LoadResult:
+    """Validate a whole file and, if it has no error, store it in one transaction.
+
+    `kind` forces the file kind (else detected from the headers); `snapshot_date` is the
+    «Дата актуализации» for a status file without that column (or with empty cells).
+    """
+    try:
+        data = _read_source(source)
+    except UnreadableFileError as exc:
+        return _reject(con, scope, file_name, kind, 0, [Problem(None, None, None, exc.message, "error")])
+    if kind is not None and kind not in KINDS:
+        known = ", ".join(KINDS)
+        msg = f"Неизвестный вид файла «{kind}». Допустимые виды: {known}."
+        return _reject(con, scope, file_name, None, 0, [Problem(None, None, None, msg, "error")])
+    if scope.role not in UPLOAD_ROLES:
+        msg = (
+            f"Роль «{ROLE_LABELS[scope.role]}» не может загружать данные: загрузка доступна "
+            "базовому центру и ПОО."
+        )
+        return _reject(con, scope, file_name, kind, 0, [Problem(None, None, None, msg, "error")])
+    checksum = hashlib.sha256(data).hexdigest()
+    try:
+        table = read_table(data, file_name, kind)
+    except UnreadableFileError as exc:
+        return _reject(con, scope, file_name, kind, 0, [Problem(exc.row, None, None, exc.message, "error")])
+
+    with _LOAD_LOCK:
+        return _load_table(con, table, file_name, checksum, scope, snapshot_date)
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    try:
+        cur.execute("ROLLBACK")
+    except duckdb.TransactionException:
+        pass  # no transaction active (already committed or rolled back)
+
+
+def _accepted(
+    v: Validated, file_name: str, load_id: int, message: str, pairs: list[tuple[str, int]], *, unchanged: bool
+) -> LoadResult:
+    assert v.frame is not None
+    return LoadResult(
+        ok=True,
+        kind=v.spec.kind,
+        file_name=file_name,
+        rows=v.frame.height,
+        warnings=_to_problems(v.problems, "warning"),
+        load_id=load_id,
+        unchanged=unchanged,
+        message=message,
+        college_codes=v.college_codes,
+        pairs=pairs,
+    )
+
+
+def _load_table(
+    con: duckdb.DuckDBPyConnection,
+    table: RawTable,
+    file_name: str,
+    checksum: str,
+    scope: Scope,
+    snapshot_date: dt.date | None,
+) -> LoadResult:
+    with con.cursor() as cur:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            v = validate(table, Context(cur, scope, snapshot_date, dt.date.today()))
+            if v.frame is None:
+                _rollback(cur)
+                errors = _to_problems(v.problems, "error")
+                warnings = _to_problems(v.problems, "warning")
+                return _reject(
+                    con, scope, file_name, table.kind, v.rows, errors, warnings, n_errors=v.n_errors
+                )
+            store.register(cur, v)
+            prev = store.previous_load(cur, table.kind, checksum)
+            if prev is not None and store.same_as_stored(cur, v):
+                _rollback(cur)
+                load_id, when, user = prev
+                message = (
+                    f"Этот файл уже загружен {when:%d.%m.%Y} в {when:%H:%M} (пользователь {user}, "
+                    f"загрузка № {load_id}); данные не изменились."
+                )
+                return _accepted(v, file_name, load_id, message, [], unchanged=True)
+            details = f"{v.spec.label}; {_count(v.frame.height, 'строка', 'строки', 'строк')}"
+            load_id, replaced, touched = store.apply(
+                cur, v, file_name=file_name, checksum=checksum, scope=scope, details=details
+            )
+            cur.execute("COMMIT")
+        except duckdb.TransactionException as exc:
+            _rollback(cur)
+            msg = f"Данные одновременно изменила другая операция; повторите загрузку. ({exc})"
+            problem = Problem(None, None, None, msg, "error")
+            return _reject(con, scope, file_name, table.kind, table.frame.height, [problem])
+        except BaseException:
+            _rollback(cur)
+            raise
+        finally:
+            store.unregister(cur)
+    pairs = touched if v.spec.kind in store.SPELL_KINDS else v.pairs
+    message = _ok_message(v, file_name, replaced, v.n_warnings)
+    return _accepted(v, file_name, load_id, message, pairs, unchanged=False)
+
+
+REFERENCE_FILES: tuple[str, ...] = (
+    REFERENCE_KINDS  # load order: territories, municipalities, colleges, programs
+)
+
+
+def load_reference_dir(
+    con: duckdb.DuckDBPyConnection, directory: Path = REFERENCE_DIR, scope: Scope = OPERATOR
+) -> list[LoadResult]:
+    """Load the reference files `<kind>.csv` (or .xlsx) found in `directory`, in dependency order."""
+    results = []
+    for kind in REFERENCE_FILES:
+        for suffix in (".csv", ".xlsx"):
+            path = Path(directory) / f"{kind}{suffix}"
+            if path.exists():
+                results.append(load_file(con, path, path.name, kind=kind, scope=scope))
+                break
+    return results

@@ -1,0 +1,241 @@
+"""Reading an uploaded file into a table of strings (data_contract §1).
+
+- `.xlsx` (also .xlsm/.xls/.ods): calamine through fastexcel, every cell as text, no header
+  inference; the first sheet whose header row names a known kind is used. The header row may be
+  preceded by up to 10 title rows.
+- `.csv`: UTF-8 with or without BOM, else Windows-1251; delimiter `;`, `,` or tab, chosen by which
+  one splits a candidate header line into known column names.
+
+Row numbers are kept as the user sees them in Excel (1-based, title and header rows counted), so
+every problem can point at the right line of the user's file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import fastexcel
+import polars as pl
+
+from data_layer.importer.kinds import KINDS, MIN_MATCHED, detect_kind, score_headers
+
+MAX_TITLE_ROWS = 10
+HEADER_SEARCH_ROWS = MAX_TITLE_ROWS + 1
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+ROW = "_row"  # the file row number column
+
+
+class UnreadableFileError(Exception):
+    """The file as a whole cannot be read; the message is Russian and shown to the user."""
+
+    def __init__(self, message: str, row: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.row = row
+
+
+@dataclass
+class RawTable:
+    kind: str
+    headers: list[str | None]  # header cell per column, as written in the file
+    frame: pl.DataFrame  # columns c0..cN (Utf8), plus ROW; only non-empty data rows
+    header_row: int  # 1-based row of the header in the file
+    sheet: str | None = None  # workbook sheet name
+    encoding: str | None = None  # CSV encoding detected
+    delimiter: str | None = None
+
+
+def _kind_label(kind: str) -> str:
+    return f"«{KINDS[kind]}»"
+
+
+def _pick_header(rows: list[list[str | None]], kind: str | None) -> tuple[int, str] | None:
+    """(index of the header row among `rows`, kind), or None when no row looks like a header.
+
+    Raises UnreadableFileError when the best header row fits several kinds equally well."""
+    best: tuple[int, int] | None = None  # (matched, index)
+    for i, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        ranked = score_headers(cells, [kind] if kind else None)
+        matched = ranked[0].matched
+        if matched >= (1 if kind else MIN_MATCHED) and (best is None or matched > best[0]):
+            best = (matched, i)
+    if best is None:
+        return None
+    idx = best[1]
+    if kind:
+        return idx, kind
+    detected, tied = detect_kind(rows[idx])
+    if detected is None:
+        labels = ", ".join(_kind_label(k) for k in tied)
+        raise UnreadableFileError(
+            f"По заголовкам нельзя однозначно определить вид файла: подходят {labels}. "
+            "Укажите вид файла явно.",
+            row=idx + 1,
+        )
+    return idx, detected
+
+
+def _no_header_message(kind: str | None) -> str:
+    if kind:
+        return (
+            f"Не найдена строка заголовков файла вида {_kind_label(kind)} среди первых "
+            f"{HEADER_SEARCH_ROWS} строк. Проверьте названия столбцов."
+        )
+    return (
+        f"Не удалось определить вид файла: среди первых {HEADER_SEARCH_ROWS} строк нет строки заголовков "
+        "с известными столбцами (например, «СНИЛС», «Код ПОО», «Статус»). Проверьте заголовки "
+        "или укажите вид файла явно."
+    )
+
+
+def _finish(
+    frame: pl.DataFrame, header_idx: int, first_row_number: int
+) -> tuple[list[str | None], pl.DataFrame]:
+    """Split the header row off, number data rows as in the file, drop entirely empty rows."""
+    cols = frame.columns
+    headers_raw = frame.row(header_idx)
+    headers: list[str | None] = [
+        str(h).strip() if h is not None and str(h).strip() else None for h in headers_raw
+    ]
+    data = frame.slice(header_idx + 1).rename({c: f"c{i}" for i, c in enumerate(cols)})
+    data = data.with_row_index(ROW, offset=first_row_number + header_idx + 1).with_columns(
+        pl.col(ROW).cast(pl.Int64)
+    )
+    names = [f"c{i}" for i in range(len(cols))]
+    if names:
+        nonblank = pl.any_horizontal(
+            [pl.col(n).str.strip_chars(" \t\r\n\u00a0").str.len_bytes().fill_null(0) > 0 for n in names]
+        )
+        data = data.filter(nonblank)
+    return headers, data
+
+
+def _read_excel(data: bytes, kind: str | None) -> RawTable:
+    try:
+        reader = fastexcel.read_excel(data)
+        sheet_names = list(reader.sheet_names)
+    except Exception as exc:
+        raise UnreadableFileError(
+            "Не удалось прочитать книгу Excel: файл повреждён или имеет другой формат. "
+            "Сохраните его как «Книга Excel (.xlsx)» или CSV."
+        ) from exc
+    for name in sheet_names:
+        try:
+            sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
+            frame = sheet.to_polars()
+        except Exception as exc:
+            raise UnreadableFileError(f"Не удалось прочитать лист «{name}» книги Excel: {exc}") from exc
+        if frame.height == 0 or frame.width == 0:
+            continue
+        frame = frame.select(pl.all().cast(pl.Utf8))
+        top = [list(r) for r in frame.head(HEADER_SEARCH_ROWS).iter_rows()]
+        picked = _pick_header(top, kind)
+        if picked is None:
+            continue
+        idx, found = picked
+        headers, rows = _finish(frame, idx, first_row_number=1)
+        return RawTable(found, headers, rows, header_row=idx + 1, sheet=name)
+    if all(_sheet_empty(reader, n) for n in sheet_names):
+        raise UnreadableFileError("Файл пуст: в книге нет ни одной заполненной ячейки.")
+    raise UnreadableFileError(_no_header_message(kind))
+
+
+def _sheet_empty(reader: fastexcel.ExcelReader, name: str) -> bool:
+    try:
+        return reader.load_sheet(name, header_row=None, skip_rows=0, n_rows=1, dtypes="string").height == 0
+    except Exception:
+        return True
+
+
+def _decode(data: bytes) -> tuple[bytes, str]:
+    """UTF-8 bytes without BOM, and the encoding the file was in."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UnreadableFileError("Файл CSV повреждён: неверная кодировка UTF-8.") from exc
+        return data, "UTF-8"
+    try:
+        data.decode("utf-8")
+        return data, "UTF-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1251", errors="replace").encode("utf-8"), "Windows-1251"
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:4096]
+    return b"\x00" in head or head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF"))
+
+
+def _read_csv(data: bytes, kind: str | None) -> RawTable:
+    if _looks_binary(data):
+        raise UnreadableFileError(
+            "Файл не является таблицей CSV или книгой Excel. Загрузите файл .xlsx или .csv."
+        )
+    text, encoding = _decode(data)
+    head_lines = text[:200_000].decode("utf-8", errors="replace").splitlines()[:HEADER_SEARCH_ROWS]
+    if not any(line.strip(" ;,\t\r\n") for line in head_lines):
+        raise UnreadableFileError("Файл пуст: в нём нет ни заголовков, ни данных.")
+    best: tuple[int, int, str, str] | None = None  # (matched, -line, delimiter, kind)
+    errors: list[UnreadableFileError] = []
+    for delim in (";", ",", "\t"):
+        rows = [next(csv.reader([line], delimiter=delim), []) for line in head_lines]
+        try:
+            picked = _pick_header([list(r) for r in rows], kind)
+        except UnreadableFileError as exc:
+            errors.append(exc)
+            continue
+        if picked is None:
+            continue
+        idx, found = picked
+        matched = score_headers(rows[idx], [found])[0].matched
+        cand = (matched, -idx, delim, found)
+        if best is None or cand[:2] > best[:2]:
+            best = cand
+    if best is None:
+        if errors:
+            raise errors[0]
+        raise UnreadableFileError(_no_header_message(kind))
+    _, neg_idx, delim, found = best
+    idx = -neg_idx
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(text),
+            separator=delim,
+            has_header=False,
+            infer_schema=False,
+            skip_rows=idx,
+            truncate_ragged_lines=True,
+            raise_if_empty=False,
+        )
+    except Exception as exc:
+        raise UnreadableFileError(f"Не удалось прочитать CSV-файл: {exc}") from exc
+    if frame.height == 0:
+        raise UnreadableFileError("Файл пуст: в нём нет ни заголовков, ни данных.")
+    headers, rows_frame = _finish(frame, 0, first_row_number=idx + 1)
+    return RawTable(found, headers, rows_frame, header_row=idx + 1, encoding=encoding, delimiter=delim)
+
+
+def read_table(data: bytes, file_name: str, kind: str | None = None) -> RawTable:
+    """Read a workbook or CSV into a RawTable; UnreadableFileError for unreadable or empty files."""
+    if not data or not data.strip():
+        raise UnreadableFileError("Файл пуст: в нём нет ни заголовков, ни данных.")
+    suffix = "." + file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+    is_zip_or_ole = data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
+    if suffix in EXCEL_SUFFIXES or (suffix not in (".csv", ".txt") and is_zip_or_ole):
+        if not is_zip_or_ole:
+            raise UnreadableFileError(
+                f"Файл «{file_name}» не является книгой Excel: содержимое не соответствует формату. "
+                "Сохраните его как «Книга Excel (.xlsx)» или CSV."
+            )
+        table = _read_excel(data, kind)
+    else:
+        table = _read_csv(data, kind)
+    if table.frame.height == 0:
+        raise UnreadableFileError(
+            "В файле нет строк с данными: найдена только строка заголовков.", row=table.header_row
+        )
+    return table

@@ -1,0 +1,154 @@
+"""Writing a validated file: replace semantics per kind, inside the caller's transaction.
+
+The caller (pipeline.load_file) opens one transaction on one cursor; everything here — deleting
+the replaced partitions, inserting, rebuilding spells, the `loads` row, the audit event and the
+dataset version — happens inside it, so a crash or kill leaves the previous state intact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from data_layer import audit, spells
+from data_layer.db import bump_dataset_version
+from data_layer.importer.kinds import REFERENCE_KINDS, KindSpec
+from data_layer.importer.validate import Validated
+from data_layer.scope import Scope
+
+NEW = "_import_new"
+KEYS = "_import_keys"
+SPELL_KINDS = ("graduates", "statuses")
+
+
+def _partition_where(spec: KindSpec) -> str:
+    """SQL condition on the stored table (alias t) selecting the rows the file replaces.
+
+    Built only from code constants in kinds.SPECS, never from user input."""
+    if not spec.partition:
+        return "TRUE"
+    conds = " AND ".join(f"k.{frame_col} = {table_expr}" for table_expr, frame_col in spec.partition)
+    return f"EXISTS (SELECT 1 FROM {KEYS} k WHERE {conds})"
+
+
+def register(cur: duckdb.DuckDBPyConnection, v: Validated) -> None:
+    assert v.frame is not None
+    cur.register(NEW, v.frame)
+    if v.spec.partition:
+        cur.register(KEYS, v.frame.select([fc for _, fc in v.spec.partition]).unique())
+
+
+def unregister(cur: duckdb.DuckDBPyConnection) -> None:
+    for name in (NEW, KEYS):
+        try:
+            cur.unregister(name)
+        except duckdb.Error:
+            pass
+
+
+def same_as_stored(cur: duckdb.DuckDBPyConnection, v: Validated) -> bool:
+    """True when the rows the file would replace are exactly the file's rows (as multisets)."""
+    spec = v.spec
+    cols = ", ".join(spec.stored)
+    where = _partition_where(spec)
+    stored = f"SELECT {cols} FROM {spec.table} t WHERE {where}"
+    new = f"SELECT {cols} FROM {NEW}"
+    row = cur.execute(
+        f"""SELECT (SELECT count(*) FROM ({new} EXCEPT ALL {stored})),
+                   (SELECT count(*) FROM ({stored} EXCEPT ALL {new}))"""
+    ).fetchall()[0]
+    return row[0] == 0 and row[1] == 0
+
+
+def _scope_key(v: Validated) -> str | None:
+    """A short description of the replaced partitions, kept in `loads.scope_key`."""
+    assert v.frame is not None
+    kind = v.spec.kind
+    if kind == "graduates":
+        vals = sorted({str(c) for c in v.frame.get_column("cohort").unique().to_list()})
+        key = "cohort=" + ",".join(vals)
+    elif kind == "statuses":
+        dates = sorted({d.isoformat() for d in v.frame.get_column("snapshot_date").unique().to_list()})
+        key = "snapshot=" + ",".join(dates)
+    elif kind in ("ufns", "czn"):
+        dates = sorted({d.isoformat() for d in v.frame.get_column("extract_date").unique().to_list()})
+        key = "extract=" + ",".join(dates)
+    elif kind == "frdo":
+        key = "year=" + ",".join(
+            sorted({str(y) for y in v.frame.get_column("issue_year").unique().to_list()})
+        )
+    elif not v.spec.partition:
+        key = "all"
+    else:
+        return None
+    return key if len(key) <= 500 else key[:497] + "..."
+
+
+def _college_column(codes: list[str]) -> str | None:
+    if not codes:
+        return None
+    joined = ",".join(codes)
+    return joined if len(joined) <= 500 else None
+
+
+def apply(
+    cur: duckdb.DuckDBPyConnection,
+    v: Validated,
+    *,
+    file_name: str,
+    checksum: str,
+    scope: Scope,
+    details: str,
+) -> tuple[int, int, list[tuple[str, int]]]:
+    """Replace the file's partitions; returns (load_id, replaced rows, spell pairs touched)."""
+    assert v.frame is not None
+    spec = v.spec
+    where = _partition_where(spec)
+    touched: set[tuple[str, int]] = set(v.pairs) if spec.kind in SPELL_KINDS else set()
+    if spec.kind == "statuses":
+        # Snapshots being replaced may belong to other cohorts than the new rows.
+        old = cur.execute(f"SELECT DISTINCT college_code, cohort FROM status_rows t WHERE {where}").fetchall()
+        touched |= {(str(c), int(y)) for c, y in old}
+    replaced = int(cur.execute(f"DELETE FROM {spec.table} AS t WHERE {where}").fetchall()[0][0])
+    load_id = int(cur.execute("SELECT nextval('load_id_seq')").fetchall()[0][0])
+    cols = ", ".join(spec.stored)
+    if spec.kind in REFERENCE_KINDS:  # reference tables carry no load_id
+        cur.execute(f"INSERT INTO {spec.table} ({cols}) SELECT {cols} FROM {NEW}")
+    else:
+        cur.execute(f"INSERT INTO {spec.table} ({cols}, load_id) SELECT {cols}, ? FROM {NEW}", [load_id])
+    if touched:
+        spells.rebuild_spells(cur, sorted(touched))
+    cur.execute(
+        """INSERT INTO loads (load_id, loaded_at, username, file_name, checksum, kind, college_code, scope_key,
+                              rows, warnings, replaced_rows)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            load_id,
+            dt.datetime.now(),
+            scope.username,
+            file_name,
+            checksum,
+            spec.kind,
+            _college_column(v.college_codes),
+            _scope_key(v),
+            v.frame.height,
+            int((v.problems.get_column("severity") == "warning").sum()),
+            replaced,
+        ],
+    )
+    audit.record(cur, scope.username, scope.role, "upload", file_name, details)
+    bump_dataset_version(cur)
+    return load_id, replaced, sorted(touched)
+
+
+def previous_load(
+    cur: duckdb.DuckDBPyConnection, kind: str, checksum: str
+) -> tuple[int, dt.datetime, str] | None:
+    """The latest accepted load of the same kind with the same checksum: (load_id, time, user)."""
+    rows = cur.execute(
+        """SELECT load_id, loaded_at, username FROM loads WHERE kind = ? AND checksum = ?
+           ORDER BY load_id DESC LIMIT 1""",
+        [kind, checksum],
+    ).fetchall()
+    return (int(rows[0][0]), rows[0][1], str(rows[0][2])) if rows else None

@@ -1,0 +1,822 @@
+"""Validation of a read file against its kind (data_contract §2): every problem at once.
+
+All checks are vectorised polars expressions over the whole file (no per-row Python), so a
+million-row status file validates in seconds. Each check contributes a small frame of problems
+(row as in the user's file, column header as written there, the value, a Russian message, the
+severity); the frames are concatenated at the end.
+
+Decisions the contract leaves open:
+- The cohort of a graduate is the year of «Дата выпуска», unless the file has a «Год выпуска»
+  column: then that is the cohort and a «Дата выпуска» in another year is an error.
+- A status file may hold several colleges and snapshot dates (the base centre's consolidated
+  files); a college user's file must hold only that college.
+- The cohort of a status row comes from the college's stored graduation lists: the latest cohort
+  whose graduation date is on or before the snapshot date, else the earliest one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+import polars as pl
+
+from data_layer.importer.geo import municipality_centres, municipality_short_names
+from data_layer.importer.kinds import (
+    COLLEGE_KINDS,
+    KINDS,
+    SPEC_BY_KIND,
+    Column,
+    KindSpec,
+    choice_lookup,
+    match_header,
+)
+from data_layer.importer.normalize import (
+    clean_str,
+    map_values,
+    normalize_label,
+    parse_bool,
+    parse_date,
+    parse_float,
+    parse_int,
+    snils_digits,
+    snils_is_valid,
+)
+from data_layer.importer.readers import ROW, RawTable
+from data_layer.scope import Scope
+from data_layer.statuses import parse_status
+
+PROBLEM_SCHEMA: dict[str, pl.DataType] = {
+    "row": pl.Int64(),
+    "column": pl.Utf8(),
+    "value": pl.Utf8(),
+    "message": pl.Utf8(),
+    "severity": pl.Utf8(),
+}
+PERSON_KINDS = ("graduates", "statuses", "career_tracks")
+OUTSIDE_REGION = "за пределами области"
+OUTSIDE_SPELLINGS = frozenset(
+    normalize_label(s)
+    for s in (
+        OUTSIDE_REGION,
+        "за пределами Самарской области",
+        "другой регион",
+        "вне области",
+        "за пределами региона",
+    )
+)
+_TYPE_MESSAGES: dict[str, str] = {
+    "date": "Не удалось распознать дату: ожидается ДД.ММ.ГГГГ или ГГГГ-ММ-ДД",
+    "bool": "Ожидается «да» или «нет» (также 1/0, +/-, true/false)",
+    "int": "Ожидается целое неотрицательное число",
+    "float": "Ожидается число (например, 53,19)",
+}
+
+
+def raw(name: str) -> str:
+    return f"raw_{name}"
+
+
+@dataclass
+class Validated:
+    spec: KindSpec
+    problems: pl.DataFrame
+    rows: int
+    frame: pl.DataFrame | None = None  # stored columns + partition helpers; None when there are errors
+    college_codes: list[str] = field(default_factory=list)
+    pairs: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def n_errors(self) -> int:
+        return int((self.problems.get_column("severity") == "error").sum())
+
+    @property
+    def n_warnings(self) -> int:
+        return int((self.problems.get_column("severity") == "warning").sum())
+
+
+class Checker:
+    """Collects problem frames for one file."""
+
+    def __init__(self, spec: KindSpec, header_row: int) -> None:
+        self.spec = spec
+        self.header_row = header_row
+        self.labels: dict[str, str] = {}  # field -> header as written in the file
+        self.parts: list[pl.LazyFrame] = []
+        self.fatal = False  # a file-level error: the remaining checks are skipped
+
+    def label(self, name: str | None) -> str | None:
+        if name is None:
+            return None
+        col = self.spec.columns_by_field.get(name)
+        return self.labels.get(name) or (col.header if col else name)
+
+    def flag(
+        self,
+        df: pl.DataFrame,
+        mask: pl.Expr,
+        name: str | None,
+        message: str | pl.Expr,
+        severity: str = "error",
+        value: pl.Expr | None = None,
+    ) -> None:
+        """One problem for each row of `df` where `mask` holds."""
+        if value is None:
+            value = pl.col(raw(name)) if name and raw(name) in df.columns else pl.lit(None, pl.Utf8)
+        msg = message if isinstance(message, pl.Expr) else pl.lit(message)
+        self.parts.append(
+            df.lazy()
+            .filter(mask.fill_null(False))
+            .select(
+                pl.col(ROW).alias("row"),
+                pl.lit(self.label(name), pl.Utf8).alias("column"),
+                value.cast(pl.Utf8).alias("value"),
+                msg.cast(pl.Utf8).alias("message"),
+                pl.lit(severity).alias("severity"),
+            )
+        )
+
+    def note(
+        self,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        value: str | None = None,
+        severity: str = "error",
+    ) -> None:
+        """One file-level problem."""
+        self.parts.append(
+            pl.LazyFrame(
+                {
+                    "row": [row],
+                    "column": [column],
+                    "value": [value],
+                    "message": [message],
+                    "severity": [severity],
+                },
+                schema=PROBLEM_SCHEMA,
+            )
+        )
+
+    def problems(self) -> pl.DataFrame:
+        if not self.parts:
+            return pl.DataFrame(schema=PROBLEM_SCHEMA)
+        out = pl.concat(self.parts, how="vertical").collect()
+        return out.with_row_index("_order").sort(["row", "_order"], nulls_last=False).drop("_order")
+
+    def has_errors(self) -> bool:
+        return bool((self.problems().get_column("severity") == "error").any())
+
+
+@dataclass
+class Context:
+    cur: duckdb.DuckDBPyConnection
+    scope: Scope
+    snapshot_date: dt.date | None
+    today: dt.date
+
+
+# ---------------------------------------------------------------- headers and types
+
+
+def _snils_column_required(spec: KindSpec) -> bool:
+    return spec.kind in PERSON_KINDS
+
+
+def _map_headers(table: RawTable, ck: Checker) -> dict[str, int]:
+    spec = ck.spec
+    present: dict[str, int] = {}
+    for i, header in enumerate(table.headers):
+        if header is None:
+            has_data = (
+                table.frame.get_column(f"c{i}").drop_nulls().str.strip_chars().str.len_bytes().sum() > 0
+            )
+            if has_data:
+                ck.note(
+                    "Столбец без заголовка: его данные не загружаются.",
+                    row=table.header_row,
+                    column=f"№ {i + 1}",
+                    severity="warning",
+                )
+            continue
+        name = match_header(spec.kind, header)
+        if name is None:
+            ck.note(
+                f"Неизвестный столбец «{header}»: для файла вида «{spec.label}» он не нужен, данные из него "
+                "не загружаются.",
+                row=table.header_row,
+                column=header,
+                severity="warning",
+            )
+            continue
+        if name in present:
+            ck.note(
+                f"Столбец «{header}» повторяет столбец «{ck.labels[name]}». Оставьте один из них.",
+                row=table.header_row,
+                column=header,
+            )
+            ck.fatal = True
+            continue
+        present[name] = i
+        ck.labels[name] = header
+    return present
+
+
+def _check_required_columns(present: dict[str, int], ck: Checker, ctx: Context) -> None:
+    for col in ck.spec.columns:
+        needed = col.required or (col.field == "snils" and _snils_column_required(ck.spec))
+        if col.field == "snapshot_date" and ctx.snapshot_date is not None:
+            needed = False
+        if needed and col.field not in present:
+            ck.note(f"Нет обязательного столбца «{col.header}».", row=ck.header_row, column=col.header)
+            ck.fatal = True
+
+
+def _typed(df: pl.DataFrame, col: Column) -> pl.Expr | pl.Series:
+    r = pl.col(raw(col.field))
+    if col.type == "snils":
+        return snils_digits(r)
+    if col.type == "date":
+        return parse_date(r)
+    if col.type == "bool":
+        return parse_bool(r)
+    if col.type == "int":
+        return parse_int(r)
+    if col.type == "float":
+        return parse_float(r)
+    if col.type == "choice":
+        return map_values(raw(col.field), df, choice_lookup(col))
+    return r
+
+
+def _convert(df: pl.DataFrame, ck: Checker) -> pl.DataFrame:
+    """Typed columns next to the raw strings, and a problem for every value that does not parse."""
+    spec = ck.spec
+    exprs = []
+    for col in spec.columns:
+        t = _typed(df, col)
+        exprs.append(t.alias(col.field) if isinstance(t, pl.Expr) else t.rename(col.field))
+    df = df.with_columns(exprs)
+    for col in spec.columns:
+        r = pl.col(raw(col.field))
+        if col.required and not (col.field == "snapshot_date"):
+            ck.flag(df, r.is_null(), col.field, f"Не заполнено обязательное поле «{ck.label(col.field)}».")
+        if col.type == "snils":
+            _flag_snils(df, ck, col.field)
+        elif col.type == "choice":
+            allowed = ", ".join(col.choices or {})
+            ck.flag(
+                df,
+                r.is_not_null() & pl.col(col.field).is_null(),
+                col.field,
+                f"Недопустимое значение. Допустимые: {allowed}.",
+            )
+        elif col.type in _TYPE_MESSAGES:
+            ck.flag(
+                df, r.is_not_null() & pl.col(col.field).is_null(), col.field, _TYPE_MESSAGES[col.type] + "."
+            )
+    return df
+
+
+def _flag_snils(df: pl.DataFrame, ck: Checker, name: str) -> None:
+    r = pl.col(raw(name))
+    digits = pl.col(name)
+    only_digits = r.str.contains(r"^\d{9,10}$")
+    ck.flag(
+        df,
+        r.is_not_null() & digits.is_null(),
+        name,
+        pl.when(only_digits)
+        .then(
+            pl.lit(
+                "СНИЛС должен состоять из 11 цифр (XXX-XXX-XXX YY). Если ячейка числовая, Excel мог отбросить "
+                "ведущие нули — задайте столбцу текстовый формат."
+            )
+        )
+        .otherwise(pl.lit("СНИЛС должен иметь вид XXX-XXX-XXX YY или состоять из 11 цифр.")),
+    )
+    ck.flag(
+        df,
+        digits.is_not_null() & ~snils_is_valid(digits),
+        name,
+        "Неверное контрольное число СНИЛС: проверьте номер.",
+    )
+
+
+def _valid_snils(name: str = "snils") -> pl.Expr:
+    d = pl.col(name)
+    return pl.when(snils_is_valid(d)).then(d).otherwise(None)
+
+
+# ---------------------------------------------------------------- shared checks
+
+
+def _codes(cur: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
+    return [r[0] for r in cur.execute(sql).fetchall()]
+
+
+def _flag_unknown(df: pl.DataFrame, ck: Checker, name: str, known: list[str], message: str) -> None:
+    v = pl.col(name)
+    ck.flag(df, v.is_not_null() & ~v.is_in(known), name, message)
+
+
+def _check_colleges_known(df: pl.DataFrame, ck: Checker, ctx: Context) -> None:
+    known = _codes(ctx.cur, "SELECT college_code FROM colleges")
+    if not known:
+        ck.note(
+            "Справочник ПОО пуст: сначала загрузите файл ПОО (вид «ПОО»), затем этот файл.",
+            column=ck.label("college_code"),
+        )
+        ck.fatal = True
+        return
+    _flag_unknown(df, ck, "college_code", known, "ПОО с таким кодом нет в справочнике ПОО.")
+
+
+def _check_programs_known(df: pl.DataFrame, ck: Checker, ctx: Context) -> None:
+    known = _codes(ctx.cur, "SELECT program_code FROM programs")
+    _flag_unknown(df, ck, "program_code", known, "Специальности (профессии) с таким кодом нет в справочнике.")
+
+
+def _flag_duplicates(df: pl.DataFrame, ck: Checker, keys: list[str], name: str, what: str) -> None:
+    """Rows repeating an earlier row's key get an error pointing at the first row."""
+    first = pl.col(ROW).min().over(keys)
+    complete = pl.all_horizontal([pl.col(k).is_not_null() for k in keys])
+    ck.flag(
+        df,
+        complete & (pl.col(ROW) != first),
+        name,
+        pl.format(what + " (впервые — в строке {}).", first),
+    )
+
+
+def _person(df: pl.DataFrame, ck: Checker, *, foreign_flag_needed: bool) -> pl.DataFrame:
+    """person_key = 11-digit СНИЛС, or 'D:' + document number for a foreign graduate without СНИЛС."""
+    doc = pl.col(raw("doc_number")).str.replace_all(r"\s+", "").str.to_uppercase()
+    df = df.with_columns(_valid_snils().alias("snils"), doc.alias("doc_number"))
+    no_snils = pl.col(raw("snils")).is_null()
+    foreign = pl.col("is_foreign").fill_null(False)
+    if foreign_flag_needed:
+        ck.flag(
+            df,
+            no_snils & ~foreign,
+            "snils",
+            "Не заполнен СНИЛС. Для иностранного гражданина без СНИЛС укажите «Иностранный гражданин без СНИЛС» = да "
+            "и «Номер документа».",
+        )
+        ck.flag(
+            df,
+            no_snils & foreign & pl.col("doc_number").is_null(),
+            "doc_number",
+            "Для иностранного гражданина без СНИЛС заполните «Номер документа».",
+        )
+        ck.flag(
+            df,
+            ~no_snils & foreign,
+            "is_foreign",
+            "Указан СНИЛС, поэтому признак «Иностранный гражданин без СНИЛС» не учитывается.",
+            severity="warning",
+        )
+        df = df.with_columns((no_snils & foreign).alias("is_foreign"))
+    else:
+        ck.flag(
+            df,
+            no_snils & pl.col("doc_number").is_null(),
+            "snils",
+            "Не заполнен СНИЛС (для иностранного гражданина без СНИЛС — «Номер документа»).",
+        )
+    key = pl.when(no_snils).then(pl.lit("D:") + pl.col("doc_number")).otherwise(pl.col("snils"))
+    return df.with_columns(key.alias("person_key"))
+
+
+def _warn_future(df: pl.DataFrame, ck: Checker, ctx: Context, name: str, what: str) -> None:
+    ck.flag(
+        df,
+        pl.col(name) > ctx.today,
+        name,
+        f"{what} в будущем (позже {ctx.today:%d.%m.%Y}).",
+        severity="warning",
+    )
+
+
+def _flag_pattern(
+    df: pl.DataFrame, ck: Checker, name: str, pattern: str, message: str, severity: str = "error"
+) -> None:
+    v = pl.col(name)
+    ck.flag(df, v.is_not_null() & ~v.str.contains(pattern), name, message, severity=severity)
+
+
+def _warn_inn(df: pl.DataFrame, ck: Checker) -> None:
+    _flag_pattern(
+        df, ck, "employer_inn", r"^\d{10}(\d{2})?$", "ИНН должен состоять из 10 или 12 цифр.", "warning"
+    )
+
+
+# ---------------------------------------------------------------- kinds
+
+
+def _graduates(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    df = _person(df, ck, foreign_flag_needed=True)
+    _check_colleges_known(df, ck, ctx)
+    _check_programs_known(df, ck, ctx)
+    given = pl.col("cohort_given")
+    ck.flag(
+        df,
+        given.is_not_null() & ((given < 1990) | (given > 2100)),
+        "cohort_given",
+        "Год выпуска должен быть годом (например, 2024).",
+    )
+    grad_year = pl.col("graduation_date").dt.year()
+    ck.flag(
+        df,
+        given.is_between(1990, 2100) & (grad_year != given),
+        "graduation_date",
+        pl.format("Дата выпуска вне года выпуска {} (см. столбец «Год выпуска»).", given),
+    )
+    ck.flag(
+        df,
+        pl.col("birth_date") >= pl.col("graduation_date"),
+        "birth_date",
+        "Дата рождения не раньше даты выпуска.",
+    )
+    _warn_future(df, ck, ctx, "graduation_date", "Дата выпуска")
+    df = df.with_columns(pl.coalesce(given, grad_year).cast(pl.Int32).alias("cohort"))
+    _flag_duplicates(
+        df,
+        ck,
+        ["college_code", "cohort", "person_key"],
+        "snils",
+        "Выпускник повторяется в файле: та же ПОО, тот же год выпуска и тот же СНИЛС (номер документа)",
+    )
+    return df
+
+
+def _municipality_lookup(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """normalised OKTMO or name (with and without the «городской округ / район» words) -> OKTMO."""
+    out: dict[str, str] = {}
+    for oktmo, name in cur.execute("SELECT oktmo, name FROM municipalities").fetchall():
+        out[normalize_label(oktmo)] = oktmo
+        n = normalize_label(name)
+        out[n] = oktmo
+        for word in ("городской округ ", "г.о. ", "го ", "г. "):
+            if n.startswith(word):
+                out[n.removeprefix(word)] = oktmo
+        for word in (" муниципальный район", " район"):
+            if n.endswith(word):
+                out[n.removesuffix(word)] = oktmo
+    known = set(out.values())
+    for oktmo, short in municipality_short_names().items():
+        if oktmo in known:
+            out.setdefault(normalize_label(short), oktmo)
+    for sp in OUTSIDE_SPELLINGS:
+        out[sp] = OUTSIDE_REGION
+    return out
+
+
+def _statuses(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    df = _person(df, ck, foreign_flag_needed=False)
+    if ctx.snapshot_date is not None:
+        df = df.with_columns(pl.col("snapshot_date").fill_null(pl.lit(ctx.snapshot_date, pl.Date)))
+        ck.flag(
+            df,
+            pl.col(raw("snapshot_date")).is_not_null() & (pl.col("snapshot_date") != ctx.snapshot_date),
+            "snapshot_date",
+            f"Дата актуализации отличается от указанной для всего файла ({ctx.snapshot_date:%d.%m.%Y}); "
+            "используется дата из файла.",
+            severity="warning",
+        )
+    else:
+        ck.flag(
+            df,
+            pl.col(raw("snapshot_date")).is_null(),
+            "snapshot_date",
+            "Не заполнено обязательное поле «Дата актуализации».",
+        )
+    statuses = df.get_column(raw("status")).drop_nulls().unique().to_list()
+    mapping = {s: parse_status(s) for s in statuses}
+    df = df.with_columns(
+        pl.col(raw("status")).replace_strict(mapping, default=None, return_dtype=pl.Utf8).alias("status")
+    )
+    ck.flag(
+        df,
+        pl.col(raw("status")).is_not_null() & pl.col("status").is_null(),
+        "status",
+        "Неизвестный статус: укажите название или код статуса из справочника либо номер графы федеральной формы (06–27).",
+    )
+    _check_colleges_known(df, ck, ctx)
+    _warn_future(df, ck, ctx, "snapshot_date", "Дата актуализации")
+    ck.flag(
+        df,
+        pl.col("status_start") > pl.col("snapshot_date"),
+        "status_start",
+        "Дата начала статуса позже даты актуализации.",
+        severity="warning",
+    )
+    _warn_inn(df, ck)
+    muni = map_values(raw("work_municipality"), df, _municipality_lookup(ctx.cur))
+    df = df.with_columns(pl.coalesce(muni, pl.col(raw("work_municipality"))).alias("work_municipality"))
+    ck.flag(
+        df,
+        pl.col(raw("work_municipality")).is_not_null() & muni.is_null(),
+        "work_municipality",
+        "Муниципалитет не найден в справочнике (ожидается ОКТМО, название или «за пределами области»); "
+        "значение сохранено как есть.",
+        severity="warning",
+    )
+    _flag_duplicates(
+        df,
+        ck,
+        ["college_code", "snapshot_date", "person_key"],
+        "snils",
+        "Выпускник повторяется в файле: та же ПОО, та же дата актуализации и тот же СНИЛС (номер документа)",
+    )
+    return _resolve_cohort(df, ck, ctx)
+
+
+def _resolve_cohort(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    """Cohort of each status row from the college's graduation lists (module docstring)."""
+    ctx.cur.register("_status_colleges", df.select(pl.col("college_code").drop_nulls().unique()))
+    grads = ctx.cur.sql(
+        """SELECT college_code, person_key, cohort, graduation_date FROM graduates
+           WHERE college_code IN (SELECT college_code FROM _status_colleges)"""
+    ).pl()
+    ctx.cur.unregister("_status_colleges")
+    keyed = df.select(ROW, "college_code", "person_key", "snapshot_date").drop_nulls()
+    cand = keyed.join(grads, on=["college_code", "person_key"], how="inner")
+    ok = pl.col("graduation_date") <= pl.col("snapshot_date")
+    picked = (
+        cand.with_columns(ok.fill_null(False).alias("_ok"))
+        .with_columns(
+            pl.when(pl.col("_ok")).then(pl.col("cohort")).otherwise(-pl.col("cohort")).alias("_rank")
+        )
+        .sort([ROW, "_ok", "_rank"], descending=[False, True, True])
+        .unique(ROW, keep="first")
+        .select(ROW, pl.col("cohort").cast(pl.Int32))
+    )
+    df = df.join(picked, on=ROW, how="left")
+    ck.flag(
+        df,
+        pl.col("person_key").is_not_null()
+        & pl.col("college_code").is_not_null()
+        & pl.col("cohort").is_null(),
+        "snils",
+        pl.format(
+            "Выпускника с таким СНИЛС (номером документа) нет в списках фактического выпуска ПОО {}.",
+            pl.col("college_code"),
+        ),
+    )
+    return df
+
+
+def _ufns(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    df = df.with_columns(_valid_snils())
+    ck.flag(df, pl.col("end_date") < pl.col("start_date"), "end_date", "Дата окончания раньше даты начала.")
+    _warn_future(df, ck, ctx, "extract_date", "Дата выгрузки")
+    _warn_inn(df, ck)
+    return df
+
+
+def _czn(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    df = df.with_columns(_valid_snils())
+    ck.flag(
+        df,
+        pl.col("dereg_date") < pl.col("reg_date"),
+        "dereg_date",
+        "Дата снятия с учёта раньше даты постановки.",
+    )
+    _warn_future(df, ck, ctx, "extract_date", "Дата выгрузки")
+    return df
+
+
+def _frdo(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    df = df.with_columns(_valid_snils(), pl.col("issue_date").dt.year().cast(pl.Int32).alias("issue_year"))
+    _check_colleges_known(df, ck, ctx)
+    _check_programs_known(df, ck, ctx)
+    _flag_duplicates(
+        df, ck, ["snils", "college_code", "program_code", "issue_date"], "snils", "Запись повторяется в файле"
+    )
+    return df
+
+
+def _events(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    _check_colleges_known(df, ck, ctx)
+    df = df.with_columns(
+        pl.col("graduate_participants").fill_null(0).cast(pl.Int32),
+        pl.col("employers").fill_null(0).cast(pl.Int32),
+    )
+    _flag_duplicates(
+        df,
+        ck,
+        ["college_code", "event_date", "event_type", "title"],
+        "title",
+        "Мероприятие повторяется в файле: та же ПОО, дата, тип и название",
+    )
+    return df
+
+
+def _career_tracks(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    df = _person(df, ck, foreign_flag_needed=False)
+    _check_colleges_known(df, ck, ctx)
+    parts = pl.col(raw("academic_year")).str.extract_groups(r"^(\d{4})\s*[/\-–—]\s*(\d{2}|\d{4})$")
+    first = parts.struct.field("1").cast(pl.Int32, strict=False)
+    second_raw = parts.struct.field("2")
+    second = (
+        pl.when(second_raw.str.len_chars() == 2)
+        .then(first // 100 * 100 + second_raw.cast(pl.Int32, strict=False))
+        .otherwise(second_raw.cast(pl.Int32, strict=False))
+    )
+    year = pl.when(second == first + 1).then(pl.format("{}/{}", first, second)).otherwise(None)
+    df = df.with_columns(year.alias("academic_year"))
+    ck.flag(
+        df,
+        pl.col(raw("academic_year")).is_not_null() & pl.col("academic_year").is_null(),
+        "academic_year",
+        "Учебный год должен иметь вид ГГГГ/ГГГГ (например, 2024/2025).",
+    )
+    _flag_duplicates(
+        df,
+        ck,
+        ["person_key", "college_code", "academic_year"],
+        "snils",
+        "Обучающийся повторяется в файле: та же ПОО и тот же учебный год",
+    )
+    return df
+
+
+# ---------------------------------------------------------------- reference kinds
+
+
+def _orphans(
+    ck: Checker, ctx: Context, new: list[str], sql: str, message: Callable[[list[str]], str]
+) -> None:
+    """A file-level error when stored data refers to codes the new reference would remove."""
+    used = _codes(ctx.cur, sql)
+    lost = sorted(set(used) - set(new))
+    if lost:
+        ck.note(message(lost))
+
+
+def _show(codes: list[str], limit: int = 20) -> str:
+    shown = ", ".join(codes[:limit])
+    return shown + (f" и ещё {len(codes) - limit}" if len(codes) > limit else "")
+
+
+def _territories(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    _flag_duplicates(df, ck, ["tu_code"], "tu_code", "Код ТУ повторяется в файле")
+    codes = df.get_column("tu_code").drop_nulls().to_list()
+    _orphans(
+        ck,
+        ctx,
+        codes,
+        "SELECT DISTINCT tu_code FROM municipalities",
+        lambda lost: (
+            f"В файле нет кодов ТУ, на которые ссылаются муниципалитеты: {_show(lost)}. "
+            "Сначала загрузите исправленный справочник муниципалитетов."
+        ),
+    )
+    return df
+
+
+def _municipalities(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    _flag_pattern(df, ck, "oktmo", r"^\d{8}(\d{3})?$", "ОКТМО должен состоять из 8 или 11 цифр.")
+    _flag_duplicates(df, ck, ["oktmo"], "oktmo", "ОКТМО повторяется в файле")
+    tu = _codes(ctx.cur, "SELECT tu_code FROM territories")
+    _flag_unknown(df, ck, "tu_code", tu, "ТУ с таким кодом нет в справочнике территориальных управлений.")
+    _orphans(
+        ck,
+        ctx,
+        df.get_column("oktmo").drop_nulls().to_list(),
+        "SELECT DISTINCT oktmo FROM colleges",
+        lambda lost: f"В файле нет ОКТМО, указанных у ПОО: {_show(lost)}. Сначала исправьте справочник ПОО.",
+    )
+    return df
+
+
+def _colleges(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    _flag_duplicates(df, ck, ["college_code"], "college_code", "Код ПОО повторяется в файле")
+    oktmo = _codes(ctx.cur, "SELECT oktmo FROM municipalities")
+    _flag_unknown(df, ck, "oktmo", oktmo, "Муниципалитета с таким ОКТМО нет в справочнике муниципалитетов.")
+    ck.flag(df, ~pl.col("lat").is_between(-90, 90), "lat", "Широта должна быть от -90 до 90.")
+    ck.flag(df, ~pl.col("lon").is_between(-180, 180), "lon", "Долгота должна быть от -180 до 180.")
+    centres = municipality_centres()
+    lat_map = {k: v[0] for k, v in centres.items()}
+    lon_map = {k: v[1] for k, v in centres.items()}
+    df = df.with_columns(
+        pl.coalesce(
+            pl.col("lat"), pl.col("oktmo").replace_strict(lat_map, default=None, return_dtype=pl.Float64)
+        ),
+        pl.coalesce(
+            pl.col("lon"), pl.col("oktmo").replace_strict(lon_map, default=None, return_dtype=pl.Float64)
+        ),
+    )
+    codes = df.get_column("college_code").drop_nulls().to_list()
+    _orphans(
+        ck,
+        ctx,
+        codes,
+        """SELECT college_code FROM graduates UNION SELECT college_code FROM status_rows
+           UNION SELECT college_code FROM frdo_records UNION SELECT college_code FROM events
+           UNION SELECT college_code FROM career_tracks""",
+        lambda lost: (
+            f"В файле нет ПОО, по которым уже загружены данные: {_show(lost)}. "
+            "Удалить ПОО с данными нельзя; добавьте их в файл."
+        ),
+    )
+    return df
+
+
+def _programs(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    _flag_duplicates(df, ck, ["program_code"], "program_code", "Код специальности повторяется в файле")
+    _orphans(
+        ck,
+        ctx,
+        df.get_column("program_code").drop_nulls().to_list(),
+        """SELECT program_code FROM graduates
+           UNION SELECT program_code FROM frdo_records WHERE program_code IS NOT NULL""",
+        lambda lost: (
+            f"В файле нет специальностей, по которым уже загружены выпускники: {_show(lost)}. "
+            "Удалить их из справочника нельзя; добавьте их в файл."
+        ),
+    )
+    return df
+
+
+KIND_CHECKS: dict[str, Callable[[pl.DataFrame, Checker, Context], pl.DataFrame]] = {
+    "territories": _territories,
+    "municipalities": _municipalities,
+    "colleges": _colleges,
+    "programs": _programs,
+    "graduates": _graduates,
+    "statuses": _statuses,
+    "ufns": _ufns,
+    "czn": _czn,
+    "frdo": _frdo,
+    "events": _events,
+    "career_tracks": _career_tracks,
+}
+
+
+# ---------------------------------------------------------------- scope
+
+
+def _check_scope(df: pl.DataFrame, ck: Checker, ctx: Context) -> None:
+    """A college user may upload only its own college's rows of the college kinds."""
+    if ctx.scope.role != "college":
+        return
+    if ck.spec.kind not in COLLEGE_KINDS:
+        allowed = ", ".join(f"«{KINDS[k]}»" for k in COLLEGE_KINDS)
+        ck.note(
+            f"ПОО может загружать только файлы видов {allowed}; файл вида «{ck.spec.label}» загружает базовый центр."
+        )
+        ck.fatal = True
+        return
+    own = ctx.scope.code
+    code = pl.col(raw("college_code"))
+    ck.flag(
+        df,
+        code.is_null() | (code != own),
+        "college_code",
+        f"Строка относится к другой ПОО: вы можете загружать данные только своей ПОО (код {own}). Файл не загружен целиком.",
+    )
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def validate(table: RawTable, ctx: Context) -> Validated:
+    """Check the whole file; the returned frame is ready to store when there is no error."""
+    spec = SPEC_BY_KIND[table.kind]
+    ck = Checker(spec, table.header_row)
+    present = _map_headers(table, ck)
+    _check_required_columns(present, ck, ctx)
+    rows = table.frame.height
+    if ck.fatal:
+        return Validated(spec, ck.problems(), rows)
+    cols = [
+        clean_str(pl.col(f"c{present[c.field]}")).alias(raw(c.field))
+        for c in spec.columns
+        if c.field in present
+    ]
+    absent = [pl.lit(None, pl.Utf8).alias(raw(c.field)) for c in spec.columns if c.field not in present]
+    df = table.frame.select(pl.col(ROW), *cols, *absent)
+    _check_scope(df, ck, ctx)
+    if ck.fatal:
+        return Validated(spec, ck.problems(), rows)
+    df = _convert(df, ck)
+    df = KIND_CHECKS[spec.kind](df, ck, ctx)
+    problems = ck.problems()
+    if ck.fatal or (problems.get_column("severity") == "error").any():
+        return Validated(spec, problems, rows)
+    helpers = [frame_col for _, frame_col in spec.partition if frame_col not in spec.stored]
+    frame = df.select(*spec.stored, *helpers)
+    colleges = (
+        sorted(frame.get_column("college_code").unique().to_list()) if "college_code" in frame.columns else []
+    )
+    pairs: list[tuple[str, int]] = []
+    if spec.kind in ("graduates", "statuses"):
+        pairs = sorted(frame.select("college_code", "cohort").unique().iter_rows())
+    elif spec.kind == "frdo":
+        pairs = sorted(frame.select("college_code", "issue_year").unique().iter_rows())
+    return Validated(spec, problems, rows, frame, colleges, pairs)
