@@ -261,6 +261,10 @@ def _attempt_login(username: str, password: str) -> None:
         return
 
     authenticator: stauth.Authenticate = st.session_state[_AUTHENTICATOR]
+    if uname not in authenticator.authentication_controller.authentication_model.credentials["usernames"]:
+        # The library answers at once for an unknown name; spend the same bcrypt time so the
+        # response time does not tell which accounts exist.
+        users.check_password(password, users.demo_password_hash())
     try:
         ok = authenticator.authentication_controller.login(uname, password)
     except LoginError:
