@@ -213,7 +213,7 @@ def risk_register(
     """
     dates = history_dates(cur, scope, cohort, as_of, filters, step_days)
     m = membership(cur, scope, cohort, dates, thresholds, filters, "college")
-    schema = {
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
         "college_code": pl.Utf8,
         "person_key": pl.Utf8,
         "in_group": pl.Boolean,
@@ -249,12 +249,12 @@ def risk_register(
         .group_by(["college_code", "person_key"])
         .agg(pl.all().last())
     )
-    date_list = pl.Series(dates, dtype=pl.Date)
+    date_list = pl.Series("d", dates, dtype=pl.Date)
     runs = runs.with_columns(
         in_group=pl.col("last_i") == last_i,
-        entry_date=pl.col("first_i").map_elements(lambda i: date_list[i], return_dtype=pl.Date),
+        entry_date=pl.lit(date_list).gather(pl.col("first_i")),
         exit_date=pl.when(pl.col("last_i") < last_i)
-        .then(pl.col("last_i").map_elements(lambda i: date_list[min(i + 1, last_i)], return_dtype=pl.Date))
+        .then(pl.lit(date_list).gather(pl.min_horizontal(pl.col("last_i") + 1, pl.lit(last_i))))
         .otherwise(None),
     )
     end_date = dates[-1]
