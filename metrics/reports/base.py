@@ -1,0 +1,248 @@
+"""What every report shares: the request (scope, cohort, as-of date), figures computed once per
+request (so the scorecard zip computes region-wide figures once, not once per college), and the
+title block lines (as-of date, indicator definitions, criteria version, data dates)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from functools import cached_property
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from data_layer.scope import OPERATOR, ROLE_LABELS, Scope
+from metrics import criteria, engine, indicators, risk, settings
+from metrics.formatting import fmt_date, fmt_datetime
+from metrics.indicators import Indicator
+from metrics.reports.xlsx import Properties, TitleBlock
+
+FORECAST_NOTE = (
+    "Расчёт без учёта прогноза: прогнозные статусы (гр.22–27) остаются в знаменателе и не входят в числитель."
+)
+
+
+def month_before(d: dt.date) -> dt.date:
+    """The same day a month earlier (31 March -> 28/29 February)."""
+    year, month = (d.year, d.month - 1) if d.month > 1 else (d.year - 1, 12)
+    for day in (d.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def rate_row(counts: dict[str, Any] | None, ind: Indicator) -> tuple[int, int, float | None]:
+    """(numerator, denominator, rate) of one row of engine.status_counts; no row -> (0, 0, None)."""
+    if not counts:
+        return 0, 0, None
+    return indicators.compute(counts, ind)
+
+
+def fmt_g(x: float) -> str:
+    return f"{x:g}".replace(".", ",")
+
+
+def first_row(frame: pl.DataFrame) -> dict[str, Any] | None:
+    return frame.row(0, named=True) if frame.height else None
+
+
+class ReportContext:
+    """One report request. Shared figures are computed lazily and at most once."""
+
+    def __init__(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        scope: Scope,
+        cohort: int,
+        as_of: dt.date,
+        generated_at: dt.datetime | None = None,
+    ) -> None:
+        self.cur = cur
+        self.scope = scope
+        self.cohort = cohort
+        self.as_of = as_of
+        self.generated_at = (generated_at or dt.datetime.now()).replace(microsecond=0)
+        self._territory_counts: dict[str, pl.DataFrame] = {}
+        self._territory_series: dict[str, pl.DataFrame] = {}
+
+    # ------------------------------------------------------------ configuration
+
+    @cached_property
+    def registry(self) -> dict[str, Indicator]:
+        return indicators.registry(self.cur)
+
+    @cached_property
+    def headline(self) -> Indicator:
+        ind_id = settings.headline_indicator(self.cur)
+        return self.registry.get(ind_id) or self.registry[indicators.DEFAULT_HEADLINE]
+
+    @cached_property
+    def criteria_set(self) -> criteria.CriteriaSet:
+        return criteria.published(self.cur, self.cohort)
+
+    @cached_property
+    def thresholds(self) -> settings.RiskThresholds:
+        return settings.risk_thresholds(self.cur)
+
+    def target(self, ind_id: str) -> tuple[float, int] | None:
+        return indicators.get_target(self.cur, ind_id, self.cohort)
+
+    # ------------------------------------------------------------ shared figures
+
+    @cached_property
+    def region_counts(self) -> pl.DataFrame:
+        # Region-level aggregates carry no personal data: every role may compare with them.
+        return engine.status_counts(self.cur, OPERATOR, self.cohort, self.as_of, "region")
+
+    def territory_counts(self, tu_code: str) -> pl.DataFrame:
+        if tu_code not in self._territory_counts:
+            self._territory_counts[tu_code] = engine.comparison_counts(
+                self.cur, self.scope, self.cohort, self.as_of, "territory", tu_code
+            )
+        return self._territory_counts[tu_code]
+
+    @cached_property
+    def college_counts(self) -> pl.DataFrame:
+        return engine.status_counts(self.cur, self.scope, self.cohort, self.as_of, "college")
+
+    @cached_property
+    def metric_values(self) -> pl.DataFrame:
+        return criteria.college_metric_values(self.cur, self.cohort, self.as_of)
+
+    @cached_property
+    def rating(self) -> pl.DataFrame:
+        return criteria.rating(
+            self.cur, self.scope, self.cohort, self.as_of, self.criteria_set, self.metric_values
+        )
+
+    @cached_property
+    def risk_by_college(self) -> pl.DataFrame:
+        return risk.risk_counts(self.cur, self.scope, self.cohort, self.as_of, self.thresholds, "college")
+
+    @cached_property
+    def region_series(self) -> pl.DataFrame:
+        return engine.weekly_series(self.cur, OPERATOR, self.cohort, self.as_of, self.headline)
+
+    def territory_series(self, tu_code: str) -> pl.DataFrame:
+        if tu_code not in self._territory_series:
+            self._territory_series[tu_code] = engine.weekly_series(
+                self.cur, OPERATOR, self.cohort, self.as_of, self.headline, {"territory": tu_code}
+            )
+        return self._territory_series[tu_code]
+
+    @cached_property
+    def colleges(self) -> pl.DataFrame:
+        return engine.college_list(self.cur, OPERATOR)
+
+    def college_info(self, code: str) -> dict[str, Any]:
+        row = first_row(self.colleges.filter(pl.col("college_code") == code))
+        return row or {"college_code": code, "short_name": code, "full_name": None, "tu_code": None}
+
+    def territory_name(self, tu_code: str) -> str:
+        row = self.cur.execute("SELECT name FROM territories WHERE tu_code = ?", [tu_code]).fetchall()
+        return str(row[0][0]) if row else tu_code
+
+    def indicator_rows(
+        self, counts: dict[str, Any] | None, compare: dict[str, dict[str, Any] | None] | None = None
+    ) -> list[dict[str, Any]]:
+        """One row per registry indicator: name (headline marked), id, numerator, denominator, rate,
+        target, target_cohort, deviation (п. п.), needed (places to reach the target) and
+        `rate_<key>` for each comparison counts row in `compare`."""
+        rows = []
+        for ind in self.registry.values():
+            num, den, rate = rate_row(counts, ind)
+            tgt = self.target(ind.id)
+            target = tgt[0] if tgt else None
+            row: dict[str, Any] = {
+                "name": ind.name + (" (основной)" if ind.id == self.headline.id else ""),
+                "id": ind.id,
+                "numerator": num,
+                "denominator": den,
+                "rate": rate,
+                "target": target,
+                "target_cohort": f"{tgt[1]} г." if tgt else None,
+                "deviation": (rate - target) * 100 if rate is not None and target is not None else None,
+                "needed": indicators.places_needed(num, den, target)
+                if target is not None and not ind.lower_is_better
+                else None,
+            }
+            for key, other in (compare or {}).items():
+                row[f"rate_{key}"] = rate_row(other, ind)[2]
+            rows.append(row)
+        return rows
+
+    # ------------------------------------------------------------ title block
+
+    def context_line(self) -> str:
+        who = f"{self.scope.username} ({ROLE_LABELS[self.scope.role]})"
+        return (
+            f"Выпуск {self.cohort} г. Дата расчёта (состояние статусов на дату): {fmt_date(self.as_of)}. "
+            f"Сформирован {fmt_datetime(self.generated_at)}, пользователь {who}."
+        )
+
+    def criteria_line(self) -> str:
+        cs = self.criteria_set
+        when = f", опубликована {fmt_date(cs.published_at)}" if cs.published_at else ""
+        return (
+            f"Критерии эффективности ЦСТВ: набор {cs.year} г., версия {cs.version}{when}"
+            f" (категории: высокая от {fmt_g(cs.high_from)}, средняя от {fmt_g(cs.medium_from)} баллов)."
+        )
+
+    def data_dates_line(self, subject_scope: Scope | None = None) -> str:
+        dates = engine.data_dates(self.cur, subject_scope or self.scope)
+        parts = [f"{label} — {fmt_date(d) if d else 'нет данных'}" for label, d in dates.items()]
+        return "Даты данных: " + "; ".join(parts) + "."
+
+    def indicator_lines(self, ids: Iterable[str] | None = None) -> list[str]:
+        chosen = list(self.registry) if ids is None else [i for i in ids if i in self.registry]
+        lines = ["Показатели (числитель) / (знаменатель):"]
+        for ind_id in chosen:
+            ind = self.registry[ind_id]
+            tags = [ind.id]
+            if ind.id == self.headline.id:
+                tags.append("основной")
+            if not ind.builtin:
+                tags.append(f"версия {ind.version}")
+            lines.append(f"• {ind.name} [{', '.join(tags)}]: {ind.formula()}")
+        lines.append(FORECAST_NOTE)
+        return lines
+
+    def risk_line(self) -> str:
+        t = self.thresholds
+        reasons = "; ".join(risk.REASON_SHORT.values())
+        return (
+            f"Группа риска (domain §6): любая из причин — {reasons}; пороги N1 = {t.n1_weeks}, "
+            f"N2 = {t.n2_weeks}, N3 = {t.n3_weeks} недель."
+        )
+
+    def title(
+        self,
+        report: str,
+        subject: str,
+        *,
+        indicator_ids: Iterable[str] | None = None,
+        with_risk: bool = False,
+        subject_scope: Scope | None = None,
+        extra: Iterable[str] = (),
+    ) -> TitleBlock:
+        ids = None if indicator_ids is None else list(indicator_ids)
+        lines = [self.context_line(), self.criteria_line(), self.data_dates_line(subject_scope)]
+        if ids is None or ids:
+            lines += self.indicator_lines(ids)
+        if with_risk:
+            lines.append(self.risk_line())
+        lines += list(extra)
+        return TitleBlock(report, subject, tuple(lines), footer=f"«Выпускник» · {report}")
+
+    def properties(self, report: str, subject: str) -> Properties:
+        return Properties(
+            title=f"{report}. {subject}",
+            subject=subject,
+            author=self.scope.username,
+            keywords=f"выпускники, трудоустройство, выпуск {self.cohort}, {fmt_date(self.as_of)}",
+            comments=f"Выпуск {self.cohort} г., дата расчёта {fmt_date(self.as_of)}",
+            created=self.generated_at,
+        )

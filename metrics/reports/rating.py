@@ -1,0 +1,107 @@
+"""Effectiveness rating of the colleges' career centres (domain.md §8–9): points per criterion,
+total, rank, category and the criteria version. Ranks are region-wide; a territory sees its own
+colleges' rows and a college its own row."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from metrics import criteria
+from metrics.reports.base import ReportContext, fmt_g
+from metrics.reports.scorecard import PLAIN_METRICS
+from metrics.reports.xlsx import Col, Sheet, Table, TitleBlock
+
+TITLE = "Рейтинг эффективности центров содействия трудоустройству выпускников (ЦСТВ) ПОО"
+
+
+def indicator_ids(ctx: ReportContext) -> list[str]:
+    """Registry indicators the criteria use (directly by id or as 'indicator:<id>')."""
+    used = []
+    for c in ctx.criteria_set.criteria:
+        ind_id = c.metric.removeprefix("indicator:")
+        if ind_id in ctx.registry and ind_id not in used:
+            used.append(ind_id)
+    return used
+
+
+def _metric_label(metric: str) -> str:
+    return criteria.METRICS.get(metric, (metric, ""))[0]
+
+
+def sheets(ctx: ReportContext) -> list[Sheet]:
+    cs = ctx.criteria_set
+    rated = ctx.rating.with_columns(
+        category_label=pl.col("category").replace_strict(criteria.CATEGORY_LABELS, default=pl.col("category"))
+    )
+    points = [Col(f"pts:{c.id}", c.name, "num", group="Баллы по критериям") for c in cs.criteria]
+    rating_table = Table(
+        (
+            Col("rank", "Место", "int", width=7),
+            Col("college_code", "Код ПОО"),
+            Col("short_name", "ПОО", width=26),
+            Col("tu_name", "Территориальное управление", width=24),
+            Col("total", "Выпускников", "int"),
+            *points,
+            Col("score", "Итого баллов", "num"),
+            Col("category_label", "Категория"),
+        ),
+        rated.sort(["rank", "short_name"]),
+        caption=f"Рейтинг по набору критериев {cs.year} г., версия {cs.version}; "
+        f"место — среди всех {ctx.metric_values.height} ПОО региона",
+    )
+    values = [
+        Col(c.metric, f"{c.name}: {_metric_label(c.metric)}", "num" if c.metric in PLAIN_METRICS else "pct")
+        for c in cs.criteria
+    ]
+    values_table = Table(
+        (Col("college_code", "Код ПОО"), Col("short_name", "ПОО", width=26), *values),
+        rated.sort("short_name"),
+        caption="Значения показателей, по которым начислены баллы",
+    )
+    definition = pl.DataFrame(
+        [
+            {
+                "n": i,
+                "name": c.name,
+                "metric": _metric_label(c.metric),
+                "about": criteria.METRICS.get(c.metric, ("", c.metric))[1],
+                "weight": c.weight,
+                "scale": c.scale.describe(),
+                "max": c.weight * c.scale.max_points(),
+            }
+            for i, c in enumerate(cs.criteria, start=1)
+        ]
+    )
+    criteria_table = Table(
+        (
+            Col("n", "№", "int", width=5),
+            Col("name", "Критерий", width=28),
+            Col("metric", "Показатель", width=26),
+            Col("about", "Как считается", width=40),
+            Col("weight", "Вес", "num"),
+            Col("scale", "Шкала", width=36),
+            Col("max", "Максимум баллов", "num"),
+        ),
+        definition,
+        caption=f"Набор критериев {cs.year} г., версия {cs.version}",
+        note=f"Категория: высокая — от {fmt_g(cs.high_from)} баллов, средняя — от {fmt_g(cs.medium_from)}, "
+        f"иначе низкая. Максимальная сумма — {fmt_g(cs.max_score())} баллов.",
+    )
+    return [
+        Sheet("Рейтинг", (rating_table,), freeze_cols=3, signature=True),
+        Sheet("Значения показателей", (values_table,), freeze_cols=2),
+        Sheet("Критерии", (criteria_table,)),
+    ]
+
+
+def title_subject(ctx: ReportContext) -> str:
+    if ctx.scope.role == "territory":
+        return f"ПОО территориального управления {ctx.territory_name(ctx.scope.code or '')}"
+    if ctx.scope.role == "college":
+        return f"ПОО {ctx.college_info(ctx.scope.code or '')['short_name']}"
+    return "Все ПОО Самарской области"
+
+
+def build(ctx: ReportContext, code: str | None = None) -> tuple[TitleBlock, list[Sheet]]:
+    built = sheets(ctx)
+    return ctx.title(TITLE, title_subject(ctx), indicator_ids=indicator_ids(ctx)), built
