@@ -1,0 +1,223 @@
+"""Synthetic demo region: import files in the data_contract.md formats, and `vypusk sample`.
+
+The default region has 55 colleges in the 13 territorial units and about 82,000 graduates of the
+2021–2025 cohorts; `--graduates N` scales it (up to the federal 2.5 million for benchmarks: then
+about 3,500 colleges and, above 200,000 graduates, month-end snapshots only, thinned to roughly six
+per cohort at 2.5 million; see sample_gen.plan.make_calendar). The region is as of DEMO_TODAY.
+Same seed, same bytes. Generation runs per chunk of colleges, so memory stays flat at any size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from data_layer import config
+from data_layer.errors import UserFacingError
+from data_layer.sample_gen import external, frames
+from data_layer.sample_gen.people import make_people
+from data_layer.sample_gen.plan import COHORTS, DEFAULT_GRADUATES, Plan, make_plan
+from data_layer.sample_gen.trajectories import make_spells
+
+DEMO_TODAY = dt.date(2026, 11, 26)
+MIN_GRADUATES = 100
+MAX_GRADUATES = 5_000_000
+XLSX_EVENTS_LIMIT = 200_000  # events go to .xlsx (the Excel path of the importer) up to this size
+REFERENCE_FILES = ("territories.csv", "municipalities.csv", "programs.csv")
+# every file name this module writes: stale ones from an earlier run with other sizes are removed
+_OWN_NAME = re.compile(
+    r"^\d\d_(territories|municipalities|programs|colleges|graduates_\d{4}|statuses_\d{4}|frdo_\d{4}"
+    r"|ufns_\d{4}-\d\d-\d\d|czn_\d{4}-\d\d-\d\d|events|career_tracks)\.(csv|xlsx)$"
+)
+
+
+@dataclass
+class SampleResult:
+    files: list[Path]
+    graduates: int = 0
+    colleges: int = 0
+    status_rows: int = 0
+    calendar: str = ""
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def write_sample(out_dir: Path, graduates: int | None = None, seed: int = 42) -> list[Path]:
+    """Write synthetic import files (data_contract.md formats, Russian headers) into out_dir and
+    return them in load order: reference (territories, municipalities, programs copied from
+    sample_data/reference/, colleges generated), graduates, statuses, frdo, ufns, czn, events,
+    career_tracks."""
+    return generate(Path(out_dir), graduates, seed).files
+
+
+def generate(
+    out_dir: Path, graduates: int | None = None, seed: int = 42, today: dt.date = DEMO_TODAY
+) -> SampleResult:
+    """write_sample with statistics (for the command line and benchmarks)."""
+    n = DEFAULT_GRADUATES if graduates is None else int(graduates)
+    if not MIN_GRADUATES <= n <= MAX_GRADUATES:
+        raise UserFacingError(
+            f"Число выпускников должно быть от {MIN_GRADUATES:,} до {MAX_GRADUATES:,}, указано {n:,}.".replace(
+                ",", " "
+            )
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.iterdir():
+        if old.is_file() and _OWN_NAME.match(old.name):
+            old.unlink()
+    plan = make_plan(n, seed, today)
+
+    files: list[Path] = []
+    for i, name in enumerate(REFERENCE_FILES):
+        target = out_dir / f"0{i}_{name}"
+        shutil.copyfile(config.REFERENCE_DIR / name, target)
+        files.append(target)
+    colleges = frames.CsvSink(out_dir / "03_colleges.csv")
+    colleges.write(frames.colleges_frame(plan))
+
+    years = sorted(
+        {
+            int(y)
+            for y in plan.calendar.dates.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
+            + 1970
+        }
+    )
+    sinks: dict[tuple[str, object], frames.CsvSink] = {
+        **{("graduates", y): frames.CsvSink(out_dir / f"10_graduates_{y}.csv") for y in COHORTS},
+        **{("statuses", y): frames.CsvSink(out_dir / f"20_statuses_{y}.csv") for y in years},
+        **{("frdo", y): frames.CsvSink(out_dir / f"30_frdo_{y}.csv") for y in COHORTS},
+        **{
+            ("ufns", d): frames.CsvSink(out_dir / f"40_ufns_{d.isoformat()}.csv")
+            for d in external.EXTRACT_DATES
+        },
+        **{
+            ("czn", d): frames.CsvSink(out_dir / f"50_czn_{d.isoformat()}.csv")
+            for d in external.EXTRACT_DATES
+        },
+        ("events", 0): frames.CsvSink(out_dir / "60_events.csv"),
+        ("career_tracks", 0): frames.CsvSink(out_dir / "70_career_tracks.csv"),
+    }
+    events_parts: list[pl.DataFrame] = []
+    to_xlsx = n <= XLSX_EVENTS_LIMIT
+    gid0 = 0
+    for ci, (c0, c1) in enumerate(plan.chunks):
+        _write_chunk(plan, sinks, events_parts if to_xlsx else None, ci, c0, c1, gid0)
+        gid0 += int(plan.counts[c0:c1].sum())
+
+    ordered = [colleges.path]
+    ordered += [s.path for key, s in sinks.items() if key[0] not in ("events", "career_tracks") and s.rows]
+    if to_xlsx:
+        ev = pl.concat(events_parts) if events_parts else pl.DataFrame()
+        if ev.height:
+            xlsx = out_dir / "60_events.xlsx"
+            title = "Мероприятия центров содействия трудоустройству выпускников (демо)"
+            frames.write_xlsx(ev, xlsx, title, dt.datetime.combine(today, dt.time(9, 0)))
+            ordered.append(xlsx)
+    elif sinks[("events", 0)].rows:
+        ordered.append(sinks[("events", 0)].path)
+    if sinks[("career_tracks", 0)].rows:
+        ordered.append(sinks[("career_tracks", 0)].path)
+    files += ordered
+    return SampleResult(
+        files=files,
+        graduates=n,
+        colleges=len(plan.colleges),
+        status_rows=sum(s.rows for k, s in sinks.items() if k[0] == "statuses"),
+        calendar=plan.calendar.mode,
+        rows={s.path.name: s.rows for s in sinks.values() if s.rows},
+    )
+
+
+def _write_chunk(
+    plan: Plan,
+    sinks: dict[tuple[str, object], frames.CsvSink],
+    events_parts: list[pl.DataFrame] | None,
+    ci: int,
+    c0: int,
+    c1: int,
+    gid0: int,
+) -> None:
+    rng = np.random.default_rng([plan.seed, 2, ci])
+    people = make_people(plan, c0, c1, gid0, rng)
+    spells = make_spells(plan, people, rng)
+    snils = frames.snils_text(plan, people)
+    docs = frames.doc_numbers(people)
+
+    grads = frames.graduates_frame(plan, people, snils, docs)
+    for (cohort,), part in grads.partition_by("_cohort", as_dict=True, maintain_order=True).items():
+        sinks[("graduates", cohort)].write(part.drop("_cohort"))
+    del grads
+    for year, rows, di in frames.status_rows(plan, people):
+        sinks[("statuses", year)].write(frames.statuses_frame(plan, people, spells, rows, di, snils, docs))
+
+    frdo = external.frdo_frame(plan, people, rng)
+    for (cohort,), part in frdo.partition_by("_cohort", as_dict=True, maintain_order=True).items():
+        sinks[("frdo", cohort)].write(part.drop("_cohort"))
+    ufns = external.ufns_records(plan, people, spells, rng)
+    czn = external.czn_records(plan, people, spells, rng)
+    latest = external.EXTRACT_DATES[-1]
+    for d in external.EXTRACT_DATES:
+        sinks[("ufns", d)].write(external.extract_frame(plan, people, ufns, d, "ufns", d == latest))
+        sinks[("czn", d)].write(external.extract_frame(plan, people, czn, d, "czn", d == latest))
+    events = external.events_frame(plan, c0, c1, rng)
+    if events_parts is None:
+        sinks[("events", 0)].write(events)
+    else:
+        events_parts.append(events)
+    sinks[("career_tracks", 0)].write(external.career_tracks_frame(plan, people, spells, rng))
+
+
+# ---------------------------------------------------------------- command line
+
+
+def _fmt_int(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
+
+
+def _run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    res = generate(Path(args.out), args.graduates, args.seed)
+    took = time.perf_counter() - started
+    print(
+        f"Записано файлов: {len(res.files)} в {Path(args.out).resolve()}\n"
+        f"ПОО: {_fmt_int(res.colleges)}, выпускников: {_fmt_int(res.graduates)}, "
+        f"строк статусов: {_fmt_int(res.status_rows)} (срезы: {_calendar_ru(res.calendar)}); "
+        f"время: {took:.1f} с".replace(".", ",")
+    )
+    return 0
+
+
+def _calendar_ru(mode: str) -> str:
+    if mode == "weekly":
+        return "еженедельно для выпусков 2024–2025, ежемесячно для 2021–2023"
+    if mode == "monthly":
+        return "ежемесячно"
+    return f"раз в {mode.split()[1]} мес."
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`vypusk sample --out DIR [--graduates N] [--seed S]`."""
+    p = subparsers.add_parser(
+        "sample",
+        help="записать файлы синтетического демо-региона",
+        description="Записывает файлы импорта (справочники, фактический выпуск, статусы, ФИС ФРДО, УФНС, ЦЗН, "
+        "мероприятия, карьерные треки) синтетического демо-региона в каталог. "
+        "Тот же --seed даёт те же файлы.",
+    )
+    p.add_argument("--out", required=True, metavar="КАТАЛОГ", help="куда записать файлы")
+    p.add_argument(
+        "--graduates",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"выпускников за все годы (по умолчанию {_fmt_int(DEFAULT_GRADUATES)}; до 2 500 000 для нагрузочных тестов)",
+    )
+    p.add_argument("--seed", type=int, default=42, help="начальное значение генератора (по умолчанию 42)")
+    p.set_defaults(func=_run)

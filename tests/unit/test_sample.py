@@ -1,0 +1,358 @@
+"""The demo region generator (data_layer/sample.py): formats, validity, determinism, realism."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from data_layer.sample import DEMO_TODAY, generate, write_sample
+from data_layer.sample_gen import catalog as cat
+from data_layer.sample_gen.people import make_people, snils_checksum, snils_numbers
+from data_layer.sample_gen.plan import (
+    COHORTS,
+    college_count,
+    day,
+    load_reference,
+    make_calendar,
+    make_plan,
+    to_date,
+)
+from data_layer.sample_gen.trajectories import make_spells
+from metrics import statuses
+from metrics.cli import main as cli_main
+from metrics.indicators import BUILTIN
+from tests.factories import snils_with_checksum
+
+SMALL = 3000
+EXCLUDED_FROM_DENOMINATOR = next(i for i in BUILTIN if i.id == "employment_federal").exclusions
+
+
+def _read(path: Path) -> pl.DataFrame:
+    return pl.read_csv(path, separator=";", infer_schema=False)
+
+
+def _digits(s: pl.Expr) -> pl.Expr:
+    return s.str.replace_all(r"[^0-9]", "")
+
+
+def _person_key() -> pl.Expr:
+    return pl.coalesce(_digits(pl.col("СНИЛС")), pl.lit("D:") + pl.col("Номер документа"))
+
+
+def _valid_snils(text: str) -> bool:
+    d = "".join(ch for ch in text if ch.isdigit())
+    return len(d) == 11 and snils_with_checksum(int(d[:9])) == d
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], float]:
+    out = tmp_path_factory.mktemp("sample")
+    t0 = time.perf_counter()
+    files = write_sample(out, graduates=SMALL, seed=7)
+    return files, time.perf_counter() - t0
+
+
+def _by_prefix(files: list[Path], prefix: str) -> list[Path]:
+    return [f for f in files if f.name[3:].startswith(prefix)]
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+def test_status_dictionary_matches_metrics() -> None:
+    # data_layer may not import metrics, so the generator keeps its own copy of the labels
+    expected = [(s.code, s.label) for s in statuses.STATUSES if s.code != "unknown"]
+    assert list(cat.STATUSES) == expected
+
+
+def test_snils_checksum_matches_the_reference_implementation() -> None:
+    body = np.array([1_001_999, 112_233_445, 999_999_999, 123_456_789, 100_000_000, 987_654_321])
+    got = [f"{b:09d}{c:02d}" for b, c in zip(body, snils_checksum(body), strict=True)]
+    assert got == [snils_with_checksum(int(b)) for b in body]
+    assert got[1] == "11223344595"  # the textbook example 112-233-445 95
+
+
+def test_snils_numbers_are_distinct_and_above_the_checksum_threshold() -> None:
+    idx = np.arange(0, 3_000_000, 7)
+    body = snils_numbers(idx, seed=42)
+    assert len(np.unique(body)) == len(idx)
+    assert body.min() > 1_001_998 and body.max() <= 999_999_999
+
+
+def test_college_count_scales_from_tests_to_federal_size() -> None:
+    assert college_count(82_000) == 55
+    assert college_count(2_500_000) == 3_500
+    assert college_count(3_000) == 11
+    assert college_count(100) == 3
+
+
+def test_calendar_weekly_for_recent_cohorts_monthly_for_old_thinned_at_scale() -> None:
+    cal = make_calendar(82_000, DEMO_TODAY)
+    last = to_date(cal.dates[-1])
+    assert last == dt.date(2026, 11, 20)  # the latest Friday on or before 26.11.2026
+    assert all(to_date(d).weekday() == 4 for d in cal.dates)
+    d24 = [to_date(cal.dates[i]) for i in cal.cohort_dates[2024]]
+    assert d24[-1] == dt.date(2025, 12, 26) and (d24[-1] - d24[-2]).days == 7
+    d21 = [to_date(cal.dates[i]) for i in cal.cohort_dates[2021]]
+    assert d21[-1] == dt.date(2022, 12, 30) and len(d21) == 23  # month-ends Feb 2021 .. Dec 2022
+    monthly = make_calendar(300_000, DEMO_TODAY)
+    assert monthly.mode == "monthly" and not monthly.weekly
+    federal = make_calendar(2_500_000, DEMO_TODAY)
+    assert federal.mode == "every 3 months"
+    assert all(len(v) <= 8 for v in federal.cohort_dates.values())
+
+
+def test_default_plan_is_realistic() -> None:
+    plan = make_plan(82_000, 42, DEMO_TODAY)
+    c = plan.colleges
+    assert len(c) == 55 and plan.counts.sum() == 82_000
+    per_year = plan.counts.sum(axis=(0, 2))
+    assert all(14_000 <= n <= 18_500 for n in per_year)
+    yearly = plan.counts.sum(axis=2).mean(axis=1)
+    assert yearly.min() >= 40 and yearly.max() <= 950
+    assert ((plan.counts > 0) & (plan.counts < 10)).any()  # small programmes exist
+    ref = load_reference()
+    muns = {
+        r["ОКТМО"]: r["Код ТУ"]
+        for r in csv.DictReader(open(ref_path("municipalities.csv"), encoding="utf-8"))
+    }
+    tus = {muns[ref.mun_oktmo[m]] for m in c.mun}
+    assert len(tus) == 13  # every territorial unit has colleges
+    towns = [s for s in c.settlement]
+    assert towns.count("Самара") >= 15 and towns.count("Тольятти") >= 8
+    assert set(c.ctype) == {"региональная", "федеральная", "частная"}
+    medical = [i for i, p in enumerate(c.profile) if p == "medical"]
+    progs = {ref.program_codes[j][:2] for i in medical for j in np.flatnonzero(plan.counts[i].sum(axis=0))}
+    assert progs <= {"31", "33", "34"}
+
+
+def ref_path(name: str) -> Path:
+    from data_layer import config
+
+    return config.REFERENCE_DIR / name
+
+
+def _status_at(plan, people, spells, when: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    rows = np.arange(len(people))
+    slot = spells.slot_at(rows, when - people.grad)
+    return np.array(cat.CODES)[spells.status[rows, slot]]
+
+
+def test_default_volume_and_employment_band() -> None:
+    """The default region: ≤ 3.5 million status rows; employment at the end of the window in a
+    believable band, varying by college around the 62,5 % target."""
+    from data_layer.sample_gen.frames import status_rows
+
+    plan = make_plan(82_000, 42, DEMO_TODAY)
+    ((c0, c1),) = plan.chunks
+    rng = np.random.default_rng([42, 2, 0])
+    people = make_people(plan, c0, c1, 0, rng)
+    spells = make_spells(plan, people, rng)
+    n_rows = sum(len(r) for _, r, _ in status_rows(plan, people))
+    assert 2_500_000 <= n_rows <= 3_500_000
+
+    end = np.array([day(dt.date(int(y) + 1, 12, 31)) for y in people.cohort])
+    end = np.minimum(end, day(DEMO_TODAY))
+    st = _status_at(plan, people, spells, end)
+    work = np.isin(st, cat.WORK)
+    denom = ~np.isin(st, list(EXCLUDED_FROM_DENOMINATOR))
+    rate = work.sum() / denom.sum()
+    assert 0.6 <= rate <= 0.78
+    per_college = np.bincount(people.college, work) / np.bincount(people.college, denom)
+    assert (per_college < 0.625).sum() >= 3 and (per_college > 0.7).sum() >= 10
+    employed = st == "employed"
+    rows = np.arange(len(people))
+    slot = spells.slot_at(rows, end - people.grad)
+    spec_share = spells.spec[rows, slot][employed].mean()
+    assert 0.6 <= spec_share <= 0.75
+    # early weeks: forecasts and undetermined; the risk group shrinks in the second year
+    early = _status_at(plan, people, spells, people.grad + 21)
+    assert np.isin(early, ["undetermined", *[c for c in cat.CODES if c.startswith("forecast_")]]).mean() > 0.4
+    c24 = people.cohort == 2024
+    risk_mid = np.isin(
+        _status_at(plan, people, spells, np.full(len(people), day(dt.date(2025, 3, 1)))), cat.RISK
+    )
+    risk_end = np.isin(
+        _status_at(plan, people, spells, np.full(len(people), day(dt.date(2025, 12, 31)))), cat.RISK
+    )
+    assert risk_end[c24].mean() < risk_mid[c24].mean()
+    # conscription in autumn for young men, parental leave for young women
+    army = (
+        _status_at(plan, people, spells, np.full(len(people), day(dt.date(2024, 12, 31))))
+        == "military_conscript"
+    )
+    assert army[c24].mean() > 0.04 and not people.female[c24 & army].any()
+
+
+# ---------------------------------------------------------------- the written files
+
+
+def test_small_sample_is_fast_and_in_load_order(small: tuple[list[Path], float]) -> None:
+    files, took = small
+    assert took < 20, f"{SMALL} graduates took {took:.1f} s"
+    names = [f.name for f in files]
+    assert names[:4] == ["00_territories.csv", "01_municipalities.csv", "02_programs.csv", "03_colleges.csv"]
+    kinds = [n[3:].split("_")[0].split(".")[0] for n in names[4:]]
+    order = ["graduates", "statuses", "frdo", "ufns", "czn", "events", "career"]
+    assert kinds == sorted(kinds, key=order.index)
+    assert [k for k in order if k in kinds] == order
+    assert names[-2] == "60_events.xlsx" and names[-1] == "70_career_tracks.csv"
+    assert all(f.exists() and f.stat().st_size > 0 for f in files)
+
+
+def test_graduates_files_are_valid(small: tuple[list[Path], float]) -> None:
+    files, _ = small
+    programs = {r["Код"] for r in csv.DictReader(open(files[2], encoding="utf-8"))}
+    colleges = _read(files[3])
+    grads = pl.concat(
+        [
+            _read(f).with_columns(pl.lit(f.name[-8:-4]).cast(pl.Int32).alias("file_year"))
+            for f in _by_prefix(files, "graduates")
+        ]
+    )
+    assert grads.height == SMALL
+    assert set(grads.get_column("file_year")) == set(COHORTS)
+    grad_date = pl.col("Дата выпуска").str.to_date("%d.%m.%Y")
+    assert grads.filter(grad_date.dt.year() != pl.col("file_year")).height == 0
+    assert set(grads.get_column("Код ПОО")) <= set(colleges.get_column("Код ПОО"))
+    assert set(grads.get_column("Код специальности")) <= programs
+    assert set(grads.get_column("Пол")) == {"М", "Ж"}
+    assert set(grads.get_column("Форма обучения")) <= {"очная", "очно-заочная", "заочная"}
+    months = grads.select(grad_date.dt.month()).to_series().value_counts(normalize=True)
+    summer = months.filter(pl.col("Дата выпуска").is_in([6, 7])).get_column("proportion").sum()
+    assert summer > 0.85
+    native = grads.filter(pl.col("Иностранный гражданин без СНИЛС") == "нет")
+    assert native.get_column("СНИЛС").null_count() == 0
+    assert all(_valid_snils(s) for s in native.get_column("СНИЛС"))
+    foreign = grads.filter(pl.col("Иностранный гражданин без СНИЛС") == "да")
+    assert foreign.height > 0 and foreign.get_column("СНИЛС").null_count() == foreign.height
+    assert foreign.get_column("Номер документа").null_count() == 0
+    assert grads.select(_person_key()).to_series().n_unique() == SMALL
+    for col in ("Целевое обучение", "ОВЗ", "Инвалидность", "Профессионалитет"):
+        assert set(grads.get_column(col)) <= {"да", "нет"}
+
+
+def test_status_files_are_valid(small: tuple[list[Path], float]) -> None:
+    files, _ = small
+    grads = pl.concat([_read(f) for f in _by_prefix(files, "graduates")]).select(
+        _person_key().alias("pk"),
+        pl.col("Код ПОО"),
+        pl.col("Дата выпуска").str.to_date("%d.%m.%Y").alias("grad"),
+    )
+    parts = []
+    for f in _by_prefix(files, "statuses"):
+        parts.append(_read(f).with_columns(pl.lit(f.name).alias("file")))
+    st = pl.concat(parts).with_columns(
+        _person_key().alias("pk"),
+        pl.col("Дата актуализации").str.to_date("%d.%m.%Y").alias("d"),
+        pl.col("Дата начала статуса").str.to_date("%d.%m.%Y").alias("start"),
+    )
+    # every status row belongs to a graduate of that college, dated from graduation on
+    joined = st.join(grads, on=["pk", "Код ПОО"], how="left")
+    assert joined.get_column("grad").null_count() == 0
+    assert joined.filter(pl.col("d") < pl.col("grad")).height == 0
+    assert joined.filter(pl.col("start") > pl.col("d")).height == 0
+    assert st.get_column("d").max() <= DEMO_TODAY
+    assert {d.weekday() for d in st.get_column("d").unique()} == {4}
+    # one row per graduate and snapshot; a (college, date) snapshot lives in one file only
+    assert st.select("Код ПОО", "d", "pk").is_duplicated().sum() == 0
+    assert st.group_by("Код ПОО", "d").agg(pl.col("file").n_unique()).get_column("file").max() == 1
+    labels = st.get_column("Статус").unique()
+    assert all(statuses.parse_status(v) not in (None, "unknown") for v in labels)
+    codes = {statuses.parse_status(v) for v in labels}
+    assert {
+        "employed",
+        "military_conscript",
+        "forecast_employed",
+        "undetermined",
+        "foreign_no_snils",
+    } <= codes
+    work = st.filter(
+        pl.col("Статус").map_elements(statuses.parse_status, return_dtype=pl.String).is_in(list(cat.WORK))
+    )
+    assert set(work.get_column("По специальности")) <= {"да", "нет"}
+    assert st.filter(pl.col("Дата увольнения с военной службы").is_not_null()).height > 0
+    for d in st.get_column("Дата увольнения с военной службы").drop_nulls().unique():
+        dt.datetime.strptime(d, "%d.%m.%Y")
+
+
+def test_external_and_activity_files_reference_known_people(small: tuple[list[Path], float]) -> None:
+    files, _ = small
+    grads = pl.concat([_read(f) for f in _by_prefix(files, "graduates")])
+    snils = set(grads.select(_digits(pl.col("СНИЛС"))).to_series().drop_nulls())
+    frdo = pl.concat([_read(f) for f in _by_prefix(files, "frdo")])
+    found = frdo.get_column("СНИЛС").is_in(list(snils))
+    assert 0.9 <= found.mean() < 1.0  # a few diplomas are not in the college's list
+    assert frdo.height <= len(snils) + (~found).sum()
+    assert all(_valid_snils(s) for s in frdo.get_column("СНИЛС"))
+    for prefix in ("ufns", "czn"):
+        parts = _by_prefix(files, prefix)
+        assert len(parts) >= 2
+        latest = _read(parts[-1])
+        assert set(latest.get_column("Дата выгрузки")) == {"01.11.2026"}
+        assert latest.get_column("СНИЛС").is_in(list(snils)).all()
+    ufns = _read(_by_prefix(files, "ufns")[-1])
+    assert set(ufns.get_column("Вид занятости")) == {"трудовой договор", "ИП", "НПД"}
+    tracks = _read(files[-1])
+    assert set(tracks.get_column("Трек")) <= set(cat.CAREER_TRACKS)
+    assert tracks.get_column("СНИЛС").is_in(list(snils)).all()
+    events = pl.read_excel(_by_prefix(files, "events")[0], read_options={"header_row": 2})
+    assert set(events.get_column("Тип")) <= set(cat.EVENT_TYPES)
+    assert events.get_column("Участников-выпускников").min() >= 3
+
+
+def test_same_seed_same_bytes(small: tuple[list[Path], float], tmp_path: Path) -> None:
+    files, _ = small
+    again = write_sample(tmp_path / "again", graduates=SMALL, seed=7)
+    assert [f.name for f in again] == [f.name for f in files]
+    for a, b in zip(files, again, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    other = write_sample(tmp_path / "other", graduates=SMALL, seed=8)
+    grads = next(f for f in other if "graduates_2021" in f.name)
+    assert grads.read_bytes() != next(f for f in files if "graduates_2021" in f.name).read_bytes()
+
+
+def test_stale_files_of_a_bigger_run_are_removed(tmp_path: Path) -> None:
+    (tmp_path / "20_statuses_2019.csv").write_text("old")
+    (tmp_path / "notes.txt").write_text("mine")
+    write_sample(tmp_path, graduates=300, seed=1)
+    assert not (tmp_path / "20_statuses_2019.csv").exists()
+    assert (tmp_path / "notes.txt").exists()
+
+
+def test_generated_files_pass_the_importer(small: tuple[list[Path], float], tmp_path: Path) -> None:
+    importer = pytest.importorskip("data_layer.importer")
+    from data_layer import db
+
+    files, _ = small
+    con = db.open_database(tmp_path / "demo.duckdb")
+    try:
+        for f in files:
+            res = importer.load_file(con, f, f.name)
+            assert res.ok, f"{f.name}: {res.message}"
+        n = con.execute("SELECT count(*) FROM graduates").fetchall()[0][0]
+        assert n == SMALL
+        assert con.execute("SELECT count(*) FROM status_rows").fetchall()[0][0] > 0
+    finally:
+        con.close()
+
+
+def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["sample", "--out", str(tmp_path / "s"), "--graduates", "500", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "выпускников: 500" in out
+    assert (tmp_path / "s" / "10_graduates_2021.csv").exists()
+    assert cli_main(["sample", "--out", str(tmp_path / "x"), "--graduates", "10"]) == 2
+    assert "Число выпускников" in capsys.readouterr().err
+
+
+def test_generate_reports_volume(tmp_path: Path) -> None:
+    res = generate(tmp_path, graduates=1_000, seed=5)
+    assert res.graduates == 1_000 and res.colleges == college_count(1_000)
+    assert res.status_rows == sum(v for k, v in res.rows.items() if "statuses" in k)
