@@ -60,8 +60,10 @@ def _describe(p: Problem) -> str:
     return f"{prefix}: {p.message}" if prefix else p.message
 
 
-def print_result(res: LoadResult, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
+def print_result(res: LoadResult, out: TextIO | None = None, err: TextIO | None = None) -> None:
     """The Russian summary of one load; for a refused file the error list (first 50 + count)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
     stream = out if res.ok else err
     print(res.message, file=stream)
     if not res.ok:

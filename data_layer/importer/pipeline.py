@@ -25,6 +25,7 @@ from data_layer.importer.validate import Context, Validated, validate
 from data_layer.scope import OPERATOR, ROLE_LABELS, Scope
 
 MAX_PROBLEMS = 10_000
+COMPARE_ALWAYS_ROWS = 100_000  # below this, content identical to the stored rows is detected by content
 UPLOAD_ROLES = ("base_centre", "college")
 
 # Loads in one process run one at a time: the app's upload page and a background job must not
@@ -212,7 +213,13 @@ def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def _accepted(
-    v: Validated, file_name: str, load_id: int, message: str, pairs: list[tuple[str, int]], *, unchanged: bool
+    v: Validated,
+    file_name: str,
+    load_id: int | None,
+    message: str,
+    pairs: list[tuple[str, int]],
+    *,
+    unchanged: bool,
 ) -> LoadResult:
     assert v.frame is not None
     return LoadResult(
@@ -250,8 +257,16 @@ def _load_table(
                 )
             store.register(cur, v)
             prev = store.previous_load(cur, table.kind, checksum)
-            if prev is not None and store.same_as_stored(cur, v):
+            # The same file again — or a small file whose rows are already stored exactly (e.g. the
+            # same reference re-saved in another format) — changes nothing.
+            small = v.frame.height <= COMPARE_ALWAYS_ROWS
+            if (prev is not None or small) and store.same_as_stored(cur, v):
                 _rollback(cur)
+                if prev is None:
+                    message = (
+                        f"Данные файла «{file_name}» совпадают с уже загруженными; данные не изменились."
+                    )
+                    return _accepted(v, file_name, None, message, [], unchanged=True)
                 load_id, when, user = prev
                 message = (
                     f"Этот файл уже загружен {when:%d.%m.%Y} в {when:%H:%M} (пользователь {user}, "

@@ -85,11 +85,11 @@ def _scope_key(v: Validated) -> str | None:
     return key if len(key) <= 500 else key[:497] + "..."
 
 
-def _college_column(codes: list[str]) -> str | None:
-    if not codes:
+def _college_column(v: Validated) -> str | None:
+    """Comma-separated colleges the file touched; NULL for region-wide files (data_layer.loads)."""
+    if v.spec.kind in REFERENCE_KINDS or not v.college_codes:
         return None
-    joined = ",".join(codes)
-    return joined if len(joined) <= 500 else None
+    return ",".join(v.college_codes)
 
 
 def apply(
@@ -130,7 +130,7 @@ def apply(
             file_name,
             checksum,
             spec.kind,
-            _college_column(v.college_codes),
+            _college_column(v),
             _scope_key(v),
             v.frame.height,
             int((v.problems.get_column("severity") == "warning").sum()),

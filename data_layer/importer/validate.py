@@ -122,7 +122,9 @@ class Checker:
         severity: str = "error",
         value: pl.Expr | None = None,
     ) -> None:
-        """One problem for each row of `df` where `mask` holds."""
+        """One problem for each row of `df` where `mask` holds.
+
+        `message` and `value` are evaluated on the filtered rows only: no window expressions there."""
         if value is None:
             value = pl.col(raw(name)) if name and raw(name) in df.columns else pl.lit(None, pl.Utf8)
         msg = message if isinstance(message, pl.Expr) else pl.lit(message)
@@ -340,15 +342,18 @@ def _check_programs_known(df: pl.DataFrame, ck: Checker, ctx: Context) -> None:
     _flag_unknown(df, ck, "program_code", known, "Специальности (профессии) с таким кодом нет в справочнике.")
 
 
-def _flag_duplicates(df: pl.DataFrame, ck: Checker, keys: list[str], name: str, what: str) -> None:
-    """Rows repeating an earlier row's key get an error pointing at the first row."""
-    first = pl.col(ROW).min().over(keys)
+def _flag_duplicates(df: pl.DataFrame, ck: Checker, keys: list[str], name: str, template: str) -> None:
+    """Rows repeating an earlier row's key get an error; `template`'s {} is the first row's number."""
     complete = pl.all_horizontal([pl.col(k).is_not_null() for k in keys])
+    # The window is computed on the whole frame (flag() evaluates messages after filtering).
+    marked = df.select(
+        ROW, raw(name), complete.alias("_complete"), pl.col(ROW).min().over(keys).alias("_first")
+    )
     ck.flag(
-        df,
-        complete & (pl.col(ROW) != first),
+        marked,
+        pl.col("_complete") & (pl.col(ROW) != pl.col("_first")),
         name,
-        pl.format(what + " (впервые — в строке {}).", first),
+        pl.format(template, pl.col("_first")),
     )
 
 
@@ -448,7 +453,7 @@ def _graduates(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
         ck,
         ["college_code", "cohort", "person_key"],
         "snils",
-        "Выпускник повторяется в файле: та же ПОО, тот же год выпуска и тот же СНИЛС (номер документа)",
+        "Выпускник повторяется в файле: та же ПОО, тот же год выпуска и тот же СНИЛС (номер документа), что в строке {}.",
     )
     return df
 
@@ -530,7 +535,7 @@ def _statuses(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
         ck,
         ["college_code", "snapshot_date", "person_key"],
         "snils",
-        "Выпускник повторяется в файле: та же ПОО, та же дата актуализации и тот же СНИЛС (номер документа)",
+        "Выпускник повторяется в файле: та же ПОО, та же дата актуализации и тот же СНИЛС (номер документа), что в строке {}.",
     )
     return _resolve_cohort(df, ck, ctx)
 
@@ -543,7 +548,9 @@ def _resolve_cohort(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame
            WHERE college_code IN (SELECT college_code FROM _status_colleges)"""
     ).pl()
     ctx.cur.unregister("_status_colleges")
-    keyed = df.select(ROW, "college_code", "person_key", "snapshot_date").drop_nulls()
+    keyed = df.select(ROW, "college_code", "person_key", "snapshot_date").filter(
+        pl.col("college_code").is_not_null() & pl.col("person_key").is_not_null()
+    )
     cand = keyed.join(grads, on=["college_code", "person_key"], how="inner")
     ok = pl.col("graduation_date") <= pl.col("snapshot_date")
     picked = (
@@ -595,7 +602,11 @@ def _frdo(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
     _check_colleges_known(df, ck, ctx)
     _check_programs_known(df, ck, ctx)
     _flag_duplicates(
-        df, ck, ["snils", "college_code", "program_code", "issue_date"], "snils", "Запись повторяется в файле"
+        df,
+        ck,
+        ["snils", "college_code", "program_code", "issue_date"],
+        "snils",
+        "Запись повторяется в файле: те же СНИЛС, ПОО, специальность и дата выдачи, что в строке {}.",
     )
     return df
 
@@ -611,7 +622,7 @@ def _events(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
         ck,
         ["college_code", "event_date", "event_type", "title"],
         "title",
-        "Мероприятие повторяется в файле: та же ПОО, дата, тип и название",
+        "Мероприятие повторяется в файле: те же ПОО, дата, тип и название, что в строке {}.",
     )
     return df
 
@@ -640,7 +651,7 @@ def _career_tracks(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
         ck,
         ["person_key", "college_code", "academic_year"],
         "snils",
-        "Обучающийся повторяется в файле: та же ПОО и тот же учебный год",
+        "Обучающийся повторяется в файле: те же ПОО и учебный год, что в строке {}.",
     )
     return df
 
@@ -664,7 +675,7 @@ def _show(codes: list[str], limit: int = 20) -> str:
 
 
 def _territories(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
-    _flag_duplicates(df, ck, ["tu_code"], "tu_code", "Код ТУ повторяется в файле")
+    _flag_duplicates(df, ck, ["tu_code"], "tu_code", "Код ТУ повторяется в файле (впервые — в строке {}).")
     codes = df.get_column("tu_code").drop_nulls().to_list()
     _orphans(
         ck,
@@ -681,7 +692,7 @@ def _territories(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
 
 def _municipalities(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
     _flag_pattern(df, ck, "oktmo", r"^\d{8}(\d{3})?$", "ОКТМО должен состоять из 8 или 11 цифр.")
-    _flag_duplicates(df, ck, ["oktmo"], "oktmo", "ОКТМО повторяется в файле")
+    _flag_duplicates(df, ck, ["oktmo"], "oktmo", "ОКТМО повторяется в файле (впервые — в строке {}).")
     tu = _codes(ctx.cur, "SELECT tu_code FROM territories")
     _flag_unknown(df, ck, "tu_code", tu, "ТУ с таким кодом нет в справочнике территориальных управлений.")
     _orphans(
@@ -695,7 +706,9 @@ def _municipalities(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame
 
 
 def _colleges(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
-    _flag_duplicates(df, ck, ["college_code"], "college_code", "Код ПОО повторяется в файле")
+    _flag_duplicates(
+        df, ck, ["college_code"], "college_code", "Код ПОО повторяется в файле (впервые — в строке {})."
+    )
     oktmo = _codes(ctx.cur, "SELECT oktmo FROM municipalities")
     _flag_unknown(df, ck, "oktmo", oktmo, "Муниципалитета с таким ОКТМО нет в справочнике муниципалитетов.")
     ck.flag(df, ~pl.col("lat").is_between(-90, 90), "lat", "Широта должна быть от -90 до 90.")
@@ -728,7 +741,13 @@ def _colleges(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
 
 
 def _programs(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
-    _flag_duplicates(df, ck, ["program_code"], "program_code", "Код специальности повторяется в файле")
+    _flag_duplicates(
+        df,
+        ck,
+        ["program_code"],
+        "program_code",
+        "Код специальности повторяется в файле (впервые — в строке {}).",
+    )
     _orphans(
         ck,
         ctx,

@@ -1,0 +1,101 @@
+"""Reading files (data_contract §1): encodings, delimiters, title rows, Excel dates, row numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from data_layer.importer.readers import ROW, UnreadableFileError, read_table
+from tests.fixtures.import_helpers import STATUS_HEADER, csv_bytes, xlsx_bytes
+
+ROWS = [["112-233-445 95", "P001", "02.09.2024", "Продолжает обучение"]]
+
+
+def _cells(table) -> list[tuple]:
+    return [tuple(r) for r in table.frame.drop(ROW).iter_rows()]
+
+
+def test_windows_1251_with_semicolons() -> None:
+    data = csv_bytes(STATUS_HEADER, ROWS, encoding="cp1251")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")  # really not UTF-8
+    t = read_table(data, "статусы.csv")
+    assert (t.kind, t.encoding, t.delimiter, t.header_row) == ("statuses", "Windows-1251", ";", 1)
+    assert t.headers == STATUS_HEADER
+    assert _cells(t) == [tuple(ROWS[0])]
+    assert t.frame[ROW].to_list() == [2]
+
+
+def test_utf8_bom_with_commas_and_quotes() -> None:
+    rows = [["112-233-445 95", "P001", "2024-09-02", "Трудоустроен (трудовой договор, договор ГПХ)"]]
+    t = read_table(csv_bytes(STATUS_HEADER, rows, sep=",", bom=True), "s.csv")
+    assert (t.encoding, t.delimiter) == ("UTF-8", ",")
+    assert t.headers[0] == "СНИЛС"  # no BOM glued to the first header
+    assert _cells(t)[0][3] == "Трудоустроен (трудовой договор, договор ГПХ)"
+
+
+def test_csv_title_rows_and_blank_lines_keep_file_row_numbers() -> None:
+    data = csv_bytes(
+        STATUS_HEADER,
+        [ROWS[0], ["", "", "", ""], ROWS[0]],
+        title=["Мониторинг трудоустройства", "ГБПОУ СПК", ""],
+    )
+    t = read_table(data, "s.csv")
+    assert t.header_row == 4
+    # rows 5 and 7 hold data; the empty row 6 is dropped but not renumbered
+    assert t.frame[ROW].to_list() == [5, 7]
+
+
+def test_xlsx_title_rows_and_real_dates() -> None:
+    data = xlsx_bytes(
+        STATUS_HEADER,
+        [
+            ["112-233-445 95", "P001", dt.date(2024, 9, 2), "06"],
+            ["123-456-789 64", "P001", dt.date(2024, 9, 2), 6],
+        ],
+        title=["Форма мониторинга", "ГБПОУ «СПК»"],
+        blank_after_title=2,
+    )
+    t = read_table(data, "s.xlsx")
+    assert (t.kind, t.sheet, t.header_row) == ("statuses", "Данные", 5)
+    assert t.frame[ROW].to_list() == [6, 7]
+    cells = _cells(t)
+    assert cells[0][2].startswith("2024-09-02")  # a real Excel date arrives as ISO text
+    assert cells[1][3] == "6"
+
+
+def test_xlsx_first_matching_sheet_is_used() -> None:
+    data = xlsx_bytes(STATUS_HEADER, [ROWS[0]], cover_sheet="Титул", sheet="Статусы")
+    t = read_table(data, "s.xlsx")
+    assert t.sheet == "Статусы" and t.header_row == 1
+
+
+def test_explicit_kind_overrides_detection() -> None:
+    data = csv_bytes(["СНИЛС", "Код ПОО", "Номер документа"], [["112-233-445 95", "P001", ""]])
+    with pytest.raises(UnreadableFileError, match="нельзя однозначно определить"):
+        read_table(data, "x.csv")
+    assert read_table(data, "x.csv", kind="career_tracks").kind == "career_tracks"
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"", "empty.csv", "Файл пуст"),
+        (b"   \r\n\r\n", "blank.csv", "Файл пуст"),
+        (b";;;\r\n;;;\r\n", "semicolons.csv", "Файл пуст"),
+        (csv_bytes(STATUS_HEADER, []), "header_only.csv", "нет строк с данными"),
+        (b"PK\x03\x04 broken zip", "broken.xlsx", "Не удалось прочитать книгу Excel"),
+        (b"just some text", "fake.xlsx", "не является книгой Excel"),
+        (b"%PDF-1.7 binary\x00\x01", "scan.csv", "не является таблицей CSV"),
+        ("Фрукт;Цена\nЯблоко;10\n".encode(), "fruit.csv", "Не удалось определить вид файла"),
+    ],
+)
+def test_unreadable_and_empty_files(data: bytes, name: str, message: str) -> None:
+    with pytest.raises(UnreadableFileError, match=message):
+        read_table(data, name)
+
+
+def test_empty_workbook() -> None:
+    with pytest.raises(UnreadableFileError, match="Файл пуст"):
+        read_table(xlsx_bytes([], []), "empty.xlsx")
