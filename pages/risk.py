@@ -1,0 +1,274 @@
+"""Группа риска: graduates in the risk group at the as-of date with their reasons, time in the group,
+exits, and the measures of support the college records for each of them (domain.md §6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import polars as pl
+import streamlit as st
+
+from data_layer import graduates, risk_measures
+from data_layer.scope import Scope
+from metrics import context as mctx
+from metrics.formatting import fmt_date, fmt_datetime, fmt_int, fmt_pct, plural
+from metrics.risk import REASONS
+from pages._ui import cached, risk_view, widgets
+from pages._ui.data import cursor
+
+DATE_FMT = "DD.MM.YYYY"
+
+
+def _filters(scope: Scope, ctx: mctx.Context, persons: pl.DataFrame) -> tuple[tuple[str, str], ...]:
+    """Filter widgets (college for the base centre, specialty); returns the engine filter items."""
+    v = cached.version()
+    items: list[tuple[str, str]] = []
+    col_college, col_program, col_reason, col_weeks = st.columns([2, 3, 3, 2])
+    if scope.role == "base_centre":
+        colleges = cached.college_list(v, scope)
+        names = dict(zip(colleges["college_code"], colleges["short_name"], strict=True))
+        college = col_college.selectbox(
+            "ПОО",
+            [None, *names],
+            format_func=lambda c: "Все ПОО" if c is None else names[c],
+            key="risk_college",
+        )
+        if college:
+            items.append(("college", college))
+            persons = persons.filter(pl.col("college_code") == college)
+    programs = persons.select("program_code", "program_name").unique().sort("program_name", nulls_last=True)
+    prog_names = dict(zip(programs["program_code"], programs["program_name"], strict=True))
+    program = col_program.selectbox(
+        "Специальность / профессия",
+        [None, *prog_names],
+        format_func=lambda p: "Все специальности" if p is None else f"{p} {prog_names[p] or ''}",
+        key="risk_program",
+    )
+    if program:
+        items.append(("program", program))
+    st.session_state["_risk_reasons"] = col_reason.multiselect(
+        "Причина",
+        list(REASONS),
+        format_func=lambda r: REASONS[r],
+        key="risk_reason",
+        placeholder="Все причины",
+    )
+    st.session_state["_risk_weeks"] = col_weeks.selectbox(
+        "Время в группе",
+        list(risk_view.WEEK_STEPS),
+        format_func=risk_view.week_step_label,
+        key="risk_weeks",
+    )
+    return tuple(items)
+
+
+def _person_panel(scope: Scope, ctx: mctx.Context, row: dict[str, object], form_key: str) -> None:
+    """One graduate: reasons, imported support measures, recorded measures and the form to add one."""
+    college = str(row["college_code"])
+    person_key = str(row["person_key"])
+    # The mask's asterisks would be read as Markdown emphasis.
+    masked = str(row["snils_masked"]).replace("*", "\\*")
+    st.subheader(f"{row['fio'] or 'Выпускник'} · СНИЛС {masked}")
+    reasons = row["reasons"] if isinstance(row["reasons"], list) else []
+    lines = [
+        f"**ПОО:** {row['college_name']}",
+        f"**Специальность:** {row['program_code'] or ''} {row['program_name'] or ''}",
+        f"**В группе с:** {fmt_date(row['entry_date'])}"  # type: ignore[arg-type]
+        + (f", **вышел:** {fmt_date(row['exit_date'])}" if row.get("exit_date") else ""),  # type: ignore[arg-type]
+        f"**Статус сейчас:** {row['status_label']}",
+        "**Причины:** " + ("; ".join(REASONS[r] for r in reasons if r in REASONS) or "—"),
+    ]
+    st.markdown("  \n".join(lines))
+    if row.get("support_measures"):
+        st.markdown(f"**Меры поддержки из файла статусов:** {row['support_measures']}")
+    with cursor() as cur:
+        measures = risk_measures.list_measures(cur, scope, college, ctx.cohort).filter(
+            pl.col("person_key") == person_key
+        )
+    if measures.height:
+        st.markdown(f"**Записанные меры ({fmt_int(measures.height)})**")
+        st.dataframe(
+            measures.select(
+                pl.col("measure_date").alias("Дата"),
+                pl.col("text").alias("Мера"),
+                pl.col("created_by").alias("Записал"),
+                pl.col("created_at").map_elements(fmt_datetime, return_dtype=pl.Utf8).alias("Когда записано"),
+            ),
+            hide_index=True,
+            width="stretch",
+            key=f"{form_key}_history",
+            column_config={"Дата": st.column_config.DateColumn("Дата", format=DATE_FMT)},
+        )
+    else:
+        st.caption("Мер пока не записано.")
+    with st.form(form_key, clear_on_submit=True):
+        st.markdown("**Записать меру поддержки**")
+        c_date, c_text = st.columns([1, 4])
+        when = c_date.date_input(
+            "Дата",
+            value=dt.date.today(),
+            max_value=dt.date.today(),
+            format="DD.MM.YYYY",
+            key=f"{form_key}_date",
+        )
+        text = c_text.text_area(
+            "Что сделано",
+            max_chars=risk_measures.MAX_TEXT_CHARS,
+            key=f"{form_key}_text",
+            placeholder="Например: консультация, направлен на собеседование в ООО «…», предложены вакансии ЦЗН",
+        )
+        if st.form_submit_button("Записать", type="primary"):
+            try:
+                with cursor() as cur:
+                    risk_measures.add_measure(
+                        cur,
+                        scope,
+                        college,
+                        ctx.cohort,
+                        person_key,
+                        when,
+                        text,  # type: ignore[arg-type]
+                    )
+            except Exception as exc:
+                widgets.action_error(exc, "risk_measure")
+            else:
+                st.session_state["_risk_saved"] = "Мера записана."
+                st.rerun()
+
+
+def _selected_row(view: pl.DataFrame, event: object) -> dict[str, object] | None:
+    """The row of `view` selected in its st.dataframe (None: nothing selected)."""
+    i = mctx.table_selection_row(widgets.as_dict(event))
+    if i is None or not 0 <= i < view.height:
+        return None
+    return view.row(i, named=True)
+
+
+def _register_tab(
+    scope: Scope,
+    ctx: mctx.Context,
+    shown: pl.DataFrame,
+    n_all: int,
+    display: Callable[[pl.DataFrame, bool], pl.DataFrame],
+    key: str,
+    nobody: str,
+) -> None:
+    """One register table (in the group / left it) with row selection and the selected graduate's
+    measures panel."""
+    if shown.height < n_all:
+        st.caption(f"По выбранным причинам и времени в группе: {fmt_int(shown.height)} из {fmt_int(n_all)}.")
+    if shown.is_empty():
+        st.info(nobody if n_all == 0 else "Никто не подходит под выбранные условия.")
+        return
+    table = display(shown, scope.role == "base_centre")
+    event = st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key=f"{key}_table",
+        column_config={
+            c: st.column_config.DateColumn(c, format=DATE_FMT)
+            for c in ("В группе с", "Вышел")
+            if c in table.columns
+        },
+    )
+    row = _selected_row(shown, event)
+    if row is None:
+        st.caption("Выберите выпускника в таблице, чтобы посмотреть и записать меры поддержки.")
+    else:
+        _person_panel(scope, ctx, row, f"{key}_measure_form")
+
+
+def body() -> None:
+    scope = widgets.current_scope()
+    widgets.require_role(scope, {"base_centre", "college"}, "Группа риска")
+    st.title("Группа риска")
+    ctx = widgets.require_context(scope)
+    v = cached.version()
+    thr = cached.thresholds(v)
+    st.caption(
+        f"Выпуск {ctx.cohort} г., на {fmt_date(ctx.as_of)}. Пороги: N1 = {thr.n1_weeks}, "
+        f"N2 = {thr.n2_weeks}, N3 = {thr.n3_weeks} {plural(thr.n3_weeks, 'неделя', 'недели', 'недель')} "
+        "(меняет базовый центр на странице «Настройки показателей»)."
+    )
+    with cursor() as cur:
+        persons = graduates.graduate_list(cur, scope, ctx.cohort)
+        measures = risk_measures.list_measures(cur, scope, cohort=ctx.cohort)
+        imported = risk_measures.imported_measures(cur, scope, ctx.cohort, ctx.as_of)
+    items = _filters(scope, ctx, persons)
+    reasons: list[str] = st.session_state.get("_risk_reasons") or []
+    min_weeks: int = st.session_state.get("_risk_weeks") or 0
+
+    counts = cached.risk_counts(v, scope, ctx.cohort, ctx.as_of, "region", items)
+    total = cached.indicator_table(v, scope, ctx.cohort, ctx.as_of, "risk_share", "region", items)
+    n_risk = int(counts["risk_count"].sum()) if counts.height else 0
+    n_total = int(total["total"].sum()) if total.height else 0
+    reg = cached.risk_register(v, scope, ctx.cohort, ctx.as_of, items)
+    colleges = cached.college_list(v, scope)
+    view = risk_view.register_view(
+        reg,
+        persons,
+        measures.group_by("college_code", "person_key").agg(pl.len().alias("measures")),
+        imported,
+        dict(zip(colleges["college_code"], colleges["short_name"], strict=True)),
+    )
+    in_group = view.filter(pl.col("in_group"))
+    exited = view.filter(~pl.col("in_group"))
+
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(
+        "В группе риска",
+        fmt_int(n_risk),
+        help="Выпускники, у которых на дату расчёта есть хотя бы одна причина.",
+    )
+    m2.metric(
+        "Доля от выпуска",
+        fmt_pct(n_risk / n_total if n_total else None),
+        help=f"Из {fmt_int(n_total)} выпускников.",
+    )
+    m3.metric("Вышли из группы", fmt_int(exited.height))
+    m4.metric(
+        "Из них в работу или учёбу",
+        fmt_int(int(exited["left_for_work_study"].sum()) if exited.height else 0),
+    )
+    saved = st.session_state.pop("_risk_saved", None)
+    if saved:
+        st.success(saved)
+
+    st.plotly_chart(
+        risk_view.reason_bar(
+            risk_view.reason_counts(counts), "Выпускники по причинам (у одного может быть несколько)"
+        ),
+        key="risk_reason_chart",
+        config={"displayModeBar": False},
+    )
+
+    tab_in, tab_out = st.tabs(
+        [f"В группе риска ({fmt_int(in_group.height)})", f"Вышли из группы ({fmt_int(exited.height)})"]
+    )
+    with tab_in:
+        _register_tab(
+            scope,
+            ctx,
+            risk_view.filter_register(in_group, reasons, min_weeks),
+            in_group.height,
+            risk_view.in_group_display,
+            "risk_in",
+            "На дату расчёта в группе риска никого нет.",
+        )
+    with tab_out:
+        _register_tab(
+            scope,
+            ctx,
+            risk_view.filter_register(exited, reasons, min_weeks),
+            exited.height,
+            risk_view.exited_display,
+            "risk_out",
+            "Из группы риска пока никто не вышел.",
+        )
+
+
+widgets.safe_page(body)
