@@ -189,7 +189,7 @@ def _run(args: argparse.Namespace) -> int:
         f"Записано файлов: {len(res.files)} в {Path(args.out).resolve()}\n"
         f"ПОО: {_fmt_int(res.colleges)}, выпускников: {_fmt_int(res.graduates)}, "
         f"строк статусов: {_fmt_int(res.status_rows)} (срезы: {_calendar_ru(res.calendar)}); "
-        f"время: {took:.1f} с".replace(".", ",")
+        f"время: {f'{took:.1f}'.replace('.', ',')} с"
     )
     return 0
 

@@ -113,7 +113,11 @@ def czn_records(plan: Plan, p: People, sp: Spells, rng: np.random.Generator) -> 
         unemp = visible[:, k] & (st == S["czn_unemployed"]) & (rng.random(n) < 0.85)
         reg = p.grad + s0 - rng.integers(0, 10, n)
         # registration ends with the next status, or after some months if the risk status lasts
-        dereg = np.where(nk < INF, p.grad + nk + rng.integers(0, 7, n), reg + rng.integers(180, 540, n))
+        dereg = np.where(
+            nk < INF,
+            np.maximum(reg + 1, p.grad + nk - rng.integers(0, 5, n)),
+            reg + rng.integers(180, 540, n),
+        )
         parts.append(_take(unemp, 0, reg, dereg))
 
         dur = np.minimum(nk, s0 + 400) - s0
@@ -123,7 +127,7 @@ def czn_records(plan: Plan, p: People, sp: Spells, rng: np.random.Generator) -> 
         dereg = np.where(nk < INF, np.minimum(p.grad + nk, leave), leave)
         parts.append(_take(seeker, 1, reg, dereg))
 
-        conflict = visible[:, k] & (st == S["employed"]) & (rng.random(n) < 0.006)
+        conflict = visible[:, k] & (st == S["employed"]) & (rng.random(n) < 0.004)
         reg = p.grad + s0 - rng.integers(5, 30, n)
         dereg = p.grad + s0 + rng.integers(20, 90, n)
         kind = rng.integers(0, 2, n)
@@ -201,7 +205,7 @@ def career_tracks_frame(plan: Plan, p: People, sp: Spells, rng: np.random.Genera
     n = len(p)
     share = plan.colleges.tracks[p.college]
     year_shift = ((p.cohort - 2023) * 0.03).clip(-0.06, 0.06)  # the practice spreads over the years
-    keep = ~p.foreign & (rng.random(n) < np.clip(share + year_shift, 0.3, 0.97))
+    keep = ~p.foreign & (rng.random(n) < np.clip(share + year_shift, 0.4, 0.95))
     formed = np.array([day(dt.date(int(y) - 1, 10, 1)) for y in p.cohort[keep]], dtype=np.int64)
     formed = formed + rng.integers(0, 180, int(keep.sum()))
     years = [f"{y - 1}/{y}" for y in range(2015, 2035)]
