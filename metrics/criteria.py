@@ -23,6 +23,7 @@ from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import OPERATOR, Scope
 from metrics import engine, indicators, reconciliation, risk, settings, verification
 
+WEEKLY_HISTORY_MAX = 100_000  # graduates of a cohort up to which criterion 4 uses weekly checkpoints
 CATEGORY_LABELS = {"high": "Высокая", "medium": "Средняя", "low": "Низкая"}
 
 # Metrics a criterion may use: id -> (Russian label, description). Indicators of the registry may
@@ -481,7 +482,7 @@ def timeliness_table(
 
 
 def college_metric_values(
-    cur: duckdb.DuckDBPyConnection, cohort: int, as_of: dt.date, step_days: int = 7
+    cur: duckdb.DuckDBPyConnection, cohort: int, as_of: dt.date, step_days: int | None = None
 ) -> pl.DataFrame:
     """Every criteria metric for every college (region-wide: ranks compare all colleges).
 
@@ -509,6 +510,10 @@ def college_metric_values(
     )
     base = base.join(czn, on="college_code", how="left")
     thr = settings.risk_thresholds(cur)
+    if step_days is None:
+        # "Ever in the risk group" is checked weekly; at federal scale every fourth week keeps the
+        # region-wide history query within a page render (README, "Скорость").
+        step_days = 7 if int(counts["total"].sum()) <= WEEKLY_HISTORY_MAX else 28
     res = risk.resolved_share_by_college(cur, OPERATOR, cohort, as_of, thr, step_days).select(
         "college_code", pl.col("resolved_share").alias("risk_resolved")
     )

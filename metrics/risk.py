@@ -76,19 +76,24 @@ czn AS (
       ON z.reg_date <= cp.d AND (z.dereg_date IS NULL OR z.dereg_date > cp.d)
 ),
 cov AS (SELECT max(extract_date) AS coverage FROM ufns_records),
+-- declared work confirmed by a УФНС record active at min(d, coverage): an equi-join on СНИЛС
+ufns_hit AS (
+    SELECT DISTINCT cur.d, cur.college_code, cur.person_key
+    FROM cur CROSS JOIN cov JOIN ufns_records u ON u.snils = cur.snils
+    WHERE cur.status IN {verifiable}
+      AND u.start_date <= least(cur.d, cov.coverage)
+      AND (u.end_date IS NULL OR u.end_date >= least(cur.d, cov.coverage))
+),
 flags AS (
     SELECT cur.*, dis.discharge_date AS known_discharge, cov.coverage,
            coalesce(cur.status_start, cur.valid_from) AS since,
            (czn.snils IS NOT NULL) AS in_czn,
-           EXISTS (
-               SELECT 1 FROM ufns_records u
-               WHERE u.snils = cur.snils AND u.start_date <= least(cur.d, cov.coverage)
-                 AND (u.end_date IS NULL OR u.end_date >= least(cur.d, cov.coverage))
-           ) AS ufns_active
+           (uh.person_key IS NOT NULL) AS ufns_active
     FROM cur
     CROSS JOIN cov
     LEFT JOIN dis ON dis.d = cur.d AND dis.college_code = cur.college_code AND dis.person_key = cur.person_key
     LEFT JOIN czn ON czn.d = cur.d AND czn.snils = cur.snils
+    LEFT JOIN ufns_hit uh ON uh.d = cur.d AND uh.college_code = cur.college_code AND uh.person_key = cur.person_key
 ),
 reasons AS (
     SELECT d, group_code, group_name, college_code, person_key, status, graduation_date, since,
