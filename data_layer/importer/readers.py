@@ -171,6 +171,11 @@ def _looks_binary(data: bytes) -> bool:
 
 
 def _read_csv(data: bytes, kind: str | None) -> RawTable:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's «Текст Юникод» (UTF-16, tabs)
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UnreadableFileError("Файл CSV повреждён: неверная кодировка UTF-16.") from exc
     if _looks_binary(data):
         raise UnreadableFileError(
             "Файл не является таблицей CSV или книгой Excel. Загрузите файл .xlsx или .csv."

@@ -169,9 +169,6 @@ class Checker:
         out = pl.concat(self.parts, how="vertical").collect()
         return out.with_row_index("_order").sort(["row", "_order"], nulls_last=False).drop("_order")
 
-    def has_errors(self) -> bool:
-        return bool((self.problems().get_column("severity") == "error").any())
-
 
 @dataclass
 class Context:

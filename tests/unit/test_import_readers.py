@@ -35,6 +35,14 @@ def test_utf8_bom_with_commas_and_quotes() -> None:
     assert _cells(t)[0][3] == "Трудоустроен (трудовой договор, договор ГПХ)"
 
 
+def test_utf16_tab_separated_unicode_text() -> None:
+    # Excel's «Текст Юникод» export: UTF-16 with a BOM, tab-separated
+    text = "\t".join(STATUS_HEADER) + "\r\n" + "\t".join(ROWS[0]) + "\r\n"
+    t = read_table(text.encode("utf-16"), "s.txt")
+    assert (t.kind, t.delimiter) == ("statuses", "\t")
+    assert _cells(t) == [tuple(ROWS[0])]
+
+
 def test_csv_title_rows_and_blank_lines_keep_file_row_numbers() -> None:
     data = csv_bytes(
         STATUS_HEADER,
