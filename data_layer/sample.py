@@ -1,10 +1,16 @@
 """Synthetic demo region: import files in the data_contract.md formats, and `vypusk sample`.
 
-The default region has 55 colleges in the 13 territorial units and about 82,000 graduates of the
-2021–2025 cohorts; `--graduates N` scales it (up to the federal 2.5 million for benchmarks: then
-about 3,500 colleges and, above 200,000 graduates, month-end snapshots only, thinned to roughly six
-per cohort at 2.5 million; see sample_gen.plan.make_calendar). The region is as of DEMO_TODAY.
-Same seed, same bytes. Generation runs per chunk of colleges, so memory stays flat at any size.
+The default region has 55 colleges in the 13 territorial units and 82,000 graduates of the
+2021–2025 cohorts, as of DEMO_TODAY (26.11.2026). Files, in load order (CSV: UTF-8, ';', ДД.ММ.ГГГГ):
+  00–02 reference copies, 03_colleges; 10_graduates_<cohort>; 20_statuses_<year of the snapshot>
+  (every (college, date) snapshot lies in one file; weekly for the two latest cohorts, month-end
+  for older ones); 30_frdo_<cohort>; 40_ufns_<extract date>, 50_czn_<extract date> (the newest
+  covers every cohort); 60_events.xlsx (a title row above the table); 70_career_tracks.
+`--graduates N` scales it up to the federal 2.5 million for benchmarks: about 3,500 colleges,
+events as CSV, and above 200,000 graduates month-end snapshots only, thinned to every k-th month
+to stay near 16 million status rows (about six snapshots per cohort at 2.5 million; see
+sample_gen.plan.make_calendar). Same seed, same bytes. Generation runs per chunk of colleges
+(sample_gen.plan.CHUNK_GRADUATES), so memory stays flat at any size.
 """
 
 from __future__ import annotations
