@@ -231,7 +231,7 @@ def build_scorecards_zip(
     if scope.role != "base_centre":
         raise ScopeError("Архив карточек всех ПОО формирует только базовый центр.")
     _check_cohort(cur, scope, cohort)
-    ctx = ReportContext(cur, scope, cohort, as_of, generated_at)
+    ctx = ReportContext(cur, scope, cohort, as_of, generated_at, bulk=True)
     codes = ctx.college_counts.sort(["name", "code"])["code"].to_list()
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:

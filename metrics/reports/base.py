@@ -59,12 +59,17 @@ class ReportContext:
         cohort: int,
         as_of: dt.date,
         generated_at: dt.datetime | None = None,
+        *,
+        bulk: bool = False,
     ) -> None:
         self.cur = cur
         self.scope = scope
         self.cohort = cohort
         self.as_of = as_of
         self.generated_at = (generated_at or dt.datetime.now()).replace(microsecond=0)
+        # bulk: many colleges in one request (the scorecard zip): per-college figures are cut from
+        # one query over every college instead of one query per college.
+        self.bulk = bulk
         self._territory_counts: dict[str, pl.DataFrame] = {}
         self._territory_series: dict[str, pl.DataFrame] = {}
 
@@ -132,6 +137,55 @@ class ReportContext:
                 self.cur, OPERATOR, self.cohort, self.as_of, self.headline, {"territory": tu_code}
             )
         return self._territory_series[tu_code]
+
+    def risk_members(self, college: str) -> pl.DataFrame:
+        """Risk-group members of one college at the as-of date (risk.membership, grouped by program)."""
+        if self.bulk:
+            return self._risk_members_all.filter(pl.col("college_code") == college)
+        return risk.membership(
+            self.cur, self.scope, self.cohort, [self.as_of], self.thresholds, {"college": college}, "program"
+        )
+
+    @cached_property
+    def _risk_members_all(self) -> pl.DataFrame:
+        return risk.membership(
+            self.cur, self.scope, self.cohort, [self.as_of], self.thresholds, None, "program"
+        )
+
+    def college_series(self, college: str) -> pl.DataFrame:
+        """Weekly series of the headline indicator for one college (as engine.weekly_series)."""
+        if not self.bulk:
+            return engine.weekly_series(
+                self.cur, self.scope, self.cohort, self.as_of, self.headline, {"college": college}
+            )
+        start = self._college_starts.get(college)
+        if start is None:
+            return self._series_all.head(0)
+        # The college's own points: the Fridays from its first graduation (the same dates
+        # weekly_series would pick), plus the end date.
+        dates = engine.weekly_dates(start, min(self.as_of, engine.window_end(self.cohort)))
+        return self._series_all.filter((pl.col("code") == college) & pl.col("date").is_in(dates)).sort("date")
+
+    @cached_property
+    def _college_starts(self) -> dict[str, dt.date]:
+        where, params = engine.scope_where(self.cur, self.scope)
+        rows = self.cur.sql(
+            f"SELECT s.college_code, min(s.graduation_date) {engine._FROM} WHERE s.cohort = ? {where} GROUP BY 1",
+            params=[self.cohort, *params],
+        ).fetchall()
+        return {code: start for code, start in rows}
+
+    @cached_property
+    def _series_all(self) -> pl.DataFrame:
+        starts = list(self._college_starts.values())
+        if not starts:
+            return indicators.with_indicator(
+                engine.counts_at_dates(self.cur, self.scope, self.cohort, [self.as_of], None, "college"),
+                self.headline,
+            ).head(0)
+        dates = engine.weekly_dates(min(starts), min(self.as_of, engine.window_end(self.cohort)))
+        counts = engine.counts_at_dates(self.cur, self.scope, self.cohort, dates, None, "college")
+        return indicators.with_indicator(counts, self.headline)
 
     @cached_property
     def colleges(self) -> pl.DataFrame:
