@@ -158,7 +158,7 @@ def _read_source(source: Path | str | bytes) -> bytes:
 def _ok_message(v: Validated, file_name: str, replaced: int, n_warnings: int) -> str:
     text = (
         f"Файл «{file_name}» загружен — {v.spec.label}: "
-        f"{_count(v.rows if v.frame is None else v.frame.height, 'строка', 'строки', 'строк')}"
+        f"{_count(v.frame.height if v.frame is not None else v.rows, 'строка', 'строки', 'строк')}"
     )
     if replaced:
         text += f", заменено прежних записей: {fmt_int(replaced)}"
@@ -293,17 +293,12 @@ def _load_table(
     return _accepted(v, file_name, load_id, message, pairs, unchanged=False)
 
 
-REFERENCE_FILES: tuple[str, ...] = (
-    REFERENCE_KINDS  # load order: territories, municipalities, colleges, programs
-)
-
-
 def load_reference_dir(
     con: duckdb.DuckDBPyConnection, directory: Path = REFERENCE_DIR, scope: Scope = OPERATOR
 ) -> list[LoadResult]:
     """Load the reference files `<kind>.csv` (or .xlsx) found in `directory`, in dependency order."""
     results = []
-    for kind in REFERENCE_FILES:
+    for kind in REFERENCE_KINDS:  # dependency order: territories, municipalities, colleges, programs
         for suffix in (".csv", ".xlsx"):
             path = Path(directory) / f"{kind}{suffix}"
             if path.exists():

@@ -728,7 +728,8 @@ def _colleges(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
         codes,
         """SELECT college_code FROM graduates UNION SELECT college_code FROM status_rows
            UNION SELECT college_code FROM frdo_records UNION SELECT college_code FROM events
-           UNION SELECT college_code FROM career_tracks""",
+           UNION SELECT college_code FROM career_tracks UNION SELECT college_code FROM risk_measures
+           UNION SELECT college_code FROM reconciliation_decisions""",
         lambda lost: (
             f"В файле нет ПОО, по которым уже загружены данные: {_show(lost)}. "
             "Удалить ПОО с данными нельзя; добавьте их в файл."
