@@ -1,0 +1,156 @@
+"""Download buttons for the official reports (metrics.reports) and for CSV copies of page tables.
+
+Any page can drop in `report_button(kind, code=None, label=None)`: the button appears only when the
+user's role may build that report for the current context (sidebar cohort and date). The file is
+built when the user clicks: `data=` is a callable that Streamlit runs on another thread
+(stack_notes §1.5), so it closes over plain values only and opens its own cursor. Refusals and
+the regional control rule are decided while drawing the button, because a deferred download
+cannot show a message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+
+import polars as pl
+import streamlit as st
+
+from data_layer import audit
+from data_layer.errors import UserFacingError
+from data_layer.scope import Scope
+from metrics import reports
+from metrics.reports.csv import to_csv_bytes
+from pages._ui import cached
+from pages._ui import context as ui_context
+from pages._ui.data import cursor
+
+ICON = ":material/download:"
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def control_problem(v: int, scope: Scope, cohort: int, as_of: dt.date) -> str | None:
+    """The regional control rule's message for this context (None: the report can be exported)."""
+    with cursor() as cur:
+        return reports.control_problem(cur, scope, cohort, as_of)
+
+
+def _builder(
+    scope: Scope, kind: str, cohort: int, as_of: dt.date, code: str | None, fmt: str
+) -> Callable[[], bytes]:
+    def build() -> bytes:
+        with cursor() as cur:
+            content, _ = reports.build_report(cur, scope, kind, cohort, as_of, code, fmt=fmt)
+        return content
+
+    return build
+
+
+def _current() -> tuple[Scope, int, dt.date] | None:
+    scope = st.session_state.get("scope")
+    ctx = ui_context.get_context()
+    if not isinstance(scope, Scope) or ctx is None:
+        return None
+    return scope, ctx.cohort, ctx.as_of
+
+
+def report_button(
+    kind: str, code: str | None = None, label: str | None = None, *, fmt: str = "xlsx", key: str | None = None
+) -> bool:
+    """A download button for one report in the current context; True when it was drawn.
+
+    `code` names the territory (kind 'territory') or the college ('scorecard', 'risk_list'); a
+    territory or college user's own code is the default. Nothing is drawn when the role may not
+    build the report or no code is known.
+    """
+    current = _current()
+    if current is None or kind not in reports.REPORT_KINDS:
+        return False
+    scope, cohort, as_of = current
+    spec = reports.REPORT_KINDS[kind]
+    code = code or reports.default_code(scope, kind)
+    if scope.role not in spec.roles or (spec.needs_scope and not code):
+        return False
+    try:
+        with cursor() as cur:
+            code = reports.check_access(cur, scope, kind, code)
+    except UserFacingError:
+        return False
+    problem = control_problem(cached.version(), scope, cohort, as_of) if kind == "regional" else None
+    is_csv = fmt == "csv"
+    st.download_button(
+        label or f"{spec.title} ({'CSV' if is_csv else 'Excel'})",
+        data=_builder(scope, kind, cohort, as_of, code, fmt),
+        file_name=reports.report_file_name(kind, cohort, as_of, code, fmt),
+        mime=reports.CSV_MIME if is_csv else reports.XLSX_MIME,
+        on_click="ignore",
+        icon=ICON,
+        key=key or f"report_{kind}_{code or 'all'}_{fmt}",
+        disabled=problem is not None,
+        help="Не выполнено контрольное соотношение «гр.05 = сумма гр.06–27»: подробности на странице «Отчёты»."
+        if problem
+        else (
+            "Файл содержит персональные данные; выгрузка записывается в журнал."
+            if spec.personal_data
+            else None
+        ),
+    )
+    return True
+
+
+def scorecards_zip_button(
+    label: str = "Карточки всех ПОО (архив ZIP)", *, key: str = "report_scorecards_zip"
+) -> bool:
+    """The base centre's zip of every college's scorecard for the current context."""
+    current = _current()
+    if current is None or current[0].role != "base_centre":
+        return False
+    scope, cohort, as_of = current
+
+    def build() -> bytes:
+        with cursor() as cur:
+            return reports.build_scorecards_zip(cur, scope, cohort, as_of)
+
+    st.download_button(
+        label,
+        data=build,
+        file_name=reports.scorecards_zip_name(cohort, as_of),
+        mime=reports.ZIP_MIME,
+        on_click="ignore",
+        icon=ICON,
+        key=key,
+    )
+    return True
+
+
+def table_csv_button(
+    frame: pl.DataFrame,
+    column_labels: Mapping[str, str],
+    file_stem: str,
+    *,
+    label: str = "Скачать таблицу (CSV)",
+    key: str,
+    personal_data: bool = False,
+) -> None:
+    """CSV (UTF-8 with BOM, ';') of a table shown on a page, with Russian column labels.
+
+    Pass `personal_data=True` for tables with graduates' names or СНИЛС: the download is then
+    written to the audit log as 'download_pd'.
+    """
+    current = _current()
+    scope = current[0] if current else st.session_state.get("scope")
+    labels = dict(column_labels)
+    user = scope.username if isinstance(scope, Scope) else None
+    role = scope.role if isinstance(scope, Scope) else None
+    name = f"{file_stem}.csv"
+
+    def build() -> bytes:
+        content = to_csv_bytes(frame, labels)
+        if personal_data:
+            with cursor() as cur:
+                audit.record(cur, user, role, "download_pd", file_stem, f"таблица страницы, файл {name}")
+        return content
+
+    st.download_button(
+        label, data=build, file_name=name, mime=reports.CSV_MIME, on_click="ignore", icon=ICON, key=key
+    )

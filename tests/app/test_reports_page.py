@@ -1,0 +1,172 @@
+"""The «Отчёты» page: the reports each role may download, the regional control rule shown before
+any download, and the deferred download itself (the callable builds the workbook and logs it)."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+from data_layer import audit, db
+from data_layer.scope import Role
+from tests.factories import D, Region
+from tests.helpers import APP_FILE, login_as
+
+COHORT = 2024
+
+
+def _region(path: Path, complete: bool) -> Path:
+    """Three colleges, cohort 2024; `complete`: every graduate has a federal status (else one is
+    undetermined, which stops the regional report)."""
+    r = Region(path)
+    plan = [
+        ("P001", "employed"),
+        ("P001", "continuing_education"),
+        ("P002", "informal"),
+        ("P003", "employed"),
+    ]
+    if not complete:
+        plan.append(("P003", "undetermined"))
+    for college, status in plan:
+        key = r.graduate(college=college, cohort=COHORT)
+        r.status(key, D(2024, 9, 6), status, college=college, cohort=COHORT)
+    r.done().close()
+    return path
+
+
+@dataclass(frozen=True)
+class Deferred:
+    build: Callable[[], Any]
+    file_name: str | None
+    mime: str | None
+
+
+# file_id of a deferred download -> what Streamlit registered for it (AppTest discards its media
+# manager after each run, so the registration is recorded here).
+DEFERRED: dict[str, Deferred] = {}
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[tuple[Path, pytest.MonkeyPatch]]:
+    monkeypatch.setenv("VYPUSK_CREDENTIALS", str(tmp_path / "credentials.yaml"))
+    original = MediaFileManager.add_deferred
+
+    def add_deferred(
+        self: MediaFileManager,
+        data_callable: Any,
+        mimetype: Any,
+        coordinates: str,
+        file_name: Any = None,
+        **kw: Any,
+    ) -> str:
+        file_id = original(self, data_callable, mimetype, coordinates, file_name, **kw)
+        DEFERRED[file_id] = Deferred(data_callable, file_name, mimetype)
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    yield tmp_path, monkeypatch
+    DEFERRED.clear()
+    db.close_all()
+
+
+def _downloads(at: AppTest) -> list[Deferred]:
+    return [DEFERRED[b.proto.deferred_file_id] for b in at.get("download_button")]
+
+
+Env = tuple[Path, pytest.MonkeyPatch]
+
+
+def _page(env: Env, role: Role, code: str | None = None, *, complete: bool = True) -> AppTest:
+    tmp_path, monkeypatch = env
+    path = _region(tmp_path / f"r_{role}_{complete}.duckdb", complete)
+    monkeypatch.setenv("VYPUSK_DB", str(path))
+    at = login_as(AppTest.from_file(APP_FILE, default_timeout=60), f"user_{role}", role, code).run()
+    return at.switch_page("pages/reports.py").run()
+
+
+def _subheaders(at: AppTest) -> list[str]:
+    return [s.value for s in at.subheader]
+
+
+def test_base_centre_sees_every_report_and_the_zip(env: Env) -> None:
+    at = _page(env, "base_centre")
+    assert not at.exception
+    assert _subheaders(at) == [
+        "Региональный отчёт (форма гр.05–27, показатели)",
+        "Отчёт территориального управления",
+        "Карточка ПОО",
+        "Рейтинг эффективности ЦСТВ",
+        "Список группы риска (персональные данные)",
+        "Карточки всех ПОО одним архивом",
+    ]
+    buttons = at.get("download_button")
+    assert len(buttons) == 5 * 2 + 1
+    assert not any(b.proto.disabled for b in buttons)
+    assert [s.label for s in at.selectbox if s.key and s.key.startswith("reports_code_")] == [
+        "Территориальное управление",
+        "ПОО",
+        "ПОО",
+    ]
+
+
+def test_college_sees_its_own_reports_only(env: Env) -> None:
+    at = _page(env, "college", "P001")
+    assert not at.exception
+    assert _subheaders(at) == [
+        "Карточка ПОО",
+        "Рейтинг эффективности ЦСТВ",
+        "Список группы риска (персональные данные)",
+    ]
+    assert not [s for s in at.selectbox if s.key and s.key.startswith("reports_code_")]  # its own code
+    names = [d.file_name for d in _downloads(at)]
+    assert "Карточка_ПОО_P001_2024_06.09.2024.xlsx" in names
+    assert "Группа_риска_P001_2024_06.09.2024.csv" in names
+
+
+def test_ministry_sees_the_control_rule_instead_of_a_download(env: Env) -> None:
+    at = _page(env, "ministry", complete=False)
+    assert not at.exception
+    assert _subheaders(at) == [
+        "Региональный отчёт (форма гр.05–27, показатели)",
+        "Отчёт территориального управления",
+        "Рейтинг эффективности ЦСТВ",
+    ]
+    errors = [e.value for e in at.error]
+    assert any(
+        "не выполняется контрольное соотношение «гр.05 = сумма гр.06–27»" in e and "(P003)" in e
+        for e in errors
+    )
+    names = [d.file_name or "" for d in _downloads(at)]
+    assert not any(n.startswith("Региональный_отчёт") for n in names)
+    assert any(n.startswith("Отчёт_ТУ_") for n in names)
+
+
+def test_deferred_download_builds_the_workbook_and_logs_it(env: Env) -> None:
+    at = _page(env, "college", "P001")
+    risk = [d for d in _downloads(at) if (d.file_name or "").startswith("Группа_риска_P001")]
+    xlsx = next(d for d in risk if d.file_name and d.file_name.endswith(".xlsx"))
+    assert xlsx.mime == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    with db.open_database() as con:
+        before = audit.read_log(con).height
+    result: dict[str, Any] = {}
+    # Streamlit runs the callable on another thread, outside any script run: do the same.
+    worker = threading.Thread(target=lambda: result.setdefault("data", xlsx.build()))
+    worker.start()
+    worker.join(60)
+    wb = openpyxl.load_workbook(io.BytesIO(result["data"]))
+    assert wb.sheetnames == ["В группе риска", "Вышли из группы"]
+    assert "(код P001)" in wb["В группе риска"]["A2"].value  # the subject line names the college
+    db.close_all()
+    with db.open_database() as con:
+        log = audit.read_log(con)
+    assert log.height == before + 1
+    assert log.row(0, named=True)["action"] == "download_pd"
+    assert log.row(0, named=True)["object"] == "risk_list:P001"
