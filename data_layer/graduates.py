@@ -3,10 +3,13 @@ it, and the masked СНИЛС shown on screens (***-***-123 45)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import polars as pl
 
 from data_layer.scope import Scope
+from data_layer.statuses import STATUSES
 
 
 def mask_snils(snils: str | None) -> str:
@@ -58,4 +61,55 @@ def graduate_list(
             ignore_nulls=True,
         ),
         snils_masked=pl.col("snils").map_elements(mask_snils, return_dtype=pl.Utf8, skip_nulls=False),
+    )
+
+
+def graduate_statuses(
+    cur: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    college: str,
+    cohort: int,
+    as_of: dt.date,
+    program: str | None = None,
+) -> pl.DataFrame:
+    """Graduates of one college (optionally one programme) with their status at `as_of`, for the
+    college card: fio, snils_masked, program_code, program_name, status, status_label, status_date
+    (when the status took effect: its start date, else the first snapshot reporting it; none for
+    «Нет данных»). No full СНИЛС leaves this function.
+
+    Raises ScopeError for roles without access to personal data or a college outside the scope.
+    """
+    scope.require_personal_data()
+    scope.check_college(cur, college)
+    frame = cur.sql(
+        """SELECT g.last_name, g.first_name, g.middle_name, g.snils, g.program_code, p.name AS program_name,
+                  s.status,
+                  CASE WHEN s.status = 'unknown' THEN NULL ELSE coalesce(s.status_start, s.valid_from) END
+                      AS status_date
+           FROM status_spells s
+           JOIN graduates g ON g.college_code = s.college_code AND g.cohort = s.cohort
+                           AND g.person_key = s.person_key
+           LEFT JOIN programs p ON p.program_code = g.program_code
+           WHERE s.college_code = ? AND s.cohort = ? AND s.valid_from <= ? AND s.valid_to > ?
+             AND (?::VARCHAR IS NULL OR s.program_code = ?)
+           ORDER BY g.last_name, g.first_name, g.middle_name, g.person_key""",
+        params=[college, cohort, as_of, as_of, program, program],
+    ).pl()
+    labels = {s.code: s.label for s in STATUSES}
+    return frame.select(
+        pl.concat_str(
+            [pl.col("last_name"), pl.col("first_name"), pl.col("middle_name")],
+            separator=" ",
+            ignore_nulls=True,
+        ).alias("fio"),
+        pl.col("snils")
+        .map_elements(mask_snils, return_dtype=pl.Utf8, skip_nulls=False)
+        .alias("snils_masked"),
+        "program_code",
+        "program_name",
+        "status",
+        pl.col("status")
+        .replace_strict(labels, default=pl.col("status"), return_dtype=pl.Utf8)
+        .alias("status_label"),
+        "status_date",
     )

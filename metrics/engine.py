@@ -60,6 +60,20 @@ DIMENSIONS: dict[str, Dimension] = {
             (("ugps_code", "p.ugps_code"), ("ugps_name", "p.ugps_name"), ("level", "p.level")),
         ),
         Dimension("ugps", "УГПС", "p.ugps_code", "p.ugps_name"),
+        # Cross breakdown for the colleges × УГПС heat map: one query instead of one per УГПС.
+        Dimension(
+            "college_ugps",
+            "ПОО × УГПС",
+            "s.college_code || '|' || p.ugps_code",
+            "c.short_name || ' — ' || p.ugps_name",
+            (
+                ("college_code", "s.college_code"),
+                ("college_name", "c.short_name"),
+                ("ugps_code", "p.ugps_code"),
+                ("ugps_name", "p.ugps_name"),
+                ("tu_code", "m.tu_code"),
+            ),
+        ),
         Dimension("level", "Уровень образования", "p.level", "p.level"),
         Dimension("study_form", "Форма обучения", "s.study_form", "s.study_form"),
         Dimension("sex", "Пол", "s.sex", "CASE s.sex WHEN 'М' THEN 'Мужчины' ELSE 'Женщины' END"),

@@ -2,6 +2,8 @@
 
 Every cache key starts with the dataset version (bumped by each load), so a load invalidates
 every cached figure at once and nothing is recomputed on a click that does not change the view.
+The version parameter is `v`, not `_v`: Streamlit leaves underscore-prefixed parameters out of
+the cache key.
 Large frames are returned, never passed in as keys (stack_notes §1.3).
 """
 
@@ -12,7 +14,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from data_layer import db
+from data_layer import db, reference
 from data_layer.scope import Scope
 from metrics import criteria, engine, indicators, reconciliation, risk, settings, verification
 from pages._ui.data import cursor
@@ -31,56 +33,56 @@ def _filters(items: FilterItems) -> dict[str, str | bool | list[str]]:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def cohorts(_v: int, scope: Scope) -> list[int]:
+def cohorts(v: int, scope: Scope) -> list[int]:
     with cursor() as cur:
         return engine.cohorts(cur, scope)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def default_as_of(_v: int, scope: Scope, cohort: int, today: dt.date) -> dt.date:
+def default_as_of(v: int, scope: Scope, cohort: int, today: dt.date) -> dt.date:
     with cursor() as cur:
         return engine.default_as_of(cur, scope, cohort, today)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def data_dates(_v: int, scope: Scope) -> dict[str, dt.date | None]:
+def data_dates(v: int, scope: Scope) -> dict[str, dt.date | None]:
     with cursor() as cur:
         return engine.data_dates(cur, scope)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def indicator_registry(_v: int) -> dict[str, indicators.Indicator]:
+def indicator_registry(v: int) -> dict[str, indicators.Indicator]:
     with cursor() as cur:
         return indicators.registry(cur)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def headline(_v: int) -> str:
+def headline(v: int) -> str:
     with cursor() as cur:
         return settings.headline_indicator(cur)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def thresholds(_v: int) -> settings.RiskThresholds:
+def thresholds(v: int) -> settings.RiskThresholds:
     with cursor() as cur:
         return settings.risk_thresholds(cur)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def target(_v: int, indicator_id: str, cohort: int) -> tuple[float, int] | None:
+def target(v: int, indicator_id: str, cohort: int) -> tuple[float, int] | None:
     with cursor() as cur:
         return indicators.get_target(cur, indicator_id, cohort)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def college_list(_v: int, scope: Scope) -> pl.DataFrame:
+def college_list(v: int, scope: Scope) -> pl.DataFrame:
     with cursor() as cur:
         return engine.college_list(cur, scope)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def indicator_table(
-    _v: int,
+    v: int,
     scope: Scope,
     cohort: int,
     as_of: dt.date,
@@ -96,7 +98,7 @@ def indicator_table(
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def comparison(
-    _v: int,
+    v: int,
     scope: Scope,
     cohort: int,
     as_of: dt.date,
@@ -113,7 +115,7 @@ def comparison(
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def weekly_series(
-    _v: int,
+    v: int,
     scope: Scope,
     cohort: int,
     as_of: dt.date,
@@ -128,7 +130,7 @@ def weekly_series(
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def risk_counts(
-    _v: int, scope: Scope, cohort: int, as_of: dt.date, by: str = "region", filters: FilterItems = ()
+    v: int, scope: Scope, cohort: int, as_of: dt.date, by: str = "region", filters: FilterItems = ()
 ) -> pl.DataFrame:
     with cursor() as cur:
         return risk.risk_counts(
@@ -138,7 +140,7 @@ def risk_counts(
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def risk_register(
-    _v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()
+    v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()
 ) -> pl.DataFrame:
     with cursor() as cur:
         return risk.risk_register(cur, scope, cohort, as_of, settings.risk_thresholds(cur), _filters(filters))
@@ -146,34 +148,58 @@ def risk_register(
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def verification_frame(
-    _v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()
+    v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()
 ) -> pl.DataFrame:
     with cursor() as cur:
         return verification.verification_frame(cur, scope, cohort, as_of, _filters(filters))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def reconciliation_table(_v: int, scope: Scope, cohort: int) -> pl.DataFrame:
+def reconciliation_table(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
     with cursor() as cur:
         return reconciliation.reconciliation_table(cur, scope, cohort)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def timeliness(_v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
+def timeliness(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
     with cursor() as cur:
         return criteria.timeliness_table(cur, scope, cohort, as_of)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def college_metric_values(_v: int, cohort: int, as_of: dt.date) -> pl.DataFrame:
+def college_metric_values(v: int, cohort: int, as_of: dt.date) -> pl.DataFrame:
     """Region-wide criteria metrics (never shown as such: `rating` filters by scope)."""
     with cursor() as cur:
         return criteria.college_metric_values(cur, cohort, as_of)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def rating(_v: int, scope: Scope, cohort: int, as_of: dt.date, version: int | None = None) -> pl.DataFrame:
-    values = college_metric_values(_v, cohort, as_of)
+def rating(v: int, scope: Scope, cohort: int, as_of: dt.date, version: int | None = None) -> pl.DataFrame:
+    values = college_metric_values(v, cohort, as_of)
     with cursor() as cur:
         cs = criteria.published(cur, cohort, version)
         return criteria.rating(cur, scope, cohort, as_of, cs, values)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def municipalities(v: int) -> pl.DataFrame:
+    """Reference: every municipality with its territory (for maps)."""
+    with cursor() as cur:
+        return reference.municipalities(cur)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def verification_summary(
+    v: int, scope: Scope, cohort: int, as_of: dt.date, by: str = "", filters: FilterItems = ()
+) -> pl.DataFrame:
+    """Aggregated verification against УФНС (no per-graduate rows leave the cache)."""
+    with cursor() as cur:
+        frame = verification.verification_frame(cur, scope, cohort, as_of, _filters(filters))
+        return verification.verification_summary(frame, by)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def criteria_set(v: int, year: int, version: int | None = None) -> criteria.CriteriaSet:
+    """The published criteria set of a year (the newest, or `version`)."""
+    with cursor() as cur:
+        return criteria.published(cur, year, version)

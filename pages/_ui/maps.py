@@ -1,0 +1,229 @@
+"""pydeck choropleth of the 37 municipalities of Samara Oblast, coloured by a territory's or a
+municipality's rate against the target.
+
+Offline by construction: `map_provider=None` draws no basemap, so the page makes no external
+request (stack_notes §3; `map_style=None` would pull Carto tiles). Boundaries are OpenStreetMap
+data (ODbL): every map must be shown with ATTRIBUTION under it.
+Pure functions: frames in, pdk.Deck out; layers have ids and are pickable so a click can drill.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import math
+from typing import Any
+
+import polars as pl
+import pydeck as pdk
+
+from data_layer import config
+from metrics.formatting import fmt_pct
+
+GEOJSON_PATH = config.GEO_DIR / "samara_municipalities.geojson"
+ATTRIBUTION = "Границы муниципальных образований: © OpenStreetMap contributors (ODbL)"
+AREA_LAYER = "municipalities"
+POINT_LAYER = "colleges"
+
+Rgba = list[int]
+# Okabe–Ito colours, from far below the target to well above it.
+FAR_BELOW: Rgba = [213, 94, 0, 255]  # vermillion
+BELOW: Rgba = [230, 159, 0, 255]  # orange
+AT_TARGET: Rgba = [86, 180, 233, 255]  # sky blue
+ABOVE: Rgba = [0, 114, 178, 255]  # blue
+NO_VALUE: Rgba = [215, 215, 215, 150]
+OUT_OF_SCOPE: Rgba = [240, 240, 240, 90]
+FAR_GAP = 0.10  # 10 п. п.
+ABOVE_GAP = 0.05
+
+
+@functools.cache
+def _geojson_text() -> str:
+    return GEOJSON_PATH.read_text(encoding="utf-8")
+
+
+def load_geojson() -> dict[str, Any]:
+    """A fresh copy of the municipal boundaries (callers may add properties)."""
+    data: dict[str, Any] = json.loads(_geojson_text())
+    return data
+
+
+def fill_colour(rate: float | None, target: float | None, lower_is_better: bool = False) -> Rgba:
+    """Colour of an area by its distance to the target (no target: by the rate itself)."""
+    if rate is None:
+        return list(NO_VALUE)
+    if target is None:
+        return list(ABOVE if rate >= 0.5 else BELOW)
+    gap = (target - rate) if lower_is_better else (rate - target)
+    if gap <= -FAR_GAP:
+        return list(FAR_BELOW)
+    if gap < 0:
+        return list(BELOW)
+    if gap < ABOVE_GAP:
+        return list(AT_TARGET)
+    return list(ABOVE)
+
+
+def legend(target: float | None, lower_is_better: bool = False) -> list[tuple[str, str]]:
+    """(hex colour, Russian label) for the map legend."""
+
+    def hx(c: Rgba) -> str:
+        return "#{:02X}{:02X}{:02X}".format(*c[:3])
+
+    if target is None:
+        return [(hx(ABOVE), "50 % и выше"), (hx(BELOW), "ниже 50 %"), (hx(NO_VALUE), "нет данных или <5")]
+    worse = "выше" if lower_is_better else "ниже"
+    better = "ниже" if lower_is_better else "выше"
+    far = f"{worse} цели более чем на {int(FAR_GAP * 100)} п. п."
+    return [
+        (hx(FAR_BELOW), far),
+        (hx(BELOW), f"{worse} цели ({fmt_pct(target)})"),
+        (hx(AT_TARGET), f"на уровне цели (до {int(ABOVE_GAP * 100)} п. п. {better})"),
+        (hx(ABOVE), f"{better} цели более чем на {int(ABOVE_GAP * 100)} п. п."),
+        (hx(NO_VALUE), "нет данных или менее 5 выпускников"),
+    ]
+
+
+def map_rows(munis: pl.DataFrame, table: pl.DataFrame, level: str) -> pl.DataFrame:
+    """Join an indicator table onto the municipalities (oktmo, name, tu_code, tu_name).
+
+    level 'territory': every municipality takes its territory's figures (table.code = tu_code);
+    level 'municipality': its own (table.code = oktmo). Expects rate, rate_label, total_label.
+    Areas without figures (no graduates or out of scope) get rate null and label «нет данных».
+    """
+    key = "tu_code" if level == "territory" else "oktmo"
+    figures = table.select(pl.col("code").alias(key), "rate", "rate_label", "total_label")
+    return munis.join(figures, on=key, how="left").with_columns(
+        in_table=pl.col("rate_label").is_not_null(),
+        rate_label=pl.col("rate_label").fill_null("нет данных"),
+        total_label=pl.col("total_label").fill_null("0"),
+    )
+
+
+def view_state(geo: dict[str, Any], width: int = 760, height: int = 460) -> pdk.ViewState:
+    """Centre and zoom that fit the bounding box of the features (pydeck has no auto-fit)."""
+    lons: list[float] = []
+    lats: list[float] = []
+
+    def walk(coords: Any) -> None:
+        if coords and isinstance(coords[0], int | float):
+            lons.append(float(coords[0]))
+            lats.append(float(coords[1]))
+        else:
+            for c in coords:
+                walk(c)
+
+    for f in geo["features"]:
+        walk(f["geometry"]["coordinates"])
+    if not lons:
+        return pdk.ViewState(latitude=53.2, longitude=50.2, zoom=6)
+
+    def merc(lat: float) -> float:
+        return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
+
+    lon_span = max(lons) - min(lons)
+    lat_span = merc(max(lats)) - merc(min(lats))
+    zoom = min(math.log2(width * 360 / (lon_span * 512)), math.log2(height * 360 / (lat_span * 512)))
+    return pdk.ViewState(
+        latitude=(min(lats) + max(lats)) / 2,
+        longitude=(min(lons) + max(lons)) / 2,
+        zoom=round(zoom - 0.15, 2),
+        pitch=0,
+        bearing=0,
+    )
+
+
+TOOLTIP = {
+    "html": "<b>{name}</b><br/>{tu_name}<br/>{indicator}: <b>{rate_label}</b><br/>Выпускников: {total_label}",
+    "style": {"fontFamily": "Source Sans Pro, Arial, sans-serif", "fontSize": "13px"},
+}
+
+
+def choropleth(
+    geo: dict[str, Any],
+    rows: pl.DataFrame,
+    target: float | None,
+    *,
+    indicator_name: str,
+    lower_is_better: bool = False,
+    selected_tu: str | None = None,
+    points: pl.DataFrame | None = None,
+) -> pdk.Deck:
+    """The map: municipalities from `map_rows`, coloured against the target; the selected territory
+    outlined; optional college points (code, name, lat, lon, rate, rate_label, total_label).
+
+    Feature properties carry oktmo and tu_code, which a click returns (map_selection_code).
+    """
+    by_oktmo = {r["oktmo"]: r for r in rows.iter_rows(named=True)}
+    features = []
+    for f in geo["features"]:
+        f = copy.copy(f)
+        props = dict(f["properties"])
+        r = by_oktmo.get(props.get("oktmo"))
+        if r is None:
+            props.update(tu_code="", tu_name="", rate_label="нет данных", total_label="0", fill=OUT_OF_SCOPE)
+        else:
+            props.update(
+                tu_code=r["tu_code"],
+                tu_name=r["tu_name"] or "",
+                rate_label=r["rate_label"],
+                total_label=r["total_label"],
+                fill=fill_colour(r["rate"], target, lower_is_better) if r["in_table"] else list(OUT_OF_SCOPE),
+            )
+        props["indicator"] = indicator_name
+        chosen = selected_tu is not None and props["tu_code"] == selected_tu
+        props["line_w"] = 3 if chosen else 1
+        props["line"] = [0, 0, 0, 255] if chosen else [255, 255, 255, 255]
+        f["properties"] = props
+        features.append(f)
+    layers = [
+        pdk.Layer(
+            "GeoJsonLayer",
+            data={"type": "FeatureCollection", "features": features},
+            id=AREA_LAYER,
+            pickable=True,
+            auto_highlight=True,
+            stroked=True,
+            filled=True,
+            get_fill_color="properties.fill",
+            get_line_color="properties.line",
+            get_line_width="properties.line_w",
+            # A plain string would become a JS expression (pydeck wraps strings as "@@=").
+            line_width_units=pdk.types.String("pixels"),
+        )
+    ]
+    if points is not None and not points.is_empty():
+        pts = points.with_columns(
+            fill=pl.col("rate").map_elements(
+                lambda r: fill_colour(r, target, lower_is_better),
+                return_dtype=pl.List(pl.Int64),
+                skip_nulls=False,
+            ),
+            tu_name=pl.lit("ПОО"),
+            indicator=pl.lit(indicator_name),
+        )
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                data=pts.select(
+                    "code", "name", "lat", "lon", "rate_label", "total_label", "fill", "tu_name", "indicator"
+                ).to_dicts(),
+                id=POINT_LAYER,
+                pickable=True,
+                get_position=["lon", "lat"],
+                get_fill_color="fill",
+                get_line_color=[0, 0, 0, 255],
+                stroked=True,
+                line_width_min_pixels=1,
+                radius_min_pixels=6,
+                radius_max_pixels=14,
+                get_radius=1500,
+            )
+        )
+    return pdk.Deck(
+        layers=layers,
+        initial_view_state=view_state(geo),
+        map_provider=None,
+        tooltip=TOOLTIP,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,140 @@
+"""Территории: the 13 territorial units on a map and in a table, with the change since a month ago;
+choosing one (a table row or a click on the map) opens its colleges, and a college opens its card."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from data_layer.scope import Scope
+from metrics import context as mctx
+from metrics.engine import SMALL_GROUP
+from metrics.formatting import fmt_int, fmt_pct
+from pages._ui import charts, maps, monitor, widgets
+from pages._ui import context as ui_context
+from pages._ui.registry import AGG
+
+TABLE_COLUMNS = ["name", "colleges", *widgets.RATE_COLUMNS, "risk_count_label", "rate_bar"]
+COLLEGE_COLUMNS = ["name", *widgets.RATE_COLUMNS, "risk_count_label", "reliability", "rate_bar"]
+
+
+def render() -> None:
+    scope = widgets.current_scope()
+    widgets.require_role(scope, AGG, "Страница «Территории»")
+    ctx = widgets.require_context(scope)
+    fr = monitor.frame(scope, ctx)
+    widgets.header("Территории", ctx, fr.indicator.name)
+    territory = ctx.drill.territory or (scope.code if scope.role == "territory" else None)
+    if scope.role != "territory":
+        ui_context.breadcrumb(widgets.names_for_breadcrumb(scope))
+
+    territories = monitor.territory_table(scope, ctx, fr)
+    if territory is None:
+        st.subheader("Территориальные управления")
+        st.caption("Выберите строку, столбец диаграммы или территорию на карте, чтобы увидеть её ПОО.")
+        picked = widgets.selectable_table(
+            territories.sort("name"),
+            TABLE_COLUMNS,
+            widgets.drill_key("territories_table", ctx),
+            labels={"name": "Территориальное управление"},
+            height=widgets.fit_height(territories.height),
+        )
+        widgets.small_group_note(scope)
+        left, right = st.columns([1, 1], gap="large")
+        with left:
+            picked = territory_map(scope, ctx, fr, territories, None) or picked
+        with right:
+            bars = territories.sort(
+                ["rate", "name"], descending=[not fr.lower_is_better, False], nulls_last=True
+            )
+            event = st.plotly_chart(
+                charts.ranking_figure(bars, fr.target, lower_is_better=fr.lower_is_better),
+                on_select="rerun",
+                selection_mode="points",
+                key=widgets.drill_key("territories_bars", ctx),
+                config={"displaylogo": False, "displayModeBar": False},
+            )
+            picked = widgets.chart_code(event) or picked
+        if picked and scope.role != "territory":
+            ui_context.set_drill(mctx.Drill(territory=picked))
+        return
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        picked = territory_map(scope, ctx, fr, territories, territory)
+    with right:
+        territory_summary(scope, ctx, fr, territories, territory)
+    if picked and picked != territory and scope.role != "territory":
+        ui_context.set_drill(mctx.Drill(territory=picked))
+    territory_colleges(scope, ctx, fr, territory)
+
+
+def territory_map(
+    scope: Scope, ctx: mctx.Context, fr: monitor.Frame, territories: pl.DataFrame, territory: str | None
+) -> str | None:
+    """The map; returns the territory code clicked (a click on a college point opens its card)."""
+    points = None
+    if territory is not None:
+        colleges = monitor.college_table(scope, ctx, fr, territory)
+        places = monitor.colleges(scope).select("college_code", "lat", "lon").rename({"college_code": "code"})
+        points = colleges.join(places, on="code", how="inner").filter(pl.col("lat").is_not_null())
+    event = widgets.indicator_map(
+        fr,
+        territories,
+        "territory",
+        widgets.drill_key("territories_map", ctx),
+        selected_tu=territory,
+        points=points,
+    )
+    college = widgets.map_code(event, maps.POINT_LAYER, "code")
+    if college:
+        ui_context.go("pages/college.py", mctx.Drill(territory=territory, college=college))
+    code = widgets.map_code(event, maps.AREA_LAYER, "tu_code")
+    return code if code in set(territories["code"].to_list()) else None
+
+
+def territory_summary(
+    scope: Scope, ctx: mctx.Context, fr: monitor.Frame, territories: pl.DataFrame, territory: str
+) -> None:
+    row = territories.filter(pl.col("code") == territory)
+    if row.is_empty():
+        st.info("В этой территории нет выпускников выбранного выпуска.")
+        return
+    r = row.row(0, named=True)
+    st.subheader(r["name"])
+    widgets.kpi_row(
+        [
+            widgets.target_kpi(r, help=f"Цель: {fmt_pct(fr.target)}"),
+            widgets.change_kpi(r, fr.lower_is_better),
+            widgets.Kpi("Выпускников", fmt_int(r["total"]), help=f"ПОО с выпуском: {fmt_int(r['colleges'])}"),
+        ]
+    )
+    if r["places_needed"]:
+        st.markdown(f"До цели не хватает **{fmt_int(r['places_needed'])}** трудоустроенных выпускников.")
+    if not (fr.mask_small and r["total"] < SMALL_GROUP):
+        series, projection = monitor.trend(scope, ctx, fr, (("territory", territory),))
+        st.plotly_chart(
+            charts.trend_figure(series, fr.target, projection, height=280),
+            key=widgets.drill_key("territory_trend", ctx),
+        )
+
+
+def territory_colleges(scope: Scope, ctx: mctx.Context, fr: monitor.Frame, territory: str) -> None:
+    st.subheader("ПОО территории")
+    colleges = monitor.college_table(scope, ctx, fr, territory).sort("rate", nulls_last=True)
+    if colleges.is_empty():
+        st.info("У ПОО этой территории нет выпускников выбранного выпуска.")
+        return
+    st.caption("Выберите строку, чтобы открыть карточку ПОО. Сначала — ПОО с наименьшим значением.")
+    code = widgets.selectable_table(
+        colleges,
+        COLLEGE_COLUMNS,
+        widgets.drill_key("territories_colleges", ctx),
+        labels={"name": "ПОО"},
+        height=widgets.fit_height(colleges.height),
+    )
+    widgets.small_group_note(scope)
+    if code:
+        ui_context.go("pages/college.py", mctx.Drill(territory=territory, college=code))
+
+
+widgets.safe_page(render)
