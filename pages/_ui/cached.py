@@ -14,7 +14,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from data_layer import db, reference
+from data_layer import config, db, reference
 from data_layer.scope import Scope
 from metrics import criteria, engine, indicators, reconciliation, risk, settings, verification
 from pages._ui.data import cursor
@@ -23,9 +23,12 @@ FilterItems = tuple[tuple[str, str], ...]
 
 
 def version() -> int:
-    """The current dataset version (one tiny query per run)."""
+    """The cache key of the data: the dataset version of the open database, mixed with the file's
+    path so that two databases in one process (test sessions, a swapped file) never share cached
+    results. One tiny query per run; the value is stable only within the process, like the cache."""
     with cursor() as cur:
-        return db.dataset_version(cur)
+        n = db.dataset_version(cur)
+    return hash((str(config.db_path()), n))
 
 
 def _filters(items: FilterItems) -> dict[str, str | bool | list[str]]:
