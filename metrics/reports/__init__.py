@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
+import polars as pl
 
 from data_layer import audit
 from data_layer.errors import ScopeError, UserFacingError
@@ -194,8 +195,10 @@ def build_report(
     *,
     fmt: str = "xlsx",
     generated_at: dt.datetime | None = None,
+    metric_values: pl.DataFrame | None = None,
 ) -> tuple[bytes, str]:
-    """Build one report: (file bytes, file name). `fmt` 'csv' gives the main table as CSV.
+    """Build one report: (file bytes, file name). `fmt` 'csv' gives the main table as CSV;
+    `metric_values` may pass criteria.college_metric_values(cur, cohort, as_of) already computed.
 
     Raises ScopeError outside the role's scope and UserFacingError (Russian) for anything the user
     must fix, e.g. the regional control rule «гр.05 = сумма гр.06–27».
@@ -205,7 +208,7 @@ def build_report(
     spec = _spec(kind)
     code = check_access(cur, scope, kind, code)
     _check_cohort(cur, scope, cohort)
-    ctx = ReportContext(cur, scope, cohort, as_of, generated_at)
+    ctx = ReportContext(cur, scope, cohort, as_of, generated_at, metric_values=metric_values)
     data = _render(ctx, kind, code, fmt)
     name = report_file_name(kind, cohort, as_of, code, fmt)
     audit.record(
@@ -226,12 +229,13 @@ def build_scorecards_zip(
     as_of: dt.date,
     *,
     generated_at: dt.datetime | None = None,
+    metric_values: pl.DataFrame | None = None,
 ) -> bytes:
     """Every college's scorecard (colleges with graduates of the cohort) in one zip, base centre only."""
     if scope.role != "base_centre":
         raise ScopeError("Архив карточек всех ПОО формирует только базовый центр.")
     _check_cohort(cur, scope, cohort)
-    ctx = ReportContext(cur, scope, cohort, as_of, generated_at, bulk=True)
+    ctx = ReportContext(cur, scope, cohort, as_of, generated_at, bulk=True, metric_values=metric_values)
     codes = ctx.college_counts.sort(["name", "code"])["code"].to_list()
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:

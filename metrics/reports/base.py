@@ -61,6 +61,7 @@ class ReportContext:
         generated_at: dt.datetime | None = None,
         *,
         bulk: bool = False,
+        metric_values: pl.DataFrame | None = None,
     ) -> None:
         self.cur = cur
         self.scope = scope
@@ -70,6 +71,9 @@ class ReportContext:
         # bulk: many colleges in one request (the scorecard zip): per-college figures are cut from
         # one query over every college instead of one query per college.
         self.bulk = bulk
+        # Criteria metrics of every college (criteria.college_metric_values) when the caller already
+        # has them for this cohort and date (the app caches them per dataset version).
+        self._given_metric_values = metric_values
         self._territory_counts: dict[str, pl.DataFrame] = {}
         self._territory_series: dict[str, pl.DataFrame] = {}
 
@@ -115,6 +119,8 @@ class ReportContext:
 
     @cached_property
     def metric_values(self) -> pl.DataFrame:
+        if self._given_metric_values is not None:
+            return self._given_metric_values
         return criteria.college_metric_values(self.cur, self.cohort, self.as_of)
 
     @cached_property

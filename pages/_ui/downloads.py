@@ -35,12 +35,19 @@ def control_problem(v: int, scope: Scope, cohort: int, as_of: dt.date) -> str | 
         return reports.control_problem(cur, scope, cohort, as_of)
 
 
+# Reports that rank colleges need every college's criteria metrics: reuse the app's cached copy.
+NEEDS_METRIC_VALUES = frozenset({"scorecard", "rating"})
+
+
 def _builder(
-    scope: Scope, kind: str, cohort: int, as_of: dt.date, code: str | None, fmt: str
+    scope: Scope, kind: str, cohort: int, as_of: dt.date, code: str | None, fmt: str, v: int
 ) -> Callable[[], bytes]:
     def build() -> bytes:
+        values = cached.college_metric_values(v, cohort, as_of) if kind in NEEDS_METRIC_VALUES else None
         with cursor() as cur:
-            content, _ = reports.build_report(cur, scope, kind, cohort, as_of, code, fmt=fmt)
+            content, _ = reports.build_report(
+                cur, scope, kind, cohort, as_of, code, fmt=fmt, metric_values=values
+            )
         return content
 
     return build
@@ -80,7 +87,7 @@ def report_button(
     is_csv = fmt == "csv"
     st.download_button(
         label or f"{spec.title} ({'CSV' if is_csv else 'Excel'})",
-        data=_builder(scope, kind, cohort, as_of, code, fmt),
+        data=_builder(scope, kind, cohort, as_of, code, fmt, cached.version()),
         file_name=reports.report_file_name(kind, cohort, as_of, code, fmt),
         mime=reports.CSV_MIME if is_csv else reports.XLSX_MIME,
         on_click="ignore",
@@ -106,10 +113,12 @@ def scorecards_zip_button(
     if current is None or current[0].role != "base_centre":
         return False
     scope, cohort, as_of = current
+    v = cached.version()
 
     def build() -> bytes:
+        values = cached.college_metric_values(v, cohort, as_of)
         with cursor() as cur:
-            return reports.build_scorecards_zip(cur, scope, cohort, as_of)
+            return reports.build_scorecards_zip(cur, scope, cohort, as_of, metric_values=values)
 
     st.download_button(
         label,

@@ -170,3 +170,13 @@ def test_deferred_download_builds_the_workbook_and_logs_it(env: Env) -> None:
     assert log.height == before + 1
     assert log.row(0, named=True)["action"] == "download_pd"
     assert log.row(0, named=True)["object"] == "risk_list:P001"
+    # The scorecard callable reuses the app's cached criteria metrics from its thread.
+    card = next(d for d in _downloads(at) if d.file_name == "Карточка_ПОО_P001_2024_06.09.2024.xlsx")
+    worker = threading.Thread(target=lambda: result.setdefault("card", card.build()))
+    worker.start()
+    worker.join(60)
+    assert openpyxl.load_workbook(io.BytesIO(result["card"])).sheetnames == [
+        "Карточка",
+        "Динамика",
+        "Специальности",
+    ]

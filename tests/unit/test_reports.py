@@ -678,3 +678,10 @@ def test_every_report_opens_in_libreoffice(built: dict[str, tuple[bytes, str]], 
         pdf = out / (f.stem + ".pdf")
         assert pdf.exists() and pdf.stat().st_size > 1000, (f.name, proc.stdout, proc.stderr)
         assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_deterministic_bytes_and_cached_metric_values(cur: duckdb.DuckDBPyConnection) -> None:
+    first, _ = build_report(cur, BASE, "rating", COHORT, AS_OF, generated_at=FIXED_TIME)
+    values = criteria.college_metric_values(cur, COHORT, AS_OF)
+    again, _ = build_report(cur, BASE, "rating", COHORT, AS_OF, generated_at=FIXED_TIME, metric_values=values)
+    assert first == again  # same request, same bytes (document properties carry the fixed time)
