@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 import duckdb  # noqa: E402
 import polars as pl  # noqa: E402
 
+from benchmarks.run import timed  # noqa: E402
 from data_layer import db  # noqa: E402
 from data_layer.errors import UserFacingError  # noqa: E402
 from data_layer.scope import OPERATOR  # noqa: E402
@@ -73,15 +74,6 @@ def year_end_cleanup(cur: duckdb.DuckDBPyConnection, cohort: int) -> int:
     db.bump_dataset_version(cur)
     cur.execute("COMMIT")
     return int(changed)
-
-
-def timed(fn: Any, repeat: int) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
 
 
 def main() -> int:
@@ -140,12 +132,10 @@ def main() -> int:
             sizes: dict[str, int] = {}
             for kind in rep.REPORT_KINDS:
                 try:
-                    t, (data, name) = timed(
-                        lambda kind=kind: rep.build_report(
-                            cur, OPERATOR, kind, cohort, as_of, codes.get(kind)
-                        ),
-                        args.repeat,
+                    build = functools.partial(
+                        rep.build_report, cur, OPERATOR, kind, cohort, as_of, codes.get(kind)
                     )
+                    t, (data, name) = timed(build, args.repeat)
                 except UserFacingError as exc:
                     times[kind] = None
                     print(f"  {kind}: refused — {str(exc)[:160]}…")
