@@ -15,7 +15,7 @@ from metrics import context as mctx
 from metrics import views
 from metrics.engine import SMALL_GROUP
 from metrics.formatting import fmt_date, fmt_int, fmt_num, fmt_pct, fmt_pp
-from pages._ui import charts, monitor, widgets
+from pages._ui import charts, downloads, monitor, widgets
 from pages._ui import context as ui_context
 from pages._ui.data import cursor
 
@@ -61,6 +61,7 @@ def render() -> None:
     comparison_and_trend(scope, ctx, fr, row, others, own)
     specialties(scope, ctx, fr, own)
     rating(scope, ctx, fr, college)
+    downloads.report_button("scorecard", college, "Скачать карточку ПОО (Excel)")
 
 
 def choose_college(scope: Scope, ctx: mctx.Context, colleges: pl.DataFrame) -> str:

@@ -11,7 +11,7 @@ from data_layer.scope import Scope
 from metrics import context as mctx
 from metrics import criteria
 from metrics.formatting import fmt_datetime, fmt_int
-from pages._ui import cached, widgets
+from pages._ui import cached, downloads, widgets
 from pages._ui import criteria_editor as ce
 from pages._ui.data import cursor
 
@@ -347,6 +347,7 @@ def body() -> None:
     tabs = st.tabs(names)
     with tabs[0]:
         _rating_tab(scope, ctx, pub)
+        downloads.report_button("rating", label="Скачать рейтинг эффективности ЦСТВ (Excel)")
     with tabs[1]:
         _criteria_tab(pub)
     with tabs[2]:

@@ -11,7 +11,7 @@ from data_layer.scope import Scope
 from metrics import context as mctx
 from metrics import views
 from metrics.formatting import fmt_int
-from pages._ui import charts, monitor, widgets
+from pages._ui import charts, downloads, monitor, widgets
 from pages._ui import context as ui_context
 from pages._ui.registry import AGG
 
@@ -74,6 +74,7 @@ def render() -> None:
         ranking, TABLE_COLUMNS, widgets.drill_key("ranking_table", ctx), labels={"name": "ПОО"}
     )
     widgets.small_group_note(scope)
+    downloads.report_button("rating", label="Скачать рейтинг эффективности ЦСТВ (Excel)")
     code = clicked or picked
     if code:
         ui_context.go("pages/college.py", mctx.Drill(college=code))

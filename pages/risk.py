@@ -14,7 +14,7 @@ from data_layer.scope import Scope
 from metrics import context as mctx
 from metrics.formatting import fmt_date, fmt_datetime, fmt_int, fmt_pct, plural
 from metrics.risk import REASONS
-from pages._ui import cached, risk_view, widgets
+from pages._ui import cached, downloads, risk_view, widgets
 from pages._ui.data import cursor
 
 DATE_FMT = "DD.MM.YYYY"
@@ -269,6 +269,7 @@ def body() -> None:
             "risk_out",
             "Из группы риска пока никто не вышел.",
         )
+    downloads.report_button("risk_list", dict(items).get("college"), "Скачать список группы риска (Excel)")
 
 
 widgets.safe_page(body)

@@ -10,7 +10,7 @@ from data_layer.scope import Scope
 from metrics import context as mctx
 from metrics.engine import SMALL_GROUP
 from metrics.formatting import fmt_int, fmt_pct
-from pages._ui import charts, maps, monitor, widgets
+from pages._ui import charts, downloads, maps, monitor, widgets
 from pages._ui import context as ui_context
 from pages._ui.registry import AGG
 
@@ -66,6 +66,7 @@ def render() -> None:
     if picked and picked != territory and scope.role != "territory":
         ui_context.set_drill(mctx.Drill(territory=picked))
     territory_colleges(scope, ctx, fr, territory)
+    downloads.report_button("territory", territory, "Скачать отчёт ТУ (Excel)")
 
 
 def territory_map(

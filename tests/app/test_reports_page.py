@@ -180,3 +180,24 @@ def test_deferred_download_builds_the_workbook_and_logs_it(env: Env) -> None:
         "Динамика",
         "Специальности",
     ]
+
+
+@pytest.mark.parametrize(
+    ("role", "code", "page", "file_name"),
+    [
+        ("college", "P001", "pages/college.py", "Карточка_ПОО_P001_2024_06.09.2024.xlsx"),
+        ("college", "P001", "pages/risk.py", "Группа_риска_P001_2024_06.09.2024.xlsx"),
+        ("college", "P001", "pages/criteria.py", "Рейтинг_ЦСТВ_2024_06.09.2024.xlsx"),
+        ("territory", "TU01", "pages/territories.py", "Отчёт_ТУ_TU01_2024_06.09.2024.xlsx"),
+        ("ministry", None, "pages/ranking.py", "Рейтинг_ЦСТВ_2024_06.09.2024.xlsx"),
+    ],
+)
+def test_other_pages_offer_their_report(
+    env: Env, role: Role, code: str | None, page: str, file_name: str
+) -> None:
+    tmp_path, monkeypatch = env
+    monkeypatch.setenv("VYPUSK_DB", str(_region(tmp_path / "pages.duckdb", True)))
+    at = login_as(AppTest.from_file(APP_FILE, default_timeout=60), f"user_{role}", role, code).run()
+    at = at.switch_page(page).run()
+    assert not at.exception
+    assert file_name in [d.file_name for d in _downloads(at)]
