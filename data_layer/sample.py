@@ -4,7 +4,7 @@ The default region has 55 colleges in the 13 territorial units and 82,000 gradua
 2021–2025 cohorts, as of DEMO_TODAY (26.11.2026). Files, in load order (CSV: UTF-8, ';', ДД.ММ.ГГГГ):
   00–02 reference copies, 03_colleges; 10_graduates_<cohort>; 20_statuses_<year of the snapshot>
   (every (college, date) snapshot lies in one file; weekly for the two latest cohorts, month-end
-  for older ones); 30_frdo_<cohort>; 40_ufns_<extract date>, 50_czn_<extract date> (the newest
+  for older ones; split per chunk of colleges at large sizes); 30_frdo_<cohort>; 40_ufns_<extract date>, 50_czn_<extract date> (the newest
   covers every cohort); 60_events.xlsx (a title row above the table); 70_career_tracks.
 `--graduates N` scales it up to the federal 2.5 million for benchmarks: about 3,500 colleges,
 events as CSV, and above 200,000 graduates month-end snapshots only, thinned to every k-th month
@@ -40,7 +40,7 @@ XLSX_EVENTS_LIMIT = 200_000  # events go to .xlsx (the Excel path of the importe
 REFERENCE_FILES = ("territories.csv", "municipalities.csv", "programs.csv")
 # every file name this module writes: stale ones from an earlier run with other sizes are removed
 _OWN_NAME = re.compile(
-    r"^\d\d_(territories|municipalities|programs|colleges|graduates_\d{4}|statuses_\d{4}|frdo_\d{4}"
+    r"^\d\d_(territories|municipalities|programs|colleges|graduates_\d{4}|statuses_\d{4}(_\d{3})?|frdo_\d{4}"
     r"|ufns_\d{4}-\d\d-\d\d|czn_\d{4}-\d\d-\d\d|events|career_tracks)\.(csv|xlsx)$"
 )
 
@@ -95,9 +95,13 @@ def generate(
             + 1970
         }
     )
-    sinks: dict[tuple[str, object], frames.CsvSink] = {
+    sinks: dict[tuple[object, ...], frames.CsvSink] = {
         **{("graduates", y): frames.CsvSink(out_dir / f"10_graduates_{y}.csv") for y in COHORTS},
-        **{("statuses", y): frames.CsvSink(out_dir / f"20_statuses_{y}.csv") for y in years},
+        **{
+            ("statuses", y, ci): frames.CsvSink(out_dir / f"20_statuses_{y}{_part(ci, len(plan.chunks))}.csv")
+            for y in years
+            for ci in range(len(plan.chunks))
+        },
         **{("frdo", y): frames.CsvSink(out_dir / f"30_frdo_{y}.csv") for y in COHORTS},
         **{
             ("ufns", d): frames.CsvSink(out_dir / f"40_ufns_{d.isoformat()}.csv")
@@ -141,9 +145,14 @@ def generate(
     )
 
 
+def _part(ci: int, n_chunks: int) -> str:
+    """Status files are split per chunk of colleges at large sizes (bounded file size)."""
+    return f"_{ci + 1:03d}" if n_chunks > 1 else ""
+
+
 def _write_chunk(
     plan: Plan,
-    sinks: dict[tuple[str, object], frames.CsvSink],
+    sinks: dict[tuple[object, ...], frames.CsvSink],
     events_parts: list[pl.DataFrame] | None,
     ci: int,
     c0: int,
@@ -161,7 +170,9 @@ def _write_chunk(
         sinks[("graduates", cohort)].write(part.drop("_cohort"))
     del grads
     for year, rows, di in frames.status_rows(plan, people):
-        sinks[("statuses", year)].write(frames.statuses_frame(plan, people, spells, rows, di, snils, docs))
+        sinks[("statuses", year, ci)].write(
+            frames.statuses_frame(plan, people, spells, rows, di, snils, docs)
+        )
 
     frdo = external.frdo_frame(plan, people, rng)
     for (cohort,), part in frdo.partition_by("_cohort", as_dict=True, maintain_order=True).items():

@@ -1,43 +1,20 @@
-"""Fixed vocabulary of the demo region: statuses, college catalogue, programme profiles, names.
-
-The status labels repeat metrics/statuses.py because data_layer must not import metrics; a unit test
-keeps the two in step.
-"""
+"""Fixed vocabulary of the demo region: college catalogue, programme profiles, names, employers."""
 
 from __future__ import annotations
 
-# (code, Russian label), in the order of metrics.statuses.STATUSES; `unknown` is never imported.
-STATUSES: tuple[tuple[str, str], ...] = (
-    ("employed", "Трудоустроен (трудовой договор, договор ГПХ)"),
-    ("entrepreneur", "Индивидуальный предприниматель"),
-    ("self_employed", "Самозанятый (налог на профессиональный доход)"),
-    ("continuing_education", "Продолжает обучение"),
-    ("military_conscript", "Служба в армии по призыву"),
-    ("military_contract", "Служба по контракту (ВС РФ, МВД, МЧС и др.)"),
-    ("parental_leave", "Отпуск по уходу за ребёнком"),
-    ("informal", "Неформальная занятость"),
-    ("czn_unemployed", "Зарегистрирован в ЦЗН как безработный"),
-    ("no_motivation", "Не имеет мотивации к трудоустройству"),
-    ("other_risk", "Иные причины риска нетрудоустройства"),
-    ("death_illness", "Смерть, тяжёлое состояние здоровья"),
-    ("under_investigation", "Под следствием, отбывает наказание"),
-    ("moved_abroad", "Переезд за пределы РФ"),
-    ("family_circumstances", "Семейные обстоятельства (уход за родственниками)"),
-    ("foreign_no_snils", "Иностранный гражданин без СНИЛС"),
-    ("forecast_employed", "Прогноз: будет трудоустроен"),
-    ("forecast_entrepreneur", "Прогноз: будет ИП"),
-    ("forecast_self_employed", "Прогноз: будет самозанятым"),
-    ("forecast_conscript", "Прогноз: будет призван в армию"),
-    ("forecast_contract", "Прогноз: служба по контракту"),
-    ("forecast_education", "Прогноз: продолжит обучение"),
-    ("undetermined", "Не определился (временно не занят)"),
+from data_layer import statuses as _dictionary
+
+# (code, Russian label) of every importable status, in dictionary order; arrays hold the index.
+STATUSES: tuple[tuple[str, str], ...] = tuple(
+    (s.code, s.label) for s in _dictionary.STATUSES if s.code in _dictionary.IMPORTABLE_CODES
 )
 CODES: tuple[str, ...] = tuple(c for c, _ in STATUSES)
 S: dict[str, int] = {c: i for i, c in enumerate(CODES)}  # status code -> small int used in arrays
 
-WORK = ("employed", "entrepreneur", "self_employed", "military_contract")
-VERIFIABLE = ("employed", "entrepreneur", "self_employed")
-RISK = ("informal", "czn_unemployed", "no_motivation", "other_risk")
+WORK: tuple[str, ...] = tuple(sorted(_dictionary.WORK_STATUSES))
+VERIFIABLE: tuple[str, ...] = tuple(sorted(_dictionary.VERIFIABLE_WORK))
+RISK = ("informal", "czn_unemployed", "no_motivation", "other_risk")  # order of trajectories.RISK_P
+assert set(RISK) == _dictionary.RISK_STATUSES
 
 CAREER_TRACKS = (
     "трудоустройство",

@@ -27,7 +27,7 @@ FEDERAL_GRADUATES = 2_500_000
 FEDERAL_COLLEGES = 3_500
 WEEKLY_LIMIT = 200_000  # above this many graduates only month-end snapshots are written
 STATUS_ROW_BUDGET = 16_000_000  # above WEEKLY_LIMIT month-ends are thinned to stay near this
-CHUNK_GRADUATES = 150_000  # graduates (all cohorts) generated and written at once
+CHUNK_GRADUATES = 100_000  # graduates (all cohorts) generated and written at once
 
 
 def day(d: dt.date) -> int:

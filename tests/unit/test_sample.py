@@ -65,12 +65,6 @@ def _by_prefix(files: list[Path], prefix: str) -> list[Path]:
 # ---------------------------------------------------------------- building blocks
 
 
-def test_status_dictionary_matches_metrics() -> None:
-    # data_layer may not import metrics, so the generator keeps its own copy of the labels
-    expected = [(s.code, s.label) for s in statuses.STATUSES if s.code != "unknown"]
-    assert list(cat.STATUSES) == expected
-
-
 def test_snils_checksum_matches_the_reference_implementation() -> None:
     body = np.array([1_001_999, 112_233_445, 999_999_999, 123_456_789, 100_000_000, 987_654_321])
     got = [f"{b:09d}{c:02d}" for b, c in zip(body, snils_checksum(body), strict=True)]
@@ -356,3 +350,23 @@ def test_generate_reports_volume(tmp_path: Path) -> None:
     res = generate(tmp_path, graduates=1_000, seed=5)
     assert res.graduates == 1_000 and res.colleges == college_count(1_000)
     assert res.status_rows == sum(v for k, v in res.rows.items() if "statuses" in k)
+
+
+def test_large_runs_split_status_files_per_chunk_of_colleges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from data_layer.sample_gen import plan as plan_module
+
+    monkeypatch.setattr(plan_module, "CHUNK_GRADUATES", 400)
+    files = write_sample(tmp_path, graduates=2_000, seed=11)
+    parts = [f for f in files if "statuses" in f.name]
+    assert any(f.name.endswith("_001.csv") for f in parts) and any(f.name.endswith("_002.csv") for f in parts)
+    st = pl.concat(
+        [
+            _read(f).select("Код ПОО", "Дата актуализации").with_columns(pl.lit(f.name).alias("file"))
+            for f in parts
+        ]
+    )
+    assert st.group_by("Код ПОО", "Дата актуализации").agg(pl.col("file").n_unique())["file"].max() == 1
+    grads = pl.concat([_read(f) for f in _by_prefix(files, "graduates")])
+    assert grads.height == 2_000 and grads.select(_person_key()).to_series().n_unique() == 2_000
