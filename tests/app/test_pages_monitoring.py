@@ -1,0 +1,303 @@
+"""The monitoring pages (home, overview, territories, ranking, college card, specialties) under every
+role that may open them, on the small demo region of tests/monitoring_db.py: they render without an
+exception or an error box, and the figures they show equal the metrics engine's for the same view.
+
+Region layout (tests/conftest.MONITORING_SIZES): P001, P007, P013 have 3 graduates (small groups),
+P002, P008, P014 have 8 (unreliable); TU01 holds P001, P014, P016; TU02 holds P002 and P015; TU13
+holds only P013.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data_layer import db
+from data_layer.scope import Role, Scope
+from metrics import engine, indicators, risk, settings, verification
+from metrics.formatting import fmt_int, fmt_pct, fmt_pp
+from tests.helpers import APP_FILE, login_as
+
+COHORT = 2025
+IND = "employment_federal"
+TARGET = 0.625  # the seed target of employment_federal (no target stored in the test region)
+PAGES = ("home", "overview", "territories", "ranking", "college", "specialties")
+AGG_ROLES: tuple[tuple[Role, str | None], ...] = (
+    ("ministry", None),
+    ("territory", "TU02"),
+    ("base_centre", None),
+)
+ALL_ROLES = (*AGG_ROLES, ("college", "P015"))
+ALLOWED: dict[str, tuple[tuple[Role, str | None], ...]] = {
+    "home": ALL_ROLES,
+    "overview": AGG_ROLES,
+    "territories": AGG_ROLES,
+    "ranking": AGG_ROLES,
+    "college": ALL_ROLES,
+    "specialties": ALL_ROLES,
+}
+
+
+@pytest.fixture(autouse=True)
+def env(monitoring_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    monkeypatch.setenv("VYPUSK_DB", str(monitoring_db))
+    monkeypatch.setenv("VYPUSK_CREDENTIALS", str(tmp_path / "credentials.yaml"))
+    yield monitoring_db
+
+
+def open_page(page: str, role: Role, code: str | None = None, **drill: str) -> AppTest:
+    """Log in, open `page` with the default context (plus drill codes: tu, poo, spec) and check that
+    nothing failed on screen."""
+    at = login_as(AppTest.from_file(APP_FILE, default_timeout=60), "tester", role, code)
+    if drill:
+        at.session_state["_vyp_ctx"] = {"cohort": str(COHORT), "ind": IND, **drill}
+    at.run()
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def scope_of(role: Role, code: str | None) -> Scope:
+    return Scope(role, code, "tester")
+
+
+def as_of(scope: Scope) -> dt.date:
+    with db.cursor() as cur:
+        return engine.default_as_of(cur, scope, COHORT)
+
+
+def table(scope: Scope, by: str = "region", filters: dict[str, Any] | None = None) -> pl.DataFrame:
+    with db.cursor() as cur:
+        ind = indicators.get_indicator(cur, IND)
+        return engine.indicator_table(cur, scope, COHORT, as_of(scope), ind, by, filters)
+
+
+def metrics_of(at: AppTest) -> dict[str, Any]:
+    return {m.label: m for m in at.metric}
+
+
+def shown_rate(rate: float | None, total: int, masked: bool) -> str:
+    return "<5" if masked and total < 5 else fmt_pct(rate)
+
+
+# ---------------------------------------------------------------- every page, every allowed role
+
+
+@pytest.mark.parametrize(
+    ("page", "role", "code"), [(p, r, c) for p in PAGES for r, c in ALLOWED[p]], ids=lambda x: str(x)
+)
+def test_page_renders_for_every_allowed_role(page: str, role: Role, code: str | None) -> None:
+    at = open_page(page, role, code)
+    assert at.title, "every page has a title"
+
+
+@pytest.mark.parametrize("page", ["overview", "territories", "ranking"])
+def test_college_role_cannot_open_aggregate_pages(page: str) -> None:
+    at = login_as(AppTest.from_file(APP_FILE, default_timeout=60), "tester", "college", "P015").run()
+    with pytest.raises(ValueError):
+        at.switch_page(f"pages/{page}.py")
+
+
+# ---------------------------------------------------------------- headline figures
+
+
+@pytest.mark.parametrize(("role", "code"), AGG_ROLES)
+def test_overview_kpis_equal_the_engine(role: Role, code: str | None) -> None:
+    scope = scope_of(role, code)
+    at = open_page("overview", role, code)
+    region = table(scope).row(0, named=True)
+    kpi = metrics_of(at)
+    assert kpi["Значение показателя"].value == fmt_pct(region["rate"])
+    assert kpi["Значение показателя"].delta == f"{fmt_pp(region['rate'] - TARGET)} к цели"
+    assert kpi["Выпускников"].value == fmt_int(region["total"])
+    with db.cursor() as cur:
+        d = as_of(scope)
+        n_risk = risk.risk_counts(cur, scope, COHORT, d, settings.risk_thresholds(cur))["risk_count"].sum()
+        ver = verification.verification_summary(verification.verification_frame(cur, scope, COHORT, d), "")
+    assert kpi["Группа риска"].value == fmt_int(n_risk)
+    assert kpi["Подтверждено УФНС"].value == fmt_pct(ver["confirmed_share"][0])
+    # the ten-second verdict names the same figure
+    verdict = (at.warning or at.success)[0].value
+    assert f"**{fmt_pct(region['rate'])}** при цели {fmt_pct(TARGET)}" in verdict
+
+
+def test_overview_for_a_territory_counts_only_its_colleges() -> None:
+    at = open_page("overview", "territory", "TU02")
+    assert at.title[0].value == "Обзор территории"
+    expected = table(Scope("ministry"), "college").filter(pl.col("tu_code") == "TU02")["total"].sum()
+    assert metrics_of(at)["Выпускников"].value == fmt_int(expected)
+
+
+def test_overview_worst_colleges_are_reliable_and_below_target() -> None:
+    at = open_page("overview", "ministry")
+    worst = at.dataframe[0].value
+    colleges = table(Scope("ministry"), "college")
+    expected = (
+        colleges.filter((pl.col("total") >= 10) & (pl.col("rate") < TARGET))
+        .sort("rate")
+        .head(10)["code"]
+        .to_list()
+    )
+    assert worst["code"].tolist() == expected
+    rates = dict(zip(colleges["code"], colleges["rate"], strict=True))
+    assert worst["rate_label"].tolist() == [fmt_pct(rates[c]) for c in expected]
+
+
+@pytest.mark.parametrize(("role", "masked"), [("ministry", True), ("base_centre", False)])
+def test_territory_table_equals_the_engine_and_masks_small_groups(role: Role, masked: bool) -> None:
+    at = open_page("territories", role)
+    shown = at.dataframe[0].value
+    expected = table(scope_of(role, None), "territory")
+    want = {r["code"]: shown_rate(r["rate"], r["total"], masked) for r in expected.iter_rows(named=True)}
+    assert dict(zip(shown["code"], shown["rate_label"], strict=True)) == want
+    assert (want["TU13"] == "<5") is masked  # TU13 has one college of 3 graduates
+
+
+def test_territory_drill_shows_its_colleges() -> None:
+    at = open_page("territories", "ministry", tu="TU02")
+    tu = table(Scope("ministry"), "territory").filter(pl.col("code") == "TU02").row(0, named=True)
+    assert metrics_of(at)["Значение показателя"].value == fmt_pct(tu["rate"])
+    colleges = at.dataframe[0].value
+    assert sorted(colleges["code"]) == ["P002", "P015"]
+    assert dict(zip(colleges["code"], colleges["reliability"], strict=True))["P002"] == "мало данных"
+
+
+def test_territory_role_lands_on_its_own_territory() -> None:
+    at = open_page("territories", "territory", "TU02")
+    assert sorted(at.dataframe[0].value["code"]) == ["P002", "P015"]
+
+
+def test_ranking_equals_the_engine_and_marks_small_and_unreliable_groups() -> None:
+    at = open_page("ranking", "ministry")
+    shown = at.dataframe[0].value
+    colleges = table(Scope("ministry"), "college")
+    assert metrics_of(at)["ПОО в рейтинге"].value == fmt_int(colleges.height)
+    assert metrics_of(at)["Мало данных"].value == fmt_int(colleges.filter(pl.col("total") < 10).height)
+    want = {r["code"]: shown_rate(r["rate"], r["total"], True) for r in colleges.iter_rows(named=True)}
+    assert dict(zip(shown["code"], shown["rate_label"], strict=True)) == want
+    # places go to colleges with 10 or more graduates only, best first
+    reliable = colleges.filter(pl.col("total") >= 10).sort("rate", descending=True)
+    assert shown["code"].tolist()[0] == reliable["code"][0]
+    assert shown["rank"].tolist()[0] == 1
+    unranked = set(shown[shown["rank"].isna()]["code"])
+    assert unranked == set(colleges.filter(pl.col("total") < 10)["code"])
+    assert set(shown[shown["reliability"] == "мало данных"]["code"]) == unranked
+
+
+def test_ranking_territory_filter_keeps_regional_places() -> None:
+    at = open_page("ranking", "ministry")
+    everyone = at.dataframe[0].value
+    at.selectbox(key="ranking_territory").set_value("TU02").run()
+    only = at.dataframe[0].value
+    assert sorted(only["code"]) == ["P002", "P015"]
+    place = dict(zip(everyone["code"], everyone["rank"], strict=True))["P015"]
+    assert only[only["code"] == "P015"]["rank"].tolist() == [place]
+
+
+@pytest.mark.parametrize(("role", "code"), [("ministry", None), ("territory", "TU02"), ("base_centre", None)])
+def test_college_card_compares_with_territory_and_region(role: Role, code: str | None) -> None:
+    at = open_page("college", role, code, poo="P015")
+    kpi = metrics_of(at)
+    ministry = Scope("ministry")
+    own = table(ministry, "college").filter(pl.col("code") == "P015").row(0, named=True)
+    tu = table(ministry, "territory").filter(pl.col("code") == "TU02").row(0, named=True)
+    region = table(ministry).row(0, named=True)
+    assert at.title[0].value == own["name"]
+    assert kpi["Показатель ПОО"].value == fmt_pct(own["rate"])
+    assert kpi["Территория"].value == fmt_pct(tu["rate"])
+    assert kpi["Регион"].value == fmt_pct(region["rate"])
+    assert kpi["Территория"].delta == f"ПОО {fmt_pp(own['rate'] - tu['rate'])}"
+    assert kpi["Выпускников"].value == fmt_int(own["total"])
+    programs = at.dataframe[0].value
+    expected = table(ministry, "program", {"college": "P015"})
+    assert dict(zip(programs["code"], programs["rate_label"], strict=True)) == {
+        r["code"]: shown_rate(r["rate"], r["total"], role != "base_centre")
+        for r in expected.iter_rows(named=True)
+    }
+
+
+def test_college_sees_only_its_own_card() -> None:
+    # a link to another college's card falls back to the user's own college
+    at = open_page("college", "college", "P015", poo="P016")
+    assert (
+        at.title[0].value == table(Scope("ministry"), "college").filter(pl.col("code") == "P015")["name"][0]
+    )
+    assert all(sb.label != "ПОО" for sb in at.selectbox)  # no college selector
+
+
+def test_small_college_is_hidden_from_aggregate_roles() -> None:
+    at = open_page("college", "ministry", poo="P001")
+    kpi = metrics_of(at)
+    assert kpi["Показатель ПОО"].value == "<5"
+    assert kpi["Группа риска"].value == "<5"
+    assert any("меньше 5 выпускников" in i.value for i in at.info)
+    assert not at.dataframe
+
+
+def _first_program(college: str) -> str:
+    return str(
+        table(Scope("ministry"), "program", {"college": college}).sort("total", descending=True)["code"][0]
+    )
+
+
+@pytest.mark.parametrize(("role", "code"), [("base_centre", None), ("college", "P015")])
+def test_specialty_detail_lists_graduates_with_masked_snils(role: Role, code: str | None) -> None:
+    program = _first_program("P015")
+    at = open_page("college", role, code, tu="TU02", poo="P015", spec=program)
+    people = at.dataframe[0].value
+    expected = table(Scope("ministry"), "region", {"college": "P015", "program": program})
+    assert len(people) == expected["total"][0]
+    assert list(people.columns) == ["ФИО", "СНИЛС", "Статус", "С даты"]
+    assert people["СНИЛС"].str.fullmatch(r"\*\*\*-\*\*\*-\d{3} \d{2}").all()
+    assert metrics_of(at)["Значение показателя"].value == fmt_pct(expected["rate"][0])
+
+
+def test_specialty_detail_has_no_graduates_for_aggregate_roles() -> None:
+    program = _first_program("P015")
+    at = open_page("college", "ministry", tu="TU02", poo="P015", spec=program)
+    assert "Выпускники" not in [h.value for h in at.subheader]
+    assert not at.dataframe
+
+
+def test_specialties_table_equals_the_engine() -> None:
+    at = open_page("specialties", "ministry")
+    programs = at.dataframe[0].value
+    expected = table(Scope("ministry"), "program")
+    assert dict(zip(programs["code"], programs["rate_label"], strict=True)) == {
+        r["code"]: shown_rate(r["rate"], r["total"], True) for r in expected.iter_rows(named=True)
+    }
+
+
+def test_home_lists_cohorts_with_graduate_counts() -> None:
+    at = open_page("home", "ministry")
+    cohorts = at.dataframe[0].value
+    with db.cursor() as cur:
+        counts = {f"{c} г.": fmt_int(_total(cur, c)) for c in engine.cohorts(cur, Scope("ministry"))}
+    assert dict(zip(cohorts["Выпуск"], cohorts["Выпускников"], strict=True)) == counts
+    links = [p.label for p in at.get("page_link")]
+    assert "Обзор региона" in links and "Рейтинг ПОО" in links
+
+
+def _total(cur: Any, cohort: int) -> int:
+    return int(cur.sql("SELECT count(*) FROM graduates WHERE cohort = ?", params=[cohort]).fetchall()[0][0])
+
+
+# ---------------------------------------------------------------- no data
+
+
+def test_pages_render_without_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "empty.duckdb"
+    db.open_database(empty).close()
+    monkeypatch.setenv("VYPUSK_DB", str(empty))
+    for page in ("home", "overview", "college"):
+        at = open_page(page, "base_centre")
+        assert any("Данных о выпускниках пока нет" in i.value for i in at.info), page
+    at = open_page("home", "ministry")
+    assert any("Данных о выпускниках пока нет" in i.value for i in at.info)
