@@ -274,7 +274,7 @@ class ReportContext:
         t = self.thresholds
         reasons = "; ".join(risk.REASON_SHORT.values())
         return (
-            f"Группа риска (domain §6): любая из причин — {reasons}; пороги N1 = {t.n1_weeks}, "
+            f"Группа риска: любая из причин — {reasons}; пороги N1 = {t.n1_weeks}, "
             f"N2 = {t.n2_weeks}, N3 = {t.n3_weeks} недель."
         )
 
