@@ -301,3 +301,11 @@ def list_targets(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return cur.sql(
         "SELECT indicator_id, cohort, target, updated_at, updated_by FROM targets ORDER BY indicator_id, cohort"
     ).pl()
+
+
+def custom_indicator_versions(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every stored version of every custom indicator, newest version first per indicator."""
+    return cur.sql(
+        """SELECT indicator_id, version, name, description, numerator, exclusions, active, created_at, created_by
+           FROM custom_indicators ORDER BY indicator_id, version DESC"""
+    ).pl()

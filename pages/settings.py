@@ -1,0 +1,310 @@
+"""Настройки показателей (base centre): targets per indicator and cohort, the risk-group thresholds
+N1–N3 and the headline indicator, custom indicators (versioned). Every change is audited and bumps
+the dataset version, so every cached figure is recomputed with the new settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from data_layer import audit, db
+from data_layer.scope import Scope
+from metrics import indicators, settings
+from metrics.formatting import fmt_datetime, fmt_pct
+from metrics.statuses import BY_CODE
+from pages._ui import cached, widgets
+from pages._ui.data import cursor
+
+_FLASH = "_settings_flash"
+_GEN = "_settings_gen"  # bumped after a save so the forms restart from the stored values
+NEW = "__new__"
+
+
+def status_label(code: str) -> str:
+    if code == indicators.EMPLOYED_BY_SPECIALTY:
+        return "Трудоустроены по специальности (из трудоустроенных по договору)"
+    st_ = BY_CODE[code]
+    return f"{st_.label} (гр.{st_.federal_col})" if st_.federal_col else st_.label
+
+
+def apply_change(
+    scope: Scope, change: Callable[[duckdb.DuckDBPyConnection], None], obj: str, details: str
+) -> None:
+    """Run a settings change, its audit record and the dataset-version bump in one transaction."""
+    with cursor() as cur:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            change(cur)
+            audit.record(cur, scope.username, scope.role, "settings_change", obj, details)
+            db.bump_dataset_version(cur)
+            cur.execute("COMMIT")
+        except Exception:
+            cur.execute("ROLLBACK")
+            raise
+
+
+def _saved(message: str) -> None:
+    st.session_state[_FLASH] = message
+    st.session_state[_GEN] = st.session_state.get(_GEN, 0) + 1
+    st.rerun()
+
+
+# ---------------------------------------------------------------- targets
+
+
+def _targets(scope: Scope, registry: dict[str, indicators.Indicator], cohorts: list[int], gen: int) -> None:
+    st.subheader("Целевые значения")
+    st.caption(
+        "Цель задаётся для пары «показатель — выпуск» и действует для следующих выпусков, пока не задана новая."
+    )
+    with cursor() as cur:
+        stored = indicators.list_targets(cur)
+    if stored.is_empty():
+        st.caption(
+            "Целей пока не задано (действует цель по умолчанию: 62,5 % для доли трудоустроенных с 2022 г.)."
+        )
+    else:
+        st.dataframe(
+            stored.select(
+                pl.col("indicator_id")
+                .replace_strict({k: v.name for k, v in registry.items()}, default=pl.col("indicator_id"))
+                .alias("Показатель"),
+                pl.col("cohort").alias("Выпуск"),
+                pl.col("target").map_elements(fmt_pct, return_dtype=pl.Utf8).alias("Цель"),
+                pl.col("updated_at").map_elements(fmt_datetime, return_dtype=pl.Utf8).alias("Изменено"),
+                pl.col("updated_by").alias("Кем"),
+            ),
+            hide_index=True,
+            width="stretch",
+            key="settings_targets_table",
+        )
+    with st.form(f"settings_target_form_{gen}"):
+        c1, c2, c3 = st.columns([3, 1, 1])
+        ind_id = c1.selectbox(
+            "Показатель",
+            list(registry),
+            format_func=lambda i: registry[i].name,
+            key=f"settings_target_ind_{gen}",
+        )
+        cohort = c2.number_input(
+            "Выпуск",
+            min_value=2000,
+            max_value=2100,
+            value=max(cohorts) if cohorts else 2024,
+            step=1,
+            key=f"settings_target_cohort_{gen}",
+        )
+        value = c3.number_input(
+            "Цель, %",
+            min_value=0.1,
+            max_value=100.0,
+            value=62.5,
+            step=0.5,
+            format="%.1f",
+            key=f"settings_target_value_{gen}",
+        )
+        if st.form_submit_button("Сохранить цель", type="primary"):
+            with cursor() as cur:
+                old = indicators.get_target(cur, ind_id, int(cohort))
+            before = fmt_pct(old[0]) if old and old[1] == int(cohort) else "не задана"
+            try:
+                apply_change(
+                    scope,
+                    lambda cur: indicators.set_target(cur, ind_id, int(cohort), value / 100, scope.username),
+                    f"цель {ind_id}/{int(cohort)}",
+                    f"{before} → {fmt_pct(value / 100)}",
+                )
+            except Exception as exc:
+                widgets.action_error(exc, "set_target")
+            else:
+                _saved(
+                    f"Цель «{registry[ind_id].name}» для выпуска {int(cohort)} г.: {fmt_pct(value / 100)}."
+                )
+
+
+# ---------------------------------------------------------------- N1–N3 and the headline indicator
+
+
+def _thresholds(scope: Scope, registry: dict[str, indicators.Indicator], gen: int) -> None:
+    st.subheader("Группа риска и основной показатель")
+    with cursor() as cur:
+        current = {s.key: settings.get_setting(cur, s.key) for s in settings.SETTINGS}
+    with st.form(f"settings_main_form_{gen}"):
+        new: dict[str, str] = {}
+        cols = st.columns(3)
+        for col, s in zip(cols, [s for s in settings.SETTINGS if s.kind == "int"], strict=True):
+            new[s.key] = str(
+                col.number_input(
+                    s.label,
+                    min_value=s.min_value,
+                    max_value=s.max_value,
+                    value=int(current[s.key]),
+                    step=1,
+                    key=f"settings_{s.key}_{gen}",
+                )
+            )
+        ids = list(registry)
+        head = current["headline_indicator"] if current["headline_indicator"] in ids else ids[0]
+        new["headline_indicator"] = st.selectbox(
+            settings.BY_KEY["headline_indicator"].label,
+            ids,
+            index=ids.index(head),
+            format_func=lambda i: registry[i].name,
+            key=f"settings_headline_{gen}",
+            help="Показатель, который открывается по умолчанию на всех страницах.",
+        )
+        if st.form_submit_button("Сохранить", type="primary"):
+            changed = {k: v for k, v in new.items() if v != current[k]}
+            if not changed:
+                st.info("Значения не изменились.")
+                return
+            details = "; ".join(f"{k}: {current[k]} → {v}" for k, v in changed.items())
+
+            def change(cur: duckdb.DuckDBPyConnection) -> None:
+                for k, v in changed.items():
+                    settings.set_setting(cur, k, v, scope.username)
+
+            try:
+                apply_change(scope, change, "настройки", details)
+            except Exception as exc:
+                widgets.action_error(exc, "set_setting")
+            else:
+                _saved("Настройки сохранены; показатели пересчитаны.")
+
+
+# ---------------------------------------------------------------- custom indicators
+
+
+def _custom(scope: Scope, gen: int) -> None:
+    st.subheader("Свои показатели")
+    st.caption(
+        "Показатель = сумма выбранных статусов / (все выпускники − исключаемые статусы). Изменение "
+        "сохраняется новой версией; отчёты указывают версию определения."
+    )
+    with cursor() as cur:
+        all_versions = indicators.custom_indicator_versions(cur)
+    current = all_versions.unique("indicator_id", keep="first").sort("indicator_id")
+    names = dict(zip(current["indicator_id"], current["name"], strict=True))
+    chosen = st.selectbox(
+        "Показатель",
+        [NEW, *names],
+        format_func=lambda i: "Новый показатель" if i == NEW else f"{names[i]} ({i})",
+        key="settings_custom_pick",
+    )
+    row = None if chosen == NEW else current.filter(pl.col("indicator_id") == chosen).row(0, named=True)
+    codes = [c for c in indicators.COUNT_COLUMNS if c != "unknown"]
+    exclusion_codes = [c for c in indicators.COUNT_COLUMNS if c != indicators.EMPLOYED_BY_SPECIALTY]
+    with st.form(f"settings_custom_form_{gen}_{chosen}"):
+        c1, c2 = st.columns([1, 3])
+        ind_id = c1.text_input(
+            "Код (латиница)",
+            value="" if row is None else row["indicator_id"],
+            disabled=row is not None,
+            max_chars=40,
+            key=f"settings_custom_id_{gen}_{chosen}",
+        )
+        name = c2.text_input(
+            "Название",
+            value="" if row is None else row["name"],
+            max_chars=200,
+            key=f"settings_custom_name_{gen}_{chosen}",
+        )
+        desc = st.text_area(
+            "Описание",
+            value="" if row is None else (row["description"] or ""),
+            max_chars=1000,
+            key=f"settings_custom_desc_{gen}_{chosen}",
+        )
+        numerator = st.multiselect(
+            "Числитель: статусы",
+            codes,
+            default=[] if row is None else [c for c in row["numerator"].split(",") if c in codes],
+            format_func=status_label,
+            placeholder="Выберите статусы",
+            key=f"settings_custom_num_{gen}_{chosen}",
+        )
+        exclusions = st.multiselect(
+            "Исключить из знаменателя",
+            exclusion_codes,
+            default=[] if row is None else [c for c in row["exclusions"].split(",") if c in exclusion_codes],
+            format_func=status_label,
+            placeholder="Нет исключений",
+            key=f"settings_custom_exc_{gen}_{chosen}",
+        )
+        active = st.checkbox(
+            "Показывать в списке показателей",
+            value=True if row is None else bool(row["active"]),
+            key=f"settings_custom_active_{gen}_{chosen}",
+        )
+        if st.form_submit_button("Сохранить новую версию", type="primary"):
+            code = (ind_id or "").strip()
+            holder: dict[str, int] = {}
+
+            def change(cur: duckdb.DuckDBPyConnection) -> None:
+                holder["v"] = indicators.save_custom_indicator(
+                    cur, code, name, desc, set(numerator), set(exclusions), scope.username, active
+                )
+
+            try:
+                apply_change(
+                    scope,
+                    change,
+                    f"показатель {code}",
+                    f"{name.strip()}: числитель {','.join(numerator)}; исключения {','.join(exclusions) or '—'}"
+                    + ("" if active else "; скрыт"),
+                )
+            except Exception as exc:
+                widgets.action_error(exc, "save_custom_indicator")
+            else:
+                _saved(f"Показатель «{name.strip()}» сохранён, версия {holder['v']}.")
+    if all_versions.height:
+        with st.expander("Все версии своих показателей", expanded=False):
+            st.dataframe(
+                all_versions.select(
+                    pl.col("indicator_id").alias("Код"),
+                    pl.col("version").alias("Версия"),
+                    pl.col("name").alias("Название"),
+                    pl.col("numerator")
+                    .map_elements(
+                        lambda s: "; ".join(status_label(c) for c in s.split(",") if c), return_dtype=pl.Utf8
+                    )
+                    .alias("Числитель"),
+                    pl.col("exclusions")
+                    .map_elements(
+                        lambda s: "; ".join(status_label(c) for c in s.split(",") if c), return_dtype=pl.Utf8
+                    )
+                    .alias("Исключения"),
+                    pl.when(pl.col("active"))
+                    .then(pl.lit("да"))
+                    .otherwise(pl.lit("нет"))
+                    .alias("Показывается"),
+                    pl.col("created_at").map_elements(fmt_datetime, return_dtype=pl.Utf8).alias("Создана"),
+                    pl.col("created_by").alias("Кем"),
+                ),
+                hide_index=True,
+                width="stretch",
+                key="settings_custom_versions",
+            )
+
+
+def body() -> None:
+    scope = widgets.current_scope()
+    widgets.require_role(scope, {"base_centre"}, "Страница настроек")
+    st.title("Настройки показателей")
+    st.caption("Изменения записываются в журнал действий и сразу применяются ко всем страницам и отчётам.")
+    flash = st.session_state.pop(_FLASH, None)
+    if flash:
+        st.success(flash)
+    gen = st.session_state.setdefault(_GEN, 0)
+    v = cached.version()
+    registry = cached.indicator_registry(v)
+    cohorts = cached.cohorts(v, scope)
+    _targets(scope, registry, cohorts, gen)
+    _thresholds(scope, registry, gen)
+    _custom(scope, gen)
+
+
+widgets.safe_page(body)
