@@ -201,3 +201,28 @@ def test_other_pages_offer_their_report(
     at = at.switch_page(page).run()
     assert not at.exception
     assert file_name in [d.file_name for d in _downloads(at)]
+
+
+def _csv_page() -> None:
+    import polars as pl
+
+    from pages._ui import downloads
+
+    frame = pl.DataFrame({"fio": ["=Иванов"], "n": [1]})
+    downloads.table_csv_button(frame, {"fio": "ФИО", "n": "Число"}, "Список", key="t", personal_data=True)
+
+
+def test_table_csv_button_escapes_and_logs_personal_data(env: Env) -> None:
+    tmp_path, monkeypatch = env
+    monkeypatch.setenv("VYPUSK_DB", str(_region(tmp_path / "csv.duckdb", True)))
+    at = AppTest.from_function(_csv_page, default_timeout=30)
+    login_as(at, "bc", "base_centre").run()
+    assert not at.exception
+    (download,) = _downloads(at)
+    assert download.file_name == "Список.csv"
+    data = download.build()
+    assert data.decode("utf-8-sig").splitlines() == ["ФИО;Число", "'=Иванов;1"]
+    db.close_all()
+    with db.open_database() as con:
+        log = audit.read_log(con)
+    assert (log["action"] == "download_pd").sum() == 1
