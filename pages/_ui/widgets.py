@@ -7,6 +7,7 @@ Shared by every page; add functions here rather than copying them into pages.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +38,14 @@ def safe_page(render: Callable[[], None]) -> None:
     Streamlit's own control flow (st.rerun, st.stop, st.switch_page) derives from BaseException and
     passes through untouched.
     """
+    started = time.perf_counter()
     try:
         render()
+        log.info(
+            "page %s rendered in %.2f s",
+            Path(render.__code__.co_filename).name,
+            time.perf_counter() - started,
+        )
     except ScopeError as exc:
         log.warning("scope refused: %s", exc)
         st.error(str(exc), icon=":material/lock:")
@@ -318,10 +325,12 @@ COLUMNS: dict[str, Any] = {
     "rate_label": _text("Значение", "Значение показателя на дату расчёта."),
     "gap_label": _text("К цели", "Разница со значением цели, в процентных пунктах."),
     "change_label": _text("За месяц", "Изменение показателя с той же даты месяцем раньше."),
-    "places_needed": _count(
+    "places_needed_label": _number_text(
         "Ещё трудоустроить", "Сколько выпускников нужно трудоустроить, чтобы выйти на цель."
     ),
-    "risk_count": _count("Группа риска", "Выпускники в группе риска нетрудоустройства на дату расчёта."),
+    "risk_count_label": _number_text(
+        "Группа риска", "Выпускники в группе риска нетрудоустройства на дату расчёта."
+    ),
     "rate_bar": st.column_config.ProgressColumn("Шкала", format=BAR_FORMAT, min_value=0, max_value=100),
     "rank": _count("Место"),
     "rank_change_label": _text("Место за месяц", "▲ — поднялась в рейтинге, ▼ — опустилась."),
@@ -359,11 +368,7 @@ def selectable_table(
         shown = shown.with_columns(rate_bar=pl.col("rate") * 100)
     config = {c: COLUMNS[c] for c in columns if c in COLUMNS}
     for c, label in (labels or {}).items():
-        config[c] = (
-            _text(label)
-            if c not in ("total", "places_needed", "risk_count", "colleges", "rank")
-            else _count(label)
-        )
+        config[c] = _count(label) if c in ("total", "colleges", "rank") else _text(label)
     event = st.dataframe(
         shown,
         hide_index=True,

@@ -10,6 +10,8 @@ holds only P013.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -96,6 +98,16 @@ def shown_rate(rate: float | None, total: int, masked: bool) -> str:
 def test_page_renders_for_every_allowed_role(page: str, role: Role, code: str | None) -> None:
     at = open_page(page, role, code)
     assert at.title, "every page has a title"
+    assert_russian_headers(at)
+
+
+def assert_russian_headers(at: AppTest) -> None:
+    """Every column a table shows has a Russian header (no raw column names such as rate_label)."""
+    for frame in at.dataframe:
+        config = json.loads(frame.proto.columns or "{}")
+        for column in frame.proto.column_order:
+            label = config.get(column, {}).get("label", column)
+            assert not re.search(r"[A-Za-z_]", label), f"column {column!r} is shown as {label!r}"
 
 
 @pytest.mark.parametrize("page", ["overview", "territories", "ranking"])
