@@ -11,7 +11,7 @@ from typing import TextIO
 
 import duckdb
 
-from data_layer import config, db
+from data_layer import config, db, spells
 from data_layer.errors import UserFacingError
 from data_layer.importer.kinds import KINDS
 from data_layer.importer.pipeline import LoadResult, Problem, fmt_int, load_file, load_reference_dir
@@ -90,6 +90,8 @@ def _has_data(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
 def cmd_init(args: argparse.Namespace) -> int:
     path = config.db_path(args.db)
     existed = path.exists()
+    if args.sample and not existed:
+        return _init_sample_fresh(path)
     with closing(db.open_database(path)) as con:
         with con.cursor() as cur:
             counts = _has_data(cur)
@@ -111,26 +113,55 @@ def cmd_init(args: argparse.Namespace) -> int:
             )
             return 0
         print(f"{'Открыта' if existed else 'Создана'} база данных: {path}")
-        failed = 0
-        if not has_reference:
-            for res in load_reference_dir(con):
-                print_result(res)
-                failed += not res.ok
-        if failed:
-            raise UserFacingError("Не удалось загрузить справочники; база данных создана без них.")
+        _load_reference(con)
         if args.sample:
-            failed = _load_sample(con)
-            if failed:
-                raise UserFacingError(f"Не загружено файлов демонстрационного региона: {failed}.")
-            with con.cursor() as cur:
-                db.set_meta(cur, "is_demo", "1")
-                db.set_meta(cur, "demo_seed", str(DEMO_SEED))
-            print("Демонстрационный регион загружен.")
+            _load_sample(con, rebuild_spells=True)
     return 0
 
 
-def _load_sample(con: duckdb.DuckDBPyConnection) -> int:
-    """Write the demo files into a temp folder and load them in the order given; count failures."""
+def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
+    with con.cursor() as cur:
+        if _has_data(cur)["territories"] > 0:
+            return
+    failed = 0
+    for res in load_reference_dir(con):
+        print_result(res)
+        failed += not res.ok
+    if failed:
+        raise UserFacingError("Не удалось загрузить справочники; база данных создана без них.")
+
+
+def _init_sample_fresh(path: Path) -> int:
+    """Build the demo region into a temporary file and move it into place only when complete.
+
+    Spells are rebuilt once at the end instead of after every file (the demo has 3 million status
+    rows); a failure or an interrupt leaves no half-built database behind.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.building")
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    print(f"Создаётся демонстрационная база данных: {path}")
+    try:
+        with closing(db.open_database(tmp)) as con:
+            _load_reference(con)
+            _load_sample(con, rebuild_spells=False)
+            with con.cursor() as cur:
+                cur.execute("BEGIN TRANSACTION")
+                spells.rebuild_spells(cur)
+                db.bump_dataset_version(cur)
+                cur.execute("COMMIT")
+                cur.execute("CHECKPOINT")
+        tmp.replace(path)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    print("Демонстрационный регион загружен.")
+    return 0
+
+
+def _load_sample(con: duckdb.DuckDBPyConnection, *, rebuild_spells: bool) -> None:
+    """Write the demo files into a temp folder and load them in the order given."""
     try:
         from data_layer.sample import write_sample
     except ModuleNotFoundError as exc:
@@ -142,10 +173,14 @@ def _load_sample(con: duckdb.DuckDBPyConnection) -> int:
         files = write_sample(Path(tmp), seed=DEMO_SEED)
         for i, path in enumerate(files, start=1):
             print(f"[{i}/{len(files)}] {path.name}", flush=True)
-            res = load_file(con, path, path.name)
+            res = load_file(con, path, path.name, rebuild_spells=rebuild_spells)
             print_result(res)
             failed += not res.ok
-    return failed
+    if failed:
+        raise UserFacingError(f"Не загружено файлов демонстрационного региона: {failed}.")
+    with con.cursor() as cur:
+        db.set_meta(cur, "is_demo", "1")
+        db.set_meta(cur, "demo_seed", str(DEMO_SEED))
 
 
 def _scope_for(username: str | None, db_arg: str | None) -> Scope:

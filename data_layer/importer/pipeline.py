@@ -175,8 +175,12 @@ def load_file(
     kind: str | None = None,
     scope: Scope = OPERATOR,
     snapshot_date: dt.date | None = None,
+    rebuild_spells: bool = True,
 ) -> LoadResult:
     """Validate a whole file and, if it has no error, store it in one transaction.
+
+    `rebuild_spells=False` leaves the derived status spells stale: only for a bulk build into a
+    fresh file that calls `data_layer.spells.rebuild_spells(cur)` once at the end (`vypusk init --sample`).
 
     `kind` forces the file kind (else detected from the headers); `snapshot_date` is the
     «Дата актуализации» for a status file without that column (or with empty cells).
@@ -202,7 +206,7 @@ def load_file(
         return _reject(con, scope, file_name, kind, 0, [Problem(exc.row, None, None, exc.message, "error")])
 
     with _LOAD_LOCK:
-        return _load_table(con, table, file_name, checksum, scope, snapshot_date)
+        return _load_table(con, table, file_name, checksum, scope, snapshot_date, rebuild_spells)
 
 
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
@@ -243,6 +247,7 @@ def _load_table(
     checksum: str,
     scope: Scope,
     snapshot_date: dt.date | None,
+    rebuild_spells: bool = True,
 ) -> LoadResult:
     with con.cursor() as cur:
         cur.execute("BEGIN TRANSACTION")
@@ -275,7 +280,13 @@ def _load_table(
                 return _accepted(v, file_name, load_id, message, [], unchanged=True)
             details = f"{v.spec.label}; {_count(v.frame.height, 'строка', 'строки', 'строк')}"
             load_id, replaced, touched = store.apply(
-                cur, v, file_name=file_name, checksum=checksum, scope=scope, details=details
+                cur,
+                v,
+                file_name=file_name,
+                checksum=checksum,
+                scope=scope,
+                details=details,
+                rebuild=rebuild_spells,
             )
             cur.execute("COMMIT")
         except duckdb.TransactionException as exc:

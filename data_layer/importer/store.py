@@ -100,6 +100,7 @@ def apply(
     checksum: str,
     scope: Scope,
     details: str,
+    rebuild: bool = True,
 ) -> tuple[int, int, list[tuple[str, int]]]:
     """Replace the file's partitions; returns (load_id, replaced rows, spell pairs touched)."""
     assert v.frame is not None
@@ -117,7 +118,7 @@ def apply(
         cur.execute(f"INSERT INTO {spec.table} ({cols}) SELECT {cols} FROM {NEW}")
     else:
         cur.execute(f"INSERT INTO {spec.table} ({cols}, load_id) SELECT {cols}, ? FROM {NEW}", [load_id])
-    if touched:
+    if touched and rebuild:
         spells.rebuild_spells(cur, sorted(touched))
     cur.execute(
         """INSERT INTO loads (load_id, loaded_at, username, file_name, checksum, kind, college_code, scope_key,

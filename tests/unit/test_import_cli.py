@@ -89,9 +89,32 @@ def test_init_sample_loads_generated_files_in_order(
     assert "Демонстрационный регион загружен." in out
     assert _query(path, "SELECT value FROM meta WHERE key = 'is_demo'") == [("1",)]
     assert _query(path, "SELECT count(*) FROM graduates") == [(2,)]
+    # spells are rebuilt once at the end of the bulk build: the status row is visible to the metrics
+    assert _query(path, "SELECT status FROM status_spells WHERE status <> 'unknown'") == [("employed",)]
     # again on the demo database: nothing to do
     assert main(["init", "--sample", "--db", str(path)]) == 0
     assert "Демонстрационная база уже создана" in capsys.readouterr().out
+
+
+def test_init_sample_failure_leaves_no_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def write_sample(out_dir: Path, graduates: int | None = None, seed: int = 42) -> list[Path]:
+        return [
+            _write(out_dir / "03_colleges.csv", csv_bytes(COLLEGES_HEADER, COLLEGES_ROWS)),
+            _write(out_dir / "10_graduates.csv", csv_bytes(GRAD_HEADER, [grad_row(1), grad_row(1)])),
+        ]
+
+    monkeypatch.setitem(
+        sys.modules,
+        "data_layer.sample",
+        types.SimpleNamespace(write_sample=write_sample, register=lambda sub: None),
+    )
+    path = tmp_path / "demo.duckdb"
+    assert main(["init", "--sample", "--db", str(path)]) == 2
+    assert "Не загружено файлов демонстрационного региона: 1." in capsys.readouterr().err
+    # the half-built file was never moved into place, and no temporary file is left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_init_sample_refuses_a_working_database(
