@@ -458,8 +458,10 @@ def data_dates(cur: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, dt.dat
         "Статусы выпускников (мониторинг ПОО)": one(
             f"SELECT max(snapshot_date) FROM status_rows WHERE {scoped}", True
         ),
+        # a load may cover several colleges: take the loads that stored graduates of colleges in scope
         "Фактический выпуск (списки ПОО)": one(
-            f"SELECT max(loaded_at) FROM loads WHERE kind = 'graduates' AND (college_code IS NULL OR {scoped})",
+            f"""SELECT max(l.loaded_at) FROM loads l
+                WHERE l.load_id IN (SELECT DISTINCT load_id FROM graduates WHERE {scoped})""",
             True,
         ),
         "ФИС ФРДО": one(f"SELECT max(issue_date) FROM frdo_records WHERE {scoped}", True),

@@ -217,3 +217,19 @@ def test_weekly_series_and_projection(region: Region) -> None:
 def test_weekly_dates_are_fridays_plus_end() -> None:
     ds = engine.weekly_dates(D(2024, 6, 26), D(2024, 7, 10))
     assert ds == [D(2024, 6, 28), D(2024, 7, 5), D(2024, 7, 10)]
+
+
+def test_data_dates_follow_the_scope(region: Region) -> None:
+    import datetime as dt
+
+    region.graduate(college="P001")
+    con = region.done()
+    # one load stored the lists of two colleges (the code column then holds "P001,P003")
+    con.execute(
+        "INSERT INTO loads VALUES (7, TIMESTAMP '2026-11-02 10:00', 'u', 'g.csv', 'x', 'graduates', 'P001,P003', "
+        "NULL, 1, 0, 0)"
+    )
+    con.execute("UPDATE graduates SET load_id = 7")
+    got = engine.data_dates(con, Scope("college", "P001", "c"))
+    assert got["Фактический выпуск (списки ПОО)"] == dt.date(2026, 11, 2)
+    assert engine.data_dates(con, Scope("college", "P002", "c"))["Фактический выпуск (списки ПОО)"] is None
