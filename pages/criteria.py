@@ -7,6 +7,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from data_layer import db
 from data_layer.scope import Scope
 from metrics import context as mctx
 from metrics import criteria
@@ -126,7 +127,14 @@ def _save(scope: Scope, cand: criteria.CriteriaSet) -> int:
         return criteria.save_draft(cur, scope, cand, criteria.known_metrics(cur))
 
 
-@st.dialog("Опубликовать критерии?", width="large")
+_PUBLISH_OPEN = "_crit_publish_open"
+
+
+def _close_publish() -> None:
+    st.session_state.pop(_PUBLISH_OPEN, None)
+
+
+@st.dialog("Опубликовать критерии?", width="large", on_dismiss=_close_publish)
 def _publish_dialog(
     scope: Scope, cand: criteria.CriteriaSet, draft: criteria.CriteriaSet | None, n_moves: int
 ) -> None:
@@ -149,13 +157,17 @@ def _publish_dialog(
                 _save(scope, cand)
             with cursor() as cur:
                 published = criteria.publish_draft(cur, scope, cand.year)
+                # Ratings elsewhere are cached under "the newest published version": recompute them.
+                db.bump_dataset_version(cur)
         except Exception as exc:
             widgets.action_error(exc, "criteria_publish")
             return
+        _close_publish()
         _bump_generation()
         st.session_state[_FLASH] = f"Опубликована версия {published} критериев {cand.year} г."
         st.rerun()
     if c2.button("Отмена", key="crit_publish_cancel"):
+        _close_publish()
         st.rerun()
 
 
@@ -181,7 +193,7 @@ def _editor_tab(
         "Доли — в процентах (80 = 80 %), мероприятия — участий на выпускника. «От» и «До» заполняются "
         "для линейной шкалы; пороги ступенчатой шкалы — ниже. Строку можно добавить или удалить."
     )
-    edited = st.data_editor(
+    edited: pl.DataFrame = st.data_editor(  # type: ignore[call-overload]
         ce.criteria_frame(base),
         key=f"{keyp}_main",
         num_rows="dynamic",
@@ -196,7 +208,7 @@ def _editor_tab(
             ce.C_METRIC: st.column_config.SelectboxColumn(
                 ce.C_METRIC,
                 options=sorted(known),
-                format_func=lambda m: labels.get(m, m),
+                format_func=lambda m: labels.get(str(m), str(m)),
                 required=True,
                 width="medium",
             ),
@@ -269,7 +281,10 @@ def _editor_tab(
         return
 
     n_moves = _what_if(scope, ctx, pub, cand)
-    unchanged = draft is not None and ce.same_definition(cand, draft) and cand.comment == draft.comment
+    # Nothing to save: the draft as stored, or no draft and no edit of the published version.
+    reference = draft or pub
+    unchanged = ce.same_definition(cand, reference) and cand.comment == reference.comment
+    nothing_new = draft is None and ce.same_definition(cand, pub)
     b1, b2, b3 = st.columns([1, 1, 1])
     if b1.button("Сохранить черновик", key="crit_save", disabled=unchanged, width="stretch"):
         try:
@@ -280,7 +295,6 @@ def _editor_tab(
             _bump_generation()
             st.session_state[_FLASH] = f"Черновик версии {version} сохранён."
             st.rerun()
-    nothing_new = draft is None and ce.same_definition(cand, pub)
     if b2.button(
         "Опубликовать…",
         key="crit_publish",
@@ -289,6 +303,9 @@ def _editor_tab(
         disabled=nothing_new,
         help="Нет правок относительно опубликованной версии." if nothing_new else None,
     ):
+        st.session_state[_PUBLISH_OPEN] = True
+    # Kept open across reruns until confirmed, cancelled or dismissed.
+    if st.session_state.get(_PUBLISH_OPEN):
         _publish_dialog(scope, cand, draft, n_moves)
     with b3.popover("Удалить черновик", disabled=draft is None, width="stretch"):
         st.markdown("Черновик и все несохранённые правки будут удалены; опубликованная версия не изменится.")

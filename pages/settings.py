@@ -30,6 +30,13 @@ def status_label(code: str) -> str:
     return f"{st_.label} (гр.{st_.federal_col})" if st_.federal_col else st_.label
 
 
+def _labels(column: str) -> pl.Expr:
+    """A stored comma-separated status list as Russian labels."""
+    return pl.col(column).map_elements(
+        lambda s: "; ".join(status_label(c) for c in s.split(",") if c), return_dtype=pl.Utf8
+    )
+
+
 def apply_change(
     scope: Scope, change: Callable[[duckdb.DuckDBPyConnection], None], obj: str, details: str
 ) -> None:
@@ -267,16 +274,8 @@ def _custom(scope: Scope, gen: int) -> None:
                     pl.col("indicator_id").alias("Код"),
                     pl.col("version").alias("Версия"),
                     pl.col("name").alias("Название"),
-                    pl.col("numerator")
-                    .map_elements(
-                        lambda s: "; ".join(status_label(c) for c in s.split(",") if c), return_dtype=pl.Utf8
-                    )
-                    .alias("Числитель"),
-                    pl.col("exclusions")
-                    .map_elements(
-                        lambda s: "; ".join(status_label(c) for c in s.split(",") if c), return_dtype=pl.Utf8
-                    )
-                    .alias("Исключения"),
+                    _labels("numerator").alias("Числитель"),
+                    _labels("exclusions").alias("Исключения"),
                     pl.when(pl.col("active"))
                     .then(pl.lit("да"))
                     .otherwise(pl.lit("нет"))

@@ -4,6 +4,7 @@ every problem of a refused file in one table and as an Excel report; the history
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -63,7 +64,7 @@ def _show_result(i: int, res: LoadResult) -> None:
         )
         st.download_button(
             "Скачать список ошибок (Excel)",
-            data=lambda r=res: problems_to_xlsx(r),
+            data=partial(problems_to_xlsx, res),
             file_name=uv.error_report_name(res.file_name),
             mime=XLSX_MIME,
             on_click="ignore",
@@ -94,7 +95,7 @@ def _templates(kinds: tuple[str, ...]) -> None:
                 path: Path = ex.path
                 cols[n % 3].download_button(
                     f"{ex.label} ({path.suffix[1:]})",
-                    data=lambda p=path: p.read_bytes(),
+                    data=path.read_bytes,
                     file_name=path.name,
                     mime=XLSX_MIME if path.suffix == ".xlsx" else "text/csv",
                     on_click="ignore",

@@ -49,7 +49,8 @@ def _to_ui(metric: str, x: float | None) -> float | None:
 def _from_ui(metric: str, x: float | None) -> float | None:
     if x is None:
         return None
-    return x / 100 if is_share(metric) else x
+    # Rounded so that 70 % edited back gives 0.7, not 0.7000000000000001.
+    return round(x / 100, 12) if is_share(metric) else x
 
 
 def metric_label(metric: str, labels: dict[str, str]) -> str:

@@ -1,0 +1,715 @@
+"""The working pages (risk group, ЦСТВ effectiveness, reconciliation and data quality, upload,
+settings, methodology) in AppTest, plus the data-layer functions they introduced.
+
+One small hand-made region (tests/factories.Region), cohort 2024, as-of date 04.10.2024:
+  P001 (TU01): emp (employed, confirmed by УФНС), informal (гр.13), nostatus (never reported),
+               left (informal until September, then employed: left the group for work),
+               unconf (employed since 01.07, no УФНС record), czn (employed, registered at a ЦЗН);
+  P002 (TU01): p2_inf (informal), p2_emp (employed since 01.07, no УФНС record);
+  P003 (TU02): p3_nm (no motivation), p3_emp (continuing education); one update in July only.
+Risk group at 04.10.2024 by hand: P001 informal, nostatus, unconf, czn (4); P002 both (2); P003
+p3_nm (1) — 7 in the region; «left» is the one exit. ФИС ФРДО: P001 five of six plus one stranger,
+P002 both, P003 none — completeness 7 / 10 = 70 %.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data_layer import audit, db, graduates, loads, risk_measures
+from data_layer.errors import ScopeError, UserFacingError
+from data_layer.importer import Problem
+from data_layer.scope import Role, Scope
+from metrics import criteria, indicators, risk, settings
+from pages._ui import criteria_editor as ce
+from pages._ui import upload_view as uv
+from pages._ui.registry import PAGE_SPECS
+from tests.factories import D, Region, snils_with_checksum
+from tests.helpers import APP_FILE, login_as
+
+GRAD = D(2024, 6, 28)
+SNAPS = (D(2024, 7, 5), D(2024, 8, 2), D(2024, 9, 6), D(2024, 10, 4))
+AS_OF = SNAPS[-1]
+COHORT = 2024
+MASKED = re.compile(r"^\*\*\*-\*\*\*-\d{3} \d{2}$")
+CODES: dict[str, str | None] = {"ministry": None, "territory": "TU01", "base_centre": None, "college": "P001"}
+MY_PAGES = (
+    "pages/risk.py",
+    "pages/criteria.py",
+    "pages/reconciliation.py",
+    "pages/upload.py",
+    "pages/settings.py",
+    "pages/methodology.py",
+)
+TITLES = {
+    "pages/risk.py": "Группа риска",
+    "pages/criteria.py": "Эффективность ЦСТВ",
+    "pages/reconciliation.py": "Сверка и качество данных",
+    "pages/upload.py": "Загрузка данных",
+    "pages/settings.py": "Настройки показателей",
+    "pages/methodology.py": "Методика",
+}
+
+
+def build_region(path: Path) -> dict[str, str]:
+    """The region described in the module docstring; returns person keys by name."""
+    r = Region(path)
+    k: dict[str, str] = {}
+    for name in ("emp", "informal", "nostatus", "left", "unconf", "czn"):
+        k[name] = r.graduate(college="P001", graduation=GRAD)
+    for snap in SNAPS:
+        r.status(k["emp"], snap, "employed", start=D(2024, 7, 1), by_specialty=True)
+        r.status(k["informal"], snap, "informal")
+        r.status(k["left"], snap, "informal" if snap < D(2024, 9, 1) else "employed")
+        r.status(k["unconf"], snap, "employed", start=D(2024, 7, 1))
+        r.status(k["czn"], snap, "employed", start=D(2024, 9, 1))
+    r.ufns(k["emp"], D(2024, 7, 1), extract=D(2024, 10, 1))
+    r.czn(k["czn"], D(2024, 9, 10), extract=D(2024, 10, 1))
+    k["p2_inf"] = r.graduate(college="P002", graduation=GRAD)
+    k["p2_emp"] = r.graduate(college="P002", graduation=GRAD)
+    for snap in (SNAPS[0], SNAPS[-1]):
+        r.status(k["p2_inf"], snap, "informal", college="P002")
+        r.status(k["p2_emp"], snap, "employed", college="P002", start=D(2024, 7, 1))
+    k["p3_nm"] = r.graduate(college="P003", graduation=GRAD)
+    k["p3_emp"] = r.graduate(college="P003", graduation=GRAD)
+    r.status(k["p3_nm"], SNAPS[0], "no_motivation", college="P003")
+    r.status(k["p3_emp"], SNAPS[0], "continuing_education", college="P003")
+    for name in ("emp", "informal", "nostatus", "left", "unconf"):
+        r.frdo(k[name], "P001", D(2024, 6, 30))
+    r.frdo(snils_with_checksum(111_111_111), "P001", D(2024, 6, 30))
+    for name in ("p2_inf", "p2_emp"):
+        r.frdo(k[name], "P002", D(2024, 6, 30))
+    con = r.done()
+    con.execute(
+        "UPDATE status_rows SET support_measures = 'Направлен на ярмарку вакансий' "
+        "WHERE person_key = ? AND snapshot_date = ?",
+        [k["informal"], SNAPS[1]],
+    )
+    con.close()
+    return k
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The region built once per module; each test works on its own copy of the file."""
+    path = tmp_path_factory.mktemp("work") / "template.duckdb"
+    return path, build_region(path)
+
+
+@pytest.fixture
+def region(
+    template: tuple[Path, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Path, dict[str, str]]]:
+    path = tmp_path / "work.duckdb"
+    shutil.copyfile(template[0], path)
+    monkeypatch.setenv("VYPUSK_DB", str(path))
+    monkeypatch.setenv("VYPUSK_CREDENTIALS", str(tmp_path / "credentials.yaml"))
+    yield path, template[1]
+    db.close_all()
+
+
+def open_page(page: str, role: Role, code: str | None = None, **state: object) -> AppTest:
+    at = AppTest.from_file(APP_FILE, default_timeout=60)
+    login_as(at, f"t_{role}", role, code)
+    at.query_params["cohort"] = str(COHORT)
+    at.query_params["as_of"] = AS_OF.isoformat()
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(page).run()
+    assert_clean(at)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    """Click the (form submit) button with this label and rerun."""
+    buttons = [b for b in at.button if b.label == label]
+    assert len(buttons) == 1, [b.label for b in at.button]
+    return buttons[0].click().run()
+
+
+def metric(at: AppTest, label: str) -> str:
+    values = [m.value for m in at.metric if m.label == label]
+    assert values, f"no metric «{label}» among {[m.label for m in at.metric]}"
+    return values[0]
+
+
+def tables(at: AppTest, column: str) -> list[pl.DataFrame]:
+    """Every dataframe on the page having `column` (display tables carry no key in AppTest)."""
+    found = [pl.from_pandas(d.value) for d in at.dataframe]
+    return [f for f in found if column in f.columns]
+
+
+def table(at: AppTest, column: str) -> pl.DataFrame:
+    """The first dataframe on the page having `column`."""
+    found = tables(at, column)
+    assert found, f"no table with column «{column}»"
+    return found[0]
+
+
+def selectable(at: AppTest, key: str) -> pl.DataFrame:
+    """A dataframe with row selection (a widget: found by its key)."""
+    return pl.from_pandas(at.get_by_key(key).value)  # type: ignore[union-attr]
+
+
+def has_key(at: AppTest, key: str) -> bool:
+    try:
+        at.get_by_key(key)
+    except KeyError:
+        return False
+    return True
+
+
+def cur_of(path: Path):  # type: ignore[no-untyped-def]
+    return db.open_database(path).cursor()
+
+
+# ---------------------------------------------------------------- every page under every allowed role
+
+
+ALLOWED = [(spec.file, role) for spec in PAGE_SPECS if spec.file in MY_PAGES for role in sorted(spec.roles)]
+
+
+@pytest.mark.parametrize(("page", "role"), ALLOWED, ids=[f"{p.split('/')[-1]}-{r}" for p, r in ALLOWED])
+def test_page_opens_for_every_allowed_role(
+    region: tuple[Path, dict[str, str]], page: str, role: Role
+) -> None:
+    at = open_page(page, role, CODES[role])
+    assert [t.value for t in at.title] == [TITLES[page]]
+
+
+def test_pages_of_other_roles_are_not_registered(region: tuple[Path, dict[str, str]]) -> None:
+    at = AppTest.from_file(APP_FILE, default_timeout=60)
+    login_as(at, "t_ministry", "ministry")
+    at.run()
+    for page in ("pages/risk.py", "pages/upload.py", "pages/settings.py", "pages/reconciliation.py"):
+        with pytest.raises(ValueError):
+            at.switch_page(page)
+
+
+def test_empty_database_explains_what_to_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "empty.duckdb"
+    Region(path).done().close()
+    monkeypatch.setenv("VYPUSK_DB", str(path))
+    monkeypatch.setenv("VYPUSK_CREDENTIALS", str(tmp_path / "credentials.yaml"))
+    try:
+        for page in ("pages/risk.py", "pages/criteria.py", "pages/reconciliation.py"):
+            at = open_page(page, "base_centre")
+            assert any("Данных о выпускниках пока нет" in i.value for i in at.info)
+    finally:
+        db.close_all()
+
+
+# ---------------------------------------------------------------- risk group
+
+
+@pytest.mark.parametrize(("role", "code", "expected"), [("base_centre", None, 7), ("college", "P001", 4)])
+def test_risk_headline_equals_metrics(
+    region: tuple[Path, dict[str, str]], role: Role, code: str | None, expected: int
+) -> None:
+    path, _ = region
+    at = open_page("pages/risk.py", role, code)
+    with cur_of(path) as cur:
+        counts = risk.risk_counts(cur, Scope(role, code), COHORT, AS_OF, settings.risk_thresholds(cur))
+    assert int(counts["risk_count"].sum()) == expected
+    assert metric(at, "В группе риска") == str(expected)
+    assert metric(at, "Вышли из группы") == "1"
+    register = selectable(at, "risk_in_table")
+    assert register.height == expected
+    assert all(MASKED.match(s) for s in register["СНИЛС"].to_list())
+    assert ("ПОО" in register.columns) == (role == "base_centre")
+    exited = selectable(at, "risk_out_table")
+    assert exited["В работу или учёбу"].to_list() == ["да"]
+
+
+def test_risk_filters_by_college_and_reason(region: tuple[Path, dict[str, str]]) -> None:
+    at = open_page("pages/risk.py", "base_centre")
+    at.selectbox(key="risk_college").set_value("P002").run()
+    assert_clean(at)
+    assert metric(at, "В группе риска") == "2"
+    at.multiselect(key="risk_reason").set_value(["unconfirmed_work"]).run()
+    register = selectable(at, "risk_in_table")
+    assert register.height == 1
+    assert register["Причины"].to_list() == ["не подтверждено УФНС"]
+
+
+def test_college_records_a_measure_in_place(region: tuple[Path, dict[str, str]]) -> None:
+    path, keys = region
+    with cur_of(path) as cur:
+        version_before = db.dataset_version(cur)
+    at = open_page("pages/risk.py", "college", "P001")
+    register = selectable(at, "risk_in_table")
+    row = register["СНИЛС"].to_list().index(graduates.mask_snils(keys["informal"]))
+    at.session_state["risk_in_table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    assert_clean(at)
+    assert any("Направлен на ярмарку вакансий" in m.value for m in at.markdown)
+    at.text_area(key="risk_in_measure_form_text").input("Консультация, предложены вакансии ЦЗН")
+    at.date_input(key="risk_in_measure_form_date").set_value(D(2024, 10, 2))
+    click(at, "Записать")
+    assert_clean(at)
+    assert [s.value for s in at.success] == ["Мера записана."]
+    with cur_of(path) as cur:
+        stored = risk_measures.list_measures(cur, Scope("base_centre"), cohort=COHORT)
+        assert stored.select("college_code", "person_key", "measure_date", "text", "created_by").rows() == [
+            ("P001", keys["informal"], D(2024, 10, 2), "Консультация, предложены вакансии ЦЗН", "t_college")
+        ]
+        assert db.dataset_version(cur) == version_before  # measures change no figure
+        assert audit.read_log(cur, action="risk_measure").height == 1
+    history = table(at, "Мера")
+    assert history["Мера"].to_list() == ["Консультация, предложены вакансии ЦЗН"]
+
+
+def test_college_cannot_record_a_measure_for_another_college(region: tuple[Path, dict[str, str]]) -> None:
+    path, keys = region
+    p001 = Scope("college", "P001", "ivanova")
+    with cur_of(path) as cur:
+        with pytest.raises(ScopeError):
+            risk_measures.add_measure(cur, p001, "P002", COHORT, keys["p2_inf"], D(2024, 10, 1), "Звонок")
+        # Naming its own college does not help: the graduate is not in its list.
+        with pytest.raises(UserFacingError):
+            risk_measures.add_measure(cur, p001, "P001", COHORT, keys["p2_inf"], D(2024, 10, 1), "Звонок")
+        with pytest.raises(ScopeError):
+            risk_measures.add_measure(
+                cur, Scope("territory", "TU01"), "P001", COHORT, keys["informal"], D(2024, 10, 1), "Звонок"
+            )
+        with pytest.raises(UserFacingError):
+            risk_measures.add_measure(cur, p001, "P001", COHORT, keys["informal"], D(2024, 10, 1), "   ")
+        with pytest.raises(UserFacingError):
+            risk_measures.add_measure(
+                cur, p001, "P001", COHORT, keys["informal"], D(2024, 10, 2), "Звонок", today=D(2024, 10, 1)
+            )
+        assert cur.execute("SELECT count(*) FROM risk_measures").fetchall() == [(0,)]
+        assert audit.read_log(cur, action="risk_measure").is_empty()
+        # The base centre may record for any college; each college sees only its own measures.
+        risk_measures.add_measure(
+            cur, Scope("base_centre"), "P002", COHORT, keys["p2_inf"], D(2024, 10, 1), "Звонок"
+        )
+        assert risk_measures.list_measures(cur, p001, cohort=COHORT).is_empty()
+        assert risk_measures.list_measures(cur, Scope("college", "P002"), cohort=COHORT).height == 1
+        with pytest.raises(ScopeError):
+            risk_measures.list_measures(cur, Scope("ministry"))
+        with pytest.raises(ScopeError):
+            risk_measures.list_measures(cur, p001, college="P002")
+
+
+def test_imported_support_measures_latest_non_empty(region: tuple[Path, dict[str, str]]) -> None:
+    path, keys = region
+    with cur_of(path) as cur:
+        got = risk_measures.imported_measures(cur, Scope("college", "P001"), COHORT, AS_OF)
+        assert got.select("person_key", "support_measures", "snapshot_date").rows() == [
+            (keys["informal"], "Направлен на ярмарку вакансий", SNAPS[1])
+        ]
+        assert risk_measures.imported_measures(cur, Scope("college", "P001"), COHORT, SNAPS[0]).is_empty()
+        assert risk_measures.imported_measures(cur, Scope("college", "P002"), COHORT, AS_OF).is_empty()
+
+
+# ---------------------------------------------------------------- criteria
+
+
+@pytest.mark.parametrize(
+    ("role", "code", "colleges"),
+    [("ministry", None, 3), ("territory", "TU01", 2), ("college", "P001", 1), ("base_centre", None, 3)],
+)
+def test_rating_rows_follow_the_scope(
+    region: tuple[Path, dict[str, str]], role: Role, code: str | None, colleges: int
+) -> None:
+    path, _ = region
+    at = open_page("pages/criteria.py", role, code)
+    shown = table(at, "Итого баллов")
+    with cur_of(path) as cur:
+        expected = criteria.rating(cur, Scope(role, code), COHORT, AS_OF)
+    assert shown.height == colleges == expected.height
+    assert shown["ПОО"].to_list() == expected["short_name"].to_list()
+    assert shown["Место"].to_list() == expected["rank"].to_list()
+    if role == "college":
+        assert metric(at, "Место в рейтинге") == "1 из 3"
+        assert metric(at, "Баллы") == ce.fmt_points(float(expected["score"][0]))
+    assert (len(at.tabs) == 4) == (role == "base_centre")  # the editor is the base centre's only
+
+
+FRDO_ROW = 6  # «Полнота ФИС ФРДО» in the starting set
+
+
+def _edit_weight(at: AppTest, gen: int, row: int, weight: float) -> None:
+    at.session_state[f"crit_{COHORT}_{gen}_main"] = {
+        "edited_rows": {row: {ce.C_WEIGHT: weight}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert_clean(at)
+
+
+def test_what_if_shows_rank_changes_before_publishing(region: tuple[Path, dict[str, str]]) -> None:
+    path, _ = region
+    at = open_page("pages/criteria.py", "base_centre")
+    # Published: СПК 10,25, СМК 8, ТТК 3. Weight 2 on ФИС ФРДО completeness (СМК 100 % -> 5 points)
+    # gives СМК 13 and moves it above СПК.
+    _edit_weight(at, 0, FRDO_ROW, 2.0)
+    diff = table(at, "Изменение")
+    rows = {r["ПОО"]: r for r in diff.iter_rows(named=True)}
+    assert (rows["СМК"]["Место сейчас"], rows["СМК"]["Место по черновику"], rows["СМК"]["Изменение"]) == (
+        2,
+        1,
+        "↑ 1",
+    )
+    assert (rows["СПК"]["Место сейчас"], rows["СПК"]["Место по черновику"], rows["СПК"]["Изменение"]) == (
+        1,
+        2,
+        "↓ 1",
+    )
+    assert rows["ТТК"]["Изменение"] == "без изменений"
+    assert rows["СМК"]["Баллы по черновику"] == "13"
+    with cur_of(path) as cur:  # nothing stored by a preview
+        assert [v.version for v in criteria.versions(cur, COHORT)] == [1]
+
+
+def test_publish_makes_the_version_immutable_and_next_draft_is_version_plus_one(
+    region: tuple[Path, dict[str, str]],
+) -> None:
+    path, _ = region
+    at = open_page("pages/criteria.py", "base_centre")
+    _edit_weight(at, 0, FRDO_ROW, 2.0)
+    at.button(key="crit_save").click().run()
+    assert_clean(at)
+    assert [s.value for s in at.success] == ["Черновик версии 2 сохранён."]
+    at.button(key="crit_publish").click().run()
+    assert_clean(at)
+    at.button(key="crit_publish_confirm").click().run()
+    assert_clean(at)
+    assert [s.value for s in at.success] == [f"Опубликована версия 2 критериев {COHORT} г."]
+    with cur_of(path) as cur:
+        v2 = criteria.published(cur, COHORT)
+        assert (v2.version, v2.status, v2.published_by) == (2, "published", "t_base_centre")
+        assert {c.id: c.weight for c in v2.criteria}["frdo"] == 2.0
+        frozen = v2.to_json()
+        assert audit.read_log(cur, action="criteria_publish").height == 1
+    # The rating now follows version 2 (СМК first); a new edit creates draft 3 and leaves 2 alone.
+    assert table(at, "Итого баллов")["ПОО"].to_list()[0] == "СМК"
+    _edit_weight(at, 2, FRDO_ROW, 3.0)  # editor generation 2: after the save and the publication
+    at.button(key="crit_save").click().run()
+    assert_clean(at)
+    with cur_of(path) as cur:
+        assert [(v.version, v.status) for v in criteria.versions(cur, COHORT)] == [
+            (1, "published"),
+            (2, "published"),
+            (3, "draft"),
+        ]
+        assert criteria.published(cur, COHORT, 2).to_json() == frozen
+        assert {c.id: c.weight for c in criteria.draft(cur, COHORT).criteria}["frdo"] == 3.0  # type: ignore[union-attr]
+    # Any published version's rating can be shown again.
+    at.selectbox(key="crit_history_version").set_value(1).run()
+    assert tables(at, "Итого баллов")[1]["ПОО"].to_list()[0] == "СПК"
+
+
+def test_criteria_editor_refuses_a_broken_set(region: tuple[Path, dict[str, str]]) -> None:
+    at = open_page("pages/criteria.py", "base_centre")
+    at.session_state[f"crit_{COHORT}_0_main"] = {
+        "edited_rows": {},
+        "added_rows": [{ce.C_NAME: "Без кода", ce.C_METRIC: "timeliness", ce.C_WEIGHT: 1.0}],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+    assert any("укажите код критерия" in w.value for w in at.warning)
+    assert not has_key(at, "crit_save")
+
+
+def test_criteria_tables_round_trip() -> None:
+    start = criteria.starting_set(COHORT)
+    rules = {c.id: ce.rules_frame(start, c.id, c.metric).to_dicts() for c in start.criteria}
+    rebuilt = ce.build_set(
+        start,
+        ce.criteria_frame(start).to_dicts(),
+        rules,
+        high_from=start.high_from,
+        medium_from=start.medium_from,
+        comment=start.comment,
+    )
+    # Compared as stored (points become floats when a set is read back).
+    assert criteria.from_json(COHORT, rebuilt.to_json()) == criteria.from_json(COHORT, start.to_json())
+    assert ce.fmt_points(10.25) == "10,25" and ce.fmt_points(4.0) == "4" and ce.fmt_points(None) == "—"
+    assert ce.rank_change_text(2) == "↑ 2" and ce.rank_change_text(-1) == "↓ 1"
+
+
+# ---------------------------------------------------------------- reconciliation and data quality
+
+
+def test_reconciliation_figures_and_personal_data(region: tuple[Path, dict[str, str]]) -> None:
+    at = open_page("pages/reconciliation.py", "base_centre")
+    assert metric(at, "По спискам ПОО") == "10"
+    assert metric(at, "В ФИС ФРДО") == "8"
+    assert metric(at, "Полнота ФИС ФРДО") == "70,0\u00a0%"
+    diff = table(at, "Где есть")  # P001: one only in the list, one only in ФИС ФРДО
+    assert sorted(diff["Где есть"].to_list()) == ["Только в ФИС ФРДО", "Только в списке ПОО"]
+    assert all(MASKED.match(s) for s in diff["СНИЛС"].to_list())
+    at.toggle(key="recon_full_snils").set_value(True).run()
+    assert "111-111-111 45" in table(at, "Где есть")["СНИЛС"].to_list()
+    conflicts = table(at, "Что проверить")
+    assert conflicts.height == 4  # left, unconf, czn (P001), p2_emp (P002): unconfirmed work
+    assert metric(at, "Конфликты с ЦЗН") == "1"
+    # The territory sees aggregates only: no differences by СНИЛС, no conflict list.
+    tu = open_page("pages/reconciliation.py", "territory", "TU01")
+    assert not tables(tu, "Где есть") and not tables(tu, "Что проверить")
+    assert table(tu, "Решение ТУ")["ПОО"].to_list() == ["СМК", "СПК"]
+
+
+def test_territory_and_college_confirm_or_return(region: tuple[Path, dict[str, str]]) -> None:
+    path, _ = region
+    tu = open_page("pages/reconciliation.py", "territory", "TU01")
+    tu.selectbox(key="recon_decide_college").set_value("P001")
+    click(tu, "Отправить решение")
+    assert_clean(tu)
+    row = table(tu, "Решение ТУ").filter(pl.col("ПОО") == "СПК").row(0, named=True)
+    assert row["Решение ТУ"].startswith("Подтверждено — t_territory, ")
+    assert metric(tu, "Подтвердили ТУ") == "1 из 2"
+
+    college = open_page("pages/reconciliation.py", "college", "P001")
+    college.radio(key="recon_decision").set_value("returned")
+    click(college, "Отправить решение")
+    assert [e.value for e in college.error] == ["При возврате укажите комментарий: что нужно исправить."]
+    college.radio(key="recon_decision").set_value("returned")
+    college.text_area(key="recon_comment").input("В ФИС ФРДО лишний диплом")
+    click(college, "Отправить решение")
+    assert_clean(college)
+    with cur_of(path) as cur:
+        stored = cur.execute(
+            "SELECT college_code, party, decision, comment, username FROM reconciliation_decisions ORDER BY party"
+        ).fetchall()
+    assert stored == [
+        ("P001", "college", "returned", "В ФИС ФРДО лишний диплом", "t_college"),
+        ("P001", "territory", "confirmed", None, "t_territory"),
+    ]
+
+
+def test_timeliness_marks_late_colleges(region: tuple[Path, dict[str, str]]) -> None:
+    at = open_page("pages/reconciliation.py", "base_centre")
+    shown = table(at, "Дней без обновления")
+    # ТТК last updated 05.07.2024: 91 days before 04.10.2024; the others on 04.10.2024.
+    assert shown.select("ПОО", "Состояние", "Дней без обновления").rows() == [
+        ("ТТК", "⚠ опаздывает", 91),
+        ("СМК", "в срок", 0),
+        ("СПК", "в срок", 0),
+    ]
+    assert any("Опаздывают с обновлением: 1 из 3 ПОО — ТТК" in w.value for w in at.warning)
+
+
+# ---------------------------------------------------------------- upload
+
+
+def _graduates_csv(rows: list[tuple[str, str]]) -> bytes:
+    head = "СНИЛС;Фамилия;Имя;Дата рождения;Пол;Код ПОО;Код специальности;Форма обучения;Дата выпуска"
+    lines = [head] + [
+        f"{s};Петров;Пётр;01.02.2004;М;{college};09.02.07;очная;30.06.2024" for s, college in rows
+    ]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def test_upload_shows_every_error_in_russian_and_stores_nothing(region: tuple[Path, dict[str, str]]) -> None:
+    path, _ = region
+    with cur_of(path) as cur:
+        before = cur.execute("SELECT count(*) FROM graduates").fetchall()
+        version = db.dataset_version(cur)
+    bad = _graduates_csv(
+        [
+            (snils_with_checksum(300_000_001), "P001"),
+            ("123-456-789 00", "P001"),  # wrong check number
+            (snils_with_checksum(300_000_002), "P002"),  # another college's row
+        ]
+    )
+    at = open_page("pages/upload.py", "college", "P001")
+    at.file_uploader(key="upload_files_0").set_value(("выпуск.csv", bad, "text/csv")).run()
+    at.button(key="upload_go").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Файл «выпуск.csv» не загружен: 2 ошибки. Данные в системе не изменены; исправьте файл и загрузите его снова."
+    ]
+    errors = table(at, "Проблема")
+    assert errors.columns == ["Строка", "Столбец", "Значение", "Проблема"]
+    assert errors["Строка"].to_list() == [3, 4]
+    assert errors["Значение"].to_list() == ["123-456-789 00", "P002"]
+    assert "контрольное число" in errors["Проблема"][0]
+    assert any(b.label == "Скачать список ошибок (Excel)" for b in at.get("download_button"))  # type: ignore[attr-defined]
+    with cur_of(path) as cur:
+        assert cur.execute("SELECT count(*) FROM graduates").fetchall() == before
+        assert cur.execute("SELECT count(*) FROM loads").fetchall() == [(0,)]
+        assert db.dataset_version(cur) == version
+        assert audit.read_log(cur, action="upload_rejected").height == 1
+
+
+def test_upload_stores_a_good_file_and_lists_it(region: tuple[Path, dict[str, str]]) -> None:
+    path, keys = region
+    names = ("emp", "informal", "nostatus", "left", "unconf", "czn")
+    text = "СНИЛС;Код ПОО;Дата актуализации;Статус\n" + "".join(
+        f"{keys[n]};P001;11.10.2024;employed\n" for n in names
+    )
+    at = open_page("pages/upload.py", "college", "P001")
+    at.file_uploader(key="upload_files_0").set_value(("статусы.csv", text.encode("utf-8"), "text/csv")).run()
+    at.button(key="upload_go").click().run()
+    assert_clean(at)
+    assert len(at.success) == 1 and "загружен" in at.success[0].value
+    history = table(at, "Вид данных")
+    assert history.select("Файл", "ПОО", "Строк").rows() == [("статусы.csv", "P001", 6)]
+    with cur_of(path) as cur:
+        assert cur.execute(
+            "SELECT count(*) FROM status_rows WHERE snapshot_date = DATE '2024-10-11'"
+        ).fetchall() == [(6,)]
+    # Another college does not see that load.
+    other = open_page("pages/upload.py", "college", "P002")
+    assert not tables(other, "Вид данных")
+
+
+def test_upload_helpers(tmp_path: Path) -> None:
+    problems = [
+        Problem(3, "СНИЛС", "1", "Плохой СНИЛС", "error"),
+        Problem(None, None, None, "Пустой файл", "error"),
+    ]
+    assert uv.problems_frame(problems).rows() == [
+        (3, "СНИЛС", "1", "Плохой СНИЛС"),
+        (None, "", "", "Пустой файл"),
+    ]
+    for name in (
+        "01_territories.xlsx",
+        "05_graduates.xlsx",
+        "06_statuses.csv",
+        "broken_statuses.xlsx",
+        "x.txt",
+    ):
+        (tmp_path / name).write_bytes(b"x")
+    assert [e.kind for e in uv.example_files(tmp_path, ("graduates", "statuses"))] == [
+        "graduates",
+        "statuses",
+    ]
+    assert [e.kind for e in uv.example_files(tmp_path, ("territories", "graduates", "statuses"))] == [
+        "territories",
+        "graduates",
+        "statuses",
+    ]
+    assert uv.example_files(tmp_path / "missing", ("graduates",)) == []
+    assert "«СНИЛС»" in uv.columns_text("statuses")
+
+
+def test_load_history_scope(region: tuple[Path, dict[str, str]]) -> None:
+    path, _ = region
+    with cur_of(path) as cur:
+        for n, college in enumerate(("P001", "P001,P002", None), start=1):
+            cur.execute(
+                "INSERT INTO loads VALUES (?, now(), 'u', 'f.csv', 'c', 'statuses', ?, NULL, 1, 0, 0)",
+                [n, college],
+            )
+        assert loads.load_history(cur, Scope("base_centre"))["load_id"].to_list() == [3, 2, 1]
+        assert loads.load_history(cur, Scope("college", "P002"))["load_id"].to_list() == [2]
+        assert loads.load_history(cur, Scope("college", "P001"))["load_id"].to_list() == [2, 1]
+        assert loads.load_history(cur, Scope("base_centre"), limit=1)["load_id"].to_list() == [3]
+
+
+def test_mask_snils() -> None:
+    assert graduates.mask_snils("12345678901") == "***-***-789 01"
+    assert graduates.mask_snils("123-456-789 01") == "***-***-789 01"
+    assert graduates.mask_snils(None) == "—"
+    assert graduates.format_snils("12345678901") == "123-456-789 01"
+
+
+# ---------------------------------------------------------------- settings
+
+
+def test_changing_n1_is_audited_and_recomputes_the_risk_group(region: tuple[Path, dict[str, str]]) -> None:
+    path, _ = region
+    at = open_page("pages/settings.py", "base_centre")
+    # «nostatus» has had no status for 14 weeks on 04.10.2024: with N1 = 20 it leaves the group.
+    at.number_input(key="settings_risk_n1_weeks_0").set_value(20)
+    click(at, "Сохранить")
+    assert_clean(at)
+    assert [s.value for s in at.success] == ["Настройки сохранены; показатели пересчитаны."]
+    with cur_of(path) as cur:
+        assert settings.risk_thresholds(cur).n1_weeks == 20
+        log = audit.read_log(cur, action="settings_change")
+        assert log["details"].to_list() == ["risk_n1_weeks: 8 → 20"]
+    at.switch_page("pages/risk.py").run()
+    assert_clean(at)
+    assert metric(at, "В группе риска") == "6"
+
+
+def test_target_and_custom_indicator_versions(region: tuple[Path, dict[str, str]]) -> None:
+    path, _ = region
+    at = open_page("pages/settings.py", "base_centre")
+    at.number_input(key="settings_target_value_0").set_value(70.0)
+    click(at, "Сохранить цель")
+    assert_clean(at)
+    with cur_of(path) as cur:
+        assert indicators.get_target(cur, "employment_federal", COHORT) == (0.7, COHORT)
+    at.text_input(key="settings_custom_id_1___new__").input("work_or_study")
+    at.text_input(key="settings_custom_name_1___new__").input("Работают или учатся")
+    at.multiselect(key="settings_custom_num_1___new__").set_value(["employed", "continuing_education"])
+    click(at, "Сохранить новую версию")
+    assert_clean(at)
+    at.selectbox(key="settings_custom_pick").set_value("work_or_study").run()
+    at.multiselect(key="settings_custom_exc_2_work_or_study").set_value(["foreign_no_snils"])
+    click(at, "Сохранить новую версию")
+    assert_clean(at)
+    assert [s.value for s in at.success] == ["Показатель «Работают или учатся» сохранён, версия 2."]
+    with cur_of(path) as cur:
+        ind = indicators.get_indicator(cur, "work_or_study")
+        assert (ind.version, ind.numerator, ind.exclusions) == (
+            2,
+            frozenset({"employed", "continuing_education"}),
+            frozenset({"foreign_no_snils"}),
+        )
+        assert audit.read_log(cur, action="settings_change").height == 3
+        assert db.dataset_version(cur) == 3
+
+
+# ---------------------------------------------------------------- methodology
+
+
+def test_methodology_states_formulas_thresholds_and_attribution(region: tuple[Path, dict[str, str]]) -> None:
+    path, _ = region
+    at = open_page("pages/methodology.py", "ministry")
+    text = "\n".join(m.value for m in at.markdown)
+    with cur_of(path) as cur:
+        for ind in indicators.registry(cur).values():
+            assert ind.formula() in text
+    assert "дольше 8 нед. (N1)" in text
+    assert "© OpenStreetMap contributors" in text and "ODbL" in text and "CC BY 4.0" in text
+    assert table(at, "Графа федеральной формы").height == 24
+    assert table(at, "Максимум баллов").height == 10
+
+
+def test_dates_shown_in_russian_format() -> None:
+    assert uv.history_display(
+        pl.DataFrame(
+            {
+                "load_id": [1],
+                "loaded_at": [dt.datetime(2026, 11, 26, 9, 5)],
+                "username": ["u"],
+                "file_name": ["f.csv"],
+                "kind": ["statuses"],
+                "college_code": [None],
+                "scope_key": [None],
+                "rows": [3],
+                "warnings": [0],
+                "replaced_rows": [0],
+            },
+            schema_overrides={"college_code": pl.Utf8, "scope_key": pl.Utf8},
+        )
+    ).row(0)[1:6] == (
+        "26.11.2026 09:05",
+        "u",
+        "f.csv",
+        "Статусы выпускников (оперативный мониторинг)",
+        "вся область",
+    )
