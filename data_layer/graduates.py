@@ -60,7 +60,17 @@ def graduate_list(
             separator=" ",
             ignore_nulls=True,
         ),
-        snils_masked=pl.col("snils").map_elements(mask_snils, return_dtype=pl.Utf8, skip_nulls=False),
+        snils_masked=masked_snils_expr("snils"),
+    )
+
+
+def masked_snils_expr(column: str) -> pl.Expr:
+    """Vectorised mask_snils for a column of stored (11-digit) СНИЛС."""
+    c = pl.col(column)
+    return (
+        pl.when(c.str.contains(r"^\d{11}$"))
+        .then(pl.concat_str([pl.lit("***-***-"), c.str.slice(6, 3), pl.lit(" "), c.str.slice(9, 2)]))
+        .otherwise(pl.lit("—"))
     )
 
 

@@ -206,8 +206,7 @@ def _verification_tab(scope: Scope, ctx: mctx.Context) -> None:
             f"Записей для проверки: {fmt_int(conf.height)}. Список выпускников видят ПОО и базовый центр."
         )
         return
-    with cursor() as cur:
-        persons = graduates.graduate_list(cur, scope, ctx.cohort)
+    persons = cached.graduate_list(cached.version(), scope, ctx.cohort)
     st.dataframe(
         qv.conflicts_display(conf, persons, names, scope.role == "base_centre"),
         hide_index=True,

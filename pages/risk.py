@@ -9,7 +9,7 @@ from collections.abc import Callable
 import polars as pl
 import streamlit as st
 
-from data_layer import graduates, risk_measures
+from data_layer import risk_measures
 from data_layer.scope import Scope
 from metrics import context as mctx
 from metrics.formatting import fmt_date, fmt_datetime, fmt_int, fmt_pct, plural
@@ -194,10 +194,10 @@ def body() -> None:
         f"N2 = {thr.n2_weeks}, N3 = {thr.n3_weeks} {plural(thr.n3_weeks, 'неделя', 'недели', 'недель')} "
         "(меняет базовый центр на странице «Настройки показателей»)."
     )
-    with cursor() as cur:
-        persons = graduates.graduate_list(cur, scope, ctx.cohort)
+    persons = cached.graduate_list(v, scope, ctx.cohort)
+    imported = cached.imported_measures(v, scope, ctx.cohort, ctx.as_of)
+    with cursor() as cur:  # recorded measures do not bump the dataset version: never cached
         measures = risk_measures.list_measures(cur, scope, cohort=ctx.cohort)
-        imported = risk_measures.imported_measures(cur, scope, ctx.cohort, ctx.as_of)
     items = _filters(scope, ctx, persons)
     reasons: list[str] = st.session_state.get("_risk_reasons") or []
     min_weeks: int = st.session_state.get("_risk_weeks") or 0

@@ -14,7 +14,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from data_layer import config, db, reference
+from data_layer import config, db, graduates, reference, risk_measures
 from data_layer.scope import Scope
 from metrics import criteria, engine, indicators, reconciliation, risk, settings, verification
 from pages._ui.data import cursor
@@ -206,3 +206,18 @@ def criteria_set(v: int, year: int, version: int | None = None) -> criteria.Crit
     """The published criteria set of a year (the newest, or `version`)."""
     with cursor() as cur:
         return criteria.published(cur, year, version)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def graduate_list(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
+    """Graduates with names and masked СНИЛС (personal data: the scope is part of the key, and the
+    data layer refuses roles without access)."""
+    with cursor() as cur:
+        return graduates.graduate_list(cur, scope, cohort)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def imported_measures(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
+    """«Меры поддержки» from the status files (they change only with a load, like `v`)."""
+    with cursor() as cur:
+        return risk_measures.imported_measures(cur, scope, cohort, as_of)

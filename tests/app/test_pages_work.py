@@ -622,6 +622,8 @@ def test_mask_snils() -> None:
     assert graduates.mask_snils("123-456-789 01") == "***-***-789 01"
     assert graduates.mask_snils(None) == "—"
     assert graduates.format_snils("12345678901") == "123-456-789 01"
+    column = pl.DataFrame({"s": ["12345678901", None, "123"]}).select(graduates.masked_snils_expr("s"))
+    assert column.to_series().to_list() == ["***-***-789 01", "—", "—"]
 
 
 # ---------------------------------------------------------------- settings
