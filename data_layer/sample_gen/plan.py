@@ -121,6 +121,9 @@ class Colleges:
     june_day: np.ndarray  # [college, programme] day offset from 19 June
     feb_day: np.ndarray
     dec_day: np.ndarray
+    # share of graduates a careless college leaves «не определился» until the final December
+    # clean-up (0 for most; see _careless)
+    careless: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __len__(self) -> int:
         return len(self.code)
@@ -279,7 +282,7 @@ def _make_colleges(ref: Reference, n: int, rng: np.random.Generator) -> tuple[Co
         lon=lon.round(5),
         quality=quality,
         spec=rng.uniform(0.58, 0.84, m),
-        confirm=rng.uniform(0.78, 0.95, m),
+        confirm=rng.uniform(0.94, 0.995, m),
         frdo=frdo,
         tracks=rng.uniform(0.4, 0.95, m),
         activity=np.exp(rng.normal(np.log(5.5), 0.4, m)),
@@ -449,7 +452,8 @@ def make_calendar(n_graduates: int, today: dt.date) -> Calendar:
 
 def _missing(cols: Colleges, cal: Calendar, today: dt.date, rng: np.random.Generator) -> np.ndarray:
     """Snapshots each college skipped: a per-college habit, plus one college that stopped for a
-    month in spring 2026 and one that has not updated for the last month."""
+    month in spring 2026 and one that has not updated for the last month; never the closing
+    snapshot of a finished window."""
     m, nd = len(cols), len(cal.dates)
     u = rng.random(m)
     p = np.where(
@@ -467,7 +471,20 @@ def _missing(cols: Colleges, cal: Calendar, today: dt.date, rng: np.random.Gener
         start = day(dt.date(2026, 2, 6)) + 7 * int(rng.integers(0, 9))
         miss[pause] |= (cal.dates >= start) & (cal.dates < start + 35)
         miss[late] |= cal.dates > day(today) - 35
+    # the closing December snapshot of a finished window is the annual report: nobody skips it
+    for y, idx in cal.cohort_dates.items():
+        if len(idx) and dt.date(y + 1, 12, 31) < today:
+            miss[:, idx[-1]] = False
     return miss
+
+
+def _careless(m: int, rng: np.random.Generator) -> np.ndarray:
+    """2–4 colleges per 55 (at least one) keep 1–3 % of their graduates «не определился» beyond the
+    first weeks: the regional report of the current cohort is refused for a few named rows."""
+    share = np.zeros(m)
+    k = max(1, round(m * int(rng.integers(2, 5)) / DEFAULT_COLLEGES))
+    share[rng.choice(m, size=min(k, m), replace=False)] = rng.uniform(0.01, 0.03, min(k, m))
+    return share
 
 
 def _chunks(counts: np.ndarray) -> list[tuple[int, int]]:
@@ -490,6 +507,7 @@ def make_plan(n_graduates: int, seed: int, today: dt.date) -> Plan:
     employers = _make_employers(ref, cols, counts, rng)
     cal = make_calendar(n_graduates, today)
     miss = _missing(cols, cal, today, rng)
+    cols.careless = _careless(len(cols), np.random.default_rng([seed, 3]))  # own stream: the rest stays put
     return Plan(
         seed=seed,
         n_graduates=n_graduates,

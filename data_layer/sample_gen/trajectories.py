@@ -3,10 +3,15 @@
 Each graduate gets up to K spells ("slots"), each with a start (days after graduation), a status
 and work attributes. The status in a snapshot taken t days after graduation is the spell with the
 latest start <= t. Slots by role:
-  0 the first status (forecast / undetermined / foreign)   1 a forecast that expired -> undetermined
-  2 a risk episode or conscription                        3 the main outcome (work, study, ...)
-  4 job loss, drop-out, return from the army, leave        5 the next job / study after that
-  6 an exclusion (moved abroad, death or illness, investigation) overriding everything later
+  0 the first status (forecast / undetermined / foreign)   1-2 the way to the main outcome
+  3 the main outcome (work, study, army, risk, ...)         4 job loss, drop-out, return from the army
+  5 the next job / study after that                         6 an exclusion (moved abroad, death or
+                                                              illness, investigation) overriding the rest
+«Не определился» is the status of the first weeks only: it ends within U_MAX days, and later
+changes (job loss, drop-out, return from the army) get a federal status at once (гр.13–16, 20 or a
+forecast), so the federal form «гр.05 = сумма гр.06–27» holds, except in the few careless colleges
+(plan.Colleges.careless) that leave a handful undetermined until the final December clean-up.
+Forecasts (гр.22–27) are recorded 2–10 weeks before what they predict, or revised after 6–12 weeks.
 """
 
 from __future__ import annotations
@@ -24,15 +29,42 @@ K = 7
 INF = 10**7
 NO_DATE = -(10**9)
 S = cat.S
+U = S["undetermined"]
+U_MAX = 112  # days: a college gives every graduate a federal status within 16 weeks of graduation
+FC_LEAD = (14, 70)  # days: a forecast is recorded 2–10 weeks before the outcome it predicts
+FC_LIFE = (42, 84)  # days: a forecast that does not come true is revised after 6–12 weeks
 RISK_CODES = np.array([S[c] for c in cat.RISK], dtype=np.int8)
-RISK_P = np.array([0.36, 0.16, 0.24, 0.24])  # informal, czn_unemployed, no_motivation, other_risk
-FORECASTS = np.array(
-    [S[c] for c in cat.CODES if c.startswith("forecast_")], dtype=np.int8
-)  # employed, entrepreneur, self_employed, conscript, contract, education
-TRACK_NAMES = ("conscript", "work", "education", "contract", "leave", "family", "risk", "undetermined")
+RISK_P = np.array([0.34, 0.16, 0.22, 0.28])  # informal, czn_unemployed, no_motivation, other_risk
+TRACK_NAMES = ("conscript", "work", "education", "contract", "leave", "family", "risk")
 T = {name: i for i, name in enumerate(TRACK_NAMES)}
 # career track (catalog.CAREER_TRACKS index) that fits each work kind
 KIND_TRACK = {S["employed"]: 0, S["entrepreneur"]: 1, S["self_employed"]: 2}
+# forecast of each outcome (гр.22–27)
+FORECAST_OF = {S[c]: S[f"forecast_{c}"] for c in ("employed", "entrepreneur", "self_employed")} | {
+    S["military_conscript"]: S["forecast_conscript"],
+    S["military_contract"]: S["forecast_contract"],
+    S["continuing_education"]: S["forecast_education"],
+}
+Mix = tuple[tuple[str, float], ...]  # (status code, weight) of a drawn status
+# Federal statuses instead of a long «не определился»: mostly the risk columns гр.13–16.
+WAITING: Mix = (("informal", 0.34), ("other_risk", 0.3), ("no_motivation", 0.18), ("czn_unemployed", 0.18))
+WAITING_WORKING: Mix = (("employed", 0.45), ("informal", 0.3), ("other_risk", 0.15), ("no_motivation", 0.1))
+JOB_LOST: Mix = (
+    ("czn_unemployed", 0.3),
+    ("informal", 0.25),
+    ("other_risk", 0.15),
+    ("no_motivation", 0.05),
+    ("forecast_employed", 0.25),
+)
+DROPPED_OUT: Mix = (
+    ("employed", 0.4),
+    ("informal", 0.2),
+    ("other_risk", 0.15),
+    ("no_motivation", 0.1),
+    ("forecast_employed", 0.15),
+)
+BACK_IDLE: Mix = (("informal", 0.4), ("other_risk", 0.35), ("czn_unemployed", 0.15), ("no_motivation", 0.1))
+BEFORE_LEAVE: Mix = (("family_circumstances", 0.45), ("other_risk", 0.35), ("no_motivation", 0.2))
 
 
 @dataclass
@@ -80,9 +112,33 @@ class _Builder:
     def u(self, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
         return self.rng.uniform(lo, hi, self.n)
 
+    def days(self, lo: float, hi: float) -> np.ndarray:
+        return self.u(lo, hi).astype(np.int64)
+
+    def draw(self, mix: Mix) -> np.ndarray:
+        """A status per graduate drawn from `mix`."""
+        codes = np.array([S[c] for c, _ in mix], dtype=np.int8)
+        w = np.array([x for _, x in mix])
+        return codes[np.minimum(np.searchsorted(np.cumsum(w / w.sum()), self.u()), len(codes) - 1)]
+
+    def undetermined_end(self) -> np.ndarray:
+        """When «не определился» ends: within U_MAX days, the share falling steadily week by week."""
+        return (7 + (U_MAX - 7) * self.u() ** 1.3).astype(np.int64)
+
     def put(self, k: int, mask: np.ndarray, t: np.ndarray | int, status: np.ndarray | int) -> None:
         self.start[:, k] = np.where(mask, t, self.start[:, k])
         self.status[:, k] = np.where(mask, status, self.status[:, k])
+
+    def assign(
+        self, k: int, mask: np.ndarray, t: np.ndarray | int, status: np.ndarray | int, spec_scale: float = 1.0
+    ) -> None:
+        """`put` plus what the status brings: work attributes, support measures for risk statuses."""
+        status = np.broadcast_to(np.asarray(status, dtype=np.int8), (self.n,))
+        self.put(k, mask, t, status)
+        self.work(k, mask & np.isin(status, _WORK), status, spec_scale)
+        risky = mask & np.isin(status, RISK_CODES)
+        measure = np.where(self.u() < 0.6, self.rng.integers(0, len(cat.SUPPORT_MEASURES), self.n), -1)
+        self.measure[:, k] = np.where(risky, measure, self.measure[:, k])
 
     def work(self, k: int, mask: np.ndarray, status: np.ndarray | int, spec_scale: float = 1.0) -> None:
         """Work attributes of slot k: by specialty, employer, municipality of work."""
@@ -106,10 +162,46 @@ class _Builder:
         self.wmun[:, k] = np.where(employed, emp.mun[chosen], np.where(own, mun, self.wmun[:, k]))
 
     def risk(self, k: int, mask: np.ndarray, t: np.ndarray) -> None:
-        kind = RISK_CODES[self.rng.choice(len(RISK_CODES), self.n, p=RISK_P)]
-        self.put(k, mask, t, kind)
-        measure = np.where(self.u() < 0.6, self.rng.integers(0, len(cat.SUPPORT_MEASURES), self.n), -1)
-        self.measure[:, k] = np.where(mask, measure, self.measure[:, k])
+        self.assign(k, mask, t, RISK_CODES[self.rng.choice(len(RISK_CODES), self.n, p=RISK_P)])
+
+    def lead_in(
+        self,
+        mask: np.ndarray,
+        t_main: np.ndarray,
+        outcome: np.ndarray | int,
+        p_forecast: float,
+        waiting: Mix,
+        p_again: float = 0.5,
+    ) -> None:
+        """Slots 0–2: the weeks before an outcome that starts t_main days after graduation.
+
+        Day 0: its forecast (share p_forecast; none for outcomes without one) or «не определился».
+        Undetermined ends within U_MAX days, a forecast after FC_LIFE at the latest. If the outcome
+        is still ahead: its forecast when at most 10 weeks away, else a `waiting` status (risk
+        columns, a stop-gap job ...), followed for a share p_again by the forecast 2–10 weeks ahead.
+        """
+        outcome = np.broadcast_to(np.asarray(outcome, dtype=np.int8), (self.n,))
+        fc = _FORECAST[outcome]
+        has_fc = fc >= 0
+        pre = mask & (t_main > 0)
+        fc_first = has_fc & (self.u() < p_forecast)
+        # a forecast of an outcome at most 12 weeks away holds until it comes
+        fc_end = np.where(t_main <= FC_LIFE[1], t_main, self.days(*FC_LIFE))
+        end0 = np.minimum(t_main, np.where(fc_first, fc_end, self.undetermined_end()))
+        self.put(0, pre, 0, np.where(fc_first, fc, U))
+        gap = t_main - end0
+        ahead = pre & (gap > 0)
+        to_fc = ahead & has_fc & ~fc_first & (gap <= FC_LEAD[1]) & (self.u() < 0.75)
+        self.put(1, to_fc, end0, fc)
+        wait = ahead & ~to_fc
+        self.assign(1, wait, end0, self.draw(waiting))
+        t_fc = t_main - self.days(*FC_LEAD)
+        self.put(2, wait & has_fc & (t_fc > end0 + 14) & (self.u() < p_again), t_fc, fc)
+
+
+_WORK = np.array([S[c] for c in cat.WORK], dtype=np.int8)
+_FORECAST = np.full(len(cat.CODES), -1, dtype=np.int8)  # status -> its forecast status, -1 none
+_FORECAST[list(FORECAST_OF)] = list(FORECAST_OF.values())
 
 
 def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
@@ -126,23 +218,16 @@ def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
     # ---- which story each graduate follows
     q = cols.quality[p.college] + np.where(np.isin(sector, ["medical", "pharmacy"]), 0.04, 0.0)
     q = q + np.where(np.isin(sector, ["food", "trade"]), -0.02, 0.0)
-    p_consc = np.where(male & (p.age < 25) & ~p.disabled, np.where(full, np.where(kr, 0.34, 0.28), 0.05), 0.0)
-    p_edu = np.where(full, np.where(kr, 0.06, 0.12), 0.03)
+    p_consc = np.where(male & (p.age < 25) & ~p.disabled, np.where(full, np.where(kr, 0.44, 0.38), 0.05), 0.0)
+    p_edu = np.where(full, np.where(kr, 0.09, 0.17), 0.03)
     p_contract = np.where(male, np.where(full, 0.045, 0.01), 0.003)
-    p_leave = np.where(p.female, np.where(full, 0.075, 0.12), 0.0)
-    p_family = np.full(n, 0.012)
+    p_leave = np.where(p.female, np.where(full, 0.12, 0.16), 0.0)
+    p_family = np.full(n, 0.05)
     fixed = p_edu + p_contract + p_leave + p_family
-    p_work = np.clip(1 - fixed - np.where(full, 0.25, 0.12) + q, 0.25, 0.97)
+    p_work = np.clip(1 - fixed - np.where(full, 0.22, 0.11) + q, 0.25, 0.97)
     rest = np.clip(1 - fixed - p_work, 0.01, None)
     probs = np.stack(
-        [
-            p_consc,
-            *(
-                (1 - p_consc) * v
-                for v in (p_work, p_edu, p_contract, p_leave, p_family, rest * 0.5, rest * 0.5)
-            ),
-        ],
-        axis=1,
+        [p_consc, *((1 - p_consc) * v for v in (p_work, p_edu, p_contract, p_leave, p_family, rest))], axis=1
     )
     cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
     track = (rng.random(n)[:, None] > cum).sum(axis=1)
@@ -162,39 +247,23 @@ def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
     u = b.u()
     kind = np.where(
         u < self_p, S["self_employed"], np.where(u < self_p + ent_p, S["entrepreneur"], S["employed"])
-    )
+    ).astype(np.int8)
     u = b.u()
     tw = np.where(
         full,
-        np.where(p.target, b.u(0, 10), np.where(u < 0.2, b.u(0, 14), lognormal(np.log(60), 0.85, n))),
+        np.where(p.target, b.u(0, 10), np.where(u < 0.2, b.u(0, 14), lognormal(np.log(45), 0.8, n))),
         np.where(u < 0.75, 0, lognormal(np.log(40), 0.9, n)),
     ).astype(np.int64)
-    fc_kind = np.select(
-        [kind == S["self_employed"], kind == S["entrepreneur"]],
-        [S["forecast_self_employed"], S["forecast_entrepreneur"]],
-        S["forecast_employed"],
-    )
-    pre = is_w & (tw > 0)
-    first = np.where(b.u() < 0.55, fc_kind, S["undetermined"])
-    b.put(0, pre, 0, first)
-    expired = pre & (first != S["undetermined"]) & (tw > 63)
-    b.put(1, expired, np.minimum(b.u(42, 84), tw - 7).astype(np.int64), S["undetermined"])
-    episode = is_w & (tw > 120) & (b.u() < 0.45)
-    b.risk(2, episode, (70 + b.u() * (tw - 84)).astype(np.int64))
-    b.put(3, is_w, tw, kind)
-    b.work(3, is_w, kind)
+    b.lead_in(is_w, tw, kind, 0.55, WAITING)
+    b.assign(3, is_w, tw, kind)
     lost = is_w & (kind == S["employed"]) & (b.u() < 0.07)
-    t_lost = tw + b.u(60, 360).astype(np.int64)
-    u = b.u()
-    b.put(
-        4,
-        lost,
-        t_lost,
-        np.where(u < 0.55, S["undetermined"], np.where(u < 0.8, S["czn_unemployed"], S["informal"])),
-    )
-    again = lost & (b.u() < 0.65)
-    b.put(5, again, t_lost + lognormal(np.log(45), 0.6, n).astype(np.int64) + 7, S["employed"])
-    b.work(5, again, S["employed"])
+    t_lost = tw + b.days(60, 360)
+    after_loss = b.draw(JOB_LOST)
+    b.assign(4, lost, t_lost, after_loss)
+    offer = after_loss == S["forecast_employed"]
+    again = lost & (offer | (b.u() < 0.6))
+    lag = np.where(offer, b.days(*FC_LEAD), lognormal(np.log(45), 0.6, n).astype(np.int64) + 7)
+    b.assign(5, again, t_lost + lag, S["employed"])
 
     # ---- further education (enrolment on 1 September; December graduates also in February)
     is_e = track == T["education"]
@@ -202,86 +271,89 @@ def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
         np.where(gm == 12, np.where(b.u() < 0.5, _days(y + 1, 2, 1), _days(y + 1, 9, 1)), _days(y, 9, 1))
         - p.grad
     )
-    b.put(0, is_e, 0, np.where(b.u() < 0.7, S["forecast_education"], S["undetermined"]))
-    b.put(3, is_e, te, S["continuing_education"])
+    b.lead_in(is_e, te, S["continuing_education"], 0.7, WAITING_WORKING, p_again=0.7)
+    b.assign(3, is_e, te, S["continuing_education"])
     drop = is_e & (b.u() < 0.07)
-    t_drop = te + b.u(90, 240).astype(np.int64)
-    b.put(4, drop, t_drop, S["undetermined"])
-    drop_job = drop & (b.u() < 0.55)
-    b.put(5, drop_job, t_drop + lognormal(np.log(40), 0.6, n).astype(np.int64) + 7, S["employed"])
-    b.work(5, drop_job, S["employed"], 0.6)
+    t_drop = te + b.days(90, 240)
+    after_drop = b.draw(DROPPED_OUT)
+    b.assign(4, drop, t_drop, after_drop, 0.6)
+    offer = after_drop == S["forecast_employed"]
+    drop_job = drop & (offer | (np.isin(after_drop, RISK_CODES) & (b.u() < 0.4)))
+    lag = np.where(offer, b.days(*FC_LEAD), lognormal(np.log(40), 0.6, n).astype(np.int64) + 7)
+    b.assign(5, drop_job, t_drop + lag, S["employed"], 0.6)
 
-    # ---- contract service
+    # ---- contract service (selection takes weeks to months)
     is_k = track == T["contract"]
-    b.put(0, is_k, 0, np.where(b.u() < 0.65, S["forecast_contract"], S["undetermined"]))
-    b.put(3, is_k, b.u(20, 240).astype(np.int64), S["military_contract"])
-    b.work(3, is_k, S["military_contract"])
+    tk = b.days(20, 240)
+    b.lead_in(is_k, tk, S["military_contract"], 0.65, WAITING_WORKING, p_again=0.7)
+    b.assign(3, is_k, tk, S["military_contract"])
 
     # ---- parental leave (some work first)
     is_l = track == T["leave"]
-    tl = b.u(20, 450).astype(np.int64)
-    b.put(0, is_l, 0, np.where(b.u() < 0.5, S["undetermined"], S["forecast_employed"]))
+    tl = b.days(20, 450)
     worked = is_l & (b.u() < 0.5)
-    b.put(3, worked, (b.u() * tl * 0.6).astype(np.int64), S["employed"])
-    b.work(3, worked, S["employed"])
+    tlw = (b.u() * tl * 0.6).astype(np.int64)
+    b.lead_in(worked, tlw, S["employed"], 0.5, WAITING)
+    b.assign(3, worked, tlw, S["employed"])
+    b.lead_in(is_l & ~worked, tl, S["parental_leave"], 0.0, BEFORE_LEAVE)
     b.put(4, is_l, tl, S["parental_leave"])
 
-    # ---- family circumstances
+    # ---- family circumstances (caring for relatives); some go to work later
     is_f = track == T["family"]
-    b.put(0, is_f, 0, S["undetermined"])
-    b.put(3, is_f, b.u(20, 200).astype(np.int64), S["family_circumstances"])
+    tf = b.undetermined_end()
+    b.put(0, is_f, 0, U)
+    b.put(3, is_f, tf, S["family_circumstances"])
+    fam_job = is_f & (b.u() < 0.2)
+    b.assign(5, fam_job, tf + b.days(120, 420), S["employed"], 0.6)
 
-    # ---- risk group: undetermined first, then a risk status; some change the reason later
+    # ---- risk group: undetermined or a forecast that does not come true, then a risk status;
+    # some change the reason later, targeted work pays off for others (the group shrinks slowly)
     is_r = track == T["risk"]
-    fc = is_r & (b.u() < 0.4)
-    b.put(0, is_r, 0, np.where(fc, S["forecast_employed"], S["undetermined"]))
-    t1 = b.u(42, 70).astype(np.int64)
-    b.put(1, fc, t1, S["undetermined"])
-    tr = np.maximum(b.u(40, 160).astype(np.int64), np.where(fc, t1 + 7, 0))
+    fc = is_r & (b.u() < 0.35)
+    tr = np.where(fc, b.days(*FC_LIFE), b.undetermined_end())
+    b.put(0, is_r, 0, np.where(fc, S["forecast_employed"], U))
     b.risk(3, is_r, tr)
     u = b.u()
-    b.risk(4, is_r & (u < 0.2), tr + b.u(60, 200).astype(np.int64))
-    # targeted work pays off for some: the risk group shrinks slowly over the window
-    resolved = is_r & (u >= 0.2) & (u < 0.5)
-    b.put(5, resolved, tr + b.u(90, 420).astype(np.int64), S["employed"])
-    b.work(5, resolved, S["employed"], 0.6)
-
-    # ---- undetermined throughout (forecasts that never came true)
-    is_u = track == T["undetermined"]
-    fc = is_u & (b.u() < 0.35)
-    b.put(0, is_u, 0, np.where(fc, FORECASTS[rng.integers(0, len(FORECASTS), n)], S["undetermined"]))
-    b.put(1, fc, b.u(42, 84).astype(np.int64), S["undetermined"])
+    b.risk(4, is_r & (u < 0.15), tr + b.days(60, 200))
+    r_res = 0.15 + np.clip(0.3 + 0.6 * q, 0.05, 0.45)  # good colleges' targeted work pays off more
+    resolved = is_r & (u >= 0.15) & (u < r_res)
+    t_res = tr + b.days(90, 420)
+    b.put(4, resolved & (b.u() < 0.4), t_res - b.days(*FC_LEAD), S["forecast_employed"])
+    b.assign(5, resolved, t_res, S["employed"], 0.6)
+    b.put(5, is_r & (u >= r_res) & (u < r_res + 0.2), tr + b.days(60, 300), S["family_circumstances"])
 
     # ---- conscription: autumn (October-December) mostly, spring for some; back a year later
     is_c = track == T["conscript"]
-    autumn = b.u() < 0.7
+    u = b.u()
+    autumn, spring = _days(y, 10, 1) + b.u(0, 85), _days(y + 1, 4, 1) + b.u(0, 90)
+    next_autumn = _days(y + 1, 10, 1) + b.u(0, 85)
     tc = (
         np.where(
             gm <= 9,
-            np.where(autumn, _days(y, 10, 1) + b.u(0, 85), _days(y + 1, 4, 1) + b.u(0, 90)),
-            np.where(autumn, _days(y + 1, 4, 1) + b.u(0, 90), _days(y + 1, 10, 1) + b.u(0, 85)),
+            np.where(u < 0.55, autumn, np.where(u < 0.85, spring, next_autumn)),
+            np.where(u < 0.7, spring, next_autumn),
         ).astype(np.int64)
         - p.grad
     )
+    b.lead_in(is_c, tc, S["military_conscript"], 0.3, WAITING_WORKING, p_again=0.85)
+    b.put(3, is_c, tc, S["military_conscript"])
+    td = tc + 365 + b.days(-3, 5)
+    # back home: most announce a job, study or contract (a forecast for some weeks, then the
+    # outcome); a share stays without work or study for weeks (the army_return risk reason) under a
+    # federal status, half of them find a job later
     u = b.u()
-    pre_job = is_c & (u >= 0.8)
-    b.put(
-        0,
-        is_c,
-        0,
-        np.where(u < 0.6, S["forecast_conscript"], np.where(u < 0.8, S["undetermined"], S["employed"])),
-    )
-    b.work(0, pre_job, S["employed"])
-    b.put(2, is_c, tc, S["military_conscript"])
-    td = tc + 365 + b.u(-3, 5).astype(np.int64)
-    b.put(4, is_c, td, S["undetermined"])
-    u, lag = b.u(), np.where(b.u() < 0.3, b.u(3, 14), lognormal(np.log(40), 0.6, n)).astype(np.int64)
     after = np.where(
-        u < 0.6, S["employed"], np.where(u < 0.67, S["continuing_education"], S["military_contract"])
-    )
-    back = is_c & (u < 0.75)
-    b.put(5, back, td + lag, after)
-    b.work(5, back, after, 0.7)
+        u < 0.72, S["employed"], np.where(u < 0.85, S["continuing_education"], S["military_contract"])
+    ).astype(np.int8)
+    u = b.u()
+    announced, idle = is_c & (u < 0.7), is_c & (u >= 0.7) & (u < 0.85)
+    direct = is_c & (u >= 0.85)
+    lag = np.where(b.u() < 0.7, b.days(3, 28), b.days(28, 70))
+    b.put(4, announced, td, _FORECAST[after])
+    b.assign(5, announced, td + lag, after, 0.7)
+    b.assign(4, idle, td, b.draw(BACK_IDLE))
+    b.assign(5, idle & (b.u() < 0.5), td + b.days(45, 240), S["employed"], 0.7)
+    b.assign(4, direct, td + b.days(3, 14), after, 0.7)
     for k in (4, 5):
         b.discharge[:, k] = np.where(is_c, p.grad + td, NO_DATE)
 
@@ -299,9 +371,22 @@ def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
         ),
     )
 
+    # ---- careless colleges leave a few graduates undetermined until the December clean-up
+    # before the annual report (then a risk status): the current cohort's report is refused
+    careless = (track >= 0) & (b.u() < cols.careless[p.college])
+    t_clean = _days(y + 1, 12, 1) + b.days(0, 18) - p.grad
+    b.start = np.where(careless[:, None], INF, b.start)
+    for k in (0, 3):
+        b.employer[:, k] = np.where(careless, -1, b.employer[:, k])
+        b.wmun[:, k] = np.where(careless, -1, b.wmun[:, k])
+        b.spec[:, k] &= ~careless
+        b.discharge[:, k] = np.where(careless, NO_DATE, b.discharge[:, k])
+    b.put(0, careless, 0, U)
+    b.risk(3, careless, t_clean)
+
     # nothing happens after the monitoring window
     b.start = np.where(b.start >= window[:, None], INF, b.start)
-    b.put(0, b.start.min(axis=1) > 0, 0, S["undetermined"])  # defensive: everyone has a status from day 0
+    b.put(0, b.start.min(axis=1) > 0, 0, U)  # defensive: everyone has a status from day 0
     order = np.argsort(b.start, axis=1, kind="stable").astype(np.int8)
 
     ct = np.select(
