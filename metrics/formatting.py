@@ -27,7 +27,10 @@ def fmt_pct(fraction: float | None, digits: int = 1) -> str:
     if _is_missing(fraction):
         return DASH
     assert fraction is not None
-    return f"{fraction * 100:.{digits}f}".replace(".", ",") + NBSP + "%"
+    pct = fraction * 100
+    if round(pct, digits) == 0:
+        pct = 0.0  # never "-0,0 %"
+    return f"{pct:.{digits}f}".replace(".", ",") + NBSP + "%"
 
 
 def fmt_pp(delta_fraction: float | None, digits: int = 1) -> str:
@@ -44,6 +47,8 @@ def fmt_num(value: float | None, digits: int = 1) -> str:
     if _is_missing(value):
         return DASH
     assert value is not None
+    if round(value, digits) == 0:
+        value = 0.0  # never "-0,0"
     s = f"{value:,.{digits}f}".replace(",", " ").replace(".", ",")
     return s.replace(" ", NBSP)
 
@@ -73,3 +78,62 @@ def plural(n: int, one: str, few: str, many: str) -> str:
 
 # Plotly: decimal comma, space as thousands separator (layout.separators is "<decimal><thousands>").
 PLOTLY_SEPARATORS = ", "
+
+
+# ---------------------------------------------------------------- vectorised (polars) twins
+# Never format through `map_elements`: a Python callback runs on polars' worker threads and needs
+# the GIL, while another Streamlit session thread may hold the GIL waiting for those same workers;
+# the whole server then freezes (seen with two sessions opening «Главная» at once). These
+# expressions produce exactly the strings of the scalar functions above, with no Python callback.
+
+import polars as pl  # noqa: E402
+
+
+def _missing(expr: pl.Expr, text: pl.Expr) -> pl.Expr:
+    # the value branch first, so the result keeps the column's name
+    return pl.when(expr.is_not_null() & expr.is_not_nan()).then(text).otherwise(pl.lit(DASH))
+
+
+def _group_thousands(digits: pl.Expr) -> pl.Expr:
+    """'-1234567' -> '-1 234 567' (non-breaking spaces), on strings of an optional sign and digits."""
+    return (
+        digits.str.reverse()
+        .str.replace_all(r"(\d{3})", "${1}" + NBSP)
+        .str.strip_chars_end(NBSP)
+        .str.replace(NBSP + "-$", "-")
+        .str.reverse()
+    )
+
+
+def int_expr(expr: pl.Expr) -> pl.Expr:
+    """Vectorised `fmt_int`."""
+    as_float = expr.cast(pl.Float64)
+    return _missing(as_float, _group_thousands(as_float.round(0).cast(pl.Int64).cast(pl.Utf8))).name.keep()
+
+
+def num_expr(expr: pl.Expr, digits: int = 1) -> pl.Expr:
+    """Vectorised `fmt_num` (grouped thousands, decimal comma)."""
+    x = expr.cast(pl.Float64)
+    if digits == 0:
+        return int_expr(x)
+    scaled = (x.abs() * 10**digits).round(0).cast(pl.Int64)
+    whole = (scaled // 10**digits).cast(pl.Utf8)
+    frac = (scaled % 10**digits).cast(pl.Utf8).str.zfill(digits)
+    sign = pl.when((x < 0) & (scaled > 0)).then(pl.lit("-")).otherwise(pl.lit(""))
+    return _missing(x, _group_thousands(sign + whole) + pl.lit(",") + frac).name.keep()
+
+
+def pct_expr(expr: pl.Expr, digits: int = 1) -> pl.Expr:
+    """Vectorised `fmt_pct`: 0.625 -> '62,5 %'."""
+    x = expr.cast(pl.Float64)
+    return _missing(x, num_expr(x * 100, digits).str.replace_all(NBSP, "") + pl.lit(NBSP + "%")).name.keep()
+
+
+def date_expr(expr: pl.Expr) -> pl.Expr:
+    """Vectorised `fmt_date`."""
+    return pl.when(expr.is_not_null()).then(expr.dt.strftime("%d.%m.%Y")).otherwise(pl.lit(DASH))
+
+
+def datetime_expr(expr: pl.Expr) -> pl.Expr:
+    """Vectorised `fmt_datetime`."""
+    return pl.when(expr.is_not_null()).then(expr.dt.strftime("%d.%m.%Y %H:%M")).otherwise(pl.lit(DASH))

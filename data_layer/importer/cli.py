@@ -184,13 +184,12 @@ def _load_sample(con: duckdb.DuckDBPyConnection, *, rebuild_spells: bool) -> Non
 
 
 def _scope_for(username: str | None, db_arg: str | None) -> Scope:
+    """`--user NAME` resolves exactly as for every other command (data_layer.users)."""
     if not username:
         return OPERATOR
-    # `--user` must resolve exactly as for every other command; the dispatcher owns that rule.
-    # Imported lazily: the CLI is the entry point on top of both layers.
-    from metrics.cli import resolve_scope
+    from data_layer.users import scope_for_user
 
-    return resolve_scope(username, db_arg)
+    return scope_for_user(username, db_arg)
 
 
 def cmd_load(args: argparse.Namespace) -> int:

@@ -1,0 +1,75 @@
+"""Russian number and date formats, scalar and vectorised (they must agree)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import polars as pl
+import pytest
+
+from metrics.formatting import (
+    NBSP,
+    date_expr,
+    datetime_expr,
+    fmt_date,
+    fmt_datetime,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    fmt_pp,
+    int_expr,
+    num_expr,
+    pct_expr,
+    plural,
+)
+
+
+def test_scalar_formats_by_hand() -> None:
+    assert fmt_pct(0.625) == f"62,5{NBSP}%"
+    assert fmt_pct(None) == "—"
+    assert fmt_pct(-0.00001) == f"0,0{NBSP}%"
+    assert fmt_int(1234567) == f"1{NBSP}234{NBSP}567"
+    assert fmt_int(-1234) == f"-1{NBSP}234"
+    assert fmt_num(1234.56, 1) == f"1{NBSP}234,6"
+    assert fmt_pp(0.012) == f"+1,2{NBSP}п.{NBSP}п."
+    assert fmt_pp(-0.003) == f"−0,3{NBSP}п.{NBSP}п."
+    assert fmt_date(dt.date(2026, 11, 26)) == "26.11.2026"
+    assert fmt_datetime(dt.datetime(2026, 11, 26, 9, 5)) == "26.11.2026 09:05"
+    assert [plural(n, "выпускник", "выпускника", "выпускников") for n in (1, 2, 5, 11, 21, 104)] == [
+        "выпускник",
+        "выпускника",
+        "выпускников",
+        "выпускников",
+        "выпускник",
+        "выпускника",
+    ]
+
+
+def test_vectorised_formats_equal_scalar() -> None:
+    rng = random.Random(7)
+    # exact binary ties (x.x5) may round differently; random values almost never hit one
+    floats = [rng.uniform(-2e6, 2e6) for _ in range(2000)] + [rng.random() for _ in range(2000)]
+    floats += [0.0, 1.0, 0.625, None, float("nan")]
+    df = pl.DataFrame({"x": floats}, schema={"x": pl.Float64})
+    for digits in (0, 1, 2):
+        assert df.select(num_expr(pl.col("x"), digits))["x"].to_list() == [fmt_num(v, digits) for v in floats]
+        assert df.select(pct_expr(pl.col("x"), digits))["x"].to_list() == [fmt_pct(v, digits) for v in floats]
+    ints = [0, 7, 999, 1000, -1000, 123456789, None]
+    di = pl.DataFrame({"n": ints}, schema={"n": pl.Int64})
+    assert di.select(int_expr(pl.col("n")))["n"].to_list() == [fmt_int(v) for v in ints]
+    days = [dt.date(2026, 1, 2), None]
+    assert pl.DataFrame({"d": days}).select(date_expr(pl.col("d")))["d"].to_list() == ["02.01.2026", "—"]
+    stamps = [dt.datetime(2026, 11, 26, 17, 30), None]
+    got = pl.DataFrame({"t": stamps}).select(datetime_expr(pl.col("t")))["t"].to_list()
+    assert got == [fmt_datetime(s) for s in stamps]
+
+
+@pytest.mark.parametrize("fn", [int_expr, pct_expr, num_expr, date_expr])
+def test_vectorised_keeps_column_name(fn) -> None:  # type: ignore[no-untyped-def]
+    df = (
+        pl.DataFrame({"rate": [0.5]})
+        if fn is not date_expr
+        else pl.DataFrame({"rate": [dt.date(2026, 1, 1)]})
+    )
+    assert df.select(fn(pl.col("rate"))).columns == ["rate"]
