@@ -375,12 +375,8 @@ def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
     # before the annual report (then a risk status): the current cohort's report is refused
     careless = (track >= 0) & (b.u() < cols.careless[p.college])
     t_clean = _days(y + 1, 12, 1) + b.days(0, 18) - p.grad
-    b.start = np.where(careless[:, None], INF, b.start)
-    for k in (0, 3):
-        b.employer[:, k] = np.where(careless, -1, b.employer[:, k])
-        b.wmun[:, k] = np.where(careless, -1, b.wmun[:, k])
-        b.spec[:, k] &= ~careless
-        b.discharge[:, k] = np.where(careless, NO_DATE, b.discharge[:, k])
+    b.start[careless], b.employer[careless], b.wmun[careless] = INF, -1, -1
+    b.spec[careless], b.discharge[careless], b.measure[careless] = False, NO_DATE, -1
     b.put(0, careless, 0, U)
     b.risk(3, careless, t_clean)
 
