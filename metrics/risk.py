@@ -32,6 +32,7 @@ from metrics.engine import (
 )
 from metrics.settings import RiskThresholds
 from metrics.statuses import NO_STATUS, RISK_STATUSES, STUDY_STATUSES, VERIFIABLE_WORK, WORK_STATUSES
+from metrics.verification import CZN_LATEST, UFNS_LATEST
 
 REASONS: dict[str, str] = {
     "risk_status": "Статус риска нетрудоустройства (гр.13–16)",
@@ -72,14 +73,14 @@ dis AS (
     GROUP BY ALL
 ),
 czn AS (
-    SELECT DISTINCT cp.d, z.snils FROM cp JOIN czn_records z
+    SELECT DISTINCT cp.d, z.snils FROM cp JOIN ({czn_latest}) z
       ON z.reg_date <= cp.d AND (z.dereg_date IS NULL OR z.dereg_date > cp.d)
 ),
 cov AS (SELECT max(extract_date) AS coverage FROM ufns_records),
 -- declared work confirmed by a УФНС record active at min(d, coverage): an equi-join on СНИЛС
 ufns_hit AS (
     SELECT DISTINCT cur.d, cur.college_code, cur.person_key
-    FROM cur CROSS JOIN cov JOIN ufns_records u ON u.snils = cur.snils
+    FROM cur CROSS JOIN cov JOIN ({ufns_latest}) u ON u.snils = cur.snils
     WHERE cur.status IN {verifiable}
       AND u.start_date <= least(cur.d, cov.coverage)
       AND (u.end_date IS NULL OR u.end_date >= least(cur.d, cov.coverage))
@@ -133,6 +134,8 @@ def membership(
         no_status=_in_list(NO_STATUS),
         work_study=_in_list(WORK_STATUSES | STUDY_STATUSES),
         verifiable=_in_list(VERIFIABLE_WORK),
+        czn_latest=CZN_LATEST,
+        ufns_latest=UFNS_LATEST,
     )
     return cur.sql(
         q,

@@ -21,6 +21,15 @@ from data_layer.scope import Scope
 from metrics.engine import _FROM, Filters, scope_where
 from metrics.statuses import VERIFIABLE_WORK, WORK_STATUSES
 
+# Each extract repeats the records it knows with their latest state (a registration gets its
+# deregistration date, a job its end date in a later extract). A record is identified by its
+# person and start date; its newest extract wins, so a closed record is never kept open by an
+# older extract that still showed it open.
+UFNS_LATEST = """SELECT * FROM ufns_records QUALIFY row_number() OVER (
+    PARTITION BY snils, employment_kind, start_date ORDER BY extract_date DESC) = 1"""
+CZN_LATEST = """SELECT * FROM czn_records QUALIFY row_number() OVER (
+    PARTITION BY snils, reg_date ORDER BY extract_date DESC) = 1"""
+
 VERIFICATION_LABELS: dict[str, str] = {
     "confirmed": "Подтверждено УФНС",
     "unconfirmed": "Не подтверждено",
@@ -39,10 +48,10 @@ cur AS (
 ),
 chk AS (
     SELECT cur.*, cov.coverage, least(?::DATE, cov.coverage) AS d_check,
-           EXISTS (SELECT 1 FROM ufns_records u WHERE u.snils = cur.snils
+           EXISTS (SELECT 1 FROM ({ufns_latest}) u WHERE u.snils = cur.snils
                      AND u.start_date <= least(?::DATE, cov.coverage)
                      AND (u.end_date IS NULL OR u.end_date >= least(?::DATE, cov.coverage))) AS ufns_active,
-           EXISTS (SELECT 1 FROM czn_records z WHERE z.snils = cur.snils AND z.reg_date <= ?
+           EXISTS (SELECT 1 FROM ({czn_latest}) z WHERE z.snils = cur.snils AND z.reg_date <= ?
                      AND (z.dereg_date IS NULL OR z.dereg_date > ?)) AS czn_active
     FROM cur CROSS JOIN cov
 )
@@ -74,7 +83,12 @@ def verification_frame(
     """One row per graduate: declared status, verification class, ЦЗН conflict flag."""
     where, params = scope_where(cur, scope, filters)
     q = _VERIFY_SQL.format(
-        from_=_FROM, where=where, verifiable=_in_list(VERIFIABLE_WORK), work=_in_list(WORK_STATUSES)
+        from_=_FROM,
+        where=where,
+        verifiable=_in_list(VERIFIABLE_WORK),
+        work=_in_list(WORK_STATUSES),
+        ufns_latest=UFNS_LATEST,
+        czn_latest=CZN_LATEST,
     )
     return cur.sql(q, params=[cohort, as_of, as_of, *params, as_of, as_of, as_of, as_of, as_of]).pl()
 

@@ -126,3 +126,14 @@ def test_register_entry_exit_and_resolution(region: Region) -> None:
     assert rows[stay]["weeks_in_group"] == 4  # 12.07 -> 09.08
     res = risk.resolved_share_by_college(con, OPERATOR, 2024, D(2024, 8, 9), T)
     assert res.row(0, named=True)["resolved_share"] == pytest.approx(0.5)
+
+
+def test_newest_extract_closes_a_registration(region: Region) -> None:
+    k = region.graduate(graduation=GRAD)
+    region.status(k, D(2024, 7, 5), "continuing_education")
+    # the October extract shows the registration open, the November one closed on 15.10
+    region.czn(k, reg=D(2024, 9, 1), extract=D(2024, 10, 1))
+    region.czn(k, reg=D(2024, 9, 1), extract=D(2024, 11, 1), dereg=D(2024, 10, 15))
+    con = region.done()
+    assert reasons_at(con, D(2024, 10, 1)) == {k: ["czn_registered"]}
+    assert reasons_at(con, D(2024, 10, 20)) == {}

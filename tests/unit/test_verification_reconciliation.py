@@ -102,3 +102,19 @@ def test_reconciliation_counts_and_decisions(tmp_path: Path) -> None:
         reconciliation.differences(con, territory, "P001", 2024)  # personal data
     n = con.execute("SELECT count(*) FROM audit_log WHERE action IN ('confirm', 'return')").fetchall()[0][0]
     assert n == 2
+
+
+def test_newest_ufns_extract_ends_a_job(tmp_path: Path) -> None:
+    r = Region(tmp_path / "v.duckdb")
+    k = r.graduate()
+    r.status(k, D(2024, 7, 5), "employed", start=D(2024, 7, 1))
+    r.ufns(k, D(2024, 7, 1), extract=D(2024, 9, 1))  # open in September
+    r.ufns(k, D(2024, 7, 1), extract=D(2024, 11, 1), end=D(2024, 9, 30))  # ended, says November
+    con = r.done()
+    assert (
+        verification.verification_frame(con, OPERATOR, 2024, D(2024, 9, 15))["verification"][0] == "confirmed"
+    )
+    assert (
+        verification.verification_frame(con, OPERATOR, 2024, D(2024, 10, 15))["verification"][0]
+        == "unconfirmed"
+    )
