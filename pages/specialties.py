@@ -12,7 +12,7 @@ from metrics.formatting import fmt_int
 from pages._ui import charts, monitor, widgets
 from pages._ui import context as ui_context
 
-PROGRAM_COLUMNS = ["code", "name", "ugps_name", "level", *widgets.RATE_COLUMNS, "reliability", "rate_bar"]
+PROGRAM_COLUMNS = ["code", "name", *widgets.RATE_COLUMNS, "rate_bar", "reliability", "ugps_name", "level"]
 UGPS_COLUMNS = ["code", "name", *widgets.RATE_COLUMNS, "rate_bar"]
 
 

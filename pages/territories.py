@@ -3,6 +3,8 @@ choosing one (a table row or a click on the map) opens its colleges, and a colle
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 import streamlit as st
 
@@ -58,11 +60,18 @@ def render() -> None:
         if picked and scope.role != "territory":
             ui_context.set_drill(mctx.Drill(territory=picked))
         return
+    row = territory_summary(territories, territory, fr)
     left, right = st.columns([1, 1], gap="large")
     with left:
         picked = territory_map(scope, ctx, fr, territories, territory)
     with right:
-        territory_summary(scope, ctx, fr, territories, territory)
+        if row is not None and not (fr.mask_small and row["total"] < SMALL_GROUP):
+            st.markdown("**Динамика с момента выпуска**")
+            series, projection = monitor.trend(scope, ctx, fr, (("territory", territory),))
+            st.plotly_chart(
+                charts.trend_figure(series, fr.target, projection, height=400),
+                key=widgets.drill_key("territory_trend", ctx),
+            )
     if picked and picked != territory and scope.role != "territory":
         ui_context.set_drill(mctx.Drill(territory=picked))
     territory_colleges(scope, ctx, fr, territory)
@@ -93,30 +102,27 @@ def territory_map(
     return code if code in set(territories["code"].to_list()) else None
 
 
-def territory_summary(
-    scope: Scope, ctx: mctx.Context, fr: monitor.Frame, territories: pl.DataFrame, territory: str
-) -> None:
-    row = territories.filter(pl.col("code") == territory)
-    if row.is_empty():
+def territory_summary(territories: pl.DataFrame, territory: str, fr: monitor.Frame) -> dict[str, Any] | None:
+    """The territory's name and KPI row; returns its row of the territory table (None: no graduates)."""
+    found = territories.filter(pl.col("code") == territory)
+    if found.is_empty():
         st.info("В этой территории нет выпускников выбранного выпуска.")
-        return
-    r = row.row(0, named=True)
+        return None
+    r = found.row(0, named=True)
     st.subheader(r["name"])
     widgets.kpi_row(
         [
             widgets.target_kpi(r, help=f"Цель: {fmt_pct(fr.target)}"),
             widgets.change_kpi(r, fr.lower_is_better),
             widgets.Kpi("Выпускников", fmt_int(r["total"]), help=f"ПОО с выпуском: {fmt_int(r['colleges'])}"),
+            widgets.Kpi(
+                "Ещё трудоустроить",
+                r["places_needed_label"],
+                help="Сколько выпускников нужно трудоустроить, чтобы территория вышла на цель.",
+            ),
         ]
     )
-    if r["places_needed"]:
-        st.markdown(f"До цели не хватает **{fmt_int(r['places_needed'])}** трудоустроенных выпускников.")
-    if not (fr.mask_small and r["total"] < SMALL_GROUP):
-        series, projection = monitor.trend(scope, ctx, fr, (("territory", territory),))
-        st.plotly_chart(
-            charts.trend_figure(series, fr.target, projection, height=280),
-            key=widgets.drill_key("territory_trend", ctx),
-        )
+    return r
 
 
 def territory_colleges(scope: Scope, ctx: mctx.Context, fr: monitor.Frame, territory: str) -> None:

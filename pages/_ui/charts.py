@@ -291,7 +291,8 @@ def heatmap_figure(
     """Rows × columns heat map of the rate (frame: one row per cell with rate and rate_label).
 
     Diverging vermillion–white–blue around the target; columns are labelled by code (names in the
-    hover); customdata per cell = [row code, column code]; empty cells have no value.
+    hover); customdata per cell = [row code, column code] on the heatmap and on a transparent
+    marker layer (the clickable one); empty cells have no value.
     """
     rows = frame.select(row_code, row_label).unique().sort(row_label)
     cols = frame.select(col_code, col_label).unique().sort(col_code)
@@ -340,7 +341,22 @@ def heatmap_figure(
             ygap=2,
             hoverongaps=False,
             colorbar={"title": {"text": "%"}, "ticksuffix": " %", "tickformat": ".0f"},
+            hoverinfo="skip",
+        )
+    )
+    # Streamlit reports no selection on heatmaps (streamlit/streamlit#8760), so every filled cell
+    # gets a transparent square marker carrying its codes: clicking the cell selects the marker.
+    cells = [(r_index[rc], c_index[cc]) for rc, cc in zip(frame[row_code], frame[col_code], strict=True)]
+    fig.add_trace(
+        go.Scatter(
+            x=[col_codes[j] for _, j in cells],
+            y=[row_names[row_codes[i]] for i, _ in cells],
+            mode="markers",
+            marker={"symbol": "square", "size": 22, "color": "rgba(0,0,0,0)"},
+            customdata=[custom[i][j] for i, j in cells],
+            hovertext=[hover[i][j] for i, j in cells],
             hovertemplate="%{hovertext}<extra></extra>",
+            showlegend=False,
         )
     )
     base_layout(fig, title=title, height=140 + 24 * max(len(row_codes), 1))

@@ -13,10 +13,12 @@ import copy
 import functools
 import json
 import math
+from collections import Counter
 from typing import Any
 
 import polars as pl
 import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
 
 from data_layer import config
 from metrics.formatting import fmt_pct
@@ -34,8 +36,21 @@ AT_TARGET: Rgba = [86, 180, 233, 255]  # sky blue
 ABOVE: Rgba = [0, 114, 178, 255]  # blue
 NO_VALUE: Rgba = [215, 215, 215, 150]
 OUT_OF_SCOPE: Rgba = [240, 240, 240, 90]
+# About 15 000 vertices are more than a 500-pixel map can show; with software WebGL (headless
+# browsers, and office PCs or thin clients without a GPU) such a layer was slow enough that clicks
+# on it were lost. One vertex in four is still finer than a pixel at the default zoom.
+DISPLAY_STEP = 4
 FAR_GAP = 0.10  # 10 п. п.
 ABOVE_GAP = 0.05
+
+
+class CompactDeck(pdk.Deck):  # type: ignore[misc]
+    """pydeck serialises with indent=2, which makes the 37-polygon spec about 1.5 MB; above roughly
+    1 MB the map stopped reporting clicks (selection) in Streamlit 1.67 (found with Playwright).
+    The same JSON without indentation is about 330 KB."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
 
 
 @functools.cache
@@ -43,10 +58,49 @@ def _geojson_text() -> str:
     return GEOJSON_PATH.read_text(encoding="utf-8")
 
 
-def load_geojson() -> dict[str, Any]:
-    """A fresh copy of the municipal boundaries (callers may add properties)."""
+def load_geojson(step: int = DISPLAY_STEP) -> dict[str, Any]:
+    """A fresh copy of the municipal boundaries for display (callers may add properties), with
+    about one vertex in `step` kept (see `decimate`)."""
     data: dict[str, Any] = json.loads(_geojson_text())
-    return data
+    return decimate(data, step) if step > 1 else data
+
+
+def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
+    polys = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    return [ring for poly in polys for ring in poly]
+
+
+def decimate(geo: dict[str, Any], step: int) -> dict[str, Any]:
+    """Drop vertices without opening gaps between neighbours.
+
+    Neighbouring polygons share their border vertices exactly (SOURCE.md: shared arcs), so the
+    choice to keep a vertex depends on its coordinates only, never on its position in a ring: both
+    neighbours keep the same ones. Junctions (a vertex of three or more rings, or where a shared
+    border starts or ends) are always kept, so corners do not move either.
+    """
+    count: Counter[tuple[float, float]] = Counter()
+    for f in geo["features"]:
+        for ring in _rings(f["geometry"]):
+            count.update({(p[0], p[1]) for p in ring[:-1]})
+
+    def keep(prev: list[float], p: list[float], nxt: list[float]) -> bool:
+        n = count[(p[0], p[1])]
+        if n >= 3 or n != count[(prev[0], prev[1])] or n != count[(nxt[0], nxt[1])]:
+            return True
+        return (round(p[0] * 1e5) * 73856093 ^ round(p[1] * 1e5) * 19349663) % step == 0
+
+    def thin(ring: list[list[float]]) -> list[list[float]]:
+        body = ring[:-1]
+        kept = [p for i, p in enumerate(body) if keep(body[i - 1], p, body[(i + 1) % len(body)])]
+        return [*kept, kept[0]] if len(kept) >= 3 else ring
+
+    for f in geo["features"]:
+        g = f["geometry"]
+        if g["type"] == "Polygon":
+            g["coordinates"] = [thin(r) for r in g["coordinates"]]
+        else:
+            g["coordinates"] = [[thin(r) for r in poly] for poly in g["coordinates"]]
+    return geo
 
 
 def fill_colour(rate: float | None, target: float | None, lower_is_better: bool = False) -> Rgba:
@@ -134,6 +188,28 @@ def view_state(geo: dict[str, Any], width: int = 760, height: int = 460) -> pdk.
     )
 
 
+def spread(points: pl.DataFrame, radius_deg: float = 0.03) -> pl.DataFrame:
+    """Colleges that share a position (e.g. placed at their town's centre) are put on a small circle
+    around it so each can be seen and clicked; order by code keeps the layout stable."""
+    if points.is_empty():
+        return points
+    pts = points.sort("code").with_columns(
+        _k=pl.concat_str([pl.col("lat").round(3).cast(pl.Utf8), pl.col("lon").round(3).cast(pl.Utf8)])
+    )
+    pts = pts.with_columns(_i=pl.int_range(pl.len()).over("_k"), _n=pl.len().over("_k"))
+    lat, lon = [], []
+    for la, lo, i, n in zip(pts["lat"], pts["lon"], pts["_i"], pts["_n"], strict=True):
+        if n == 1:
+            lat.append(la)
+            lon.append(lo)
+            continue
+        r = radius_deg * (1 + n / 12)
+        angle = 2 * math.pi * i / n
+        lat.append(la + r * math.sin(angle))
+        lon.append(lo + r * math.cos(angle) / math.cos(math.radians(la)))
+    return pts.with_columns(lat=pl.Series(lat), lon=pl.Series(lon)).drop("_k", "_i", "_n")
+
+
 TOOLTIP = {
     "html": "<b>{name}</b><br/>{tu_name}<br/>{indicator}: <b>{rate_label}</b><br/>Выпускников: {total_label}",
     "style": {"fontFamily": "Source Sans Pro, Arial, sans-serif", "fontSize": "13px"},
@@ -194,7 +270,7 @@ def choropleth(
         )
     ]
     if points is not None and not points.is_empty():
-        pts = points.with_columns(
+        pts = spread(points).with_columns(
             fill=pl.col("rate").map_elements(
                 lambda r: fill_colour(r, target, lower_is_better),
                 return_dtype=pl.List(pl.Int64),
@@ -221,7 +297,7 @@ def choropleth(
                 get_radius=1500,
             )
         )
-    return pdk.Deck(
+    return CompactDeck(
         layers=layers,
         initial_view_state=view_state(geo),
         map_provider=None,

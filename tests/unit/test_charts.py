@@ -131,7 +131,7 @@ def test_heatmap_cells_carry_college_and_ugps_codes() -> None:
         mask_small=True,
     )
     fig = charts.heatmap_figure(cells, TARGET)
-    (hm,) = fig.data
+    hm, overlay = fig.data
     assert list(hm.x) == ["09.00.00", "15.00.00"]
     assert list(hm.y) == ["Альфа", "Бета"]
     z = [list(r) for r in hm.z]
@@ -141,7 +141,15 @@ def test_heatmap_cells_carry_college_and_ugps_codes() -> None:
     # white sits at the target on the 0–100 scale
     assert hm.colorscale[1][0] == pytest.approx(TARGET)
     assert fig.layout.separators == ", "
-    event = {"selection": {"points": [{"customdata": list(hm.customdata[1][0])}]}}
+    # the clickable layer: one transparent marker per filled cell, carrying the same codes
+    assert [list(c) for c in overlay.customdata] == [
+        ["P001", "09.00.00"],
+        ["P001", "15.00.00"],
+        ["P002", "09.00.00"],
+    ]
+    assert list(overlay.y) == ["Альфа", "Альфа", "Бета"] and overlay.marker.color == "rgba(0,0,0,0)"
+    assert "&lt;5" in overlay.hovertext[1]
+    event = {"selection": {"points": [{"customdata": list(overlay.customdata[2])}]}}
     assert selection_code(event) == "P002"
 
 
@@ -245,3 +253,34 @@ def test_legend_names_the_target() -> None:
     labels = [label for _, label in maps.legend(TARGET)]
     assert "ниже цели (62,5\u00a0%)" in labels
     assert maps.ATTRIBUTION.endswith("© OpenStreetMap contributors (ODbL)")
+
+
+def test_decimate_keeps_shared_borders_closed() -> None:
+    full, thin = maps.load_geojson(1), maps.load_geojson(4)
+    assert maps.DISPLAY_STEP == 4
+
+    def vertex_rings(geo):  # type: ignore[no-untyped-def]
+        out: dict[tuple[float, float], int] = {}
+        for f in geo["features"]:
+            for ring in maps._rings(f["geometry"]):
+                assert ring[0] == ring[-1] and len(ring) >= 4
+                for p in {(q[0], q[1]) for q in ring[:-1]}:
+                    out[p] = out.get(p, 0) + 1
+        return out
+
+    before, after = vertex_rings(full), vertex_rings(thin)
+    assert len(after) < len(before) / 2.5  # far fewer vertices to draw
+    # a vertex kept on a border is kept by every ring that shares it: neighbours stay glued
+    assert all(after[p] == before[p] for p in after)
+    junctions = {p for p, n in before.items() if n >= 3}
+    assert junctions <= set(after)
+
+
+def test_spread_separates_colleges_at_one_point() -> None:
+    pts = pl.DataFrame({"code": ["B", "A", "C"], "lat": [53.2, 53.2, 54.0], "lon": [50.1, 50.1, 49.0]})
+    out = maps.spread(pts)
+    a, b, c = (out.filter(pl.col("code") == k).row(0, named=True) for k in "ABC")
+    assert (c["lat"], c["lon"]) == (54.0, 49.0)  # alone: untouched
+    assert (a["lat"], a["lon"]) != (b["lat"], b["lon"])
+    for p in (a, b):
+        assert abs(p["lat"] - 53.2) < 0.05 and abs(p["lon"] - 50.1) < 0.1
