@@ -226,6 +226,7 @@ def graduate_list(scope: Scope, ctx: mctx.Context, college: str, program: str) -
             .alias("С даты"),
         ),
         hide_index=True,
+        height=widgets.fit_height(people.height),
         key="college_graduates",
     )
 
