@@ -27,15 +27,20 @@ def _metric_labels() -> dict[str, str]:
     return labels
 
 
+def _who(username: str | None) -> str:
+    """The author of a version; the starting set is published by the system itself."""
+    return "система" if username == "system" else (username or "—")
+
+
 def _version_line(cs: criteria.CriteriaSet) -> str:
     if cs.status == "published":
-        who = f", {cs.published_by}" if cs.published_by else ""
+        who = f", {_who(cs.published_by)}" if cs.published_by else ""
         return f"версия {cs.version}, опубликована {fmt_datetime(cs.published_at)}{who}"
-    return f"черновик версии {cs.version} от {fmt_datetime(cs.created_at)}, {cs.created_by}"
+    return f"черновик версии {cs.version} от {fmt_datetime(cs.created_at)}, {_who(cs.created_by)}"
 
 
 def _rating_table(rated: pl.DataFrame, cs: criteria.CriteriaSet, key: str) -> None:
-    st.dataframe(ce.rating_display(rated, cs), hide_index=True, width="stretch", key=key)
+    st.dataframe(ce.rating_display(rated, cs), hide_index=True, placeholder="—", width="stretch", key=key)
 
 
 def _rating_tab(scope: Scope, ctx: mctx.Context, pub: criteria.CriteriaSet) -> None:
@@ -68,7 +73,11 @@ def _rating_tab(scope: Scope, ctx: mctx.Context, pub: criteria.CriteriaSet) -> N
 
 def _criteria_tab(pub: criteria.CriteriaSet) -> None:
     st.dataframe(
-        ce.description_frame(pub, _metric_labels()), hide_index=True, width="stretch", key="crit_desc"
+        ce.description_frame(pub, _metric_labels()),
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        key="crit_desc",
     )
     with st.expander("Что измеряет каждая метрика", expanded=False):
         for label, desc in criteria.METRICS.values():
@@ -82,14 +91,15 @@ def _history_tab(scope: Scope, ctx: mctx.Context, all_versions: list[criteria.Cr
             {
                 "Версия": [cs.version for cs in shown],
                 "Состояние": ["опубликована" if cs.status == "published" else "черновик" for cs in shown],
-                "Автор": [cs.created_by for cs in shown],
+                "Автор": [_who(cs.created_by) for cs in shown],
                 "Изменена": [fmt_datetime(cs.created_at) for cs in shown],
                 "Опубликована": [fmt_datetime(cs.published_at) for cs in shown],
-                "Опубликовал": [cs.published_by or "—" for cs in shown],
+                "Опубликовал": [_who(cs.published_by) for cs in shown],
                 "Комментарий": [cs.comment or "" for cs in shown],
             }
         ),
         hide_index=True,
+        placeholder="—",
         width="stretch",
         key="crit_versions",
     )
@@ -111,7 +121,11 @@ def _history_tab(scope: Scope, ctx: mctx.Context, all_versions: list[criteria.Cr
     rated = cached.rating(cached.version(), scope, ctx.cohort, ctx.as_of, cs.version)
     _rating_table(rated, cs, "crit_history_rating")
     st.dataframe(
-        ce.description_frame(cs, _metric_labels()), hide_index=True, width="stretch", key="crit_history_desc"
+        ce.description_frame(cs, _metric_labels()),
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        key="crit_history_desc",
     )
 
 
@@ -340,7 +354,9 @@ def _what_if(scope: Scope, ctx: mctx.Context, pub: criteria.CriteriaSet, cand: c
         f"Изменят место: {fmt_int(moved.height)} ПОО; сменят категорию: {fmt_int(changed_cat.height)}. "
         f"Максимум баллов: {ce.fmt_points(pub.max_score())} → {ce.fmt_points(cand.max_score())}."
     )
-    st.dataframe(ce.what_if_display(diff), hide_index=True, width="stretch", key="crit_what_if")
+    st.dataframe(
+        ce.what_if_display(diff), hide_index=True, placeholder="—", width="stretch", key="crit_what_if"
+    )
     return moved.height
 
 

@@ -131,6 +131,7 @@ def _statuses() -> None:
             }
         ),
         hide_index=True,
+        placeholder="—",
         width="stretch",
         key="method_statuses",
     )
@@ -166,7 +167,13 @@ def _criteria(scope: Scope, v: int) -> None:
         f"{ce.fmt_points(pub.high_from)} баллов, «Средняя» — от {ce.fmt_points(pub.medium_from)}, иначе «Низкая»; "
         f"максимум — {ce.fmt_points(pub.max_score())} баллов. Итог ПОО — сумма (вес × баллы по шкале)."
     )
-    st.dataframe(ce.description_frame(pub, labels), hide_index=True, width="stretch", key="method_criteria")
+    st.dataframe(
+        ce.description_frame(pub, labels),
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        key="method_criteria",
+    )
 
 
 def _sources(scope: Scope, v: int) -> None:
@@ -174,6 +181,7 @@ def _sources(scope: Scope, v: int) -> None:
     st.dataframe(
         pl.DataFrame({"Источник": list(dates), "Данные на": [fmt_date(d) for d in dates.values()]}),
         hide_index=True,
+        placeholder="—",
         width="stretch",
         key="method_dates",
     )

@@ -97,6 +97,7 @@ def _differences(scope: Scope, ctx: mctx.Context, table: pl.DataFrame, names: di
     st.dataframe(
         qv.differences_display(diff, fn),
         hide_index=True,
+        placeholder="—",
         width="stretch",
         key="recon_diff_table",
         column_config={"Дата выдачи": st.column_config.DateColumn("Дата выдачи", format=DATE_FMT)},
@@ -127,7 +128,13 @@ def _graduation_tab(scope: Scope, ctx: mctx.Context) -> None:
             widgets.Kpi("Подтвердили ТУ", f"{fmt_int(confirmed_t)} из {fmt_int(n)}"),
         ]
     )
-    st.dataframe(qv.reconciliation_display(table, tus), hide_index=True, width="stretch", key="recon_table")
+    st.dataframe(
+        qv.reconciliation_display(table, tus),
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        key="recon_table",
+    )
     st.caption(
         "Цифры публикует базовый центр; ПОО и её территориальное управление подтверждают их или возвращают "
         "с комментарием. Действует последнее решение каждой стороны."
@@ -158,6 +165,7 @@ def _graduation_tab(scope: Scope, ctx: mctx.Context) -> None:
                     pl.col("frdo_count").alias("В ФИС ФРДО"),
                 ),
                 hide_index=True,
+                placeholder="—",
                 width="stretch",
                 key="recon_history",
                 column_config={"Когда": st.column_config.DatetimeColumn("Когда", format="DD.MM.YYYY HH:mm")},
@@ -195,7 +203,13 @@ def _verification_tab(scope: Scope, ctx: mctx.Context) -> None:
         ]
     )
     summary = verification.verification_summary(frame)
-    st.dataframe(qv.verification_display(summary, names), hide_index=True, width="stretch", key="verif_table")
+    st.dataframe(
+        qv.verification_display(summary, names),
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        key="verif_table",
+    )
     st.markdown("**Что нужно проверить**")
     conf = verification.conflicts(frame)
     if conf.is_empty():
@@ -210,6 +224,7 @@ def _verification_tab(scope: Scope, ctx: mctx.Context) -> None:
     st.dataframe(
         qv.conflicts_display(conf, persons, names, scope.role == "base_centre"),
         hide_index=True,
+        placeholder="—",
         width="stretch",
         key="verif_conflicts",
         column_config={"С даты": st.column_config.DateColumn("С даты", format=DATE_FMT)},
@@ -246,6 +261,7 @@ def _timeliness_tab(scope: Scope, ctx: mctx.Context) -> None:
     st.dataframe(
         qv.timeliness_display(table, tus),
         hide_index=True,
+        placeholder="—",
         width="stretch",
         key="timeliness_table",
         column_config={

@@ -96,6 +96,7 @@ def _person_panel(scope: Scope, ctx: mctx.Context, row: dict[str, object], form_
                 pl.col("created_at").map_elements(fmt_datetime, return_dtype=pl.Utf8).alias("Когда записано"),
             ),
             hide_index=True,
+            placeholder="—",
             width="stretch",
             key=f"{form_key}_history",
             column_config={"Дата": st.column_config.DateColumn("Дата", format=DATE_FMT)},
@@ -165,6 +166,7 @@ def _register_tab(
     event = st.dataframe(
         table,
         hide_index=True,
+        placeholder="—",
         width="stretch",
         on_select="rerun",
         selection_mode="single-row",

@@ -85,6 +85,7 @@ def _targets(scope: Scope, registry: dict[str, indicators.Indicator], cohorts: l
                 pl.col("updated_by").alias("Кем"),
             ),
             hide_index=True,
+            placeholder="—",
             width="stretch",
             key="settings_targets_table",
         )
@@ -284,6 +285,7 @@ def _custom(scope: Scope, gen: int) -> None:
                     pl.col("created_by").alias("Кем"),
                 ),
                 hide_index=True,
+                placeholder="—",
                 width="stretch",
                 key="settings_custom_versions",
             )

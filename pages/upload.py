@@ -60,7 +60,12 @@ def _show_result(i: int, res: LoadResult) -> None:
         n = len(res.errors)
         st.markdown(f"**{fmt_int(n)} {plural(n, 'ошибка', 'ошибки', 'ошибок')} в файле «{res.file_name}»:**")
         st.dataframe(
-            errors, hide_index=True, width="stretch", key=f"upload_errors_{i}", column_config=PROBLEM_CONFIG
+            errors,
+            hide_index=True,
+            placeholder="—",
+            width="stretch",
+            key=f"upload_errors_{i}",
+            column_config=PROBLEM_CONFIG,
         )
         st.download_button(
             "Скачать список ошибок (Excel)",
@@ -75,7 +80,11 @@ def _show_result(i: int, res: LoadResult) -> None:
         n = len(res.warnings)
         with st.expander(f"Предупреждения: {fmt_int(n)} (не мешают загрузке)", expanded=False):
             st.dataframe(
-                uv.problems_frame(res.warnings), hide_index=True, width="stretch", key=f"upload_warn_{i}"
+                uv.problems_frame(res.warnings),
+                hide_index=True,
+                placeholder="—",
+                width="stretch",
+                key=f"upload_warn_{i}",
             )
 
 
@@ -113,7 +122,9 @@ def _history(scope: Scope) -> None:
             "Загрузок пока не было." if scope.role == "base_centre" else "Файлы вашей ПОО ещё не загружались."
         )
         return
-    st.dataframe(uv.history_display(hist), hide_index=True, width="stretch", key="upload_history")
+    st.dataframe(
+        uv.history_display(hist), hide_index=True, placeholder="—", width="stretch", key="upload_history"
+    )
     st.caption(
         "Показаны последние 200 принятых загрузок"
         + (" с данными вашей ПОО." if scope.role == "college" else ".")
