@@ -74,6 +74,28 @@ def masked_snils_expr(column: str) -> pl.Expr:
     )
 
 
+def formatted_snils_expr(column: str) -> pl.Expr:
+    """Vectorised format_snils: the full СНИЛС as XXX-XXX-XXX YY."""
+    c = pl.col(column)
+    return (
+        pl.when(c.str.contains(r"^\d{11}$"))
+        .then(
+            pl.concat_str(
+                [
+                    c.str.slice(0, 3),
+                    pl.lit("-"),
+                    c.str.slice(3, 3),
+                    pl.lit("-"),
+                    c.str.slice(6, 3),
+                    pl.lit(" "),
+                    c.str.slice(9, 2),
+                ]
+            )
+        )
+        .otherwise(pl.lit("—"))
+    )
+
+
 def graduate_statuses(
     cur: duckdb.DuckDBPyConnection,
     scope: Scope,
@@ -112,9 +134,7 @@ def graduate_statuses(
             separator=" ",
             ignore_nulls=True,
         ).alias("fio"),
-        pl.col("snils")
-        .map_elements(mask_snils, return_dtype=pl.Utf8, skip_nulls=False)
-        .alias("snils_masked"),
+        masked_snils_expr("snils").alias("snils_masked"),
         "program_code",
         "program_name",
         "status",

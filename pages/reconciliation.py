@@ -7,7 +7,6 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from data_layer import graduates
 from data_layer.scope import Scope
 from metrics import context as mctx
 from metrics import reconciliation, verification
@@ -93,9 +92,8 @@ def _differences(scope: Scope, ctx: mctx.Context, table: pl.DataFrame, names: di
     )
     with cursor() as cur:
         diff = reconciliation.differences(cur, scope, college, ctx.cohort)
-    fn = graduates.format_snils if show_full else graduates.mask_snils
     st.dataframe(
-        qv.differences_display(diff, fn),
+        qv.differences_display(diff, show_full),
         hide_index=True,
         placeholder="—",
         width="stretch",

@@ -12,7 +12,7 @@ import streamlit as st
 from data_layer import risk_measures
 from data_layer.scope import Scope
 from metrics import context as mctx
-from metrics.formatting import fmt_date, fmt_datetime, fmt_int, fmt_pct, plural
+from metrics.formatting import datetime_expr, fmt_date, fmt_int, fmt_pct, plural
 from metrics.risk import REASONS
 from pages._ui import cached, downloads, risk_view, widgets
 from pages._ui.data import cursor
@@ -93,7 +93,7 @@ def _person_panel(scope: Scope, ctx: mctx.Context, row: dict[str, object], form_
                 pl.col("measure_date").alias("Дата"),
                 pl.col("text").alias("Мера"),
                 pl.col("created_by").alias("Записал"),
-                pl.col("created_at").map_elements(fmt_datetime, return_dtype=pl.Utf8).alias("Когда записано"),
+                datetime_expr(pl.col("created_at")).alias("Когда записано"),
             ),
             hide_index=True,
             placeholder="—",

@@ -13,7 +13,7 @@ import streamlit as st
 from data_layer import audit, db
 from data_layer.scope import Scope
 from metrics import indicators, settings
-from metrics.formatting import fmt_datetime, fmt_pct
+from metrics.formatting import datetime_expr, fmt_pct, pct_expr
 from metrics.statuses import BY_CODE
 from pages._ui import cached, widgets
 from pages._ui.data import cursor
@@ -32,8 +32,12 @@ def status_label(code: str) -> str:
 
 def _labels(column: str) -> pl.Expr:
     """A stored comma-separated status list as Russian labels."""
-    return pl.col(column).map_elements(
-        lambda s: "; ".join(status_label(c) for c in s.split(",") if c), return_dtype=pl.Utf8
+    labels = {c: status_label(c) for c in indicators.COUNT_COLUMNS}
+    return (
+        pl.col(column)
+        .str.split(",")
+        .list.eval(pl.element().filter(pl.element() != "").replace_strict(labels, default=pl.element()))
+        .list.join("; ")
     )
 
 
@@ -80,8 +84,8 @@ def _targets(scope: Scope, registry: dict[str, indicators.Indicator], cohorts: l
                 .replace_strict({k: v.name for k, v in registry.items()}, default=pl.col("indicator_id"))
                 .alias("Показатель"),
                 pl.col("cohort").alias("Выпуск"),
-                pl.col("target").map_elements(fmt_pct, return_dtype=pl.Utf8).alias("Цель"),
-                pl.col("updated_at").map_elements(fmt_datetime, return_dtype=pl.Utf8).alias("Изменено"),
+                pct_expr(pl.col("target")).alias("Цель"),
+                datetime_expr(pl.col("updated_at")).alias("Изменено"),
                 pl.col("updated_by").alias("Кем"),
             ),
             hide_index=True,
@@ -281,7 +285,7 @@ def _custom(scope: Scope, gen: int) -> None:
                     .then(pl.lit("да"))
                     .otherwise(pl.lit("нет"))
                     .alias("Показывается"),
-                    pl.col("created_at").map_elements(fmt_datetime, return_dtype=pl.Utf8).alias("Создана"),
+                    datetime_expr(pl.col("created_at")).alias("Создана"),
                     pl.col("created_by").alias("Кем"),
                 ),
                 hide_index=True,

@@ -14,7 +14,7 @@ import polars as pl
 
 from data_layer.errors import UserFacingError
 from metrics import criteria
-from metrics.formatting import fmt_num
+from metrics.formatting import fmt_num, num_expr
 
 KIND_LABELS = {"step": "ступенчатая", "linear": "линейная"}
 KIND_BY_LABEL = {v: k for k, v in KIND_LABELS.items()}
@@ -219,8 +219,23 @@ def fmt_points(x: float | None) -> str:
     return ("0" if text in ("-0", "") else text).replace(".", ",")
 
 
-def _points(col: str) -> pl.Expr:
-    return pl.col(col).map_elements(fmt_points, return_dtype=pl.Utf8, skip_nulls=False)
+def points_expr(col: str) -> pl.Expr:
+    """Vectorised fmt_points: two decimals, trailing zeros (and a bare comma) dropped."""
+    return num_expr(pl.col(col), 2).str.replace(r",?0+$", "")
+
+
+def rank_change_expr(col: str) -> pl.Expr:
+    """Vectorised rank_change_text."""
+    c = pl.col(col)
+    return (
+        pl.when(c.is_null())
+        .then(pl.lit("—"))
+        .when(c > 0)
+        .then(pl.lit("↑ ") + c.cast(pl.Utf8))
+        .when(c < 0)
+        .then(pl.lit("↓ ") + (-c).cast(pl.Utf8))
+        .otherwise(pl.lit("без изменений"))
+    )
 
 
 def rank_change_text(change: int | None) -> str:
@@ -243,11 +258,9 @@ def what_if_display(diff: pl.DataFrame) -> pl.DataFrame:
             pl.col("short_name").alias("ПОО"),
             pl.col("rank_base").alias("Место сейчас"),
             pl.col("rank_new").alias("Место по черновику"),
-            pl.col("rank_change")
-            .map_elements(rank_change_text, return_dtype=pl.Utf8, skip_nulls=False)
-            .alias("Изменение"),
-            _points("score_base").alias("Баллы сейчас"),
-            _points("score_new").alias("Баллы по черновику"),
+            rank_change_expr("rank_change").alias("Изменение"),
+            points_expr("score_base").alias("Баллы сейчас"),
+            points_expr("score_new").alias("Баллы по черновику"),
             pl.col("category_base").replace_strict(labels, default=None).alias("Категория сейчас"),
             pl.col("category_new").replace_strict(labels, default=None).alias("Категория по черновику"),
         )
@@ -259,12 +272,12 @@ def rating_display(
 ) -> pl.DataFrame:
     """A rating (criteria.rating) as a Russian table: place, college, points per criterion, total,
     category."""
-    pts = [_points(f"pts:{c.id}").alias(c.name) for c in cs.criteria if f"pts:{c.id}" in rated.columns]
+    pts = [points_expr(f"pts:{c.id}").alias(c.name) for c in cs.criteria if f"pts:{c.id}" in rated.columns]
     return rated.select(
         pl.col("rank").alias("Место"),
         pl.col("short_name").alias("ПОО"),
         *([pl.col("tu_name").alias("ТУ")] if show_territory else []),
         *pts,
-        _points("score").alias("Итого баллов"),
+        points_expr("score").alias("Итого баллов"),
         pl.col("category").replace_strict(criteria.CATEGORY_LABELS, default=None).alias("Категория"),
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from metrics.formatting import fmt_datetime, fmt_pct
+from data_layer.graduates import formatted_snils_expr, masked_snils_expr
+from metrics.formatting import datetime_expr, pct_expr
 from metrics.reconciliation import DECISION_LABELS
 from metrics.statuses import BY_CODE
 from metrics.verification import VERIFICATION_LABELS
@@ -15,7 +16,7 @@ SIDE_LABELS = {"only_in_list": "Только в списке ПОО", "only_in_f
 
 
 def _pct(col: str) -> pl.Expr:
-    return pl.col(col).map_elements(fmt_pct, return_dtype=pl.Utf8, skip_nulls=False)
+    return pct_expr(pl.col(col))
 
 
 def _decision(prefix: str) -> pl.Expr:
@@ -32,7 +33,7 @@ def _decision(prefix: str) -> pl.Expr:
                     pl.lit(" — "),
                     pl.col(f"{prefix}_user"),
                     pl.lit(", "),
-                    pl.col(f"{prefix}_decided_at").map_elements(fmt_datetime, return_dtype=pl.Utf8),
+                    datetime_expr(pl.col(f"{prefix}_decided_at")),
                 ]
             )
         )
@@ -60,11 +61,11 @@ def reconciliation_display(table: pl.DataFrame, tu_names: dict[str, str]) -> pl.
     )
 
 
-def differences_display(diff: pl.DataFrame, snils_fn: object) -> pl.DataFrame:
-    """reconciliation.differences as a Russian table; `snils_fn` renders the СНИЛС (masked or full)."""
+def differences_display(diff: pl.DataFrame, full_snils: bool) -> pl.DataFrame:
+    """reconciliation.differences as a Russian table; the СНИЛС masked unless `full_snils`."""
     return diff.select(
         pl.col("side").replace_strict(SIDE_LABELS, default=pl.col("side")).alias("Где есть"),
-        pl.col("snils").map_elements(snils_fn, return_dtype=pl.Utf8, skip_nulls=False).alias("СНИЛС"),  # type: ignore[arg-type]
+        (formatted_snils_expr("snils") if full_snils else masked_snils_expr("snils")).alias("СНИЛС"),
         pl.concat_str(
             [pl.col("last_name"), pl.col("first_name"), pl.col("middle_name")],
             separator=" ",
@@ -96,12 +97,7 @@ def verification_display(summary: pl.DataFrame, names: dict[str, str]) -> pl.Dat
 
 
 def _pct_of(num: str, den: str) -> pl.Expr:
-    return (
-        pl.when(pl.col(den) > 0)
-        .then(pl.col(num) / pl.col(den))
-        .otherwise(None)
-        .map_elements(fmt_pct, return_dtype=pl.Utf8, skip_nulls=False)
-    )
+    return pct_expr(pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None))
 
 
 def conflicts_display(

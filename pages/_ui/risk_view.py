@@ -27,8 +27,7 @@ def filter_register(reg: pl.DataFrame, reasons: list[str], min_weeks: int) -> pl
     return out
 
 
-def _status_label(code: str | None) -> str:
-    return BY_CODE[code].label if code in BY_CODE else "Нет данных"
+STATUS_LABELS = {code: s.label for code, s in BY_CODE.items()}
 
 
 def register_view(
@@ -61,9 +60,9 @@ def register_view(
             reasons_text=pl.col("reasons")
             .list.eval(pl.element().replace_strict(REASON_SHORT, default=pl.element(), return_dtype=pl.Utf8))
             .list.join("; "),
-            status_label=pl.col("status_now").map_elements(
-                _status_label, return_dtype=pl.Utf8, skip_nulls=False
-            ),
+            status_label=pl.col("status_now")
+            .replace_strict(STATUS_LABELS, default="Нет данных", return_dtype=pl.Utf8)
+            .fill_null("Нет данных"),
         )
     )
     # A total order: the selected row must stay the same graduate after a rerun.

@@ -11,7 +11,7 @@ import polars as pl
 
 from data_layer.importer import KINDS, Problem
 from data_layer.importer.kinds import SPEC_BY_KIND
-from metrics.formatting import fmt_datetime
+from metrics.formatting import datetime_expr
 
 PROBLEM_COLUMNS = ("Строка", "Столбец", "Значение", "Проблема")
 _EXAMPLE_RE = re.compile(r"^\d+_(?P<kind>[a-z_]+)\.(xlsx|csv)$")
@@ -73,7 +73,7 @@ def history_display(loads: pl.DataFrame) -> pl.DataFrame:
     """load_history as a Russian table."""
     return loads.select(
         pl.col("load_id").alias("№"),
-        pl.col("loaded_at").map_elements(fmt_datetime, return_dtype=pl.Utf8).alias("Когда"),
+        datetime_expr(pl.col("loaded_at")).alias("Когда"),
         pl.col("username").alias("Пользователь"),
         pl.col("file_name").alias("Файл"),
         pl.col("kind")

@@ -444,6 +444,13 @@ def test_criteria_tables_round_trip() -> None:
     assert criteria.from_json(COHORT, rebuilt.to_json()) == criteria.from_json(COHORT, start.to_json())
     assert ce.fmt_points(10.25) == "10,25" and ce.fmt_points(4.0) == "4" and ce.fmt_points(None) == "—"
     assert ce.rank_change_text(2) == "↑ 2" and ce.rank_change_text(-1) == "↓ 1"
+    # The vectorised twins used in tables give the same strings.
+    values = [10.25, 4.0, 0.0, 100.0, 10.5, None, 58.0]
+    points = pl.DataFrame({"x": values}, schema={"x": pl.Float64}).select(ce.points_expr("x")).to_series()
+    assert points.to_list() == [ce.fmt_points(v) for v in values]
+    changes = [2, -1, 0, None]
+    texts = pl.DataFrame({"r": changes}, schema={"r": pl.Int64}).select(ce.rank_change_expr("r")).to_series()
+    assert texts.to_list() == [ce.rank_change_text(c) for c in changes]
 
 
 # ---------------------------------------------------------------- reconciliation and data quality
@@ -622,8 +629,17 @@ def test_mask_snils() -> None:
     assert graduates.mask_snils("123-456-789 01") == "***-***-789 01"
     assert graduates.mask_snils(None) == "—"
     assert graduates.format_snils("12345678901") == "123-456-789 01"
-    column = pl.DataFrame({"s": ["12345678901", None, "123"]}).select(graduates.masked_snils_expr("s"))
-    assert column.to_series().to_list() == ["***-***-789 01", "—", "—"]
+    column = pl.DataFrame({"s": ["12345678901", None, "123"]})
+    assert column.select(graduates.masked_snils_expr("s")).to_series().to_list() == [
+        "***-***-789 01",
+        "—",
+        "—",
+    ]
+    assert column.select(graduates.formatted_snils_expr("s")).to_series().to_list() == [
+        "123-456-789 01",
+        "—",
+        "—",
+    ]
 
 
 # ---------------------------------------------------------------- settings
