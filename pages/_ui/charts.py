@@ -260,8 +260,9 @@ def comparison_figure(
             y=[None if r is None else r * 100 for r in rates],
             marker={"color": bar_colours(frame, target, lower_is_better)},
             text=[fmt_pct(r) for r in rates],
-            textposition="outside",
-            cliponaxis=False,
+            textposition="inside",
+            insidetextanchor="end",
+            textfont={"color": "white", "size": 14},
             hovertemplate="%{x}: <b>%{text}</b><extra></extra>",
         )
     )

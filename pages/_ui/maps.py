@@ -35,7 +35,7 @@ BELOW: Rgba = [230, 159, 0, 255]  # orange
 AT_TARGET: Rgba = [86, 180, 233, 255]  # sky blue
 ABOVE: Rgba = [0, 114, 178, 255]  # blue
 NO_VALUE: Rgba = [215, 215, 215, 150]
-OUT_OF_SCOPE: Rgba = [240, 240, 240, 90]
+OUT_OF_SCOPE: Rgba = [232, 232, 232, 200]
 # About 15 000 vertices are more than a 500-pixel map can show; with software WebGL (headless
 # browsers, and office PCs or thin clients without a GPU) such a layer was slow enough that clicks
 # on it were lost. One vertex in four is still finer than a pixel at the default zoom.
