@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from data_layer import db
+from data_layer import audit, db
 from data_layer.scope import Scope
 from metrics import context as mctx
 from metrics import criteria
@@ -327,6 +327,15 @@ def _editor_tab(
             try:
                 with cursor() as cur:
                     criteria.discard_draft(cur, scope, ctx.cohort)
+                    # Every criteria change is logged (domain §10), a discarded draft too.
+                    audit.record(
+                        cur,
+                        scope.username,
+                        scope.role,
+                        "criteria_draft",
+                        f"{ctx.cohort} v{draft.version}",  # type: ignore[union-attr]
+                        "черновик удалён",
+                    )
             except Exception as exc:
                 widgets.action_error(exc, "criteria_discard")
             else:

@@ -416,6 +416,20 @@ def test_publish_makes_the_version_immutable_and_next_draft_is_version_plus_one(
     assert tables(at, "Итого баллов")[1]["ПОО"].to_list()[0] == "СПК"
 
 
+def test_discarding_a_draft_keeps_the_published_set(region: tuple[Path, dict[str, str]]) -> None:
+    path, _ = region
+    at = open_page("pages/criteria.py", "base_centre")
+    _edit_weight(at, 0, FRDO_ROW, 2.0)
+    at.button(key="crit_save").click().run()
+    at.button(key="crit_discard").click().run()
+    assert_clean(at)
+    assert [s.value for s in at.success] == ["Черновик удалён."]
+    with cur_of(path) as cur:
+        assert [(v.version, v.status) for v in criteria.versions(cur, COHORT)] == [(1, "published")]
+        assert audit.read_log(cur, action="criteria_draft")["details"].to_list() == ["черновик удалён", None]
+    assert table(at, "Итого баллов")["ПОО"].to_list() == ["СПК", "СМК", "ТТК"]
+
+
 def test_criteria_editor_refuses_a_broken_set(region: tuple[Path, dict[str, str]]) -> None:
     at = open_page("pages/criteria.py", "base_centre")
     at.session_state[f"crit_{COHORT}_0_main"] = {
