@@ -557,7 +557,11 @@ def score(values: pl.DataFrame, cs: CriteriaSet) -> pl.DataFrame:
     out = out.with_columns(score=pl.sum_horizontal(pts_cols).round(6) if pts_cols else pl.lit(0.0))
     out = out.with_columns(rank=pl.col("score").rank(method="min", descending=True).cast(pl.Int64))
     out = out.with_columns(
-        category=pl.col("score").map_elements(cs.category, return_dtype=pl.Utf8),
+        category=pl.when(pl.col("score") >= cs.high_from - 1e-9)
+        .then(pl.lit("high"))
+        .when(pl.col("score") >= cs.medium_from - 1e-9)
+        .then(pl.lit("medium"))
+        .otherwise(pl.lit("low")),
     )
     return out.sort(["rank", "short_name"])
 

@@ -7,7 +7,7 @@ import polars as pl
 
 from data_layer import graduates, risk_measures
 from metrics import risk
-from metrics.formatting import fmt_date
+from metrics.formatting import date_expr, fmt_date
 from metrics.reports.base import ReportContext
 from metrics.reports.scorecard import subject_scope, title_subject
 from metrics.reports.xlsx import Col, Sheet, Table, TitleBlock
@@ -38,9 +38,7 @@ def _measures(ctx: ReportContext, code: str) -> pl.DataFrame:
     )
     per = (
         recorded.sort(["person_key", "measure_date", "measure_id"], descending=[False, True, True])
-        .with_columns(
-            line=pl.col("measure_date").map_elements(fmt_date, return_dtype=pl.Utf8) + ": " + pl.col("text")
-        )
+        .with_columns(line=date_expr(pl.col("measure_date")) + ": " + pl.col("text"))
         .group_by("person_key")
         .agg(pl.col("line").head(MAX_MEASURES).str.join("\n").alias("recorded"), pl.len().alias("n_measures"))
     )

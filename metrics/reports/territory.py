@@ -124,27 +124,13 @@ def _reconciliation_table(ctx: ReportContext, code: str) -> Table:
     rec = reconciliation.reconciliation_table(ctx.cur, ctx.scope, ctx.cohort).filter(
         pl.col("tu_code") == code
     )
-    rows = rec.with_columns(
-        college=pl.struct(
-            "college_decision", "college_user", "college_decided_at", "college_comment"
-        ).map_elements(
-            lambda s: _decision(
-                s["college_decision"], s["college_user"], s["college_decided_at"], s["college_comment"]
-            ),
-            return_dtype=pl.Utf8,
-        ),
-        territory=pl.struct(
-            "territory_decision", "territory_user", "territory_decided_at", "territory_comment"
-        ).map_elements(
-            lambda s: _decision(
-                s["territory_decision"],
-                s["territory_user"],
-                s["territory_decided_at"],
-                s["territory_comment"],
-            ),
-            return_dtype=pl.Utf8,
-        ),
-    )
+
+    # Python-level formatting over plain lists: no callbacks inside polars (metrics/formatting.py).
+    def decisions(party: str) -> pl.Series:
+        cols = [rec[f"{party}_{k}"].to_list() for k in ("decision", "user", "decided_at", "comment")]
+        return pl.Series(party, [_decision(*vals) for vals in zip(*cols, strict=True)], dtype=pl.Utf8)
+
+    rows = rec.with_columns(decisions("college"), decisions("territory"))
     return Table(
         (
             Col("college_code", "Код ПОО"),
