@@ -36,7 +36,9 @@ def render() -> None:
         return
     series, projection = monitor.trend(scope, ctx, fr)
     territories = monitor.table(scope, ctx, fr, "territory")
-    verdict(total, fr, projection, territories, whole)
+    # Who pulls the figure down: territories for the region, colleges for a territorial unit.
+    parts = monitor.college_table(scope, ctx, fr) if scope.role == "territory" else territories
+    verdict(total, fr, projection, parts, whole)
     kpis(scope, ctx, fr, total, projection)
 
     left, right = st.columns([3, 2], gap="large")
@@ -65,10 +67,11 @@ def verdict(
     total: dict[str, Any],
     fr: monitor.Frame,
     projection: Projection,
-    territories: pl.DataFrame,
+    parts: pl.DataFrame,
     whole: str,
 ) -> None:
-    """One sentence a minister can read in ten seconds: on track or not, and who pulls it down."""
+    """One sentence a minister can read in ten seconds: on track or not, and who pulls it down
+    (the parts — territories or colleges — furthest from the target in graduates to place)."""
     rate = total["rate"]
     if fr.target is None or rate is None:
         st.info(f"Значение {whole}: **{fmt_pct(rate)}** (цель на этот выпуск не задана).")
@@ -78,14 +81,12 @@ def verdict(
     line = f"Значение {whole}: **{fmt_pct(rate)}** при цели {fmt_pct(fr.target)} ({fmt_pp(gap)})."
     if projection.projected_rate is not None:
         line += f" Прогноз на {fmt_date(projection.year_end)}: **{fmt_pct(projection.projected_rate)}**."
-    laggards = (
-        territories.filter(pl.col("gap") < 0).sort("places_needed", descending=True, nulls_last=True).head(3)
-    )
+    laggards = parts.filter(pl.col("gap") < 0).sort("places_needed", descending=True, nulls_last=True).head(3)
     if laggards.height and not fr.lower_is_better:
         names = ", ".join(
-            f"{n} (−{fmt_int(p)})" for n, p in zip(laggards["name"], laggards["places_needed"], strict=True)
+            f"{n} — {fmt_int(p)}" for n, p in zip(laggards["name"], laggards["places_needed"], strict=True)
         )
-        line += f" Больше всего до цели не хватает: {names}."
+        line += f" Больше всего трудоустроенных до цели не хватает: {names}."
     if gap >= 0:
         st.success(line, icon=":material/check_circle:")
     else:

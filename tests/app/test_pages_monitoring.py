@@ -313,3 +313,22 @@ def test_pages_render_without_data(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert any("Данных о выпускниках пока нет" in i.value for i in at.info), page
     at = open_page("home", "ministry")
     assert any("Данных о выпускниках пока нет" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize(
+    ("role", "code", "by"), [("ministry", None, "territory"), ("territory", "TU01", "college")]
+)
+def test_verdict_names_who_is_furthest_from_the_target(role: Role, code: str | None, by: str) -> None:
+    at = open_page("overview", role, code)
+    parts = table(scope_of(role, code), by).filter((pl.col("total") >= 5) & (pl.col("rate") < TARGET))
+    needed = {
+        r["name"]: indicators.places_needed(r["numerator"], r["denominator"], TARGET)
+        for r in parts.iter_rows(named=True)
+    }
+    verdict = (at.warning or at.success)[0].value
+    if not needed:
+        assert "не хватает" not in verdict
+        return
+    first = verdict.split("не хватает: ", 1)[1].split(",")[0]
+    name, count = first.rstrip(".").rsplit(" — ", 1)
+    assert count == fmt_int(needed[name]) == fmt_int(max(needed.values()))  # ties may come in any order
