@@ -24,7 +24,10 @@ def _filters(scope: Scope, ctx: mctx.Context, persons: pl.DataFrame) -> tuple[tu
     """Filter widgets (college for the base centre, specialty); returns the engine filter items."""
     v = cached.version()
     items: list[tuple[str, str]] = []
-    col_college, col_program, col_reason, col_weeks = st.columns([2, 3, 3, 2])
+    if scope.role == "base_centre":
+        col_college, col_program, col_reason, col_weeks = st.columns([2, 3, 3, 2])
+    else:  # a college sees its own graduates only: no college filter
+        col_program, col_reason, col_weeks = st.columns([3, 3, 2])
     if scope.role == "base_centre":
         colleges = cached.college_list(v, scope)
         names = dict(zip(colleges["college_code"], colleges["short_name"], strict=True))
