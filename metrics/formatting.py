@@ -129,6 +129,14 @@ def pct_expr(expr: pl.Expr, digits: int = 1) -> pl.Expr:
     return _missing(x, num_expr(x * 100, digits).str.replace_all(NBSP, "") + pl.lit(NBSP + "%")).name.keep()
 
 
+def pp_expr(expr: pl.Expr, digits: int = 1) -> pl.Expr:
+    """Vectorised `fmt_pp`: 0.012 -> '+1,2 п. п.', -0.012 -> '−1,2 п. п.'."""
+    x = expr.cast(pl.Float64)
+    sign = pl.when(x > 0).then(pl.lit("+")).when(x < 0).then(pl.lit("−")).otherwise(pl.lit(""))
+    body = num_expr(x.abs() * 100, digits).str.replace_all(NBSP, "")
+    return _missing(x, sign + body + pl.lit(NBSP + "п." + NBSP + "п.")).name.keep()
+
+
 def date_expr(expr: pl.Expr) -> pl.Expr:
     """Vectorised `fmt_date`."""
     return pl.when(expr.is_not_null()).then(expr.dt.strftime("%d.%m.%Y")).otherwise(pl.lit(DASH))

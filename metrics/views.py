@@ -9,11 +9,10 @@ import calendar
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import polars as pl
 
-from metrics.formatting import fmt_int, fmt_pct, fmt_pp
+from metrics.formatting import int_expr, pct_expr, pp_expr
 from metrics.indicators import places_needed
 from metrics.statuses import GROUP_LABELS, STATUSES
 
@@ -125,9 +124,17 @@ def with_size_band(frame: pl.DataFrame, sizes: pl.DataFrame | None = None, key: 
     else:
         out = frame.join(sizes.select(key, pl.col("total").alias("size")), on=key, how="left")
         out = out.with_columns(pl.col("size").fill_null(pl.col("total")))
-    return out.with_columns(
-        size_band=pl.col("size").map_elements(size_band, return_dtype=pl.Utf8),
-    ).with_columns(size_band_label=pl.col("size_band").replace_strict(SIZE_BAND_LABELS, return_dtype=pl.Utf8))
+    return out.with_columns(size_band=size_band_expr(pl.col("size"))).with_columns(
+        size_band_label=pl.col("size_band").replace_strict(SIZE_BAND_LABELS, return_dtype=pl.Utf8)
+    )
+
+
+def size_band_expr(size: pl.Expr) -> pl.Expr:
+    """Vectorised `size_band` (no Python callback inside polars, see metrics.formatting)."""
+    expr: pl.Expr = pl.lit(SIZE_BANDS[0].code)
+    for b in SIZE_BANDS[1:]:  # ascending, so the largest band is tested first
+        expr = pl.when(size >= b.low).then(pl.lit(b.code)).otherwise(expr)
+    return expr
 
 
 def peer_medians(frame: pl.DataFrame) -> pl.DataFrame:
@@ -175,15 +182,6 @@ def status_table(counts: Mapping[str, int]) -> pl.DataFrame:
     ).filter(pl.col("count") > 0)
 
 
-def rate_label(rate: float | None, total: int, mask_small: bool) -> str:
-    """The rate as shown in a table: «<5» for a group under 5 graduates in aggregate views."""
-    from metrics.engine import SMALL_GROUP
-
-    if mask_small and total < SMALL_GROUP:
-        return SMALL_LABEL
-    return fmt_pct(rate)
-
-
 def rank_change_label(change: int | None) -> str:
     """+2 -> '▲ 2' (moved up), -1 -> '▼ 1', 0 -> 'без изменений', None -> '—' (no rank a month ago)."""
     if change is None:
@@ -193,6 +191,19 @@ def rank_change_label(change: int | None) -> str:
     if change < 0:
         return f"▼ {-change}"
     return "без изменений"
+
+
+def rank_change_expr(change: pl.Expr) -> pl.Expr:
+    """Vectorised `rank_change_label`."""
+    return (
+        pl.when(change.is_null())
+        .then(pl.lit("—"))
+        .when(change > 0)
+        .then(pl.lit("▲ ") + change.cast(pl.Utf8))
+        .when(change < 0)
+        .then(pl.lit("▼ ") + (-change).cast(pl.Utf8))
+        .otherwise(pl.lit("без изменений"))
+    )
 
 
 # Columns from which a group's rate could be worked out: hidden for groups under 5 in aggregate views.
@@ -222,16 +233,12 @@ def with_labels(frame: pl.DataFrame, mask_small: bool) -> pl.DataFrame:
 
     hide = pl.lit(mask_small) & (pl.col("total") < SMALL_GROUP)
 
-    def pct(col: str, fn: Callable[[Any], str]) -> pl.Expr:
-        return (
-            pl.when(hide)
-            .then(pl.lit(SMALL_LABEL))
-            .otherwise(pl.col(col).map_elements(fn, return_dtype=pl.Utf8, skip_nulls=False))
-        )
+    def pct(col: str, fmt: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+        return pl.when(hide).then(pl.lit(SMALL_LABEL)).otherwise(fmt(pl.col(col)))
 
     out = frame.with_columns(
-        rate_label=pct("rate", fmt_pct),
-        total_label=pl.col("total").map_elements(fmt_int, return_dtype=pl.Utf8),
+        rate_label=pct("rate", pct_expr),
+        total_label=int_expr(pl.col("total")),
         reliable=pl.col("total") >= UNRELIABLE_BELOW,
         reliability=pl.when(pl.col("total") >= UNRELIABLE_BELOW)
         .then(pl.lit(""))
@@ -239,20 +246,14 @@ def with_labels(frame: pl.DataFrame, mask_small: bool) -> pl.DataFrame:
     )
     for col in ("change", "gap", "vs_band"):
         if col in out.columns:
-            out = out.with_columns(pct(col, fmt_pp).alias(f"{col}_label"))
+            out = out.with_columns(pct(col, pp_expr).alias(f"{col}_label"))
     if "band_median" in out.columns:
-        out = out.with_columns(
-            band_median_label=pl.col("band_median").map_elements(
-                fmt_pct, return_dtype=pl.Utf8, skip_nulls=False
-            )
-        )
+        out = out.with_columns(band_median_label=pct_expr(pl.col("band_median")))
     if "rank_change" in out.columns:
         out = out.with_columns(
             rank_change_label=pl.when(hide)
             .then(pl.lit(SMALL_LABEL))
-            .otherwise(
-                pl.col("rank_change").map_elements(rank_change_label, return_dtype=pl.Utf8, skip_nulls=False)
-            )
+            .otherwise(rank_change_expr(pl.col("rank_change")))
         )
     if mask_small:
         # The numeric rate must not leak through sorting or a tooltip either.
@@ -282,10 +283,7 @@ def count_labels(frame: pl.DataFrame, columns: tuple[str, ...], mask_small: bool
     hide = pl.lit(mask_small) & (pl.col("total") < SMALL_GROUP)
     return frame.with_columns(
         [
-            pl.when(hide)
-            .then(pl.lit(SMALL_LABEL))
-            .otherwise(pl.col(c).map_elements(fmt_int, return_dtype=pl.Utf8, skip_nulls=False))
-            .alias(f"{c}_label")
+            pl.when(hide).then(pl.lit(SMALL_LABEL)).otherwise(int_expr(pl.col(c))).alias(f"{c}_label")
             for c in columns
             if c in frame.columns
         ]

@@ -14,7 +14,7 @@ from data_layer.scope import Scope
 from metrics import context as mctx
 from metrics import views
 from metrics.engine import SMALL_GROUP
-from metrics.formatting import fmt_date, fmt_int, fmt_num, fmt_pct, fmt_pp
+from metrics.formatting import date_expr, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_pp, num_expr
 from pages._ui import charts, downloads, monitor, widgets
 from pages._ui import context as ui_context
 from pages._ui.data import cursor
@@ -221,9 +221,7 @@ def graduate_list(scope: Scope, ctx: mctx.Context, college: str, program: str) -
             pl.col("fio").alias("ФИО"),
             pl.col("snils_masked").alias("СНИЛС"),
             pl.col("status_label").alias("Статус"),
-            pl.col("status_date")
-            .map_elements(fmt_date, return_dtype=pl.Utf8, skip_nulls=False)
-            .alias("С даты"),
+            date_expr(pl.col("status_date")).alias("С даты"),
         ),
         hide_index=True,
         height=widgets.fit_height(people.height),
@@ -244,10 +242,8 @@ def rating(scope: Scope, ctx: mctx.Context, fr: monitor.Frame, college: str) -> 
     st.dataframe(
         r.points.select(
             pl.col("criterion").alias("Критерий"),
-            pl.col("points").map_elements(fmt_num, return_dtype=pl.Utf8, skip_nulls=False).alias("Баллы"),
-            pl.col("max_points")
-            .map_elements(lambda x: fmt_num(x, 0), return_dtype=pl.Utf8)
-            .alias("Максимум"),
+            num_expr(pl.col("points")).alias("Баллы"),
+            num_expr(pl.col("max_points"), 0).alias("Максимум"),
         ),
         hide_index=True,
         key="college_criteria",

@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 from data_layer.scope import ROLE_LABELS, Scope
-from metrics.formatting import fmt_date, fmt_int
+from metrics.formatting import date_expr, fmt_date, fmt_int, int_expr
 from pages._ui import context as ui_context
 from pages._ui import monitor, widgets
 
@@ -90,10 +90,10 @@ def loaded(scope: Scope) -> None:
     with left:
         st.dataframe(
             summary.select(
-                pl.col("cohort").map_elements(lambda c: f"{c} г.", return_dtype=pl.Utf8).alias("Выпуск"),
-                pl.col("graduates").map_elements(fmt_int, return_dtype=pl.Utf8).alias("Выпускников"),
-                pl.col("colleges").map_elements(fmt_int, return_dtype=pl.Utf8).alias("ПОО с выпуском"),
-                pl.col("as_of").map_elements(fmt_date, return_dtype=pl.Utf8).alias("Последние статусы"),
+                (pl.col("cohort").cast(pl.Utf8) + pl.lit(" г.")).alias("Выпуск"),
+                int_expr(pl.col("graduates")).alias("Выпускников"),
+                int_expr(pl.col("colleges")).alias("ПОО с выпуском"),
+                date_expr(pl.col("as_of")).alias("Последние статусы"),
             ),
             hide_index=True,
             key="home_cohorts",

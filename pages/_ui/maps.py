@@ -270,12 +270,11 @@ def choropleth(
         )
     ]
     if points is not None and not points.is_empty():
-        pts = spread(points).with_columns(
-            fill=pl.col("rate").map_elements(
-                lambda r: fill_colour(r, target, lower_is_better),
-                return_dtype=pl.List(pl.Int64),
-                skip_nulls=False,
-            ),
+        pts = spread(points)
+        # Colours computed in Python on the few points, not as a polars callback (metrics.formatting).
+        fills = [fill_colour(r, target, lower_is_better) for r in pts["rate"].to_list()]
+        pts = pts.with_columns(
+            fill=pl.Series(fills, dtype=pl.List(pl.Int64)),
             tu_name=pl.lit("ПОО"),
             indicator=pl.lit(indicator_name),
         )

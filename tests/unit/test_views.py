@@ -152,3 +152,18 @@ def test_count_labels() -> None:
     assert out["risk_count_label"].to_list() == ["<5", "7"]
     shown = views.count_labels(f, ("risk_count",), mask_small=False)
     assert shown["risk_count_label"].to_list() == ["—", "7"]
+
+
+def test_vectorised_twins_match_the_scalar_functions() -> None:
+    """No Python callbacks inside polars (metrics.formatting): the expressions give the same text."""
+    from metrics.formatting import fmt_pp, pp_expr
+
+    sizes = [0, 1, 99, 100, 101, 299, 300, 599, 600, 601, 10_000]
+    got = pl.DataFrame({"s": sizes}).select(views.size_band_expr(pl.col("s"))).to_series().to_list()
+    assert got == [views.size_band(s) for s in sizes]
+    changes = [3, 1, 0, -1, -12, None]
+    got = pl.DataFrame({"c": changes}, schema={"c": pl.Int64}).select(views.rank_change_expr(pl.col("c")))
+    assert got.to_series().to_list() == [views.rank_change_label(c) for c in changes]
+    deltas = [0.012, -0.012, 0.0, 0.00001, -0.00001, 0.5, -1.0, 0.0349, None]
+    got = pl.DataFrame({"d": deltas}, schema={"d": pl.Float64}).select(pp_expr(pl.col("d")))["d"].to_list()
+    assert got == [fmt_pp(d) for d in deltas]
