@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
@@ -20,15 +21,19 @@ from pages._ui.data import cursor
 DATE_FMT = "DD.MM.YYYY"
 
 
-def _filters(scope: Scope, ctx: mctx.Context, persons: pl.DataFrame) -> tuple[tuple[str, str], ...]:
-    """Filter widgets (college for the base centre, specialty); returns the engine filter items."""
+@dataclass(frozen=True)
+class Filters:
+    items: tuple[tuple[str, str], ...]  # engine filters: college, program
+    reasons: list[str]  # shown rows must have one of these (none chosen: all)
+    min_weeks: int  # shown rows at least this long in the group
+
+
+def _filters(scope: Scope, persons: pl.DataFrame) -> Filters:
+    """Filter widgets: college (base centre), specialty, reason, time in the group."""
     v = cached.version()
     items: list[tuple[str, str]] = []
     if scope.role == "base_centre":
         col_college, col_program, col_reason, col_weeks = st.columns([2, 3, 3, 2])
-    else:  # a college sees its own graduates only: no college filter
-        col_program, col_reason, col_weeks = st.columns([3, 3, 2])
-    if scope.role == "base_centre":
         colleges = cached.college_list(v, scope)
         names = dict(zip(colleges["college_code"], colleges["short_name"], strict=True))
         college = col_college.selectbox(
@@ -40,6 +45,8 @@ def _filters(scope: Scope, ctx: mctx.Context, persons: pl.DataFrame) -> tuple[tu
         if college:
             items.append(("college", college))
             persons = persons.filter(pl.col("college_code") == college)
+    else:  # a college sees its own graduates only: no college filter
+        col_program, col_reason, col_weeks = st.columns([3, 3, 2])
     programs = persons.select("program_code", "program_name").unique().sort("program_name", nulls_last=True)
     prog_names = dict(zip(programs["program_code"], programs["program_name"], strict=True))
     program = col_program.selectbox(
@@ -50,20 +57,20 @@ def _filters(scope: Scope, ctx: mctx.Context, persons: pl.DataFrame) -> tuple[tu
     )
     if program:
         items.append(("program", program))
-    st.session_state["_risk_reasons"] = col_reason.multiselect(
+    reasons = col_reason.multiselect(
         "Причина",
         list(REASONS),
         format_func=lambda r: REASONS[r],
         key="risk_reason",
         placeholder="Все причины",
     )
-    st.session_state["_risk_weeks"] = col_weeks.selectbox(
+    min_weeks = col_weeks.selectbox(
         "Время в группе",
         list(risk_view.WEEK_STEPS),
         format_func=risk_view.week_step_label,
         key="risk_weeks",
     )
-    return tuple(items)
+    return Filters(tuple(items), reasons, int(min_weeks or 0))
 
 
 def _person_panel(scope: Scope, ctx: mctx.Context, row: dict[str, object], form_key: str) -> None:
@@ -203,9 +210,8 @@ def body() -> None:
     imported = cached.imported_measures(v, scope, ctx.cohort, ctx.as_of)
     with cursor() as cur:  # recorded measures do not bump the dataset version: never cached
         measures = risk_measures.list_measures(cur, scope, cohort=ctx.cohort)
-    items = _filters(scope, ctx, persons)
-    reasons: list[str] = st.session_state.get("_risk_reasons") or []
-    min_weeks: int = st.session_state.get("_risk_weeks") or 0
+    chosen = _filters(scope, persons)
+    items, reasons, min_weeks = chosen.items, chosen.reasons, chosen.min_weeks
 
     counts = cached.risk_counts(v, scope, ctx.cohort, ctx.as_of, "region", items)
     total = cached.indicator_table(v, scope, ctx.cohort, ctx.as_of, "risk_share", "region", items)
