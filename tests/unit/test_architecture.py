@@ -1,0 +1,44 @@
+"""Rules of the code base that a linter cannot see."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SOURCES = [
+    p for d in ("app.py", "pages", "metrics", "data_layer") for p in sorted((ROOT / d).rglob("*.py"))
+] + [ROOT / "app.py"]
+
+
+def test_no_python_callbacks_inside_polars() -> None:
+    """`map_elements`/`map_batches` run Python on polars' worker threads; with several Streamlit
+    sessions that deadlocks the server (metrics/formatting.py explains). Use the *_expr helpers."""
+    pattern = re.compile(r"\.(map_elements|map_batches|map_rows)\(")
+    offenders = [
+        f"{p.relative_to(ROOT)}:{i}"
+        for p in SOURCES
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+        if pattern.search(line) and "polars-ok" not in line
+    ]
+    assert offenders == []
+
+
+def test_data_layer_never_imports_streamlit_or_metrics() -> None:
+    bad = []
+    for p in sorted((ROOT / "data_layer").rglob("*.py")):
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+            s = line.strip()
+            if re.match(r"(from|import) (streamlit|metrics|pages)\b", s):
+                bad.append(f"{p.relative_to(ROOT)}:{i}: {s}")
+    assert bad == []
+
+
+def test_metrics_never_imports_streamlit_or_pages() -> None:
+    bad = []
+    for p in sorted((ROOT / "metrics").rglob("*.py")):
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+            s = line.strip()
+            if re.match(r"(from|import) (streamlit|pages)\b", s):
+                bad.append(f"{p.relative_to(ROOT)}:{i}: {s}")
+    assert bad == []
