@@ -6,7 +6,7 @@ login form (stack_notes §2) and lands on the role's navigation:
     at = AppTest.from_file("app.py", default_timeout=30)
     login_as(at, "ivanov", "college", "P001")
     at.run()
-    at.switch_page("pages/college.py").run()
+    at.switch_page("pages/screens/college.py").run()
 
 It also sets a valid cookie signing key in `at.secrets`, because outside demo mode the app refuses to
 start without one. Point VYPUSK_DB at your test database before `run()` (monkeypatch.setenv), and

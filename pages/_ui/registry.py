@@ -26,32 +26,32 @@ ALL = frozenset({"ministry", "territory", "base_centre", "college"})
 AGG = frozenset({"ministry", "territory", "base_centre"})
 
 PAGE_SPECS: tuple[PageSpec, ...] = (
-    PageSpec("pages/home.py", "Главная", ":material/home:", "home", "Мониторинг", ALL),
-    PageSpec("pages/overview.py", "Обзор региона", ":material/monitoring:", "overview", "Мониторинг", AGG),
-    PageSpec("pages/territories.py", "Территории", ":material/map:", "territories", "Мониторинг", AGG),
-    PageSpec("pages/ranking.py", "Рейтинг ПОО", ":material/leaderboard:", "ranking", "Мониторинг", AGG),
-    PageSpec("pages/college.py", "Карточка ПОО", ":material/school:", "college", "Мониторинг", ALL),
-    PageSpec("pages/specialties.py", "Специальности", ":material/category:", "specialties", "Мониторинг", ALL),
+    PageSpec("pages/screens/home.py", "Главная", ":material/home:", "home", "Мониторинг", ALL),
+    PageSpec("pages/screens/overview.py", "Обзор региона", ":material/monitoring:", "overview", "Мониторинг", AGG),
+    PageSpec("pages/screens/territories.py", "Территории", ":material/map:", "territories", "Мониторинг", AGG),
+    PageSpec("pages/screens/ranking.py", "Рейтинг ПОО", ":material/leaderboard:", "ranking", "Мониторинг", AGG),
+    PageSpec("pages/screens/college.py", "Карточка ПОО", ":material/school:", "college", "Мониторинг", ALL),
+    PageSpec("pages/screens/specialties.py", "Специальности", ":material/category:", "specialties", "Мониторинг", ALL),
     PageSpec(
-        "pages/risk.py", "Группа риска", ":material/warning:", "risk", "Работа с выпускниками",
+        "pages/screens/risk.py", "Группа риска", ":material/warning:", "risk", "Работа с выпускниками",
         frozenset({"base_centre", "college"}),
     ),
-    PageSpec("pages/criteria.py", "Эффективность ЦСТВ", ":material/star:", "criteria", "Работа с выпускниками", ALL),
+    PageSpec("pages/screens/criteria.py", "Эффективность ЦСТВ", ":material/star:", "criteria", "Работа с выпускниками", ALL),
     PageSpec(
-        "pages/reconciliation.py", "Сверка и качество данных", ":material/fact_check:", "reconciliation",
+        "pages/screens/reconciliation.py", "Сверка и качество данных", ":material/fact_check:", "reconciliation",
         "Работа с выпускниками", frozenset({"territory", "base_centre", "college"}),
     ),
-    PageSpec("pages/reports.py", "Отчёты", ":material/description:", "reports", "Данные и отчёты", ALL),
+    PageSpec("pages/screens/reports.py", "Отчёты", ":material/description:", "reports", "Данные и отчёты", ALL),
     PageSpec(
-        "pages/upload.py", "Загрузка данных", ":material/upload:", "upload", "Данные и отчёты",
+        "pages/screens/upload.py", "Загрузка данных", ":material/upload:", "upload", "Данные и отчёты",
         frozenset({"base_centre", "college"}),
     ),
     PageSpec(
-        "pages/settings.py", "Настройки показателей", ":material/tune:", "settings", "Данные и отчёты",
+        "pages/screens/settings.py", "Настройки показателей", ":material/tune:", "settings", "Данные и отчёты",
         frozenset({"base_centre"}),
     ),
-    PageSpec("pages/journal.py", "Журнал", ":material/history:", "journal", "Данные и отчёты", frozenset({"base_centre"})),
-    PageSpec("pages/methodology.py", "Методика", ":material/menu_book:", "methodology", "Справка", ALL),
+    PageSpec("pages/screens/journal.py", "Журнал", ":material/history:", "journal", "Данные и отчёты", frozenset({"base_centre"})),
+    PageSpec("pages/screens/methodology.py", "Методика", ":material/menu_book:", "methodology", "Справка", ALL),
 )
 
 

@@ -136,9 +136,9 @@ def no_data(scope: Scope) -> None:
             "Для знакомства с системой можно создать демонстрационную базу командой "
             "`vypusk init --sample`."
         )
-        if page_has(scope, "pages/upload.py"):
+        if page_has(scope, "pages/screens/upload.py"):
             st.page_link(
-                str(APP_DIR / "pages/upload.py"), label="Перейти к загрузке данных", icon=":material/upload:"
+                str(APP_DIR / "pages/screens/upload.py"), label="Перейти к загрузке данных", icon=":material/upload:"
             )
     else:
         st.markdown(

@@ -128,7 +128,7 @@ def test_correct_password_shows_the_role_navigation(demo_db: Path) -> None:
     assert at.session_state["scope"] == Scope("base_centre", None, "demo_base")
     assert not _on_login_page(at)
     assert [b.label for b in at.sidebar.button] == ["Выйти"]
-    at.switch_page("pages/journal.py").run()
+    at.switch_page("pages/screens/journal.py").run()
     assert [t.value for t in at.title] == ["Журнал действий"]
     assert _actions(demo_db) == ["login"]
 
@@ -137,7 +137,7 @@ def test_college_navigation_has_no_journal(demo_db: Path) -> None:
     at = _submit(_app().run(), "demo_college", "demo")
     assert at.session_state["scope"] == Scope("college", "P003", "demo_college")
     with pytest.raises(ValueError):
-        at.switch_page("pages/journal.py")
+        at.switch_page("pages/screens/journal.py")
 
 
 def test_password_over_72_bytes_gets_a_clear_message(demo_db: Path) -> None:
@@ -304,7 +304,7 @@ def test_login_as_helper_skips_the_form(plain_db: Path) -> None:
     at = login_as(monkeypatch_free, "operator1", "base_centre").run()
     assert not at.exception and not _on_login_page(at)
     assert at.session_state["scope"] == Scope("base_centre", None, "operator1")
-    at.switch_page("pages/journal.py").run()
+    at.switch_page("pages/screens/journal.py").run()
     assert [t.value for t in at.title] == ["Журнал действий"]
 
 

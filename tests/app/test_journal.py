@@ -60,7 +60,7 @@ def journal_db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path
 
 def _journal() -> AppTest:
     at = login_as(AppTest.from_file(APP_FILE, default_timeout=30), "bc", "base_centre").run()
-    return at.switch_page("pages/journal.py").run()
+    return at.switch_page("pages/screens/journal.py").run()
 
 
 def test_last_30_days_with_russian_labels() -> None:
@@ -92,12 +92,12 @@ def test_filters_by_action_user_and_period() -> None:
 def test_other_roles_cannot_open_the_journal() -> None:
     at = login_as(AppTest.from_file(APP_FILE, default_timeout=30), "poo", "college", "P001").run()
     with pytest.raises(ValueError):
-        at.switch_page("pages/journal.py")
+        at.switch_page("pages/screens/journal.py")
     # run directly (as Streamlit's legacy pages-folder mode would): the page checks the role itself
-    page = AppTest.from_file(str(Path(APP_FILE).parent / "pages" / "journal.py"), default_timeout=30)
+    page = AppTest.from_file(str(Path(APP_FILE).parent / "pages" / "screens" / "journal.py"), default_timeout=30)
     page.session_state["scope"] = Scope("college", "P001", "poo")
     page.run()
     assert [e.value for e in page.error] == ["Журнал действий доступен только базовому центру."]
     assert not page.dataframe
-    bare = AppTest.from_file(str(Path(APP_FILE).parent / "pages" / "journal.py"), default_timeout=30).run()
+    bare = AppTest.from_file(str(Path(APP_FILE).parent / "pages" / "screens" / "journal.py"), default_timeout=30).run()
     assert bare.error and not bare.dataframe

@@ -60,7 +60,7 @@ def open_page(page: str, role: Role, code: str | None = None, **drill: str) -> A
     if drill:
         at.session_state["_vyp_ctx"] = {"cohort": str(COHORT), "ind": IND, **drill}
     at.run()
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"pages/screens/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     return at
@@ -114,7 +114,7 @@ def assert_russian_headers(at: AppTest) -> None:
 def test_college_role_cannot_open_aggregate_pages(page: str) -> None:
     at = login_as(AppTest.from_file(APP_FILE, default_timeout=60), "tester", "college", "P015").run()
     with pytest.raises(ValueError):
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(f"pages/screens/{page}.py")
 
 
 # ---------------------------------------------------------------- headline figures

@@ -42,20 +42,20 @@ COHORT = 2024
 MASKED = re.compile(r"^\*\*\*-\*\*\*-\d{3} \d{2}$")
 CODES: dict[str, str | None] = {"ministry": None, "territory": "TU01", "base_centre": None, "college": "P001"}
 MY_PAGES = (
-    "pages/risk.py",
-    "pages/criteria.py",
-    "pages/reconciliation.py",
-    "pages/upload.py",
-    "pages/settings.py",
-    "pages/methodology.py",
+    "pages/screens/risk.py",
+    "pages/screens/criteria.py",
+    "pages/screens/reconciliation.py",
+    "pages/screens/upload.py",
+    "pages/screens/settings.py",
+    "pages/screens/methodology.py",
 )
 TITLES = {
-    "pages/risk.py": "Группа риска",
-    "pages/criteria.py": "Эффективность ЦСТВ",
-    "pages/reconciliation.py": "Сверка и качество данных",
-    "pages/upload.py": "Загрузка данных",
-    "pages/settings.py": "Настройки показателей",
-    "pages/methodology.py": "Методика",
+    "pages/screens/risk.py": "Группа риска",
+    "pages/screens/criteria.py": "Эффективность ЦСТВ",
+    "pages/screens/reconciliation.py": "Сверка и качество данных",
+    "pages/screens/upload.py": "Загрузка данных",
+    "pages/screens/settings.py": "Настройки показателей",
+    "pages/screens/methodology.py": "Методика",
 }
 
 
@@ -195,7 +195,7 @@ def test_pages_of_other_roles_are_not_registered(region: tuple[Path, dict[str, s
     at = AppTest.from_file(APP_FILE, default_timeout=60)
     login_as(at, "t_ministry", "ministry")
     at.run()
-    for page in ("pages/risk.py", "pages/upload.py", "pages/settings.py", "pages/reconciliation.py"):
+    for page in ("pages/screens/risk.py", "pages/screens/upload.py", "pages/screens/settings.py", "pages/screens/reconciliation.py"):
         with pytest.raises(ValueError):
             at.switch_page(page)
 
@@ -206,7 +206,7 @@ def test_empty_database_explains_what_to_load(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setenv("VYPUSK_DB", str(path))
     monkeypatch.setenv("VYPUSK_CREDENTIALS", str(tmp_path / "credentials.yaml"))
     try:
-        for page in ("pages/risk.py", "pages/criteria.py", "pages/reconciliation.py"):
+        for page in ("pages/screens/risk.py", "pages/screens/criteria.py", "pages/screens/reconciliation.py"):
             at = open_page(page, "base_centre")
             assert any("Данных о выпускниках пока нет" in i.value for i in at.info)
     finally:
@@ -221,7 +221,7 @@ def test_risk_headline_equals_metrics(
     region: tuple[Path, dict[str, str]], role: Role, code: str | None, expected: int
 ) -> None:
     path, _ = region
-    at = open_page("pages/risk.py", role, code)
+    at = open_page("pages/screens/risk.py", role, code)
     with cur_of(path) as cur:
         counts = risk.risk_counts(cur, Scope(role, code), COHORT, AS_OF, settings.risk_thresholds(cur))
     assert int(counts["risk_count"].sum()) == expected
@@ -236,7 +236,7 @@ def test_risk_headline_equals_metrics(
 
 
 def test_risk_filters_by_college_and_reason(region: tuple[Path, dict[str, str]]) -> None:
-    at = open_page("pages/risk.py", "base_centre")
+    at = open_page("pages/screens/risk.py", "base_centre")
     at.selectbox(key="risk_college").set_value("P002").run()
     assert_clean(at)
     assert metric(at, "В группе риска") == "2"
@@ -250,7 +250,7 @@ def test_college_records_a_measure_in_place(region: tuple[Path, dict[str, str]])
     path, keys = region
     with cur_of(path) as cur:
         version_before = db.dataset_version(cur)
-    at = open_page("pages/risk.py", "college", "P001")
+    at = open_page("pages/screens/risk.py", "college", "P001")
     register = selectable(at, "risk_in_table")
     row = register["СНИЛС"].to_list().index(graduates.mask_snils(keys["informal"]))
     at.session_state["risk_in_table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
@@ -328,7 +328,7 @@ def test_rating_rows_follow_the_scope(
     region: tuple[Path, dict[str, str]], role: Role, code: str | None, colleges: int
 ) -> None:
     path, _ = region
-    at = open_page("pages/criteria.py", role, code)
+    at = open_page("pages/screens/criteria.py", role, code)
     shown = table(at, "Итого баллов")
     with cur_of(path) as cur:
         expected = criteria.rating(cur, Scope(role, code), COHORT, AS_OF)
@@ -356,7 +356,7 @@ def _edit_weight(at: AppTest, gen: int, row: int, weight: float) -> None:
 
 def test_what_if_shows_rank_changes_before_publishing(region: tuple[Path, dict[str, str]]) -> None:
     path, _ = region
-    at = open_page("pages/criteria.py", "base_centre")
+    at = open_page("pages/screens/criteria.py", "base_centre")
     # Published: СПК 10,25, СМК 8, ТТК 3. Weight 2 on ФИС ФРДО completeness (СМК 100 % -> 5 points)
     # gives СМК 13 and moves it above СПК.
     _edit_weight(at, 0, FRDO_ROW, 2.0)
@@ -382,7 +382,7 @@ def test_publish_makes_the_version_immutable_and_next_draft_is_version_plus_one(
     region: tuple[Path, dict[str, str]],
 ) -> None:
     path, _ = region
-    at = open_page("pages/criteria.py", "base_centre")
+    at = open_page("pages/screens/criteria.py", "base_centre")
     _edit_weight(at, 0, FRDO_ROW, 2.0)
     at.button(key="crit_save").click().run()
     assert_clean(at)
@@ -418,7 +418,7 @@ def test_publish_makes_the_version_immutable_and_next_draft_is_version_plus_one(
 
 def test_discarding_a_draft_keeps_the_published_set(region: tuple[Path, dict[str, str]]) -> None:
     path, _ = region
-    at = open_page("pages/criteria.py", "base_centre")
+    at = open_page("pages/screens/criteria.py", "base_centre")
     _edit_weight(at, 0, FRDO_ROW, 2.0)
     at.button(key="crit_save").click().run()
     at.button(key="crit_discard").click().run()
@@ -431,7 +431,7 @@ def test_discarding_a_draft_keeps_the_published_set(region: tuple[Path, dict[str
 
 
 def test_criteria_editor_refuses_a_broken_set(region: tuple[Path, dict[str, str]]) -> None:
-    at = open_page("pages/criteria.py", "base_centre")
+    at = open_page("pages/screens/criteria.py", "base_centre")
     at.session_state[f"crit_{COHORT}_0_main"] = {
         "edited_rows": {},
         "added_rows": [{ce.C_NAME: "Без кода", ce.C_METRIC: "timeliness", ce.C_WEIGHT: 1.0}],
@@ -471,7 +471,7 @@ def test_criteria_tables_round_trip() -> None:
 
 
 def test_reconciliation_figures_and_personal_data(region: tuple[Path, dict[str, str]]) -> None:
-    at = open_page("pages/reconciliation.py", "base_centre")
+    at = open_page("pages/screens/reconciliation.py", "base_centre")
     assert metric(at, "По спискам ПОО") == "10"
     assert metric(at, "В ФИС ФРДО") == "8"
     assert metric(at, "Полнота ФИС ФРДО") == "70,0\u00a0%"
@@ -484,14 +484,14 @@ def test_reconciliation_figures_and_personal_data(region: tuple[Path, dict[str, 
     assert conflicts.height == 4  # left, unconf, czn (P001), p2_emp (P002): unconfirmed work
     assert metric(at, "Конфликты с ЦЗН") == "1"
     # The territory sees aggregates only: no differences by СНИЛС, no conflict list.
-    tu = open_page("pages/reconciliation.py", "territory", "TU01")
+    tu = open_page("pages/screens/reconciliation.py", "territory", "TU01")
     assert not tables(tu, "Где есть") and not tables(tu, "Что проверить")
     assert table(tu, "Решение ТУ")["ПОО"].to_list() == ["СМК", "СПК"]
 
 
 def test_territory_and_college_confirm_or_return(region: tuple[Path, dict[str, str]]) -> None:
     path, _ = region
-    tu = open_page("pages/reconciliation.py", "territory", "TU01")
+    tu = open_page("pages/screens/reconciliation.py", "territory", "TU01")
     tu.selectbox(key="recon_decide_college").set_value("P001")
     click(tu, "Отправить решение")
     assert_clean(tu)
@@ -499,7 +499,7 @@ def test_territory_and_college_confirm_or_return(region: tuple[Path, dict[str, s
     assert row["Решение ТУ"].startswith("Подтверждено — t_territory, ")
     assert metric(tu, "Подтвердили ТУ") == "1 из 2"
 
-    college = open_page("pages/reconciliation.py", "college", "P001")
+    college = open_page("pages/screens/reconciliation.py", "college", "P001")
     college.radio(key="recon_decision").set_value("returned")
     click(college, "Отправить решение")
     assert [e.value for e in college.error] == ["При возврате укажите комментарий: что нужно исправить."]
@@ -518,7 +518,7 @@ def test_territory_and_college_confirm_or_return(region: tuple[Path, dict[str, s
 
 
 def test_timeliness_marks_late_colleges(region: tuple[Path, dict[str, str]]) -> None:
-    at = open_page("pages/reconciliation.py", "base_centre")
+    at = open_page("pages/screens/reconciliation.py", "base_centre")
     shown = table(at, "Дней без обновления")
     # ТТК last updated 05.07.2024: 91 days before 04.10.2024; the others on 04.10.2024.
     assert shown.select("ПОО", "Состояние", "Дней без обновления").rows() == [
@@ -552,7 +552,7 @@ def test_upload_shows_every_error_in_russian_and_stores_nothing(region: tuple[Pa
             (snils_with_checksum(300_000_002), "P002"),  # another college's row
         ]
     )
-    at = open_page("pages/upload.py", "college", "P001")
+    at = open_page("pages/screens/upload.py", "college", "P001")
     at.file_uploader(key="upload_files_0").set_value(("выпуск.csv", bad, "text/csv")).run()
     at.button(key="upload_go").click().run()
     assert not at.exception
@@ -578,7 +578,7 @@ def test_upload_stores_a_good_file_and_lists_it(region: tuple[Path, dict[str, st
     text = "СНИЛС;Код ПОО;Дата актуализации;Статус\n" + "".join(
         f"{keys[n]};P001;11.10.2024;employed\n" for n in names
     )
-    at = open_page("pages/upload.py", "college", "P001")
+    at = open_page("pages/screens/upload.py", "college", "P001")
     at.file_uploader(key="upload_files_0").set_value(("статусы.csv", text.encode("utf-8"), "text/csv")).run()
     at.button(key="upload_go").click().run()
     assert_clean(at)
@@ -590,7 +590,7 @@ def test_upload_stores_a_good_file_and_lists_it(region: tuple[Path, dict[str, st
             "SELECT count(*) FROM status_rows WHERE snapshot_date = DATE '2024-10-11'"
         ).fetchall() == [(6,)]
     # Another college does not see that load.
-    other = open_page("pages/upload.py", "college", "P002")
+    other = open_page("pages/screens/upload.py", "college", "P002")
     assert not tables(other, "Вид данных")
 
 
@@ -661,7 +661,7 @@ def test_mask_snils() -> None:
 
 def test_changing_n1_is_audited_and_recomputes_the_risk_group(region: tuple[Path, dict[str, str]]) -> None:
     path, _ = region
-    at = open_page("pages/settings.py", "base_centre")
+    at = open_page("pages/screens/settings.py", "base_centre")
     # «nostatus» has had no status for 14 weeks on 04.10.2024: with N1 = 20 it leaves the group.
     at.number_input(key="settings_risk_n1_weeks_0").set_value(20)
     click(at, "Сохранить")
@@ -671,14 +671,14 @@ def test_changing_n1_is_audited_and_recomputes_the_risk_group(region: tuple[Path
         assert settings.risk_thresholds(cur).n1_weeks == 20
         log = audit.read_log(cur, action="settings_change")
         assert log["details"].to_list() == ["risk_n1_weeks: 8 → 20"]
-    at.switch_page("pages/risk.py").run()
+    at.switch_page("pages/screens/risk.py").run()
     assert_clean(at)
     assert metric(at, "В группе риска") == "6"
 
 
 def test_target_and_custom_indicator_versions(region: tuple[Path, dict[str, str]]) -> None:
     path, _ = region
-    at = open_page("pages/settings.py", "base_centre")
+    at = open_page("pages/screens/settings.py", "base_centre")
     at.number_input(key="settings_target_value_0").set_value(70.0)
     click(at, "Сохранить цель")
     assert_clean(at)
@@ -710,7 +710,7 @@ def test_target_and_custom_indicator_versions(region: tuple[Path, dict[str, str]
 
 def test_methodology_states_formulas_thresholds_and_attribution(region: tuple[Path, dict[str, str]]) -> None:
     path, _ = region
-    at = open_page("pages/methodology.py", "ministry")
+    at = open_page("pages/screens/methodology.py", "ministry")
     text = "\n".join(m.value for m in at.markdown)
     with cur_of(path) as cur:
         for ind in indicators.registry(cur).values():

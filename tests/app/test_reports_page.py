@@ -89,7 +89,7 @@ def _page(env: Env, role: Role, code: str | None = None, *, complete: bool = Tru
     path = _region(tmp_path / f"r_{role}_{complete}.duckdb", complete)
     monkeypatch.setenv("VYPUSK_DB", str(path))
     at = login_as(AppTest.from_file(APP_FILE, default_timeout=60), f"user_{role}", role, code).run()
-    return at.switch_page("pages/reports.py").run()
+    return at.switch_page("pages/screens/reports.py").run()
 
 
 def _subheaders(at: AppTest) -> list[str]:
@@ -185,11 +185,11 @@ def test_deferred_download_builds_the_workbook_and_logs_it(env: Env) -> None:
 @pytest.mark.parametrize(
     ("role", "code", "page", "file_name"),
     [
-        ("college", "P001", "pages/college.py", "Карточка_ПОО_P001_2024_06.09.2024.xlsx"),
-        ("college", "P001", "pages/risk.py", "Группа_риска_P001_2024_06.09.2024.xlsx"),
-        ("college", "P001", "pages/criteria.py", "Рейтинг_ЦСТВ_2024_06.09.2024.xlsx"),
-        ("territory", "TU01", "pages/territories.py", "Отчёт_ТУ_TU01_2024_06.09.2024.xlsx"),
-        ("ministry", None, "pages/ranking.py", "Рейтинг_ЦСТВ_2024_06.09.2024.xlsx"),
+        ("college", "P001", "pages/screens/college.py", "Карточка_ПОО_P001_2024_06.09.2024.xlsx"),
+        ("college", "P001", "pages/screens/risk.py", "Группа_риска_P001_2024_06.09.2024.xlsx"),
+        ("college", "P001", "pages/screens/criteria.py", "Рейтинг_ЦСТВ_2024_06.09.2024.xlsx"),
+        ("territory", "TU01", "pages/screens/territories.py", "Отчёт_ТУ_TU01_2024_06.09.2024.xlsx"),
+        ("ministry", None, "pages/screens/ranking.py", "Рейтинг_ЦСТВ_2024_06.09.2024.xlsx"),
     ],
 )
 def test_other_pages_offer_their_report(

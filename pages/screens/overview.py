@@ -165,7 +165,7 @@ def territory_map(scope: Scope, ctx: mctx.Context, fr: monitor.Frame, territorie
     st.caption("Щелчок по территории открывает её ПОО на странице «Территории».")
     code = widgets.map_code(event, maps.AREA_LAYER, "tu_code")
     if code and code in set(territories["code"].to_list()):
-        ui_context.go("pages/territories.py", mctx.Drill(territory=code))
+        ui_context.go("pages/screens/territories.py", mctx.Drill(territory=code))
 
 
 def worst_colleges(scope: Scope, ctx: mctx.Context, fr: monitor.Frame) -> None:
@@ -199,7 +199,7 @@ def worst_colleges(scope: Scope, ctx: mctx.Context, fr: monitor.Frame) -> None:
         labels={"name": "ПОО"},
     )
     if code:
-        ui_context.go("pages/college.py", mctx.Drill(college=code))
+        ui_context.go("pages/screens/college.py", mctx.Drill(college=code))
 
 
 widgets.safe_page(render)

@@ -77,7 +77,7 @@ def render() -> None:
     downloads.report_button("rating", label="Скачать рейтинг эффективности ЦСТВ (Excel)")
     code = clicked or picked
     if code:
-        ui_context.go("pages/college.py", mctx.Drill(college=code))
+        ui_context.go("pages/screens/college.py", mctx.Drill(college=code))
 
 
 def filters(

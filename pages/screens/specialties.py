@@ -76,7 +76,7 @@ def heatmap(scope: Scope, ctx: mctx.Context, fr: monitor.Frame) -> None:
     st.caption(charts.HEATMAP_CAPTION)
     code = widgets.chart_code(event, index=0)
     if code:
-        ui_context.go("pages/college.py", mctx.Drill(college=code))
+        ui_context.go("pages/screens/college.py", mctx.Drill(college=code))
 
 
 widgets.safe_page(render)

@@ -97,7 +97,7 @@ def territory_map(
     )
     college = widgets.map_code(event, maps.POINT_LAYER, "code")
     if college:
-        ui_context.go("pages/college.py", mctx.Drill(territory=territory, college=college))
+        ui_context.go("pages/screens/college.py", mctx.Drill(territory=territory, college=college))
     code = widgets.map_code(event, maps.AREA_LAYER, "tu_code")
     return code if code in set(territories["code"].to_list()) else None
 
@@ -141,7 +141,7 @@ def territory_colleges(scope: Scope, ctx: mctx.Context, fr: monitor.Frame, terri
     )
     widgets.small_group_note(scope)
     if code:
-        ui_context.go("pages/college.py", mctx.Drill(territory=territory, college=code))
+        ui_context.go("pages/screens/college.py", mctx.Drill(territory=territory, college=code))
 
 
 widgets.safe_page(render)
