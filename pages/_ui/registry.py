@@ -27,31 +27,78 @@ AGG = frozenset({"ministry", "territory", "base_centre"})
 
 PAGE_SPECS: tuple[PageSpec, ...] = (
     PageSpec("pages/screens/home.py", "Главная", ":material/home:", "home", "Мониторинг", ALL),
-    PageSpec("pages/screens/overview.py", "Обзор региона", ":material/monitoring:", "overview", "Мониторинг", AGG),
-    PageSpec("pages/screens/territories.py", "Территории", ":material/map:", "territories", "Мониторинг", AGG),
-    PageSpec("pages/screens/ranking.py", "Рейтинг ПОО", ":material/leaderboard:", "ranking", "Мониторинг", AGG),
+    PageSpec(
+        "pages/screens/overview.py", "Обзор региона", ":material/monitoring:", "overview", "Мониторинг", AGG
+    ),
+    PageSpec(
+        "pages/screens/territories.py", "Территории", ":material/map:", "territories", "Мониторинг", AGG
+    ),
+    PageSpec(
+        "pages/screens/ranking.py", "Рейтинг ПОО", ":material/leaderboard:", "ranking", "Мониторинг", AGG
+    ),
     PageSpec("pages/screens/college.py", "Карточка ПОО", ":material/school:", "college", "Мониторинг", ALL),
-    PageSpec("pages/screens/specialties.py", "Специальности", ":material/category:", "specialties", "Мониторинг", ALL),
     PageSpec(
-        "pages/screens/risk.py", "Группа риска", ":material/warning:", "risk", "Работа с выпускниками",
+        "pages/screens/specialties.py",
+        "Специальности",
+        ":material/category:",
+        "specialties",
+        "Мониторинг",
+        ALL,
+    ),
+    PageSpec(
+        "pages/screens/risk.py",
+        "Группа риска",
+        ":material/warning:",
+        "risk",
+        "Работа с выпускниками",
         frozenset({"base_centre", "college"}),
     ),
-    PageSpec("pages/screens/criteria.py", "Эффективность ЦСТВ", ":material/star:", "criteria", "Работа с выпускниками", ALL),
     PageSpec(
-        "pages/screens/reconciliation.py", "Сверка и качество данных", ":material/fact_check:", "reconciliation",
-        "Работа с выпускниками", frozenset({"territory", "base_centre", "college"}),
+        "pages/screens/criteria.py",
+        "Эффективность ЦСТВ",
+        ":material/star:",
+        "criteria",
+        "Работа с выпускниками",
+        ALL,
     ),
-    PageSpec("pages/screens/reports.py", "Отчёты", ":material/description:", "reports", "Данные и отчёты", ALL),
     PageSpec(
-        "pages/screens/upload.py", "Загрузка данных", ":material/upload:", "upload", "Данные и отчёты",
+        "pages/screens/reconciliation.py",
+        "Сверка и качество данных",
+        ":material/fact_check:",
+        "reconciliation",
+        "Работа с выпускниками",
+        frozenset({"territory", "base_centre", "college"}),
+    ),
+    PageSpec(
+        "pages/screens/reports.py", "Отчёты", ":material/description:", "reports", "Данные и отчёты", ALL
+    ),
+    PageSpec(
+        "pages/screens/upload.py",
+        "Загрузка данных",
+        ":material/upload:",
+        "upload",
+        "Данные и отчёты",
         frozenset({"base_centre", "college"}),
     ),
     PageSpec(
-        "pages/screens/settings.py", "Настройки показателей", ":material/tune:", "settings", "Данные и отчёты",
+        "pages/screens/settings.py",
+        "Настройки показателей",
+        ":material/tune:",
+        "settings",
+        "Данные и отчёты",
         frozenset({"base_centre"}),
     ),
-    PageSpec("pages/screens/journal.py", "Журнал", ":material/history:", "journal", "Данные и отчёты", frozenset({"base_centre"})),
-    PageSpec("pages/screens/methodology.py", "Методика", ":material/menu_book:", "methodology", "Справка", ALL),
+    PageSpec(
+        "pages/screens/journal.py",
+        "Журнал",
+        ":material/history:",
+        "journal",
+        "Данные и отчёты",
+        frozenset({"base_centre"}),
+    ),
+    PageSpec(
+        "pages/screens/methodology.py", "Методика", ":material/menu_book:", "methodology", "Справка", ALL
+    ),
 )
 
 
@@ -64,7 +111,11 @@ def pages_for_role(role: str, app_dir: Path) -> dict[str, list[st.Page]]:
     sections: dict[str, list[st.Page]] = {}
     for i, spec in enumerate(specs_for_role(role, app_dir)):
         page = st.Page(
-            str(app_dir / spec.file), title=spec.title, icon=spec.icon, url_path=spec.url_path, default=(i == 0)
+            str(app_dir / spec.file),
+            title=spec.title,
+            icon=spec.icon,
+            url_path=spec.url_path,
+            default=(i == 0),
         )
         sections.setdefault(spec.section, []).append(page)
     return sections

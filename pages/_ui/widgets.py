@@ -138,7 +138,9 @@ def no_data(scope: Scope) -> None:
         )
         if page_has(scope, "pages/screens/upload.py"):
             st.page_link(
-                str(APP_DIR / "pages/screens/upload.py"), label="Перейти к загрузке данных", icon=":material/upload:"
+                str(APP_DIR / "pages/screens/upload.py"),
+                label="Перейти к загрузке данных",
+                icon=":material/upload:",
             )
     else:
         st.markdown(

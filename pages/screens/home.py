@@ -24,23 +24,39 @@ class Step:
 START: dict[str, tuple[Step, ...]] = {
     "ministry": (
         Step(
-            "pages/screens/overview.py", "Обзор региона", "идёт ли регион к цели, прогноз на конец года и кто отстаёт"
+            "pages/screens/overview.py",
+            "Обзор региона",
+            "идёт ли регион к цели, прогноз на конец года и кто отстаёт",
         ),
         Step("pages/screens/territories.py", "Территории", "сравнение территориальных управлений и их ПОО"),
-        Step("pages/screens/ranking.py", "Рейтинг ПОО", "все ПОО по показателю, с фильтрами и сравнением с похожими"),
+        Step(
+            "pages/screens/ranking.py",
+            "Рейтинг ПОО",
+            "все ПОО по показателю, с фильтрами и сравнением с похожими",
+        ),
         Step("pages/screens/criteria.py", "Эффективность ЦСТВ", "рейтинг по критериям эффективности"),
         Step("pages/screens/reports.py", "Отчёты", "региональный отчёт в Excel"),
     ),
     "territory": (
         Step("pages/screens/overview.py", "Обзор территории", "идут ли ПОО вашей территории к цели"),
         Step("pages/screens/territories.py", "Территории", "ваши ПОО и изменения за месяц"),
-        Step("pages/screens/ranking.py", "Рейтинг ПОО", "ваши ПОО по показателю и сравнение с похожими по размеру"),
-        Step("pages/screens/reconciliation.py", "Сверка и качество данных", "подтверждение фактического выпуска"),
+        Step(
+            "pages/screens/ranking.py",
+            "Рейтинг ПОО",
+            "ваши ПОО по показателю и сравнение с похожими по размеру",
+        ),
+        Step(
+            "pages/screens/reconciliation.py",
+            "Сверка и качество данных",
+            "подтверждение фактического выпуска",
+        ),
         Step("pages/screens/reports.py", "Отчёты", "отчёт по территории в Excel"),
     ),
     "base_centre": (
         Step(
-            "pages/screens/upload.py", "Загрузка данных", "справочники, выпуск, статусы, данные УФНС, ЦЗН и ФИС ФРДО"
+            "pages/screens/upload.py",
+            "Загрузка данных",
+            "справочники, выпуск, статусы, данные УФНС, ЦЗН и ФИС ФРДО",
         ),
         Step("pages/screens/overview.py", "Обзор региона", "показатели региона против цели"),
         Step("pages/screens/reconciliation.py", "Сверка и качество данных", "расхождения и подтверждения"),
@@ -51,7 +67,9 @@ START: dict[str, tuple[Step, ...]] = {
         Step("pages/screens/college.py", "Карточка ПОО", "ваши показатели против территории и региона"),
         Step("pages/screens/upload.py", "Загрузка данных", "еженедельное обновление статусов выпускников"),
         Step("pages/screens/risk.py", "Группа риска", "выпускники, с которыми нужно работать"),
-        Step("pages/screens/reconciliation.py", "Сверка и качество данных", "сверка с ФИС ФРДО и данными УФНС"),
+        Step(
+            "pages/screens/reconciliation.py", "Сверка и качество данных", "сверка с ФИС ФРДО и данными УФНС"
+        ),
         Step("pages/screens/reports.py", "Отчёты", "карточка ПОО в Excel"),
     ),
 }

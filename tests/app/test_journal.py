@@ -94,10 +94,14 @@ def test_other_roles_cannot_open_the_journal() -> None:
     with pytest.raises(ValueError):
         at.switch_page("pages/screens/journal.py")
     # run directly (as Streamlit's legacy pages-folder mode would): the page checks the role itself
-    page = AppTest.from_file(str(Path(APP_FILE).parent / "pages" / "screens" / "journal.py"), default_timeout=30)
+    page = AppTest.from_file(
+        str(Path(APP_FILE).parent / "pages" / "screens" / "journal.py"), default_timeout=30
+    )
     page.session_state["scope"] = Scope("college", "P001", "poo")
     page.run()
     assert [e.value for e in page.error] == ["Журнал действий доступен только базовому центру."]
     assert not page.dataframe
-    bare = AppTest.from_file(str(Path(APP_FILE).parent / "pages" / "screens" / "journal.py"), default_timeout=30).run()
+    bare = AppTest.from_file(
+        str(Path(APP_FILE).parent / "pages" / "screens" / "journal.py"), default_timeout=30
+    ).run()
     assert bare.error and not bare.dataframe

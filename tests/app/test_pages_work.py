@@ -195,7 +195,12 @@ def test_pages_of_other_roles_are_not_registered(region: tuple[Path, dict[str, s
     at = AppTest.from_file(APP_FILE, default_timeout=60)
     login_as(at, "t_ministry", "ministry")
     at.run()
-    for page in ("pages/screens/risk.py", "pages/screens/upload.py", "pages/screens/settings.py", "pages/screens/reconciliation.py"):
+    for page in (
+        "pages/screens/risk.py",
+        "pages/screens/upload.py",
+        "pages/screens/settings.py",
+        "pages/screens/reconciliation.py",
+    ):
         with pytest.raises(ValueError):
             at.switch_page(page)
 
