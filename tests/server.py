@@ -89,6 +89,8 @@ def demo_db_copy(dest: Path) -> Path:
         atexit.register(shutil.rmtree, folder, True)
         _template = build_demo_db(folder / "demo.duckdb")
     dest.parent.mkdir(parents=True, exist_ok=True)
+    # A write-ahead log left by an earlier database at `dest` would not match the copy.
+    Path(f"{dest}.wal").unlink(missing_ok=True)
     shutil.copyfile(_template, dest)
     return dest
 

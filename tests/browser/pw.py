@@ -14,6 +14,7 @@ Without it the tests skip, unless VYPUSK_BROWSER_TESTS_REQUIRED=1 (CI), where th
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -42,13 +43,16 @@ CHROMIUM_ARGS = [
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 PASSWORD = "demo"
 RUN_TIMEOUT_MS = 60_000
+LOST_CLICK_S = 20.0
 
 APP_IDLE = (
     "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']"
 )
+COOKIE_FRAME = "iframe[title='extra_streamlit_components.CookieManager.cookie_manager']"
 NAV_LINK = "[data-testid='stSidebarNav'] a[data-testid='stSidebarNavLink']"
 EXCEPTION = "[data-testid='stException']"
 ERROR_ALERT = "[data-testid='stAlertContentError']"
+RESULT_ALERTS = ", ".join(f"[data-testid='stAlertContent{k}']" for k in ("Success", "Info", "Error"))
 # Our own failure boxes (pages/_ui/guard.py INTERNAL_ERROR etc.) say «ошибка/ошибки».
 ERROR_WORD = re.compile(r"ошибк", re.IGNORECASE)
 
@@ -144,15 +148,48 @@ async def page_problems(page: Page) -> list[str]:
     return found
 
 
-async def login(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:
-    """Log in through the real form and wait for the logged-in app (the «Выйти» button)."""
-    await page.goto(base_url + "/", timeout=RUN_TIMEOUT_MS)
-    await settle(page)
-    await page.get_by_label("Имя пользователя").fill(username)
-    await page.get_by_label("Пароль", exact=True).fill(password)
-    await page.get_by_role("button", name="Войти").click()
-    await settle(page)
-    await page.get_by_role("button", name="Выйти").wait_for(timeout=RUN_TIMEOUT_MS)
+async def _is_idle(page: Page) -> bool:
+    return await page.locator(APP_IDLE).count() > 0
+
+
+async def login(
+    page: Page, base_url: str, username: str, password: str = PASSWORD, *, timeout_ms: int = RUN_TIMEOUT_MS
+) -> int:
+    """Log in through the real form and wait for the logged-in app (the «Выйти» button).
+
+    Returns the number of clicks on «Войти» it took. The cookie component reruns the script once it
+    has loaded in the browser; under load that rerun can come after the click and swallow it (the
+    form then just stays filled), so an unanswered click is repeated, at most three times.
+    """
+    await page.goto(base_url + "/", timeout=timeout_ms)
+    await page.locator(COOKIE_FRAME).wait_for(state="attached", timeout=timeout_ms)
+    await settle(page, timeout_ms)
+    logout = page.get_by_role("button", name="Выйти")
+    submit = page.get_by_role("button", name="Войти")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_ms / 1000
+    for attempt in range(1, 4):
+        await page.get_by_label("Имя пользователя").fill(username)
+        await page.get_by_label("Пароль", exact=True).fill(password)
+        await submit.click()
+        idle_since = None
+        while loop.time() < deadline:
+            await page.wait_for_timeout(250)
+            if await logout.count():
+                await settle(page, timeout_ms)
+                return attempt
+            errors = await page.locator(ERROR_ALERT).all_inner_texts()
+            if errors:
+                raise AssertionError(f"login as {username} refused: {errors}")
+            if await _is_idle(page) and await submit.count():
+                idle_since = idle_since or loop.time()
+                if loop.time() - idle_since > LOST_CLICK_S:
+                    break  # the app is idle on the untouched form: the click was lost
+            else:
+                idle_since = None
+        else:
+            raise AssertionError(f"login as {username}: no answer within {timeout_ms / 1000:.0f} s")
+    raise AssertionError(f"login as {username}: three clicks on «Войти» went unanswered")
 
 
 async def logout(page: Page) -> None:
@@ -171,7 +208,7 @@ async def nav_url_paths(page: Page) -> list[str]:
     return [url_path_of(await links.nth(i).get_attribute("href") or "") for i in range(await links.count())]
 
 
-async def open_page(page: Page, url_path: str) -> None:
+async def open_page(page: Page, url_path: str, *, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
     """Click the navigation link of `url_path` ("" for the default page) and wait for the page."""
     links = page.locator(NAV_LINK)
     for i in range(await links.count()):
@@ -180,5 +217,53 @@ async def open_page(page: Page, url_path: str) -> None:
             break
     else:
         raise AssertionError(f"no navigation link to /{url_path}")
-    await page.wait_for_url(re.compile(rf"//[^/]+/{re.escape(url_path)}(\?|$)"), timeout=RUN_TIMEOUT_MS)
-    await settle(page)
+    await page.wait_for_url(re.compile(rf"//[^/]+/{re.escape(url_path)}(\?|$)"), timeout=timeout_ms)
+    await settle(page, timeout_ms)
+
+
+async def wait_enabled(page: Page, button: str, timeout_ms: int) -> None:
+    target = page.get_by_role("button", name=button)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_ms / 1000
+    while not (await target.count() and await target.first.is_enabled()):
+        if loop.time() > deadline:
+            raise AssertionError(f"button «{button}» not enabled within {timeout_ms / 1000:.0f} s")
+        await page.wait_for_timeout(250)
+
+
+async def upload_file(page: Page, file: Path, *, timeout_ms: int = RUN_TIMEOUT_MS) -> str:
+    """On the upload page: choose `file`, click «Проверить и загрузить», return the result message."""
+    await page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(str(file))
+    await wait_enabled(page, "Проверить и загрузить", timeout_ms)
+    await settle(page, timeout_ms)
+    await page.get_by_role("button", name="Проверить и загрузить").click()
+    result = page.locator(f"{RESULT_ALERTS}").filter(has_text=f"«{file.name}»").first
+    await result.wait_for(timeout=timeout_ms)
+    await settle(page, timeout_ms)
+    return await result.inner_text()
+
+
+def keyed(key_prefix: str) -> str:
+    """CSS for the element whose widget key starts with `key_prefix` (Streamlit adds st-key-<key>)."""
+    return f"[class*='st-key-{key_prefix}']"
+
+
+async def table_data(page: Page, key_prefix: str) -> tuple[list[str], list[list[str]]]:
+    """Headers and raw cell values of a keyed st.dataframe, from the grid's accessibility table."""
+    table = page.locator(f"{keyed(key_prefix)} [data-testid='stDataFrame'] table").first
+    await table.wait_for(state="attached", timeout=RUN_TIMEOUT_MS)
+    headers = await table.locator("thead th").all_inner_texts()
+    rows = table.locator("tbody tr")
+    return headers, [await rows.nth(i).locator("td").all_inner_texts() for i in range(await rows.count())]
+
+
+async def select_table_row(page: Page, key_prefix: str, row: int) -> None:
+    """Tick the row-selection box of data row `row` (0-based) of a keyed st.dataframe. The grid is a
+    canvas: the box sits in the marker column at the left, rows are 35 px high under a 35 px header."""
+    grid = page.locator(f"{keyed(key_prefix)} [data-testid='stDataFrame']").first
+    await grid.scroll_into_view_if_needed()
+    box = await grid.bounding_box()
+    assert box is not None, f"table {key_prefix} is not visible"
+    x, y = box["x"] + 15, box["y"] + 35 + 35 * row + 17
+    await page.mouse.move(x, y)
+    await page.mouse.click(x, y)

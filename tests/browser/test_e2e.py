@@ -7,9 +7,11 @@ must not show a page before login.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,6 +20,9 @@ from pages._ui.registry import specs_for_role
 from tests.browser import pw
 from tests.browser.conftest import DemoApp
 from tests.server import PROJECT_DIR, AppServer, demo_db_copy
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
 
@@ -119,3 +124,76 @@ def test_first_request_to_a_sub_page_shows_only_the_login_form(
     assert seen.login_form, shown
     assert seen.headings <= LOGIN_HEADINGS, shown
     assert not seen.errors, shown
+
+
+def _biggest(headers: list[str], rows: list[list[str]], column: str = "Выпускников") -> int:
+    """The row with the most graduates (a drill into it has data to show)."""
+    col = headers.index(column)
+    return max(range(len(rows)), key=lambda i: int(rows[i][col] or 0))
+
+
+async def _crumbs(page: Page) -> list[str]:
+    """The breadcrumb as shown: region, territory, college (buttons), current level (bold)."""
+    buttons = await page.locator(f"{MAIN} {pw.keyed('crumb_')} button").all_inner_texts()
+    return [b.strip() for b in buttons]
+
+
+async def _drill_down(app: DemoApp, shots: Path) -> list[str]:
+    """demo_ministry: Территории → a territory (table row) → a college (table row, opens its card)
+    → a specialty (table row on the card); the breadcrumb grows at each step."""
+    failures: list[str] = []
+    async with pw.chromium() as browser:
+        context = await browser.new_context(viewport={"width": 1400, "height": 900}, locale="ru-RU")
+        page = await context.new_page()
+        watch = pw.Watch(page)
+        await pw.login(page, app.url, "demo_ministry")
+        await pw.open_page(page, "territories")
+
+        headers, rows = await pw.table_data(page, "territories_table__")
+        i = _biggest(headers, rows)
+        territory = rows[i][0]
+        await pw.select_table_row(page, "territories_table__", i)
+        await page.wait_for_url(re.compile(r"[?&]tu=\w+"), timeout=pw.RUN_TIMEOUT_MS)
+        await pw.settle(page)
+        await page.screenshot(path=str(shots / "drill-1-territory.png"))
+        assert await _crumbs(page) == ["Самарская область", "← Назад"], await _crumbs(page)
+        assert territory in await page.locator(MAIN).inner_text()
+
+        headers, rows = await pw.table_data(page, "territories_colleges__")
+        j = _biggest(headers, rows)
+        college = rows[j][0]
+        await pw.select_table_row(page, "territories_colleges__", j)
+        await page.wait_for_url(re.compile(r"/college\?.*poo=\w+"), timeout=pw.RUN_TIMEOUT_MS)
+        await pw.settle(page)
+        await page.screenshot(path=str(shots / "drill-2-college.png"))
+        assert await page.locator(f"{MAIN} h1").first.inner_text() == college
+        assert await _crumbs(page) == ["Самарская область", territory, "← Назад"], await _crumbs(page)
+
+        headers, rows = await pw.table_data(page, "college_programs__")
+        k = _biggest(headers, rows)
+        code, name = rows[k][0], rows[k][1]
+        await pw.select_table_row(page, "college_programs__", k)
+        await page.wait_for_url(re.compile(r"[?&]spec="), timeout=pw.RUN_TIMEOUT_MS)
+        await pw.settle(page)
+        await page.screenshot(path=str(shots / "drill-3-specialty.png"))
+        assert await _crumbs(page) == ["Самарская область", territory, college, "← Назад"], await _crumbs(
+            page
+        )
+        assert f"{code} {name}" in await page.locator(MAIN).inner_text()
+
+        # One step back: the college card again, no specialty in the URL.
+        await page.locator(f"{MAIN} {pw.keyed('crumb_back')} button").click()
+        await page.wait_for_url(lambda url: "spec=" not in url and "poo=" in url, timeout=pw.RUN_TIMEOUT_MS)
+        await pw.settle(page)
+        assert await _crumbs(page) == ["Самарская область", territory, "← Назад"], await _crumbs(page)
+
+        failures += await pw.page_problems(page)
+        failures += watch.problems
+        await pw.logout(page)
+        await context.close()
+    return failures
+
+
+def test_drill_down_region_territory_college_specialty(demo_app: DemoApp, screenshots: Path) -> None:
+    failures = asyncio.run(_drill_down(demo_app, screenshots))
+    assert not failures, "\n".join(failures) + "\n--- server log ---\n" + demo_app.server.log_text(5000)
