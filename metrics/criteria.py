@@ -335,9 +335,27 @@ def versions(cur: duckdb.DuckDBPyConnection, year: int) -> list[CriteriaSet]:
 
 
 def published(cur: duckdb.DuckDBPyConnection, year: int, version: int | None = None) -> CriteriaSet:
-    """The newest published version (or the given one); seeds the starting set when none exists."""
-    ensure_seeded(cur, year)
+    """The newest published version (or the given one).
+
+    A year with no stored set is rated by the starting set as version 1; it is written to the
+    database only when the base centre saves a draft (reads never write: read-only replicas work).
+    """
     pubs = [v for v in versions(cur, year) if v.status == "published"]
+    if not pubs:
+        s = starting_set(year)
+        pubs = [
+            CriteriaSet(
+                year,
+                s.criteria,
+                s.high_from,
+                s.medium_from,
+                version=1,
+                status="published",
+                comment=s.comment,
+                created_by="system",
+                published_by="system",
+            )
+        ]
     if version is not None:
         for v in pubs:
             if v.version == version:
