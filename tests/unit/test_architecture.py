@@ -42,3 +42,19 @@ def test_metrics_never_imports_streamlit_or_pages() -> None:
             if re.match(r"(from|import) (streamlit|pages)\b", s):
                 bad.append(f"{p.relative_to(ROOT)}:{i}: {s}")
     assert bad == []
+
+
+def test_every_sample_data_file_is_in_the_manifest() -> None:
+    """sample_data/ holds only synthetic or public data, each file listed with its provenance."""
+    import csv
+
+    base = ROOT / "sample_data"
+    with open(base / "MANIFEST.csv", encoding="utf-8", newline="") as f:
+        listed = {r["file"] for r in csv.DictReader(f)}
+    data_ext = {".csv", ".xlsx", ".geojson", ".json", ".parquet", ".duckdb"}
+    on_disk = {
+        str(p.relative_to(base))
+        for p in base.rglob("*")
+        if p.is_file() and p.suffix in data_ext and p.name != "MANIFEST.csv"
+    }
+    assert sorted(on_disk - listed) == []
