@@ -19,6 +19,7 @@ from pages._ui import cached, downloads, risk_view, widgets
 from pages._ui.data import cursor
 
 DATE_FMT = "DD.MM.YYYY"
+MAX_TABLE_ROWS = 2_000
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,14 @@ def _register_tab(
     if shown.is_empty():
         st.info(nobody if n_all == 0 else "Никто не подходит под выбранные условия.")
         return
+    if shown.height > MAX_TABLE_ROWS:
+        # Region-wide lists can hold tens of thousands of people: a table that size is slow to send
+        # and nobody reads it; the filters above narrow it down.
+        st.caption(
+            f"Показаны первые {fmt_int(MAX_TABLE_ROWS)} из {fmt_int(shown.height)}: выберите ПОО или "
+            "специальность, чтобы увидеть всех."
+        )
+        shown = shown.head(MAX_TABLE_ROWS)
     table = display(shown, scope.role == "base_centre")
     event = st.dataframe(
         table,

@@ -14,6 +14,7 @@ from pages._ui import context as ui_context
 
 PROGRAM_COLUMNS = ["code", "name", *widgets.RATE_COLUMNS, "rate_bar", "reliability", "ugps_name", "level"]
 UGPS_COLUMNS = ["code", "name", *widgets.RATE_COLUMNS, "rate_bar"]
+HEATMAP_MAX_COLLEGES = 60
 
 
 def render() -> None:
@@ -66,6 +67,21 @@ def heatmap(scope: Scope, ctx: mctx.Context, fr: monitor.Frame) -> None:
     if cells.is_empty():
         st.info("Нет данных для карты.")
         return
+    colleges = cells.select("college_code").n_unique()
+    if colleges > HEATMAP_MAX_COLLEGES:
+        # A map of thousands of rows is unreadable and slow to draw: show the colleges furthest
+        # below the target and let the user narrow down by territory.
+        worst = (
+            cells.group_by("college_code")
+            .agg(pl.col("rate").min().alias("worst"))
+            .sort("worst", nulls_last=True)
+            .head(HEATMAP_MAX_COLLEGES)["college_code"]
+        )
+        cells = cells.filter(pl.col("college_code").is_in(worst.to_list()))
+        st.caption(
+            f"Показаны {HEATMAP_MAX_COLLEGES} ПОО с самыми низкими значениями из {fmt_int(colleges)}; "
+            "выберите территорию, чтобы увидеть её ПОО."
+        )
     event = st.plotly_chart(
         charts.heatmap_figure(cells, fr.target, lower_is_better=fr.lower_is_better),
         on_select="rerun",
