@@ -7,6 +7,7 @@ query runs on its own `cursor()` (see README, "Хранилище").
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,8 +19,14 @@ from data_layer import config
 from data_layer.errors import DatabaseLockedError, UserFacingError
 from data_layer.schema import apply_schema
 
-# Offline: never download DuckDB extensions; fail at once instead.
-_DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+# Offline: never download DuckDB extensions; fail at once instead. The memory cap keeps the app
+# and bulk loads within a modest server (DuckDB's default is 80 % of RAM); larger operations spill
+# to a temporary folder next to the database file.
+_DUCKDB_CONFIG = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "memory_limit": os.environ.get("VYPUSK_DUCKDB_MEMORY", "2GB"),
+}
 
 _lock = threading.Lock()
 _connections: dict[Path, duckdb.DuckDBPyConnection] = {}
