@@ -22,7 +22,7 @@ from data_layer.schema import apply_schema
 # Offline: never download DuckDB extensions; fail at once instead. The memory cap keeps the app
 # and bulk loads within a modest server (DuckDB's default is 80 % of RAM); larger operations spill
 # to a temporary folder next to the database file.
-_DUCKDB_CONFIG = {
+_DUCKDB_CONFIG: dict[str, str | int | float | list[str]] = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "memory_limit": os.environ.get("VYPUSK_DUCKDB_MEMORY", "2GB"),
