@@ -108,7 +108,6 @@ async def _first_visit(url: str, shots: Path, name: str) -> FirstVisit:
         )
 
 
-@pytest.mark.xfail(reason="pages move pending", strict=False)
 @pytest.mark.parametrize("url_path", ["journal", "overview"])
 def test_first_request_to_a_sub_page_shows_only_the_login_form(
     url_path: str, tmp_path: Path, screenshots: Path
