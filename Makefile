@@ -42,7 +42,7 @@ typecheck: $(DEV_STAMP)
 
 test: $(DEV_STAMP)
 	$(MAKE) lint typecheck
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest --durations=15
 
 bench: $(DEV_STAMP)
 	$(PY) benchmarks/run.py --graduates 100000 --json benchmarks/out/bench_100k.json
