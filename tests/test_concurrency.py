@@ -90,6 +90,7 @@ class SessionLog:
     visited: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     times: list[float] = field(default_factory=list)  # when each visited page had been drawn
+    repeated_clicks: int = 0  # clicks swallowed by a concurrent rerun and repeated (pw.click_until)
 
     def reached(self, url_path: str) -> None:
         self.visited.append(url_path)
@@ -124,7 +125,7 @@ async def _chromium_tab(browser: Browser, url: str, username: str, log: SessionL
     page.set_default_timeout(STEP_TIMEOUT_MS)
     watch = pw.Watch(page)
     try:
-        await pw.login(page, url, username, timeout_ms=STEP_TIMEOUT_MS)
+        log.repeated_clicks += await pw.login(page, url, username, timeout_ms=STEP_TIMEOUT_MS) - 1
         yield page
         log.failures += watch.problems
     except Exception as exc:  # one stuck session must not hide what the others saw
@@ -140,7 +141,7 @@ async def _browse_in_chromium(
         started = time.monotonic()
         while True:
             for url_path in round_of_pages(role):
-                await pw.open_page(page, url_path, timeout_ms=STEP_TIMEOUT_MS)
+                log.repeated_clicks += await pw.open_page(page, url_path, timeout_ms=STEP_TIMEOUT_MS) - 1
                 log.reached(url_path)
                 log.failures += [f"/{url_path}: {p}" for p in await pw.page_problems(page)]
             if not _keep_browsing(done, started):
@@ -179,7 +180,7 @@ async def _upload(
     """demo_base loads `file` through the upload page; `load` gets the result message and its time."""
     try:
         async with _chromium_tab(browser, url, "demo_base", log) as page:
-            await pw.open_page(page, "upload", timeout_ms=STEP_TIMEOUT_MS)
+            log.repeated_clicks += await pw.open_page(page, "upload", timeout_ms=STEP_TIMEOUT_MS) - 1
             log.reached("upload")
             load.started = time.monotonic()
             load.message = await pw.upload_file(page, file, timeout_ms=LOAD_TIMEOUT_S * 1000)
@@ -227,7 +228,7 @@ def test_twenty_sessions_browse_while_a_big_status_file_loads(tmp_path: Path) ->
     print(f"{len(logs)} sessions, {rows} status rows, {time.monotonic() - started:.0f} s in all")
     print(f"load: {load_s:.0f} s; sessions that drew a page meanwhile: {len(during)} of {len(logs) - 1}")
     for log in logs:
-        print(f"  {log.name}: {len(log.visited)} pages")
+        print(f"  {log.name}: {len(log.visited)} pages, repeated clicks: {log.repeated_clicks}")
 
     assert len(logs) == SESSIONS
     failures = [f"{log.name}: {f}" for log in logs for f in log.failures]

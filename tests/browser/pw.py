@@ -18,7 +18,7 @@ import asyncio
 import os
 import re
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,7 +43,7 @@ CHROMIUM_ARGS = [
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 PASSWORD = "demo"
 RUN_TIMEOUT_MS = 60_000
-LOST_CLICK_S = 20.0
+LOST_CLICK_S = 10.0  # idle this long after a click without its effect: the click was lost
 
 APP_IDLE = (
     "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']"
@@ -148,48 +148,67 @@ async def page_problems(page: Page) -> list[str]:
     return found
 
 
-async def _is_idle(page: Page) -> bool:
-    return await page.locator(APP_IDLE).count() > 0
+async def click_until(
+    page: Page,
+    click: Callable[[], Awaitable[None]],
+    reached: Callable[[], Awaitable[bool]],
+    what: str,
+    timeout_ms: int,
+    refused: Callable[[], Awaitable[str | None]] | None = None,
+) -> int:
+    """`click()`, then wait until `reached()`; returns the number of clicks it took.
+
+    A click can be swallowed: the cookie component reruns the script once it has loaded in the
+    browser, and under load that rerun may land after the click and replace its request (the app
+    then sits idle as if nothing was clicked). So an unanswered click is repeated, at most three
+    times. `refused()` names a visible refusal (e.g. a login error), which fails at once.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_ms / 1000
+    for attempt in range(1, 4):
+        await click()
+        idle_since = None
+        while loop.time() < deadline:
+            await page.wait_for_timeout(250)
+            if await reached():
+                await settle(page, timeout_ms)
+                return attempt
+            message = await refused() if refused else None
+            if message:
+                raise AssertionError(f"{what}: {message}")
+            if await page.locator(APP_IDLE).count():
+                idle_since = idle_since or loop.time()
+                if loop.time() - idle_since > LOST_CLICK_S:
+                    break
+            else:
+                idle_since = None
+        else:
+            raise AssertionError(f"{what}: no answer within {timeout_ms / 1000:.0f} s")
+    raise AssertionError(f"{what}: three clicks went unanswered")
 
 
 async def login(
     page: Page, base_url: str, username: str, password: str = PASSWORD, *, timeout_ms: int = RUN_TIMEOUT_MS
 ) -> int:
-    """Log in through the real form and wait for the logged-in app (the «Выйти» button).
-
-    Returns the number of clicks on «Войти» it took. The cookie component reruns the script once it
-    has loaded in the browser; under load that rerun can come after the click and swallow it (the
-    form then just stays filled), so an unanswered click is repeated, at most three times.
-    """
+    """Log in through the real form and wait for the logged-in app (the «Выйти» button); returns
+    the number of clicks on «Войти» it took."""
     await page.goto(base_url + "/", timeout=timeout_ms)
     await page.locator(COOKIE_FRAME).wait_for(state="attached", timeout=timeout_ms)
     await settle(page, timeout_ms)
-    logout = page.get_by_role("button", name="Выйти")
-    submit = page.get_by_role("button", name="Войти")
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_ms / 1000
-    for attempt in range(1, 4):
+
+    async def submit() -> None:
         await page.get_by_label("Имя пользователя").fill(username)
         await page.get_by_label("Пароль", exact=True).fill(password)
-        await submit.click()
-        idle_since = None
-        while loop.time() < deadline:
-            await page.wait_for_timeout(250)
-            if await logout.count():
-                await settle(page, timeout_ms)
-                return attempt
-            errors = await page.locator(ERROR_ALERT).all_inner_texts()
-            if errors:
-                raise AssertionError(f"login as {username} refused: {errors}")
-            if await _is_idle(page) and await submit.count():
-                idle_since = idle_since or loop.time()
-                if loop.time() - idle_since > LOST_CLICK_S:
-                    break  # the app is idle on the untouched form: the click was lost
-            else:
-                idle_since = None
-        else:
-            raise AssertionError(f"login as {username}: no answer within {timeout_ms / 1000:.0f} s")
-    raise AssertionError(f"login as {username}: three clicks on «Войти» went unanswered")
+        await page.get_by_role("button", name="Войти").click()
+
+    async def logged_in() -> bool:
+        return await page.get_by_role("button", name="Выйти").count() > 0
+
+    async def refused() -> str | None:
+        errors = await page.locator(ERROR_ALERT).all_inner_texts()
+        return f"refused: {errors}" if errors else None
+
+    return await click_until(page, submit, logged_in, f"login as {username}", timeout_ms, refused)
 
 
 async def logout(page: Page) -> None:
@@ -208,17 +227,22 @@ async def nav_url_paths(page: Page) -> list[str]:
     return [url_path_of(await links.nth(i).get_attribute("href") or "") for i in range(await links.count())]
 
 
-async def open_page(page: Page, url_path: str, *, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
-    """Click the navigation link of `url_path` ("" for the default page) and wait for the page."""
+async def open_page(page: Page, url_path: str, *, timeout_ms: int = RUN_TIMEOUT_MS) -> int:
+    """Click the navigation link of `url_path` ("" for the default page) and wait for the page;
+    returns the number of clicks it took (see click_until)."""
     links = page.locator(NAV_LINK)
     for i in range(await links.count()):
         if url_path_of(await links.nth(i).get_attribute("href") or "") == url_path:
-            await links.nth(i).click()
+            link = links.nth(i)
             break
     else:
         raise AssertionError(f"no navigation link to /{url_path}")
-    await page.wait_for_url(re.compile(rf"//[^/]+/{re.escape(url_path)}(\?|$)"), timeout=timeout_ms)
-    await settle(page, timeout_ms)
+    target = re.compile(rf"//[^/]+/{re.escape(url_path)}(\?|$)")
+
+    async def arrived() -> bool:
+        return bool(target.search(page.url))
+
+    return await click_until(page, link.click, arrived, f"open /{url_path}", timeout_ms)
 
 
 async def wait_enabled(page: Page, button: str, timeout_ms: int) -> None:

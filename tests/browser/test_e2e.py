@@ -51,8 +51,8 @@ async def _browse_role(app: DemoApp, username: str, shots: Path) -> list[str]:
 
         for url_path in menu or [""]:
             started = time.monotonic()
-            if menu:
-                await pw.open_page(page, url_path)
+            if menu and await pw.open_page(page, url_path) > 1:
+                print(f"{username} /{url_path}: the first click on the menu link was lost")
             print(f"{username} /{url_path}: {time.monotonic() - started:.1f} s")
             name = url_path or "home"
             await page.screenshot(path=str(shots / f"{username}-{name}.png"))
