@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from data_layer.text import plural as plural  # re-exported: defined once, in the data layer
+
 NBSP = "\u00a0"
 NARROW_NBSP = "\u202f"
 DASH = "—"
@@ -64,16 +66,6 @@ def fmt_datetime(value: dt.datetime | None) -> str:
     if value is None:
         return DASH
     return value.strftime("%d.%m.%Y %H:%M")
-
-
-def plural(n: int, one: str, few: str, many: str) -> str:
-    """Russian plural form: plural(21, 'выпускник', 'выпускника', 'выпускников') -> 'выпускник'."""
-    n = abs(n)
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
 
 
 # Plotly: decimal comma, space as thousands separator (layout.separators is "<decimal><thousands>").

@@ -23,6 +23,7 @@ from data_layer.importer.kinds import KINDS, REFERENCE_KINDS
 from data_layer.importer.readers import RawTable, UnreadableFileError, read_table
 from data_layer.importer.validate import Context, Validated, validate
 from data_layer.scope import OPERATOR, ROLE_LABELS, Scope
+from data_layer.text import plural
 
 MAX_PROBLEMS = 10_000
 COMPARE_ALWAYS_ROWS = 100_000  # below this, content identical to the stored rows is detected by content
@@ -63,16 +64,6 @@ class LoadResult:
 def fmt_int(n: int) -> str:
     """1234567 → «1 234 567» (non-breaking spaces, Russian style)."""
     return f"{n:,}".replace(",", "\u00a0")
-
-
-def plural(n: int, one: str, few: str, many: str) -> str:
-    """Russian plural form for n: 1 строка, 2 строки, 5 строк."""
-    n = abs(n)
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
 
 
 def _count(n: int, one: str, few: str, many: str) -> str:
