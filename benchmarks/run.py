@@ -50,6 +50,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def phase_done(out: dict[str, Any], phase: str) -> None:
+    """Record the peak RSS reached by the end of each phase, to see which one drives the peak."""
+    out.setdefault("peak_rss_mb_after", {})[phase] = round(peak_rss_mb())
+    print(f"  peak RSS after {phase}: {out['peak_rss_mb_after'][phase]} MB", flush=True)
+
+
 def build(db_path: Path, graduates: int, seed: int, out: dict[str, Any]) -> None:
     from data_layer.importer import load_file
     from data_layer.sample import write_sample
@@ -217,11 +223,15 @@ def main() -> int:
         db_path = args.db or Path(tmp) / "bench.duckdb"
         if args.db is None:
             build(db_path, args.graduates, args.seed, out)
+            phase_done(out, "build")
         metric_vs_pandas(db_path, out)
+        phase_done(out, "metric_vs_pandas")
         if not args.skip_pages:
             page_renders(db_path, out)
+            phase_done(out, "pages")
         if not args.skip_reports:
             reports(db_path, out)
+            phase_done(out, "reports")
         out["peak_rss_mb"] = round(peak_rss_mb())
         print(f"peak RSS {out['peak_rss_mb']} MB", flush=True)
         if args.json_out:
