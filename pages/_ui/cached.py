@@ -4,10 +4,7 @@ Every cache key starts with the dataset version (bumped by each load), so a load
 every cached figure at once and nothing is recomputed on a click that does not change the view.
 The version parameter is `v`, not `_v`: Streamlit leaves underscore-prefixed parameters out of
 the cache key.
-Large frames are returned, never passed in as keys (stack_notes §1.3). The biggest per-graduate
-frames (risk register, graduate list, verification, criteria values) use st.cache_resource: one
-shared object instead of a pickled copy per call — at federal scale the copy alone cost seconds a
-rerun. Callers treat them as read-only (polars operations return new frames).
+Large frames are returned, never passed in as keys (stack_notes §1.3).
 """
 
 from __future__ import annotations
@@ -144,7 +141,7 @@ def risk_counts(
         )
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False)
 def risk_register(
     v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()
 ) -> pl.DataFrame:
@@ -152,7 +149,7 @@ def risk_register(
         return risk.risk_register(cur, scope, cohort, as_of, settings.risk_thresholds(cur), _filters(filters))
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False)
 def verification_frame(
     v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()
 ) -> pl.DataFrame:
@@ -172,7 +169,7 @@ def timeliness(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFram
         return criteria.timeliness_table(cur, scope, cohort, as_of)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False)
 def college_metric_values(v: int, cohort: int, as_of: dt.date) -> pl.DataFrame:
     """Region-wide criteria metrics (never shown as such: `rating` filters by scope)."""
     with cursor() as cur:
@@ -211,7 +208,7 @@ def criteria_set(v: int, year: int, version: int | None = None) -> criteria.Crit
         return criteria.published(cur, year, version)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False)
 def graduate_list(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
     """Graduates with names and masked СНИЛС (personal data: the scope is part of the key, and the
     data layer refuses roles without access)."""
@@ -219,7 +216,7 @@ def graduate_list(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
         return graduates.graduate_list(cur, scope, cohort)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False)
 def imported_measures(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
     """«Меры поддержки» from the status files (they change only with a load, like `v`)."""
     with cursor() as cur:
