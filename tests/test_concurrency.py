@@ -118,14 +118,21 @@ def _keep_browsing(done: asyncio.Event, started: float) -> bool:
 
 
 @asynccontextmanager
-async def _chromium_tab(browser: Browser, url: str, username: str, log: SessionLog) -> AsyncIterator[Page]:
+async def _chromium_tab(
+    browser: Browser, url: str, username: str, log: SessionLog
+) -> AsyncIterator[Page | None]:
     """A fresh browser context logged in as `username`; errors and console problems go to `log`."""
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     page = await context.new_page()
     page.set_default_timeout(STEP_TIMEOUT_MS)
     watch = pw.Watch(page)
     try:
-        log.repeated_clicks += await pw.login(page, url, username, timeout_ms=STEP_TIMEOUT_MS) - 1
+        try:
+            log.repeated_clicks += await pw.login(page, url, username, timeout_ms=STEP_TIMEOUT_MS) - 1
+        except Exception as exc:  # report the failed login instead of hiding it behind "didn't yield"
+            log.failures.append(f"login {username}: {type(exc).__name__}: {exc}")
+            yield None
+            return
         yield page
         log.failures += watch.problems
     except Exception as exc:  # one stuck session must not hide what the others saw
@@ -138,6 +145,8 @@ async def _browse_in_chromium(
     browser: Browser, url: str, username: str, role: str, log: SessionLog, done: asyncio.Event
 ) -> None:
     async with _chromium_tab(browser, url, username, log) as page:
+        if page is None:
+            return
         started = time.monotonic()
         while True:
             for url_path in round_of_pages(role):
@@ -180,6 +189,8 @@ async def _upload(
     """demo_base loads `file` through the upload page; `load` gets the result message and its time."""
     try:
         async with _chromium_tab(browser, url, "demo_base", log) as page:
+            if page is None:
+                return
             log.repeated_clicks += await pw.open_page(page, "upload", timeout_ms=STEP_TIMEOUT_MS) - 1
             log.reached("upload")
             load.started = time.monotonic()
