@@ -113,16 +113,16 @@ WHERE risk_status OR no_status OR army_return OR czn_registered OR unconfirmed_w
 """
 
 
-def membership(
+def _membership_query(
     cur: duckdb.DuckDBPyConnection,
     scope: Scope,
     cohort: int,
     dates: list[dt.date],
     thresholds: RiskThresholds,
-    filters: Filters | None = None,
-    by: str = "college",
-) -> pl.DataFrame:
-    """Risk-group members at each date: one row per (date, graduate) with a bool column per reason."""
+    filters: Filters | None,
+    by: str,
+) -> tuple[str, list[object]]:
+    """The membership SQL and its parameters (shared by `membership` and `risk_register`)."""
     dim = _dimension(by)
     where, params = scope_where(cur, scope, filters)
     q = _RISK_SQL.format(
@@ -137,18 +137,29 @@ def membership(
         czn_latest=CZN_LATEST,
         ufns_latest=UFNS_LATEST,
     )
-    return cur.sql(
-        q,
-        params=[
-            dates,
-            cohort,
-            *params,
-            cohort,
-            thresholds.n1_weeks * 7,
-            thresholds.n2_weeks * 7,
-            thresholds.n3_weeks * 7,
-        ],
-    ).pl()
+    return q, [
+        dates,
+        cohort,
+        *params,
+        cohort,
+        thresholds.n1_weeks * 7,
+        thresholds.n2_weeks * 7,
+        thresholds.n3_weeks * 7,
+    ]
+
+
+def membership(
+    cur: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    cohort: int,
+    dates: list[dt.date],
+    thresholds: RiskThresholds,
+    filters: Filters | None = None,
+    by: str = "college",
+) -> pl.DataFrame:
+    """Risk-group members at each date: one row per (date, graduate) with a bool column per reason."""
+    q, params = _membership_query(cur, scope, cohort, dates, thresholds, filters, by)
+    return cur.sql(q, params=params).pl()
 
 
 def reason_list(frame: pl.DataFrame) -> pl.DataFrame:
@@ -203,6 +214,29 @@ def history_dates(
     return dates
 
 
+# Stays in the group, computed in DuckDB so that only one row per graduate reaches Python (the
+# per-checkpoint membership of a whole cohort is millions of rows at federal scale). A stay is a run
+# of consecutive checkpoints (gaps and islands: index minus row number is constant along a run);
+# each graduate's last stay is kept, with the reasons at its last checkpoint as a bit mask.
+_REGISTER_SQL = """
+WITH m AS ({membership}),
+ix AS (SELECT d, (row_number() OVER (ORDER BY d) - 1)::INTEGER AS i FROM (SELECT unnest(?::DATE[]) AS d)),
+mi AS (
+    SELECT m.college_code, m.person_key, ix.i,
+           {mask} AS mask,
+           ix.i - row_number() OVER (PARTITION BY m.college_code, m.person_key ORDER BY ix.i) AS run
+    FROM m JOIN ix USING (d)
+),
+runs AS (
+    SELECT college_code, person_key, min(i) AS first_i, max(i) AS last_i, arg_max(mask, i) AS mask
+    FROM mi GROUP BY college_code, person_key, run
+)
+SELECT college_code, person_key, arg_max(first_i, last_i) AS first_i, max(last_i) AS last_i,
+       arg_max(mask, last_i) AS mask
+FROM runs GROUP BY college_code, person_key
+"""
+
+
 def risk_register(
     cur: duckdb.DuckDBPyConnection,
     scope: Scope,
@@ -220,7 +254,6 @@ def risk_register(
     left_for_work_study (left and now has a work or study status).
     """
     dates = history_dates(cur, scope, cohort, as_of, filters, step_days)
-    m = membership(cur, scope, cohort, dates, thresholds, filters, "college")
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
         "college_code": pl.Utf8,
         "person_key": pl.Utf8,
@@ -232,33 +265,20 @@ def risk_register(
         "status_now": pl.Utf8,
         "left_for_work_study": pl.Boolean,
     }
-    if m.is_empty():
+    sql, params = _membership_query(cur, scope, cohort, dates, thresholds, filters, "college")
+    mask = " + ".join(f"({r})::INTEGER * {1 << k}" for k, r in enumerate(REASONS))
+    runs = cur.sql(_REGISTER_SQL.format(membership=sql, mask=mask), params=[*params, dates]).pl()
+    if runs.is_empty():
         return pl.DataFrame(schema=schema)
-    m = reason_list(m)
-    idx = {d: i for i, d in enumerate(dates)}
-    m = m.with_columns(i=pl.col("d").replace_strict(idx, return_dtype=pl.Int64)).sort(
-        ["college_code", "person_key", "i"]
-    )
-    # Continuous stays: a new run starts where the checkpoint index jumps by more than one.
-    m = m.with_columns(
-        run=(pl.col("i").diff().over(["college_code", "person_key"]).fill_null(1) != 1)
-        .cum_sum()
-        .over(["college_code", "person_key"])
-    )
     last_i = len(dates) - 1
-    runs = (
-        m.group_by(["college_code", "person_key", "run"])
-        .agg(
-            pl.col("i").min().alias("first_i"),
-            pl.col("i").max().alias("last_i"),
-            pl.col("reasons").last(),
-        )
-        .sort(["college_code", "person_key", "run"])
-        .group_by(["college_code", "person_key"])
-        .agg(pl.all().last())
-    )
     date_list = pl.Series("d", dates, dtype=pl.Date)
     runs = runs.with_columns(
+        reasons=pl.concat_list(
+            [
+                pl.when((pl.col("mask") & (1 << k)) != 0).then(pl.lit(r)).otherwise(None)
+                for k, r in enumerate(REASONS)
+            ]
+        ).list.drop_nulls(),
         in_group=pl.col("last_i") == last_i,
         entry_date=pl.lit(date_list).gather(pl.col("first_i")),
         exit_date=pl.when(pl.col("last_i") < last_i)
@@ -276,7 +296,7 @@ def risk_register(
         left_for_work_study=(~pl.col("in_group"))
         & pl.col("status_now").is_in(sorted(WORK_STATUSES | STUDY_STATUSES))
     )
-    return out.select(list(schema))
+    return out.select(list(schema)).sort(["college_code", "person_key"])
 
 
 def _status_now(

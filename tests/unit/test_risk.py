@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from pathlib import Path
 
 import pytest
@@ -137,3 +139,87 @@ def test_newest_extract_closes_a_registration(region: Region) -> None:
     con = region.done()
     assert reasons_at(con, D(2024, 10, 1)) == {k: ["czn_registered"]}
     assert reasons_at(con, D(2024, 10, 20)) == {}
+
+
+def test_register_keeps_the_last_of_two_stays(region: Region) -> None:
+    back = region.graduate(graduation=GRAD)  # in, out, in again
+    region.status(back, D(2024, 7, 5), "informal")
+    region.status(back, D(2024, 7, 19), "employed", start=D(2024, 7, 15))
+    region.status(back, D(2024, 8, 2), "no_motivation")
+    twice = region.graduate(graduation=GRAD)  # in, out, in, out
+    region.status(twice, D(2024, 7, 5), "other_risk")
+    region.status(twice, D(2024, 7, 12), "continuing_education")
+    region.status(twice, D(2024, 7, 26), "informal")
+    region.status(twice, D(2024, 8, 9), "employed", start=D(2024, 8, 5))
+    con = region.done()
+    reg = risk.risk_register(con, OPERATOR, 2024, D(2024, 8, 16), T)
+    rows = {r["person_key"]: r for r in reg.iter_rows(named=True)}
+    assert (rows[back]["in_group"], rows[back]["entry_date"], rows[back]["exit_date"]) == (
+        True,
+        D(2024, 8, 2),
+        None,
+    )
+    assert rows[back]["reasons"] == ["risk_status"]
+    assert rows[back]["weeks_in_group"] == 2  # 02.08 -> 16.08
+    # second stay: 26.07 and 02.08 (informal), left at the 09.08 checkpoint
+    assert (rows[twice]["in_group"], rows[twice]["entry_date"], rows[twice]["exit_date"]) == (
+        False,
+        D(2024, 7, 26),
+        D(2024, 8, 9),
+    )
+    assert rows[twice]["weeks_in_group"] == 2
+    assert rows[twice]["left_for_work_study"] is True
+
+
+def _register_from_membership(con, as_of):  # type: ignore[no-untyped-def]
+    """Straightforward reference: membership at every checkpoint, stays walked in Python."""
+    dates = risk.history_dates(con, OPERATOR, 2024, as_of)
+    m = risk.reason_list(risk.membership(con, OPERATOR, 2024, dates, T))
+    at: dict[tuple[str, str], dict[dt.date, list[str]]] = {}
+    for r in m.iter_rows(named=True):
+        at.setdefault((r["college_code"], r["person_key"]), {})[r["d"]] = r["reasons"]
+    out = {}
+    for key, seen in at.items():
+        idx = [dates.index(d) for d in sorted(seen)]
+        first = idx[-1]
+        while first - 1 in idx:
+            first -= 1
+        last = idx[-1]
+        exit_date = dates[last + 1] if last < len(dates) - 1 else None
+        out[key] = (dates[first], exit_date, seen[dates[last]])
+    return out
+
+
+def test_register_equals_a_walk_over_weekly_membership(region: Region) -> None:
+    rnd = random.Random(11)
+    statuses = [
+        "employed",
+        "informal",
+        "undetermined",
+        "continuing_education",
+        "no_motivation",
+        "self_employed",
+    ]
+    for _ in range(40):
+        k = region.graduate(college=rnd.choice(["P001", "P003"]), graduation=GRAD)
+        college = region.con.execute(
+            "SELECT college_code FROM graduates WHERE person_key = ?", [k]
+        ).fetchone()
+        assert college is not None
+        day = D(2024, 7, 5)
+        while day < D(2024, 12, 1):
+            if rnd.random() < 0.6:
+                region.status(k, day, rnd.choice(statuses), college=college[0])
+            day += dt.timedelta(days=7 * rnd.randint(1, 3))
+        if rnd.random() < 0.3:
+            region.czn(k, reg=D(2024, 9, rnd.randint(1, 28)), extract=D(2024, 11, 1))
+    con = region.done()
+    as_of = D(2024, 11, 29)
+    reg = risk.risk_register(con, OPERATOR, 2024, as_of, T)
+    ours = {
+        (r["college_code"], r["person_key"]): (r["entry_date"], r["exit_date"], r["reasons"])
+        for r in reg.iter_rows(named=True)
+    }
+    expected = _register_from_membership(con, as_of)
+    assert len(expected) > 10
+    assert ours == expected
