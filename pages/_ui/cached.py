@@ -17,6 +17,7 @@ import streamlit as st
 from data_layer import config, db, graduates, reference, risk_measures
 from data_layer.scope import Scope
 from metrics import criteria, engine, indicators, reconciliation, risk, settings, verification
+from pages._ui import risk_view as risk_view_mod
 from pages._ui.data import cursor
 
 FilterItems = tuple[tuple[str, str], ...]
@@ -221,3 +222,59 @@ def imported_measures(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.D
     """«Меры поддержки» from the status files (they change only with a load, like `v`)."""
     with cursor() as cur:
         return risk_measures.imported_measures(cur, scope, cohort, as_of)
+
+
+# ---------------------------------------------------------------- per-person pages at scale
+# The pages below work from per-graduate frames (a whole region's cohort can be ~800 000 rows at
+# federal scale). Unpickling such a frame from st.cache_data costs hundreds of milliseconds on every
+# rerun, so these functions do the joins and aggregations inside the cache and hand the page only
+# the small result it shows.
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def risk_view(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()) -> pl.DataFrame:
+    """The risk register with names, masked СНИЛС, programme, imported measures and labels
+    (personal data: the data layer refuses roles without access)."""
+    college = _filters(filters).get("college")
+    with cursor() as cur:
+        reg = risk.risk_register(cur, scope, cohort, as_of, settings.risk_thresholds(cur), _filters(filters))
+        persons = graduates.graduate_list(cur, scope, cohort, college if isinstance(college, str) else None)
+        imported = risk_measures.imported_measures(cur, scope, cohort, as_of)
+        colleges = engine.college_list(cur, scope)
+    names = dict(zip(colleges["college_code"], colleges["short_name"], strict=True))
+    return risk_view_mod.register_view(reg, persons, imported, names)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def program_options(v: int, scope: Scope, cohort: int, college: str | None = None) -> pl.DataFrame:
+    """Programmes with graduates of the cohort in scope (one college or all): program_code,
+    program_name, sorted by name — for filter widgets."""
+    with cursor() as cur:
+        persons = graduates.graduate_list(cur, scope, cohort, college)
+    return persons.select("program_code", "program_name").unique().sort("program_name", nulls_last=True)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def verification_overview(
+    v: int, scope: Scope, cohort: int, as_of: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame, int, pl.DataFrame | None]:
+    """Declared vs confirmed statuses for the page «Сверка»: (total row, per-college summary,
+    number of records to check, those records with the graduate's name and masked СНИЛС — None for
+    roles that do not see personal data)."""
+    with cursor() as cur:
+        frame = verification.verification_frame(cur, scope, cohort, as_of)
+        conf = verification.conflicts(frame)
+        people = None
+        if scope.sees_personal_data and conf.height:
+            people = (
+                graduates.graduate_list(cur, scope, cohort)
+                .select("college_code", "person_key", "fio", "snils_masked")
+                .join(
+                    conf.select("college_code", "person_key"), on=["college_code", "person_key"], how="semi"
+                )
+            )
+    total = verification.verification_summary(frame, by="")
+    by_college = verification.verification_summary(frame)
+    if people is None:
+        return total, by_college, conf.height, None
+    return total, by_college, conf.height, conf.join(people, on=["college_code", "person_key"], how="left")

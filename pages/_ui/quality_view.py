@@ -100,12 +100,9 @@ def _pct_of(num: str, den: str) -> pl.Expr:
     return pct_expr(pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None))
 
 
-def conflicts_display(
-    conf: pl.DataFrame, persons: pl.DataFrame, names: dict[str, str], show_college: bool
-) -> pl.DataFrame:
-    """The conflicts a college has to resolve, with the graduate's name and masked СНИЛС."""
-    people = persons.select("college_code", "person_key", "fio", "snils_masked")
-    joined = conf.join(people, on=["college_code", "person_key"], how="left")
+def conflicts_display(joined: pl.DataFrame, names: dict[str, str], show_college: bool) -> pl.DataFrame:
+    """The conflicts a college has to resolve (verification.conflicts joined with the graduate's
+    fio and snils_masked) as a Russian table."""
     status_labels = {c: s.label for c, s in BY_CODE.items()}
     what = (
         pl.when(pl.col("verification") == "unconfirmed")

@@ -33,27 +33,20 @@ STATUS_LABELS = {code: s.label for code, s in BY_CODE.items()}
 def register_view(
     reg: pl.DataFrame,
     persons: pl.DataFrame,
-    measure_counts: pl.DataFrame,
     imported: pl.DataFrame,
     college_names: dict[str, str],
 ) -> pl.DataFrame:
-    """Register rows joined with the graduate's name, masked СНИЛС, programme, recorded measures
-    (count) and the latest imported «Меры поддержки». Keeps college_code and person_key for lookups."""
+    """Register rows joined with the graduate's name, masked СНИЛС, programme and the latest imported
+    «Меры поддержки». Keeps college_code and person_key for lookups. Depends only on loaded data, so
+    it is cached whole; the recorded measures are added per run by `with_measure_counts`."""
     people = persons.select(
         "college_code", "person_key", "fio", "snils_masked", "program_code", "program_name"
-    )
-    counts = (
-        measure_counts
-        if measure_counts.height
-        else pl.DataFrame(schema={"college_code": pl.Utf8, "person_key": pl.Utf8, "measures": pl.UInt32})
     )
     imp = imported.select("college_code", "person_key", "support_measures")
     out = (
         reg.join(people, on=["college_code", "person_key"], how="left")
-        .join(counts, on=["college_code", "person_key"], how="left")
         .join(imp, on=["college_code", "person_key"], how="left")
         .with_columns(
-            measures=pl.col("measures").fill_null(0).cast(pl.Int64),
             college_name=pl.col("college_code").replace_strict(
                 college_names, default=pl.col("college_code"), return_dtype=pl.Utf8
             ),
@@ -71,6 +64,20 @@ def register_view(
         descending=[True, False, False, False],
         nulls_last=True,
     )
+
+
+def with_measure_counts(view: pl.DataFrame, measures: pl.DataFrame) -> pl.DataFrame:
+    """Add `measures`: how many support measures the college has recorded for each graduate
+    (recorded measures change without a load, so they are never part of a cached frame)."""
+    counts = (
+        measures.group_by("college_code", "person_key").agg(pl.len().cast(pl.Int64).alias("measures"))
+        if measures.height
+        else pl.DataFrame(schema={"college_code": pl.Utf8, "person_key": pl.Utf8, "measures": pl.Int64})
+    )
+    # A left join keeps the left frame's row order, so the sort of register_view survives.
+    return view.join(
+        counts, on=["college_code", "person_key"], how="left", maintain_order="left"
+    ).with_columns(pl.col("measures").fill_null(0))
 
 
 def _person_columns(show_college: bool) -> list[pl.Expr]:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from data_layer.scope import Scope
 from metrics import context as mctx
-from metrics import reconciliation, verification
+from metrics import reconciliation
 from metrics.formatting import fmt_date, fmt_int, fmt_pct
 from pages._ui import cached, widgets
 from pages._ui import quality_view as qv
@@ -175,7 +175,7 @@ def _graduation_tab(scope: Scope, ctx: mctx.Context) -> None:
 
 def _verification_tab(scope: Scope, ctx: mctx.Context) -> None:
     v = cached.version()
-    frame = cached.verification_frame(v, scope, ctx.cohort, ctx.as_of)
+    total_row, summary, n_conflicts, conf = cached.verification_overview(v, scope, ctx.cohort, ctx.as_of)
     names, _ = _names(scope)
     dates = cached.data_dates(v, scope)
     st.caption(
@@ -183,10 +183,10 @@ def _verification_tab(scope: Scope, ctx: mctx.Context) -> None:
         f"ЦЗН на {fmt_date(dates.get('Данные ЦЗН'))}. Работа, начатая после даты выгрузки УФНС, "
         "проверена быть не может."
     )
-    if frame.is_empty():
+    total = total_row.row(0, named=True)
+    if not total["total"]:
         st.info("Нет выпускников для проверки.")
         return
-    total = verification.verification_summary(frame, by="").row(0, named=True)
     widgets.kpi_row(
         [
             widgets.Kpi("Работают (по данным ПОО)", fmt_pct(total["declared_work"] / total["total"])),
@@ -200,7 +200,6 @@ def _verification_tab(scope: Scope, ctx: mctx.Context) -> None:
             widgets.Kpi("Конфликты с ЦЗН", fmt_int(total["czn_conflicts"])),
         ]
     )
-    summary = verification.verification_summary(frame)
     st.dataframe(
         qv.verification_display(summary, names),
         hide_index=True,
@@ -209,18 +208,16 @@ def _verification_tab(scope: Scope, ctx: mctx.Context) -> None:
         key="verif_table",
     )
     st.markdown("**Что нужно проверить**")
-    conf = verification.conflicts(frame)
-    if conf.is_empty():
+    if not n_conflicts:
         st.caption("Расхождений с внешними данными нет.")
         return
-    if not scope.sees_personal_data:
+    if conf is None:
         st.caption(
-            f"Записей для проверки: {fmt_int(conf.height)}. Список выпускников видят ПОО и базовый центр."
+            f"Записей для проверки: {fmt_int(n_conflicts)}. Список выпускников видят ПОО и базовый центр."
         )
         return
-    persons = cached.graduate_list(cached.version(), scope, ctx.cohort)
     st.dataframe(
-        qv.conflicts_display(conf, persons, names, scope.role == "base_centre"),
+        qv.conflicts_display(conf, names, scope.role == "base_centre"),
         hide_index=True,
         placeholder="—",
         width="stretch",

@@ -29,10 +29,11 @@ class Filters:
     min_weeks: int  # shown rows at least this long in the group
 
 
-def _filters(scope: Scope, persons: pl.DataFrame) -> Filters:
+def _filters(scope: Scope, cohort: int) -> Filters:
     """Filter widgets: college (base centre), specialty, reason, time in the group."""
     v = cached.version()
     items: list[tuple[str, str]] = []
+    college: str | None = None
     if scope.role == "base_centre":
         col_college, col_program, col_reason, col_weeks = st.columns([2, 3, 3, 2])
         colleges = cached.college_list(v, scope)
@@ -45,10 +46,9 @@ def _filters(scope: Scope, persons: pl.DataFrame) -> Filters:
         )
         if college:
             items.append(("college", college))
-            persons = persons.filter(pl.col("college_code") == college)
     else:  # a college sees its own graduates only: no college filter
         col_program, col_reason, col_weeks = st.columns([3, 3, 2])
-    programs = persons.select("program_code", "program_name").unique().sort("program_name", nulls_last=True)
+    programs = cached.program_options(v, scope, cohort, college)
     prog_names = dict(zip(programs["program_code"], programs["program_name"], strict=True))
     program = col_program.selectbox(
         "Специальность / профессия",
@@ -215,26 +215,16 @@ def body() -> None:
         f"N2 = {thr.n2_weeks}, N3 = {thr.n3_weeks} {plural(thr.n3_weeks, 'неделя', 'недели', 'недель')} "
         "(меняет базовый центр на странице «Настройки показателей»)."
     )
-    persons = cached.graduate_list(v, scope, ctx.cohort)
-    imported = cached.imported_measures(v, scope, ctx.cohort, ctx.as_of)
     with cursor() as cur:  # recorded measures do not bump the dataset version: never cached
         measures = risk_measures.list_measures(cur, scope, cohort=ctx.cohort)
-    chosen = _filters(scope, persons)
+    chosen = _filters(scope, ctx.cohort)
     items, reasons, min_weeks = chosen.items, chosen.reasons, chosen.min_weeks
 
     counts = cached.risk_counts(v, scope, ctx.cohort, ctx.as_of, "region", items)
     total = cached.indicator_table(v, scope, ctx.cohort, ctx.as_of, "risk_share", "region", items)
     n_risk = int(counts["risk_count"].sum()) if counts.height else 0
     n_total = int(total["total"].sum()) if total.height else 0
-    reg = cached.risk_register(v, scope, ctx.cohort, ctx.as_of, items)
-    colleges = cached.college_list(v, scope)
-    view = risk_view.register_view(
-        reg,
-        persons,
-        measures.group_by("college_code", "person_key").agg(pl.len().alias("measures")),
-        imported,
-        dict(zip(colleges["college_code"], colleges["short_name"], strict=True)),
-    )
+    view = risk_view.with_measure_counts(cached.risk_view(v, scope, ctx.cohort, ctx.as_of, items), measures)
     in_group = view.filter(pl.col("in_group"))
     exited = view.filter(~pl.col("in_group"))
 
