@@ -64,6 +64,7 @@ def build(db_path: Path, graduates: int, seed: int, out: dict[str, Any]) -> None
         t_gen, files = timed(lambda: write_sample(Path(tmp), graduates=graduates, seed=seed))
         out["generate_s"] = round(t_gen, 2)
         print(f"generated {len(files)} files for {graduates} graduates in {t_gen:.1f} s", flush=True)
+        phase_done(out, "generate")
         con = db.open_database(db_path)
         rows = 0
         t0 = time.perf_counter()
@@ -166,7 +167,7 @@ def page_renders(db_path: Path, out: dict[str, Any]) -> None:
                 print(f"  page {spec.url_path}@{role}: EXCEPTION {at.exception[0].message}", flush=True)
             key = spec.url_path if role == "base_centre" else f"{spec.url_path}@{role}"
             result[key] = round(t * 1000, 1)
-            print(f"  page {key}: {t * 1000:.0f} ms", flush=True)
+            print(f"  page {key}: {t * 1000:.0f} ms (peak RSS so far {peak_rss_mb():.0f} MB)", flush=True)
     out["page_render_ms"] = result
 
 
@@ -210,7 +211,12 @@ def main() -> int:
     p.add_argument("--graduates", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--json", dest="json_out", type=Path, default=None)
-    p.add_argument("--db", type=Path, default=None, help="reuse an existing database instead of building one")
+    p.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="reuse this database; when the file does not exist it is built there and kept",
+    )
     p.add_argument("--skip-pages", action="store_true")
     p.add_argument("--skip-reports", action="store_true")
     args = p.parse_args()
@@ -221,7 +227,7 @@ def main() -> int:
     }
     with tempfile.TemporaryDirectory(prefix="vypusk_benchdb_") as tmp:
         db_path = args.db or Path(tmp) / "bench.duckdb"
-        if args.db is None:
+        if not db_path.exists():
             build(db_path, args.graduates, args.seed, out)
             phase_done(out, "build")
         metric_vs_pandas(db_path, out)
