@@ -296,9 +296,11 @@ def choropleth(
                 get_radius=1500,
             )
         )
+    # A selected territory is framed: its municipalities fill the map, the rest stay visible around.
+    framed = [f for f in features if selected_tu is not None and f["properties"]["tu_code"] == selected_tu]
     return CompactDeck(
         layers=layers,
-        initial_view_state=view_state(geo),
+        initial_view_state=view_state({"features": framed} if framed else geo),
         map_provider=None,
         tooltip=TOOLTIP,  # type: ignore[arg-type]
     )

@@ -240,8 +240,13 @@ def test_choropleth_is_offline_pickable_and_returns_the_territory() -> None:
     assert feats["36704000"]["fill"] == maps.OUT_OF_SCOPE
     assert feats["36640000"]["tu_code"] == ""  # Ставропольский район is not in this reference
     assert pts["id"] == maps.POINT_LAYER and pts["data"][0]["code"] == "P001"
+    # the selected territory (here only the city of Samara) is framed
     view = spec["initialViewState"]
-    assert 52.0 < view["latitude"] < 54.5 and 48.5 < view["longitude"] < 52.0 and 5 < view["zoom"] < 7.5
+    assert 53.0 < view["latitude"] < 53.4 and 49.9 < view["longitude"] < 50.4 and view["zoom"] > 8.5
+    whole = json.loads(
+        maps.choropleth(geo, maps.map_rows(_munis(), table, "territory"), TARGET, indicator_name="Доля").to_json()
+    )["initialViewState"]
+    assert 52.0 < whole["latitude"] < 54.5 and 48.5 < whole["longitude"] < 52.0 and 5 < whole["zoom"] < 7.5
     # what the page reads back from a click on Samara
     event = {"selection": {"objects": {maps.AREA_LAYER: [{"properties": feats["36701000"]}]}}}
     assert map_selection_code(event, maps.AREA_LAYER, "tu_code") == "TU01"
