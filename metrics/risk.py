@@ -58,7 +58,9 @@ def _in_list(codes: frozenset[str]) -> str:
 _RISK_SQL = """
 WITH cp AS (SELECT unnest(?::DATE[]) AS d),
 sp AS (
-    SELECT {dim_code} AS group_code, {dim_name} AS group_name, s.*,
+    -- only the columns the reasons need: `cur` below is one row per graduate and checkpoint
+    SELECT {dim_code} AS group_code, {dim_name} AS group_name, s.college_code, s.person_key, s.status,
+           s.status_start, s.graduation_date, s.valid_from, s.valid_to,
            CASE WHEN s.person_key LIKE 'D:%' THEN NULL ELSE s.person_key END AS snils
     {from_} WHERE s.cohort = ? {where}
 ),
@@ -120,14 +122,15 @@ def _membership_query(
     dates: list[dt.date],
     thresholds: RiskThresholds,
     filters: Filters | None,
-    by: str,
+    by: str | None,
 ) -> tuple[str, list[object]]:
-    """The membership SQL and its parameters (shared by `membership` and `risk_register`)."""
-    dim = _dimension(by)
+    """The membership SQL and its parameters (shared by `membership` and `risk_register`).
+    `by=None`: no group columns (NULL), for callers that regroup by graduate anyway."""
     where, params = scope_where(cur, scope, filters)
+    dim = _dimension(by) if by is not None else None
     q = _RISK_SQL.format(
-        dim_code=dim.code_sql,
-        dim_name=dim.name_sql,
+        dim_code=dim.code_sql if dim else "NULL::VARCHAR",
+        dim_name=dim.name_sql if dim else "NULL::VARCHAR",
         from_=_FROM,
         where=where,
         risk=_in_list(RISK_STATUSES),
@@ -265,7 +268,7 @@ def risk_register(
         "status_now": pl.Utf8,
         "left_for_work_study": pl.Boolean,
     }
-    sql, params = _membership_query(cur, scope, cohort, dates, thresholds, filters, "college")
+    sql, params = _membership_query(cur, scope, cohort, dates, thresholds, filters, None)
     mask = " + ".join(f"({r})::INTEGER * {1 << k}" for k, r in enumerate(REASONS))
     runs = cur.sql(_REGISTER_SQL.format(membership=sql, mask=mask), params=[*params, dates]).pl()
     if runs.is_empty():
