@@ -244,7 +244,9 @@ def test_choropleth_is_offline_pickable_and_returns_the_territory() -> None:
     view = spec["initialViewState"]
     assert 53.0 < view["latitude"] < 53.4 and 49.9 < view["longitude"] < 50.4 and view["zoom"] > 8.5
     whole = json.loads(
-        maps.choropleth(geo, maps.map_rows(_munis(), table, "territory"), TARGET, indicator_name="Доля").to_json()
+        maps.choropleth(
+            geo, maps.map_rows(_munis(), table, "territory"), TARGET, indicator_name="Доля"
+        ).to_json()
     )["initialViewState"]
     assert 52.0 < whole["latitude"] < 54.5 and 48.5 < whole["longitude"] < 52.0 and 5 < whole["zoom"] < 7.5
     # what the page reads back from a click on Samara
