@@ -58,15 +58,11 @@ def _in_list(codes: frozenset[str]) -> str:
 _RISK_SQL = """
 WITH cp AS (SELECT unnest(?::DATE[]) AS d),
 sp AS (
-    -- only the columns the reasons need: `cur` below is one row per graduate and checkpoint
+    -- only the columns the reasons need
     SELECT {dim_code} AS group_code, {dim_name} AS group_name, s.college_code, s.person_key, s.status,
            s.status_start, s.graduation_date, s.valid_from, s.valid_to,
            CASE WHEN s.person_key LIKE 'D:%' THEN NULL ELSE s.person_key END AS snils
     {from_} WHERE s.cohort = ? {where}
-),
-cur AS (
-    SELECT cp.d, sp.* FROM cp JOIN sp ON sp.valid_from <= cp.d AND sp.valid_to > cp.d
-    WHERE cp.d >= sp.graduation_date
 ),
 dis AS (
     SELECT cp.d, r.college_code, r.person_key, max(r.discharge_date) AS discharge_date
@@ -79,24 +75,90 @@ czn AS (
       ON z.reg_date <= cp.d AND (z.dereg_date IS NULL OR z.dereg_date > cp.d)
 ),
 cov AS (SELECT max(extract_date) AS coverage FROM ufns_records),
--- declared work confirmed by a УФНС record active at min(d, coverage): an equi-join on СНИЛС
-ufns_hit AS (
-    SELECT DISTINCT cur.d, cur.college_code, cur.person_key
-    FROM cur CROSS JOIN cov JOIN ({ufns_latest}) u ON u.snils = cur.snils
-    WHERE cur.status IN {verifiable}
-      AND u.start_date <= least(cur.d, cov.coverage)
-      AND (u.end_date IS NULL OR u.end_date >= least(cur.d, cov.coverage))
+czn_p AS (SELECT DISTINCT snils FROM ({czn_latest})),
+dis_p AS (SELECT DISTINCT person_key FROM status_rows WHERE cohort = ? AND discharge_date IS NOT NULL),
+-- `special`: a graduate with a ЦЗН registration or a discharge, for whom any status can matter
+spx AS (
+    SELECT sp.*,
+           coalesce(sp.snils IN (SELECT snils FROM czn_p), false)
+               OR sp.person_key IN (SELECT person_key FROM dis_p) AS special
+    FROM sp
+),
+-- (1) checkpoints where a reason other than unconfirmed work can hold: a risk or no-status status,
+-- or a special graduate. Most graduates at most checkpoints work or study and are left out here,
+-- which keeps the per-checkpoint rows few.
+other_plain AS (
+    SELECT cp.d, spx.* FROM cp JOIN spx ON spx.valid_from <= cp.d AND spx.valid_to > cp.d
+    WHERE cp.d >= spx.graduation_date AND NOT spx.special
+      AND (spx.status IN {risk} OR spx.status IN {no_status})
+),
+other_special AS (
+    SELECT cp.d, spx.* FROM cp JOIN spx ON spx.valid_from <= cp.d AND spx.valid_to > cp.d
+    WHERE cp.d >= spx.graduation_date AND spx.special
+),
+-- (2) unconfirmed work, found per spell, not per checkpoint. A УФНС record confirms work at d when
+-- it is active at least(d, coverage): that is the interval [start, end] before the coverage date,
+-- and for ever after it when the record is still open at the coverage date.
+ua AS (
+    SELECT u.snils, u.start_date AS a,
+           CASE WHEN u.end_date IS NULL OR u.end_date >= cov.coverage THEN DATE '9999-12-31'
+                ELSE u.end_date + 1 END AS b
+    FROM ({ufns_latest}) u CROSS JOIN cov
+    WHERE u.start_date <= cov.coverage
+      -- only the graduates asked about (the extract covers every cohort)
+      AND u.snils IN (SELECT snils FROM spx WHERE status IN {verifiable})
+),
+ua_prev AS (
+    SELECT snils, a, b, max(b) OVER (PARTITION BY snils ORDER BY a, b
+                                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_b
+    FROM ua
+),
+ua_grp AS (
+    SELECT snils, a, b,
+           sum(CASE WHEN prev_b IS NULL OR a > prev_b THEN 1 ELSE 0 END)
+               OVER (PARTITION BY snils ORDER BY a, b) AS grp
+    FROM ua_prev
+),
+active AS (SELECT snils, min(a) AS a, max(b) AS b FROM ua_grp GROUP BY snils, grp),
+-- the complement of the active intervals: when a declared job is not confirmed
+gaps AS (
+    SELECT snils, coalesce(lag(b) OVER (PARTITION BY snils ORDER BY a), DATE '0001-01-01') AS ga, a AS gb
+    FROM active
+    UNION ALL
+    SELECT snils, max(b) AS ga, DATE '9999-12-31' AS gb FROM active GROUP BY snils
+),
+unconf_windows AS (
+    SELECT spx.*,
+           greatest(spx.valid_from, spx.graduation_date,
+                    coalesce(spx.status_start, spx.valid_from) + ?::INTEGER + 1,
+                    coalesce(g.ga, DATE '0001-01-01')) AS wa,
+           least(spx.valid_to, coalesce(g.gb, DATE '9999-12-31')) AS wb
+    FROM spx CROSS JOIN cov LEFT JOIN gaps g ON g.snils = spx.snils
+    WHERE spx.status IN {verifiable} AND spx.snils IS NOT NULL AND cov.coverage IS NOT NULL
+      AND coalesce(spx.status_start, spx.valid_from) <= cov.coverage
+),
+unconf AS (
+    SELECT cp.d, w.* EXCLUDE (wa, wb) FROM cp JOIN unconf_windows w ON cp.d >= w.wa AND cp.d < w.wb
+),
+-- (3) one row per graduate and checkpoint: the three parts do not overlap (unconfirmed work needs a
+-- work status, which plain rows never have; special graduates' unconfirmed checkpoints are joined
+-- onto their rows).
+cand AS (
+    SELECT *, false AS unconfirmed_work FROM other_plain
+    UNION ALL
+    SELECT o.*, u.d IS NOT NULL AS unconfirmed_work
+    FROM other_special o
+    LEFT JOIN unconf u ON u.d = o.d AND u.college_code = o.college_code AND u.person_key = o.person_key
+    UNION ALL
+    SELECT *, true AS unconfirmed_work FROM unconf WHERE NOT special
 ),
 flags AS (
-    SELECT cur.*, dis.discharge_date AS known_discharge, cov.coverage,
-           coalesce(cur.status_start, cur.valid_from) AS since,
-           (czn.snils IS NOT NULL) AS in_czn,
-           (uh.person_key IS NOT NULL) AS ufns_active
-    FROM cur
-    CROSS JOIN cov
-    LEFT JOIN dis ON dis.d = cur.d AND dis.college_code = cur.college_code AND dis.person_key = cur.person_key
-    LEFT JOIN czn ON czn.d = cur.d AND czn.snils = cur.snils
-    LEFT JOIN ufns_hit uh ON uh.d = cur.d AND uh.college_code = cur.college_code AND uh.person_key = cur.person_key
+    SELECT c.*, dis.discharge_date AS known_discharge,
+           coalesce(c.status_start, c.valid_from) AS since,
+           (czn.snils IS NOT NULL) AS in_czn
+    FROM cand c
+    LEFT JOIN dis ON dis.d = c.d AND dis.college_code = c.college_code AND dis.person_key = c.person_key
+    LEFT JOIN czn ON czn.d = c.d AND czn.snils = c.snils
 ),
 reasons AS (
     SELECT d, group_code, group_name, college_code, person_key, status, graduation_date, since,
@@ -106,8 +168,7 @@ reasons AS (
            known_discharge IS NOT NULL AND d - known_discharge > ?
                AND NOT (status IN {work_study} AND since > known_discharge) AS army_return,
            in_czn AS czn_registered,
-           status IN {verifiable} AND snils IS NOT NULL AND coverage IS NOT NULL AND since <= coverage
-               AND NOT ufns_active AND d - since > ? AS unconfirmed_work
+           unconfirmed_work
     FROM flags
 )
 SELECT * FROM reasons
@@ -145,9 +206,10 @@ def _membership_query(
         cohort,
         *params,
         cohort,
+        cohort,
+        thresholds.n3_weeks * 7,
         thresholds.n1_weeks * 7,
         thresholds.n2_weeks * 7,
-        thresholds.n3_weeks * 7,
     ]
 
 

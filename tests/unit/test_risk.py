@@ -86,6 +86,37 @@ def test_unconfirmed_work_after_n3_weeks(region: Region) -> None:
     assert reasons_at(con, D(2024, 9, 24)) == {unconfirmed: ["unconfirmed_work"]}
 
 
+def test_unconfirmed_work_follows_the_ufns_records_over_time(region: Region) -> None:
+    """Records are checked at least(D, coverage); coverage = newest extract = 01.12.2024.
+    All four declared work from 01.07 (N3 = 12 weeks: unconfirmed possible from 24.09)."""
+    ended = region.graduate(graduation=GRAD)  # job 01.07–30.09, then nothing
+    gap = region.graduate(graduation=GRAD)  # 01.07–30.09 and again from 15.10 (overlapping records)
+    late = region.graduate(graduation=GRAD)  # only a record starting after coverage
+    open_ = region.graduate(graduation=GRAD)  # record still open at coverage: confirmed ever after
+    for k in (ended, gap, late, open_):
+        region.status(k, D(2024, 7, 5), "employed", start=D(2024, 7, 1))
+    region.ufns(ended, start=D(2024, 7, 1), end=D(2024, 9, 30), extract=D(2024, 12, 1))
+    region.ufns(gap, start=D(2024, 7, 1), end=D(2024, 9, 30), extract=D(2024, 12, 1))
+    region.ufns(gap, start=D(2024, 10, 15), end=D(2024, 11, 20), extract=D(2024, 12, 1), kind="self_employed")
+    region.ufns(gap, start=D(2024, 11, 1), extract=D(2024, 12, 1), kind="entrepreneur")
+    region.ufns(late, start=D(2024, 12, 2), extract=D(2024, 12, 1))
+    region.ufns(open_, start=D(2024, 7, 1), extract=D(2024, 12, 1))
+    con = region.done()
+    assert reasons_at(con, D(2024, 9, 30)) == {late: ["unconfirmed_work"]}
+    # 01.10: ended and gap have no active record; late never has one before coverage
+    assert set(reasons_at(con, D(2024, 10, 1))) == {ended, gap, late}
+    assert set(reasons_at(con, D(2024, 10, 14))) == {ended, gap, late}
+    assert set(reasons_at(con, D(2024, 10, 15))) == {ended, late}  # gap: self-employed from 15.10
+    # gap after coverage: the entrepreneur record is open at 01.12, so it counts for ever after
+    assert set(reasons_at(con, D(2025, 3, 1))) == {ended, late}
+    reg = risk.risk_register(con, OPERATOR, 2024, D(2024, 11, 29), T)
+    rows = {r["person_key"]: r for r in reg.iter_rows(named=True)}
+    assert (rows[gap]["entry_date"], rows[gap]["exit_date"]) == (D(2024, 10, 4), D(2024, 10, 18))
+    assert (rows[ended]["entry_date"], rows[ended]["in_group"]) == (D(2024, 10, 4), True)
+    assert rows[late]["entry_date"] == D(2024, 9, 27)  # first Friday after 24.09
+    assert open_ not in rows
+
+
 def test_unconfirmed_work_needs_external_data(region: Region) -> None:
     k = region.graduate(graduation=GRAD)
     region.status(k, D(2024, 7, 5), "employed", start=D(2024, 7, 1))
