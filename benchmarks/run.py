@@ -6,6 +6,7 @@ Prints each figure as it is measured and writes them all to the JSON file:
   generate_s, ingest_s, ingest_rows, ingest_rows_per_s — synthetic files written and loaded through the
       importer (validation included);
   metric_query_s — headline indicator by college at one date (engine, warm, best of 3);
+  risk_register_s — the region-wide risk register (cold, once);
   pandas_reference_s — the same result by the straightforward pandas implementation
       (benchmarks/pandas_reference.py) on the raw rows already in memory; results checked equal;
   speedup_vs_pandas;
@@ -132,6 +133,15 @@ def metric_vs_pandas(db_path: Path, out: dict[str, Any]) -> None:
     )
     if not equal:
         raise SystemExit("engine and pandas reference disagree")
+    with con.cursor() as cur:
+        # The heaviest cold computation of the pages: the region-wide risk register (every weekly
+        # checkpoint since graduation), built once per dataset version and then cached.
+        from metrics import risk, settings
+
+        thr = settings.risk_thresholds(cur)
+        t_r, reg = timed(lambda: risk.risk_register(cur, OPERATOR, cohort, as_of, thr))
+    out["risk_register_s"] = round(t_r, 2)
+    print(f"risk register (region, cold): {t_r:.1f} s for {reg.height} graduates", flush=True)
     con.close()
 
 
