@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -172,7 +173,7 @@ def page_renders(db_path: Path, out: dict[str, Any]) -> None:
             login_as(at, name, role, code)  # type: ignore[arg-type]
             at.run()
             at.switch_page(spec.file).run()  # cold: fills the caches
-            t, _ = timed(lambda at=at: at.run(), repeat=2)
+            t, _ = timed(at.run, repeat=2)
             if at.exception:
                 print(f"  page {spec.url_path}@{role}: EXCEPTION {at.exception[0].message}", flush=True)
             key = spec.url_path if role == "base_centre" else f"{spec.url_path}@{role}"
@@ -201,9 +202,7 @@ def reports(db_path: Path, out: dict[str, Any]) -> None:
         codes = {"territory": tu, "scorecard": college, "risk_list": college}
         for kind in rep.REPORT_KINDS:
             try:
-                t, _ = timed(
-                    lambda kind=kind: rep.build_report(cur, OPERATOR, kind, cohort, as_of, codes.get(kind))
-                )
+                t, _ = timed(partial(rep.build_report, cur, OPERATOR, kind, cohort, as_of, codes.get(kind)))
                 times[kind] = round(t, 2)
             except Exception as exc:  # a refused control rule is a result, not a crash of the benchmark
                 times[kind] = -1.0
