@@ -143,22 +143,6 @@ def risk_counts(
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def risk_register(
-    v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()
-) -> pl.DataFrame:
-    with cursor() as cur:
-        return risk.risk_register(cur, scope, cohort, as_of, settings.risk_thresholds(cur), _filters(filters))
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def verification_frame(
-    v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()
-) -> pl.DataFrame:
-    with cursor() as cur:
-        return verification.verification_frame(cur, scope, cohort, as_of, _filters(filters))
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
 def reconciliation_table(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
     with cursor() as cur:
         return reconciliation.reconciliation_table(cur, scope, cohort)
@@ -209,21 +193,6 @@ def criteria_set(v: int, year: int, version: int | None = None) -> criteria.Crit
         return criteria.published(cur, year, version)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def graduate_list(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
-    """Graduates with names and masked СНИЛС (personal data: the scope is part of the key, and the
-    data layer refuses roles without access)."""
-    with cursor() as cur:
-        return graduates.graduate_list(cur, scope, cohort)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def imported_measures(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
-    """«Меры поддержки» from the status files (they change only with a load, like `v`)."""
-    with cursor() as cur:
-        return risk_measures.imported_measures(cur, scope, cohort, as_of)
-
-
 # ---------------------------------------------------------------- per-person pages at scale
 # The pages below work from per-graduate frames (a whole region's cohort can be ~800 000 rows at
 # federal scale). Unpickling such a frame from st.cache_data costs hundreds of milliseconds on every
@@ -264,15 +233,13 @@ def verification_overview(
     with cursor() as cur:
         frame = verification.verification_frame(cur, scope, cohort, as_of)
         conf = verification.conflicts(frame)
-        people = None
-        if scope.sees_personal_data and conf.height:
-            people = (
-                graduates.graduate_list(cur, scope, cohort)
-                .select("college_code", "person_key", "fio", "snils_masked")
-                .join(
-                    conf.select("college_code", "person_key"), on=["college_code", "person_key"], how="semi"
-                )
+        people = (
+            graduates.graduate_list(cur, scope, cohort).select(
+                "college_code", "person_key", "fio", "snils_masked"
             )
+            if scope.sees_personal_data and conf.height
+            else None
+        )
     total = verification.verification_summary(frame, by="")
     by_college = verification.verification_summary(frame)
     if people is None:
