@@ -337,13 +337,10 @@ def risk_register(
         return pl.DataFrame(schema=schema)
     last_i = len(dates) - 1
     date_list = pl.Series("d", dates, dtype=pl.Date)
+    runs = reason_list(
+        runs.with_columns(((pl.col("mask") & (1 << k)) != 0).alias(r) for k, r in enumerate(REASONS))
+    )
     runs = runs.with_columns(
-        reasons=pl.concat_list(
-            [
-                pl.when((pl.col("mask") & (1 << k)) != 0).then(pl.lit(r)).otherwise(None)
-                for k, r in enumerate(REASONS)
-            ]
-        ).list.drop_nulls(),
         in_group=pl.col("last_i") == last_i,
         entry_date=pl.lit(date_list).gather(pl.col("first_i")),
         exit_date=pl.when(pl.col("last_i") < last_i)
