@@ -200,19 +200,23 @@ async def login(
 
     from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-    clicks: list[int] = []
+    first = True
 
     async def submit() -> None:
+        nonlocal first
         # Under load the server can take a long while to start the run a click asked for, and the app
         # looks idle meanwhile; the click may be answered while it is being repeated. So a repeat
         # only acts on a form still on screen, with short waits: a form that went away (the earlier
         # click got through) is not an error, the wait for the logged-in app goes on.
-        first = not clicks
-        clicks.append(1)
+        was_first, first = first, False
         try:
-            if not first and (await logged_in() or not await page.get_by_label("Имя пользователя").count()):
+            if not was_first and (
+                await logged_in() or not await page.get_by_label("Имя пользователя").count()
+            ):
                 return
-            await page.get_by_label("Имя пользователя").fill(username, timeout=timeout_ms if first else 5_000)
+            await page.get_by_label("Имя пользователя").fill(
+                username, timeout=timeout_ms if was_first else 5_000
+            )
             await page.get_by_label("Пароль", exact=True).fill(password, timeout=5_000)
             await page.get_by_role("button", name="Войти").click(timeout=5_000)
         except PlaywrightTimeoutError:
