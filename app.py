@@ -11,8 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages._ui import auth, context
-from pages._ui.registry import pages_for_role
+from ui import auth, context
+from ui.registry import pages_for_role
 
 APP_DIR = Path(__file__).resolve().parent
 

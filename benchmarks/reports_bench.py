@@ -30,15 +30,15 @@ sys.path.insert(0, str(ROOT))
 import duckdb  # noqa: E402
 import polars as pl  # noqa: E402
 
+import reports as rep  # noqa: E402
 from benchmarks.run import timed  # noqa: E402
 from data_layer import db  # noqa: E402
 from data_layer.errors import UserFacingError  # noqa: E402
 from data_layer.scope import OPERATOR  # noqa: E402
 from data_layer.spells import rebuild_spells  # noqa: E402
 from metrics import engine  # noqa: E402
-from metrics import reports as rep  # noqa: E402
-from metrics.reports import regional  # noqa: E402
-from metrics.reports.base import ReportContext  # noqa: E402
+from reports import regional  # noqa: E402
+from reports.base import ReportContext  # noqa: E402
 
 REPORT_TARGET_S = 5.0
 ZIP_TARGET_S = 60.0

@@ -60,7 +60,7 @@ def phase_done(out: dict[str, Any], phase: str) -> None:
 
 def build(db_path: Path, graduates: int, seed: int, out: dict[str, Any]) -> None:
     from data_layer.importer import load_file
-    from data_layer.sample import write_sample
+    from demo.sample import write_sample
 
     with tempfile.TemporaryDirectory(prefix="vypusk_bench_") as tmp:
         t_gen, files = timed(lambda: write_sample(Path(tmp), graduates=graduates, seed=seed))
@@ -149,8 +149,8 @@ def metric_vs_pandas(db_path: Path, out: dict[str, Any]) -> None:
 def page_renders(db_path: Path, out: dict[str, Any]) -> None:
     from streamlit.testing.v1 import AppTest
 
-    from pages._ui.registry import PAGE_SPECS
     from tests.helpers import login_as
+    from ui.registry import PAGE_SPECS
 
     os.environ["VYPUSK_DB"] = str(db_path)
     os.environ.setdefault("VYPUSK_CREDENTIALS", str(Path(tempfile.mkdtemp()) / "credentials.yaml"))
@@ -184,7 +184,7 @@ def page_renders(db_path: Path, out: dict[str, Any]) -> None:
 
 def reports(db_path: Path, out: dict[str, Any]) -> None:
     try:
-        from metrics import reports as rep
+        import reports as rep
     except ImportError:
         print("reports: not built yet, skipped", flush=True)
         return

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+from data_layer.migrations import migrate
+
 SCHEMA_VERSION = 1
 
 DDL: tuple[str, ...] = (
@@ -133,10 +135,14 @@ INDEXES: tuple[str, ...] = ()
 
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create missing tables and record the schema version (idempotent)."""
+    """Create missing baseline tables, then run the missing migrations (idempotent).
+
+    The baseline DDL above is frozen: later schema changes are modules of `data_layer.migrations`,
+    so an existing database is upgraded in place and keeps its data."""
     for stmt in DDL:
         con.execute(stmt)
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
     if not row:
         con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         con.execute("INSERT INTO meta VALUES ('dataset_version', '0')")
+    migrate(con)

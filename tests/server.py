@@ -37,7 +37,7 @@ _template: Path | None = None
 
 def _vypusk() -> list[str]:
     exe = Path(sys.executable).parent / "vypusk"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "metrics.cli"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "cli.main"]
 
 
 def _init_has_size_option() -> bool:
@@ -59,7 +59,7 @@ def build_demo_db(path: Path, *, graduates: int = DEMO_GRADUATES, seed: int = DE
 def _build_demo_db_in_process(path: Path, graduates: int, seed: int) -> Path:
     from data_layer import db
     from data_layer.importer.pipeline import LoadResult, load_file, load_reference_dir
-    from data_layer.sample import write_sample  # the generator's entry point
+    from demo.sample import write_sample  # the generator's entry point
 
     def check(res: LoadResult, name: str) -> None:
         if not res.ok:

@@ -28,10 +28,10 @@ import pytest
 from data_layer import db
 from data_layer.statuses import BY_CODE
 from data_layer.users import DEMO_USERNAMES
-from pages._ui.registry import specs_for_role
 from tests.browser import pw
 from tests.server import PROJECT_DIR, AppServer, demo_db_copy, demo_scopes
 from tests.st_client import StSession
+from ui.registry import specs_for_role
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page

@@ -11,13 +11,13 @@ import streamlit as st
 
 from data_layer import graduates
 from data_layer.scope import Scope
-from metrics import context as mctx
 from metrics import views
 from metrics.engine import SMALL_GROUP
 from metrics.formatting import date_expr, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_pp, num_expr
-from pages._ui import charts, downloads, monitor, widgets
-from pages._ui import context as ui_context
-from pages._ui.data import cursor
+from ui import charts, downloads, monitor, widgets
+from ui import context as ui_context
+from ui import filter_context as mctx
+from ui.data import cursor
 
 PROGRAM_COLUMNS = ["code", "name", *widgets.RATE_COLUMNS, "reliability", "rate_bar"]
 

@@ -9,12 +9,12 @@ import streamlit as st
 
 from data_layer import audit, db
 from data_layer.scope import Scope
-from metrics import context as mctx
 from metrics import criteria
 from metrics.formatting import fmt_datetime, fmt_int
-from pages._ui import cached, downloads, widgets
-from pages._ui import criteria_editor as ce
-from pages._ui.data import cursor
+from ui import cached, downloads, widgets
+from ui import criteria_editor as ce
+from ui import filter_context as mctx
+from ui.data import cursor
 
 _GEN = "crit_gen"  # bumped after save / publish / discard so the editors restart from the stored set
 _FLASH = "_crit_flash"

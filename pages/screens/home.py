@@ -10,8 +10,8 @@ import streamlit as st
 
 from data_layer.scope import ROLE_LABELS, Scope
 from metrics.formatting import date_expr, fmt_date, fmt_int, int_expr
-from pages._ui import context as ui_context
-from pages._ui import monitor, widgets
+from ui import context as ui_context
+from ui import monitor, widgets
 
 
 @dataclass(frozen=True)

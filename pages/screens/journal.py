@@ -9,7 +9,7 @@ import streamlit as st
 
 from data_layer import audit
 from data_layer.scope import ROLE_LABELS, Scope
-from pages._ui import data
+from ui import data
 
 LIMIT = 5000
 DEFAULT_DAYS = 30

@@ -12,10 +12,10 @@ from metrics import criteria
 from metrics.formatting import fmt_date, fmt_pct
 from metrics.risk import REASONS
 from metrics.statuses import GROUP_LABELS, STATUSES
-from pages._ui import cached, widgets
-from pages._ui import criteria_editor as ce
-from pages._ui.context import get_context
-from pages._ui.data import cursor
+from ui import cached, widgets
+from ui import criteria_editor as ce
+from ui.context import get_context
+from ui.data import cursor
 
 # Where the regional functional model leaves room, what the app does (kept in step with the
 # module docstrings of metrics/*.py, which state the same rules for developers).

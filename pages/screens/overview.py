@@ -9,13 +9,13 @@ import polars as pl
 import streamlit as st
 
 from data_layer.scope import Scope
-from metrics import context as mctx
 from metrics import views
 from metrics.engine import Projection
 from metrics.formatting import fmt_date, fmt_int, fmt_pct, fmt_pp, plural
-from pages._ui import charts, maps, monitor, widgets
-from pages._ui import context as ui_context
-from pages._ui.registry import AGG
+from ui import charts, maps, monitor, widgets
+from ui import context as ui_context
+from ui import filter_context as mctx
+from ui.registry import AGG
 
 WORST_COLLEGES = 10
 

@@ -8,12 +8,12 @@ import polars as pl
 import streamlit as st
 
 from data_layer.scope import Scope
-from metrics import context as mctx
 from metrics import views
 from metrics.formatting import fmt_int
-from pages._ui import charts, downloads, monitor, widgets
-from pages._ui import context as ui_context
-from pages._ui.registry import AGG
+from ui import charts, downloads, monitor, widgets
+from ui import context as ui_context
+from ui import filter_context as mctx
+from ui.registry import AGG
 
 SORTS: dict[str, str] = {
     "rate": "по значению показателя",

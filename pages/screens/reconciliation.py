@@ -8,12 +8,12 @@ import polars as pl
 import streamlit as st
 
 from data_layer.scope import Scope
-from metrics import context as mctx
 from metrics import reconciliation
 from metrics.formatting import fmt_date, fmt_int, fmt_pct
-from pages._ui import cached, widgets
-from pages._ui import quality_view as qv
-from pages._ui.data import cursor
+from ui import cached, widgets
+from ui import filter_context as mctx
+from ui import quality_view as qv
+from ui.data import cursor
 
 DATE_FMT = "DD.MM.YYYY"
 _FLASH = "_recon_flash"

@@ -1,5 +1,5 @@
 """Отчёты: the official Excel workbooks the role may download for the current context (cohort and
-as-of date of the sidebar), built on click by metrics.reports — the same implementation as
+as-of date of the sidebar), built on click by reports — the same implementation as
 `vypusk report` — and the base centre's zip of every college's scorecard."""
 
 from __future__ import annotations
@@ -7,11 +7,11 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+import reports
 from data_layer.scope import Scope
-from metrics import reports
-from metrics.context import Context
 from metrics.formatting import fmt_date
-from pages._ui import cached, downloads, widgets
+from ui import cached, downloads, widgets
+from ui.filter_context import Context
 
 DESCRIPTIONS: dict[str, str] = {
     "regional": (

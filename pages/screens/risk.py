@@ -12,11 +12,11 @@ import streamlit as st
 
 from data_layer import risk_measures
 from data_layer.scope import Scope
-from metrics import context as mctx
 from metrics.formatting import datetime_expr, fmt_date, fmt_int, fmt_pct, plural
 from metrics.risk import REASONS
-from pages._ui import cached, downloads, risk_view, widgets
-from pages._ui.data import cursor
+from ui import cached, downloads, risk_view, widgets
+from ui import filter_context as mctx
+from ui.data import cursor
 
 DATE_FMT = "DD.MM.YYYY"
 MAX_TABLE_ROWS = 2_000

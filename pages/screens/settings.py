@@ -15,8 +15,8 @@ from data_layer.scope import Scope
 from metrics import indicators, settings
 from metrics.formatting import datetime_expr, fmt_pct, pct_expr
 from metrics.statuses import BY_CODE
-from pages._ui import cached, widgets
-from pages._ui.data import cursor
+from ui import cached, widgets
+from ui.data import cursor
 
 _FLASH = "_settings_flash"
 _GEN = "_settings_gen"  # bumped after a save so the forms restart from the stored values

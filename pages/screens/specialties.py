@@ -7,10 +7,10 @@ import polars as pl
 import streamlit as st
 
 from data_layer.scope import Scope
-from metrics import context as mctx
 from metrics.formatting import fmt_int
-from pages._ui import charts, monitor, widgets
-from pages._ui import context as ui_context
+from ui import charts, monitor, widgets
+from ui import context as ui_context
+from ui import filter_context as mctx
 
 PROGRAM_COLUMNS = ["code", "name", *widgets.RATE_COLUMNS, "rate_bar", "reliability", "ugps_name", "level"]
 UGPS_COLUMNS = ["code", "name", *widgets.RATE_COLUMNS, "rate_bar"]

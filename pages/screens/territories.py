@@ -9,12 +9,12 @@ import polars as pl
 import streamlit as st
 
 from data_layer.scope import Scope
-from metrics import context as mctx
 from metrics.engine import SMALL_GROUP
 from metrics.formatting import fmt_int, fmt_pct
-from pages._ui import charts, downloads, maps, monitor, widgets
-from pages._ui import context as ui_context
-from pages._ui.registry import AGG
+from ui import charts, downloads, maps, monitor, widgets
+from ui import context as ui_context
+from ui import filter_context as mctx
+from ui.registry import AGG
 
 TABLE_COLUMNS = ["name", "colleges", *widgets.RATE_COLUMNS, "risk_count_label", "rate_bar"]
 COLLEGE_COLUMNS = ["name", *widgets.RATE_COLUMNS, "risk_count_label", "reliability", "rate_bar"]

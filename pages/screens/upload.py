@@ -14,9 +14,9 @@ from data_layer.importer import KINDS, LoadResult, load_file, problems_to_xlsx
 from data_layer.importer.kinds import COLLEGE_KINDS
 from data_layer.scope import Scope
 from metrics.formatting import fmt_int, plural
-from pages._ui import upload_view as uv
-from pages._ui import widgets
-from pages._ui.data import cursor, get_con
+from ui import upload_view as uv
+from ui import widgets
+from ui.data import cursor, get_con
 
 EXAMPLES_DIR = config.SAMPLE_DATA_DIR / "examples"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

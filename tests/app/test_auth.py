@@ -16,8 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 from data_layer import audit, db, users
 from data_layer.scope import Scope
-from pages._ui import auth
 from tests.helpers import APP_FILE, TEST_COOKIE_KEY, login_as, navigation_only, reference_db
+from ui import auth
 
 T0 = dt.datetime(2026, 11, 26, 10, 0)
 PASSWORD = "Secret-pass-1"

@@ -29,11 +29,11 @@ from data_layer.errors import ScopeError, UserFacingError
 from data_layer.importer import Problem
 from data_layer.scope import Role, Scope
 from metrics import criteria, indicators, risk, settings
-from pages._ui import criteria_editor as ce
-from pages._ui import upload_view as uv
-from pages._ui.registry import PAGE_SPECS
 from tests.factories import D, Region, snils_with_checksum
 from tests.helpers import APP_FILE, login_as
+from ui import criteria_editor as ce
+from ui import upload_view as uv
+from ui.registry import PAGE_SPECS
 
 GRAD = D(2024, 6, 28)
 SNAPS = (D(2024, 7, 5), D(2024, 8, 2), D(2024, 9, 6), D(2024, 10, 4))

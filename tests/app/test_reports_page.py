@@ -206,7 +206,7 @@ def test_other_pages_offer_their_report(
 def _csv_page() -> None:
     import polars as pl
 
-    from pages._ui import downloads
+    from ui import downloads
 
     frame = pl.DataFrame({"fio": ["=Иванов"], "n": [1]})
     downloads.table_csv_button(frame, {"fio": "ФИО", "n": "Число"}, "Список", key="t", personal_data=True)

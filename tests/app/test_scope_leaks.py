@@ -21,9 +21,9 @@ from streamlit.testing.v1 import AppTest
 from data_layer import db
 from data_layer.scope import Role, Scope
 from metrics import engine
-from metrics.reports import allowed_kinds, build_report, default_code
-from pages._ui.registry import specs_for_role
+from reports import allowed_kinds, build_report, default_code
 from tests.helpers import APP_FILE, login_as
+from ui.registry import specs_for_role
 
 APP_DIR = Path(APP_FILE).parent
 COHORT = 2025

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from pages._ui.auth import COOKIE_NAME
 from tests.helpers import APP_FILE, reference_db
+from ui.auth import COOKIE_NAME
 
 pytestmark = pytest.mark.browser
 

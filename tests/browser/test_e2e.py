@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from data_layer.users import DEMO_USERNAMES
-from pages._ui.registry import specs_for_role
 from tests.browser import pw
 from tests.browser.conftest import DemoApp
 from tests.server import PROJECT_DIR, AppServer, demo_db_copy
+from ui.registry import specs_for_role
 
 if TYPE_CHECKING:
     from playwright.async_api import Page

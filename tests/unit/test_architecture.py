@@ -7,7 +7,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SOURCES = [
-    p for d in ("app.py", "pages", "metrics", "data_layer") for p in sorted((ROOT / d).rglob("*.py"))
+    p
+    for d in ("pages", "ui", "cli", "reports", "metrics", "demo", "data_layer")
+    for p in sorted((ROOT / d).rglob("*.py"))
 ] + [ROOT / "app.py"]
 
 

@@ -9,11 +9,11 @@ import json
 import polars as pl
 import pytest
 
-from metrics.context import map_selection_code, selection_code
 from metrics.engine import Projection
 from metrics.formatting import PLOTLY_SEPARATORS
 from metrics.views import with_labels
-from pages._ui import charts, maps
+from ui import charts, maps
+from ui.filter_context import map_selection_code, selection_code
 
 TARGET = 0.625
 

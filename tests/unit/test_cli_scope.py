@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from cli import main as cli
 from data_layer import db, users
-from metrics import cli
 from tests.factories import D, Region
 
 

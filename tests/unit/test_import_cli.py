@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cli.main import main
 from data_layer import db
 from data_layer.users import add_user
-from metrics.cli import main
 from tests.fixtures.import_helpers import (
     COLLEGES_HEADER,
     COLLEGES_ROWS,
@@ -78,7 +78,7 @@ def test_init_sample_loads_generated_files_in_order(
 
     monkeypatch.setitem(
         sys.modules,
-        "data_layer.sample",
+        "demo.sample",
         types.SimpleNamespace(write_sample=write_sample, register=lambda sub: None),
     )
     path = tmp_path / "demo.duckdb"
@@ -107,7 +107,7 @@ def test_init_sample_failure_leaves_no_database(
 
     monkeypatch.setitem(
         sys.modules,
-        "data_layer.sample",
+        "demo.sample",
         types.SimpleNamespace(write_sample=write_sample, register=lambda sub: None),
     )
     path = tmp_path / "demo.duckdb"

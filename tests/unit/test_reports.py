@@ -1,4 +1,4 @@
-"""Official Excel reports (metrics.reports): figures read back with openpyxl against the metrics
+"""Official Excel reports (reports): figures read back with openpyxl against the metrics
 registry and hand-computed values, the control rule, scope refusals, formula injection, workbook
 design, the CLI, the zip and LibreOffice opening every report.
 
@@ -24,11 +24,13 @@ import openpyxl
 import polars as pl
 import pytest
 
+from cli import main as cli
 from data_layer import audit
 from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import OPERATOR, Scope
-from metrics import cli, criteria, engine, indicators, risk, settings
-from metrics.reports import (
+from metrics import criteria, engine, indicators, risk, settings
+from metrics.statuses import FEDERAL_COLUMNS
+from reports import (
     REPORT_KINDS,
     allowed_kinds,
     build_report,
@@ -37,9 +39,8 @@ from metrics.reports import (
     default_code,
     report_file_name,
 )
-from metrics.reports.base import month_before
-from metrics.reports.csv import to_csv_bytes
-from metrics.statuses import FEDERAL_COLUMNS
+from reports.base import month_before
+from reports.csv import to_csv_bytes
 from tests.factories import D, Region
 
 COHORT = 2024

@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from pages._ui import risk_view
+from ui import risk_view
 
 
 def _reg() -> pl.DataFrame:

@@ -1,4 +1,4 @@
-"""The demo region generator (data_layer/sample.py): formats, validity, determinism, realism."""
+"""The demo region generator (demo/sample.py): formats, validity, determinism, realism."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from data_layer.sample import DEMO_TODAY, generate, write_sample
-from data_layer.sample_gen import catalog as cat
-from data_layer.sample_gen.people import People, make_people, snils_checksum, snils_numbers
-from data_layer.sample_gen.plan import (
+from cli.main import main as cli_main
+from demo import catalog as cat
+from demo.people import People, make_people, snils_checksum, snils_numbers
+from demo.plan import (
     COHORTS,
     Plan,
     college_count,
@@ -27,9 +27,9 @@ from data_layer.sample_gen.plan import (
     make_plan,
     to_date,
 )
-from data_layer.sample_gen.trajectories import INF, NO_DATE, Spells, make_spells
+from demo.sample import DEMO_TODAY, generate, write_sample
+from demo.trajectories import INF, NO_DATE, Spells, make_spells
 from metrics import statuses
-from metrics.cli import main as cli_main
 from metrics.indicators import BUILTIN
 from tests.factories import snils_with_checksum
 
@@ -181,7 +181,7 @@ def _discharge(sp: Spells) -> np.ndarray:
 def test_default_volume_and_employment_band(region: Region) -> None:
     """The default region: ≤ 3.5 million status rows; employment at the end of the window in a
     believable band, varying by college around the 62,5 % target."""
-    from data_layer.sample_gen.frames import status_rows
+    from demo.frames import status_rows
 
     plan, people, spells = region.plan, region.people, region.spells
     n_rows = sum(len(r) for _, r, _ in status_rows(plan, people))
@@ -464,7 +464,7 @@ def _check_metrics(cur: duckdb.DuckDBPyConnection) -> None:
     current cohort's report is refused only for rows of careless colleges."""
     from data_layer.scope import OPERATOR
     from metrics import engine, risk, settings
-    from metrics.reports import control_problem
+    from reports import control_problem
 
     employment = next(i for i in BUILTIN if i.id == "employment_federal")
     plan = make_plan(SMALL, 7, DEMO_TODAY)
@@ -506,7 +506,7 @@ def test_generate_reports_volume(tmp_path: Path) -> None:
 def test_large_runs_split_status_files_per_chunk_of_colleges(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from data_layer.sample_gen import plan as plan_module
+    from demo import plan as plan_module
 
     monkeypatch.setattr(plan_module, "CHUNK_GRADUATES", 400)
     files = write_sample(tmp_path, graduates=2_000, seed=11)

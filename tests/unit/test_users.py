@@ -12,10 +12,10 @@ from pathlib import Path
 import bcrypt
 import pytest
 
+from cli import main as cli
 from data_layer import audit, db, users
 from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import Scope
-from metrics import cli
 from tests.helpers import reference_db
 
 PASSWORD = "Secret-pass-1"

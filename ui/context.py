@@ -11,10 +11,10 @@ import datetime as dt
 import streamlit as st
 
 from data_layer.scope import ROLE_LABELS, Scope
-from metrics import context as mctx
 from metrics.formatting import fmt_date
-from pages._ui import cached
-from pages._ui.data import cursor
+from ui import cached
+from ui import filter_context as mctx
+from ui.data import cursor
 
 _CTX_KEY = "_vyp_ctx"
 

@@ -69,7 +69,7 @@ def metric_groups(
 
 
 def _run(args: argparse.Namespace) -> int:
-    from metrics.cli import resolve_scope
+    from cli.main import resolve_scope
 
     scope = resolve_scope(args.user, args.db)
     as_of = parse_date(args.as_of) if args.as_of else dt.date.today()

@@ -7,9 +7,9 @@ from __future__ import annotations
 import polars as pl
 
 from metrics import criteria
-from metrics.reports.base import ReportContext, fmt_g
-from metrics.reports.scorecard import PLAIN_METRICS
-from metrics.reports.xlsx import Col, Sheet, Table, TitleBlock
+from reports.base import ReportContext, fmt_g
+from reports.scorecard import PLAIN_METRICS
+from reports.xlsx import Col, Sheet, Table, TitleBlock
 
 TITLE = "Рейтинг эффективности центров содействия трудоустройству выпускников (ЦСТВ) ПОО"
 

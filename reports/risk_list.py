@@ -8,10 +8,10 @@ import polars as pl
 from data_layer import graduates, risk_measures
 from metrics import risk
 from metrics.formatting import date_expr, fmt_date
-from metrics.reports.base import ReportContext
-from metrics.reports.scorecard import subject_scope, title_subject
-from metrics.reports.xlsx import Col, Sheet, Table, TitleBlock
 from metrics.statuses import BY_CODE
+from reports.base import ReportContext
+from reports.scorecard import subject_scope, title_subject
+from reports.xlsx import Col, Sheet, Table, TitleBlock
 
 TITLE = "Список группы риска нетрудоустройства (персональные данные)"
 PD_NOTE = (

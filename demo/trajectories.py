@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from data_layer.sample_gen import catalog as cat
-from data_layer.sample_gen.people import People
-from data_layer.sample_gen.plan import COHORTS, Plan, day
+from demo import catalog as cat
+from demo.people import People
+from demo.plan import COHORTS, Plan, day
 
 K = 7
 INF = 10**7

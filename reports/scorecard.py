@@ -9,9 +9,9 @@ from data_layer.errors import UserFacingError
 from data_layer.scope import Scope
 from metrics import criteria, engine, indicators, risk
 from metrics.formatting import fmt_date
-from metrics.reports.base import ReportContext, first_row
-from metrics.reports.xlsx import Col, Sheet, Table, TitleBlock
 from metrics.statuses import NO_STATUS, RISK_STATUSES
+from reports.base import ReportContext, first_row
+from reports.xlsx import Col, Sheet, Table, TitleBlock
 
 TITLE = "Карточка ПОО: трудоустройство выпускников и эффективность ЦСТВ"
 # Criteria metrics that are not shares (shown as a plain number, not as percent).

@@ -17,9 +17,9 @@ import polars as pl
 from data_layer.errors import UserFacingError
 from metrics import engine
 from metrics.formatting import fmt_int, plural
-from metrics.reports.base import ReportContext, first_row
-from metrics.reports.xlsx import Col, Sheet, Table, TitleBlock
 from metrics.statuses import BY_CODE, CODES, FEDERAL_COLUMNS, GROUP_LABELS
+from reports.base import ReportContext, first_row
+from reports.xlsx import Col, Sheet, Table, TitleBlock
 
 TITLE = "Мониторинг трудоустройства выпускников ПОО: региональный отчёт"
 

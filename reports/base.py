@@ -16,7 +16,7 @@ from data_layer.scope import OPERATOR, ROLE_LABELS, Scope
 from metrics import criteria, engine, indicators, risk, settings
 from metrics.formatting import fmt_date, fmt_datetime
 from metrics.indicators import Indicator
-from metrics.reports.xlsx import Properties, TitleBlock
+from reports.xlsx import Properties, TitleBlock
 
 FORECAST_NOTE = (
     "Расчёт без учёта прогноза: прогнозные статусы (гр.22–27) остаются в знаменателе и не входят в числитель."

@@ -10,9 +10,9 @@ import polars as pl
 from data_layer.scope import Scope
 from metrics import engine, reconciliation, risk
 from metrics.formatting import fmt_date, fmt_datetime
-from metrics.reports.base import ReportContext, first_row, month_before
-from metrics.reports.xlsx import Col, Sheet, Table, TitleBlock
 from metrics.statuses import RISK_STATUSES
+from reports.base import ReportContext, first_row, month_before
+from reports.xlsx import Col, Sheet, Table, TitleBlock
 
 TITLE = "Отчёт территориального управления о трудоустройстве выпускников ПОО"
 

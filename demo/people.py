@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from data_layer.sample_gen import catalog as cat
-from data_layer.sample_gen.plan import COHORTS, Plan, day
+from demo import catalog as cat
+from demo.plan import COHORTS, Plan, day
 
 # СНИЛС numbers: an affine permutation of [0, SNILS_SPAN) onto 9-digit numbers above 001-001-998
 # (below it the checksum is not defined), so every global graduate index gets a distinct number.

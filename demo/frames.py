@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from data_layer.sample_gen import catalog as cat
-from data_layer.sample_gen.people import People, snils_checksum, snils_numbers
-from data_layer.sample_gen.plan import Plan
-from data_layer.sample_gen.trajectories import INF, NO_DATE, Spells
+from demo import catalog as cat
+from demo.people import People, snils_checksum, snils_numbers
+from demo.plan import Plan
+from demo.trajectories import INF, NO_DATE, Spells
 
 DATE_FORMAT = "%d.%m.%Y"
 FORMS = ("очная", "очно-заочная", "заочная")

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from data_layer import config
-from data_layer.sample_gen import catalog as cat
+from demo import catalog as cat
 
 EPOCH = dt.date(1970, 1, 1)
 COHORTS: tuple[int, ...] = (2021, 2022, 2023, 2024, 2025)

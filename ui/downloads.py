@@ -1,4 +1,4 @@
-"""Download buttons for the official reports (metrics.reports) and for CSV copies of page tables.
+"""Download buttons for the official reports (reports) and for CSV copies of page tables.
 
 Any page can drop in `report_button(kind, code=None, label=None)`: the button appears only when the
 user's role may build that report for the current context (sidebar cohort and date). The file is
@@ -16,14 +16,14 @@ from collections.abc import Callable, Mapping
 import polars as pl
 import streamlit as st
 
+import reports
 from data_layer import audit
 from data_layer.errors import UserFacingError
 from data_layer.scope import Scope
-from metrics import reports
-from metrics.reports.csv import to_csv_bytes
-from pages._ui import cached
-from pages._ui import context as ui_context
-from pages._ui.data import cursor
+from reports.csv import to_csv_bytes
+from ui import cached
+from ui import context as ui_context
+from ui.data import cursor
 
 ICON = ":material/download:"
 

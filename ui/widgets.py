@@ -18,11 +18,11 @@ import streamlit as st
 
 from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import Scope
-from metrics import context as mctx
-from metrics.context import Context
 from metrics.formatting import fmt_date, fmt_pp
-from pages._ui import cached, maps, monitor
-from pages._ui import context as ui_context
+from ui import cached, maps, monitor
+from ui import context as ui_context
+from ui import filter_context as mctx
+from ui.filter_context import Context
 
 log = logging.getLogger("vypusk.pages")
 
@@ -109,7 +109,7 @@ def mask_small(scope: Scope) -> bool:
 
 def page_has(scope: Scope, page_file: str) -> bool:
     """The role may open `page_file` and the page exists (so a st.page_link to it will not fail)."""
-    from pages._ui.registry import specs_for_role
+    from ui.registry import specs_for_role
 
     return any(p.file == page_file for p in specs_for_role(scope.role, APP_DIR))
 

@@ -17,8 +17,8 @@ import streamlit as st
 from data_layer import config, db, graduates, reference, risk_measures
 from data_layer.scope import Scope
 from metrics import criteria, engine, indicators, reconciliation, risk, settings, verification
-from pages._ui import risk_view as risk_view_mod
-from pages._ui.data import cursor
+from ui import risk_view as risk_view_mod
+from ui.data import cursor
 
 FilterItems = tuple[tuple[str, str], ...]
 

@@ -2,7 +2,7 @@
 
 Every figure gets Russian number separators (62,5; 1 234) and numeric date ticks set on the
 server (no plotly.js locale bundle), the colour-blind-safe Okabe–Ito palette, and carries the
-codes it drills into in `customdata` (read back with metrics.context.selection_code).
+codes it drills into in `customdata` (read back with ui.filter_context.selection_code).
 Rates come in as fractions (0.625) and are drawn as percent (62,5).
 """
 

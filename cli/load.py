@@ -163,11 +163,9 @@ def _init_sample_fresh(path: Path) -> int:
 def _load_sample(con: duckdb.DuckDBPyConnection, *, rebuild_spells: bool) -> None:
     """Write the demo files into a temp folder and load them in the order given."""
     try:
-        from data_layer.sample import write_sample
+        from demo.sample import write_sample
     except ModuleNotFoundError as exc:
-        raise UserFacingError(
-            "Генератор демонстрационных данных недоступен (модуль data_layer.sample)."
-        ) from exc
+        raise UserFacingError("Генератор демонстрационных данных недоступен (модуль demo.sample).") from exc
     failed = 0
     with tempfile.TemporaryDirectory(prefix="vypusk_sample_") as tmp:
         files = write_sample(Path(tmp), seed=DEMO_SEED)

@@ -28,10 +28,10 @@ import polars as pl
 
 from data_layer import config
 from data_layer.errors import UserFacingError
-from data_layer.sample_gen import external, frames
-from data_layer.sample_gen.people import make_people
-from data_layer.sample_gen.plan import COHORTS, DEFAULT_GRADUATES, Plan, make_plan
-from data_layer.sample_gen.trajectories import make_spells
+from demo import external, frames
+from demo.people import make_people
+from demo.plan import COHORTS, DEFAULT_GRADUATES, Plan, make_plan
+from demo.trajectories import make_spells
 
 DEMO_TODAY = dt.date(2026, 11, 26)
 MIN_GRADUATES = 100

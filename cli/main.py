@@ -18,10 +18,10 @@ from data_layer.scope import OPERATOR, Scope
 
 # Modules that register sub-commands, in help order.
 COMMAND_MODULES: tuple[str, ...] = (
-    "data_layer.importer.cli",  # init, load
-    "data_layer.sample",  # sample
-    "metrics.metrics_cli",  # metrics
-    "metrics.reports.cli",  # report
+    "cli.load",  # init, load
+    "demo.sample",  # sample
+    "cli.metrics",  # metrics
+    "cli.report",  # report
     "data_layer.users",  # users
 )
 

@@ -1,6 +1,6 @@
 """`vypusk report KIND --cohort YEAR [--as-of DATE] [--scope CODE] --out FILE.xlsx [--user NAME] [--db PATH]`.
 
-The same implementation as the «Отчёты» page (metrics.reports.build_report); `--user` applies
+The same implementation as the «Отчёты» page (reports.build_report); `--user` applies
 that user's role and scope. KIND `scorecards_zip` writes every college's scorecard into one zip
 (base centre only). Without `--as-of` the report is built at the latest data of the cohort
 (engine.default_as_of, as the app's default date: the newest snapshot, never after the
@@ -13,11 +13,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from cli.metrics import parse_date
 from data_layer import db
 from data_layer.errors import UserFacingError
 from metrics import engine
-from metrics.metrics_cli import parse_date
-from metrics.reports import REPORT_KINDS, build_report, build_scorecards_zip, scorecards_zip_name
+from reports import REPORT_KINDS, build_report, build_scorecards_zip, scorecards_zip_name
 
 ZIP_KIND = "scorecards_zip"
 
@@ -34,7 +34,7 @@ def _target(out: str, default_name: str) -> Path:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from metrics.cli import resolve_scope
+    from cli.main import resolve_scope
 
     scope = resolve_scope(args.user, args.db)
     con = db.open_database(args.db)

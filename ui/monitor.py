@@ -15,10 +15,10 @@ import polars as pl
 
 from data_layer.scope import Scope
 from metrics import views
-from metrics.context import Context
 from metrics.engine import Projection, project_year_end
 from metrics.indicators import Indicator
-from pages._ui import cached
+from ui import cached
+from ui.filter_context import Context
 
 Filters = tuple[tuple[str, str], ...]
 COUNTS = ("places_needed", "risk_count")  # shown as labels: «<5» for small groups in aggregate views

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from data_layer.sample_gen import catalog as cat
-from data_layer.sample_gen.frames import dates, diploma_numbers, lookup, snils_plain
-from data_layer.sample_gen.people import EXTRA_INDEX_BASE, People
-from data_layer.sample_gen.plan import Plan, day
-from data_layer.sample_gen.trajectories import INF, NO_DATE, Spells
+from demo import catalog as cat
+from demo.frames import dates, diploma_numbers, lookup, snils_plain
+from demo.people import EXTRA_INDEX_BASE, People
+from demo.plan import Plan, day
+from demo.trajectories import INF, NO_DATE, Spells
 
 # Extracts from the labour ministry: the newest covers every cohort; the earlier monthly ones the
 # cohorts whose monitoring window was still open (or had just closed) at the extract date.

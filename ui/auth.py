@@ -27,7 +27,7 @@ from streamlit_authenticator.utilities import LoginError
 from data_layer import audit, config, db, users
 from data_layer.errors import UserFacingError
 from data_layer.scope import ROLE_LABELS, Scope
-from pages._ui import data
+from ui import data
 
 log = logging.getLogger(__name__)
 

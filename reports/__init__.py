@@ -23,10 +23,10 @@ from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import ROLE_LABELS, Scope
 from metrics import engine
 from metrics.formatting import fmt_date
-from metrics.reports import rating, regional, risk_list, scorecard, territory
-from metrics.reports.base import ReportContext
-from metrics.reports.csv import to_csv_bytes
-from metrics.reports.xlsx import Sheet, TitleBlock, render_workbook
+from reports import rating, regional, risk_list, scorecard, territory
+from reports.base import ReportContext
+from reports.csv import to_csv_bytes
+from reports.xlsx import Sheet, TitleBlock, render_workbook
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv"

@@ -1,0 +1,1 @@
+"""The `vypusk` command line: one module per command group (main.py dispatches)."""

@@ -1,1 +1,0 @@
-"""Generator of the synthetic demo region (see data_layer/sample.py for the entry points)."""
