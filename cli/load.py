@@ -11,11 +11,12 @@ from typing import TextIO
 
 import duckdb
 
+from cli.scope import resolve_scope
 from data_layer import config, db, spells
 from data_layer.errors import UserFacingError
 from data_layer.importer.kinds import KINDS
-from data_layer.importer.pipeline import LoadResult, Problem, fmt_int, load_file, load_reference_dir
-from data_layer.scope import OPERATOR, Scope
+from data_layer.importer.pipeline import LoadResult, Problem, load_file, load_reference_dir
+from data_layer.text import fmt_int
 
 SHOW_ERRORS = 50
 SHOW_WARNINGS = 10
@@ -181,17 +182,8 @@ def _load_sample(con: duckdb.DuckDBPyConnection, *, rebuild_spells: bool) -> Non
         db.set_meta(cur, "demo_seed", str(DEMO_SEED))
 
 
-def _scope_for(username: str | None, db_arg: str | None) -> Scope:
-    """`--user NAME` resolves exactly as for every other command (data_layer.users)."""
-    if not username:
-        return OPERATOR
-    from data_layer.users import scope_for_user
-
-    return scope_for_user(username, db_arg)
-
-
 def cmd_load(args: argparse.Namespace) -> int:
-    scope = _scope_for(args.user, args.db)
+    scope = resolve_scope(args.user, args.db)
     refused = 0
     with closing(db.open_database(args.db)) as con:
         for name in args.files:

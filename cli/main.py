@@ -1,40 +1,25 @@
 """`vypusk` command line (data_contract §8): init, load, sample, metrics, report, users.
 
-Each command lives in its own module exposing `register(subparsers)`; this file only dispatches,
-resolves `--user` into a role scope and turns user-facing errors into a Russian message on stderr
-with a non-zero exit code.
+Each command group lives in its own module of cli/ exposing `register(subparsers)`; `--user` is
+resolved by cli/scope.py. This file only dispatches and turns user-facing errors into a Russian
+message on stderr with a non-zero exit code.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
+from cli import load, metrics, report, sample, users
 from data_layer.errors import UserFacingError
-from data_layer.scope import OPERATOR, Scope
 
-# Modules that register sub-commands, in help order.
-COMMAND_MODULES: tuple[str, ...] = (
-    "cli.load",  # init, load
-    "demo.sample",  # sample
-    "cli.metrics",  # metrics
-    "cli.report",  # report
-    "data_layer.users",  # users
-)
+# Command modules, in help order; each exposes `register(subparsers)`.
+COMMANDS = (load, sample, metrics, report, users)
 
 EXIT_USER_ERROR = 2
-
-
-def resolve_scope(username: str | None, db: str | None = None) -> Scope:
-    """`--user NAME` → that user's role scope; no user → the operator (base centre rights)."""
-    if not username:
-        return OPERATOR
-    from data_layer.users import scope_for_user
-
-    return scope_for_user(username, db)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,13 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="КОМАНДА")
     sub.required = True
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue  # the command is not built yet
-            raise
+    for module in COMMANDS:
         module.register(sub)
     return parser
 
@@ -68,8 +47,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # the reader went away (`vypusk metrics ... | head`): not an error of ours
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     return int(rc or 0)

@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from cli.scope import resolve_scope
 from data_layer import db
 from data_layer.errors import UserFacingError
 from data_layer.scope import Scope
@@ -69,8 +70,6 @@ def metric_groups(
 
 
 def _run(args: argparse.Namespace) -> int:
-    from cli.main import resolve_scope
-
     scope = resolve_scope(args.user, args.db)
     as_of = parse_date(args.as_of) if args.as_of else dt.date.today()
     con = db.open_database(args.db)

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from cli.metrics import parse_date
+from cli.scope import resolve_scope
 from data_layer import db
 from data_layer.errors import UserFacingError
 from metrics import engine
@@ -34,8 +35,6 @@ def _target(out: str, default_name: str) -> Path:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from cli.main import resolve_scope
-
     scope = resolve_scope(args.user, args.db)
     con = db.open_database(args.db)
     try:

@@ -1,6 +1,18 @@
-"""Russian text helpers shared by the data layer and (re-exported) by metrics.formatting."""
+"""Russian text helpers shared by the data layer and (re-exported) by metrics.formatting: plural forms, integers."""
 
 from __future__ import annotations
+
+import math
+
+NBSP = "\u00a0"
+DASH = "—"
+
+
+def fmt_int(value: float | int | None) -> str:
+    """1234567 -> '1 234 567' (non-breaking spaces as thousands separators); None/NaN -> '—'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return DASH
+    return f"{round(value):,}".replace(",", NBSP)
 
 
 def plural(n: int, one: str, few: str, many: str) -> str:

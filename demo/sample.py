@@ -1,4 +1,4 @@
-"""Synthetic demo region: import files in the data_contract.md formats, and `vypusk sample`.
+"""Synthetic demo region: import files in the data_contract.md formats (the command is cli/sample.py).
 
 The default region has 55 colleges in the 13 territorial units and 82,000 graduates of the
 2021–2025 cohorts, as of DEMO_TODAY (26.11.2026). Files, in load order (CSV: UTF-8, ';', ДД.ММ.ГГГГ):
@@ -15,11 +15,9 @@ sample_gen.plan.make_calendar). Same seed, same bytes. Generation runs per chunk
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import re
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +26,7 @@ import polars as pl
 
 from data_layer import config
 from data_layer.errors import UserFacingError
+from data_layer.text import fmt_int
 from demo import external, frames
 from demo.people import make_people
 from demo.plan import COHORTS, DEFAULT_GRADUATES, Plan, make_plan
@@ -70,9 +69,7 @@ def generate(
     n = DEFAULT_GRADUATES if graduates is None else int(graduates)
     if not MIN_GRADUATES <= n <= MAX_GRADUATES:
         raise UserFacingError(
-            f"Число выпускников должно быть от {MIN_GRADUATES:,} до {MAX_GRADUATES:,}, указано {n:,}.".replace(
-                ",", " "
-            )
+            f"Число выпускников должно быть от {fmt_int(MIN_GRADUATES)} до {fmt_int(MAX_GRADUATES)}, указано {fmt_int(n)}."
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.iterdir():
@@ -189,52 +186,3 @@ def _write_chunk(
     else:
         events_parts.append(events)
     sinks[("career_tracks", 0)].write(external.career_tracks_frame(plan, people, spells, rng))
-
-
-# ---------------------------------------------------------------- command line
-
-
-def _fmt_int(n: int) -> str:
-    return f"{n:,}".replace(",", " ")
-
-
-def _run(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    res = generate(Path(args.out), args.graduates, args.seed)
-    took = time.perf_counter() - started
-    print(
-        f"Записано файлов: {len(res.files)} в {Path(args.out).resolve()}\n"
-        f"ПОО: {_fmt_int(res.colleges)}, выпускников: {_fmt_int(res.graduates)}, "
-        f"строк статусов: {_fmt_int(res.status_rows)} (срезы: {_calendar_ru(res.calendar)}); "
-        f"время: {f'{took:.1f}'.replace('.', ',')} с"
-    )
-    return 0
-
-
-def _calendar_ru(mode: str) -> str:
-    if mode == "weekly":
-        return "еженедельно для выпусков 2024–2025, ежемесячно для 2021–2023"
-    if mode == "monthly":
-        return "ежемесячно"
-    return f"раз в {mode.split()[1]} мес."
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """`vypusk sample --out DIR [--graduates N] [--seed S]`."""
-    p = subparsers.add_parser(
-        "sample",
-        help="записать файлы синтетического демо-региона",
-        description="Записывает файлы импорта (справочники, фактический выпуск, статусы, ФИС ФРДО, УФНС, ЦЗН, "
-        "мероприятия, карьерные треки) синтетического демо-региона в каталог. "
-        "Тот же --seed даёт те же файлы.",
-    )
-    p.add_argument("--out", required=True, metavar="КАТАЛОГ", help="куда записать файлы")
-    p.add_argument(
-        "--graduates",
-        type=int,
-        default=None,
-        metavar="N",
-        help=f"выпускников за все годы (по умолчанию {_fmt_int(DEFAULT_GRADUATES)}; до 2 500 000 для нагрузочных тестов)",
-    )
-    p.add_argument("--seed", type=int, default=42, help="начальное значение генератора (по умолчанию 42)")
-    p.set_defaults(func=_run)

@@ -5,23 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from data_layer.text import DASH, NBSP
+from data_layer.text import fmt_int as fmt_int  # re-exported: defined once, in the data layer
 from data_layer.text import plural as plural  # re-exported: defined once, in the data layer
 
-NBSP = "\u00a0"
 NARROW_NBSP = "\u202f"
-DASH = "—"
 
 
 def _is_missing(value: float | int | None) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def fmt_int(value: float | int | None) -> str:
-    """1234567 -> '1 234 567' (non-breaking thin spaces as thousands separators)."""
-    if _is_missing(value):
-        return DASH
-    assert value is not None
-    return f"{round(value):,}".replace(",", NBSP)
 
 
 def fmt_pct(fraction: float | None, digits: int = 1) -> str:

@@ -23,7 +23,7 @@ from data_layer.importer.kinds import KINDS, REFERENCE_KINDS
 from data_layer.importer.readers import RawTable, UnreadableFileError, read_table
 from data_layer.importer.validate import Context, Validated, validate
 from data_layer.scope import OPERATOR, ROLE_LABELS, Scope
-from data_layer.text import plural
+from data_layer.text import fmt_int, plural
 
 MAX_PROBLEMS = 10_000
 COMPARE_ALWAYS_ROWS = 100_000  # below this, content identical to the stored rows is detected by content
@@ -59,11 +59,6 @@ class LoadResult:
 
 
 # ---------------------------------------------------------------- Russian text helpers
-
-
-def fmt_int(n: int) -> str:
-    """1234567 → «1 234 567» (non-breaking spaces, Russian style)."""
-    return f"{n:,}".replace(",", "\u00a0")
 
 
 def _count(n: int, one: str, few: str, many: str) -> str:

@@ -60,7 +60,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         try:
             m.module.up(con)
             con.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, now()::TIMESTAMP)", [m.migration_id, m.description]
+                "INSERT INTO schema_migrations VALUES (?, ?, now()::TIMESTAMP)",
+                [m.migration_id, m.description],
             )
             con.execute("COMMIT")
         except BaseException:

@@ -27,7 +27,7 @@ PASSWORD = "Secret-pass-1"
 def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     navigation_only()
     real_gensalt = bcrypt.gensalt
-    monkeypatch.setattr(users.bcrypt, "gensalt", lambda: real_gensalt(4))
+    monkeypatch.setattr(bcrypt, "gensalt", lambda: real_gensalt(4))
     monkeypatch.setenv("VYPUSK_CREDENTIALS", str(tmp_path / "credentials.yaml"))
     for var in (
         "VYPUSK_COOKIE_KEY",

@@ -60,3 +60,16 @@ def test_every_sample_data_file_is_in_the_manifest() -> None:
         if p.is_file() and p.suffix in data_ext and p.name != "MANIFEST.csv"
     }
     assert sorted(on_disk - listed) == []
+
+
+def test_argparse_only_in_the_cli_package() -> None:
+    """The `vypusk` command line lives in cli/, one module per command group (benchmarks/ scripts
+    are stand-alone programs with their own options)."""
+    bad = [
+        f"{p.relative_to(ROOT)}:{i}"
+        for p in SOURCES
+        if p.parts[len(ROOT.parts)] != "cli"
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.match(r"\s*(import argparse|from argparse import)", line)
+    ]
+    assert bad == []

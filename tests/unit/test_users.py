@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import os
 import stat
 import threading
@@ -13,6 +14,8 @@ import bcrypt
 import pytest
 
 from cli import main as cli
+from cli import users as users_cli
+from cli.scope import resolve_scope
 from data_layer import audit, db, users
 from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import Scope
@@ -25,7 +28,7 @@ PASSWORD = "Secret-pass-1"
 def _fast_bcrypt_and_tmp_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Cheap bcrypt rounds (the hash format is unchanged) and private credentials/database files."""
     real_gensalt = bcrypt.gensalt
-    monkeypatch.setattr(users.bcrypt, "gensalt", lambda: real_gensalt(4))
+    monkeypatch.setattr(bcrypt, "gensalt", lambda: real_gensalt(4))
     creds = tmp_path / "config" / "credentials.yaml"
     monkeypatch.setenv("VYPUSK_CREDENTIALS", str(creds))
     monkeypatch.setenv("VYPUSK_DB", str(tmp_path / "none.duckdb"))
@@ -154,7 +157,7 @@ def test_scope_for_user_for_each_role() -> None:
     assert users.scope_for_user("TU") == Scope("territory", "TU01", "tu")
     assert users.scope_for_user("bc") == Scope("base_centre", None, "bc")
     assert users.scope_for_user("poo") == Scope("college", "P001", "poo")
-    assert cli.resolve_scope("poo") == Scope("college", "P001", "poo")
+    assert resolve_scope("poo") == Scope("college", "P001", "poo")
 
 
 def test_unknown_and_disabled_users_raise_scope_error() -> None:
@@ -235,7 +238,7 @@ def test_lockout_policy_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vypusk")
-    users.register(parser.add_subparsers(dest="command"))
+    users_cli.register(parser.add_subparsers(dest="command"))
     return parser
 
 
@@ -252,7 +255,7 @@ def _feed_passwords(monkeypatch: pytest.MonkeyPatch, *answers: str) -> list[str]
         prompts.append(prompt)
         return queue.pop(0)
 
-    monkeypatch.setattr(users.getpass, "getpass", fake_getpass)
+    monkeypatch.setattr(getpass, "getpass", fake_getpass)
     return prompts
 
 

@@ -1,0 +1,84 @@
+"""User accounts, one module per job:
+
+- `account`          — one account and its rules (name, password, role, scope code), bcrypt hashing;
+- `credentials_file` — the YAML credentials file (locked, atomic writes);
+- `demo`             — demo accounts of a demo database;
+- `directory`        — every known account; the role scope of a user name (`--user NAME`);
+- `lockout`          — login lockout after repeated failures (table login_attempts).
+
+The command `vypusk users` is cli/users.py.
+"""
+
+from __future__ import annotations
+
+from data_layer.users.account import (
+    BCRYPT_HASH_RE,
+    MAX_PASSWORD_BYTES,
+    MIN_PASSWORD_CHARS,
+    USERNAME_MAX_CHARS,
+    USERNAME_RE,
+    UserRecord,
+    check_password,
+    check_scope_code_exists,
+    hash_password,
+    normalize_username,
+    password_too_long,
+    validate_password,
+    validate_role_scope,
+    validate_username,
+)
+from data_layer.users.credentials_file import add_user, load_users, set_disabled, set_password
+from data_layer.users.demo import (
+    DEMO_PASSWORD,
+    DEMO_PREFIX,
+    DEMO_USERNAMES,
+    demo_password_hash,
+    demo_users,
+    is_demo_username,
+)
+from data_layer.users.directory import all_users, scope_for_user
+from data_layer.users.lockout import (
+    DEFAULT_LOCKOUT_MINUTES,
+    DEFAULT_MAX_FAILED_LOGINS,
+    LockoutPolicy,
+    failed_count,
+    locked_until,
+    record_failed_login,
+    reset_failed_logins,
+)
+
+__all__ = [
+    "BCRYPT_HASH_RE",
+    "DEFAULT_LOCKOUT_MINUTES",
+    "DEFAULT_MAX_FAILED_LOGINS",
+    "DEMO_PASSWORD",
+    "DEMO_PREFIX",
+    "DEMO_USERNAMES",
+    "MAX_PASSWORD_BYTES",
+    "MIN_PASSWORD_CHARS",
+    "USERNAME_MAX_CHARS",
+    "USERNAME_RE",
+    "LockoutPolicy",
+    "UserRecord",
+    "add_user",
+    "all_users",
+    "check_password",
+    "check_scope_code_exists",
+    "demo_password_hash",
+    "demo_users",
+    "failed_count",
+    "hash_password",
+    "is_demo_username",
+    "load_users",
+    "locked_until",
+    "normalize_username",
+    "password_too_long",
+    "record_failed_login",
+    "reset_failed_logins",
+    "scope_for_user",
+    "set_disabled",
+    "set_password",
+    "validate_password",
+    "validate_role_scope",
+    "validate_username",
+]

@@ -1,0 +1,68 @@
+"""Effectiveness criteria of the colleges' career centres (ЦСТВ), domain.md §8.
+
+- `model`  — criteria sets as data (criteria, scales, thresholds, JSON, the starting set);
+- `store`  — stored versions: read, save a draft, publish, discard;
+- `values` — criterion metric values per college;
+- `rating` — points, total score, rank, category; what-if between two sets.
+
+The names below are re-exported so `from metrics import criteria; criteria.rating(...)` reads as
+one vocabulary.
+"""
+
+from __future__ import annotations
+
+from metrics.criteria.model import (
+    CATEGORY_LABELS,
+    METRICS,
+    CriteriaSet,
+    Criterion,
+    Scale,
+    StepRule,
+    from_json,
+    starting_set,
+    validate_set,
+)
+from metrics.criteria.rating import rating, score, what_if
+from metrics.criteria.store import (
+    discard_draft,
+    draft,
+    ensure_seeded,
+    publish_draft,
+    published,
+    require_editor,
+    save_draft,
+    versions,
+)
+from metrics.criteria.values import (
+    WEEKLY_HISTORY_MAX,
+    college_metric_values,
+    known_metrics,
+    timeliness_table,
+)
+
+__all__ = [
+    "CATEGORY_LABELS",
+    "METRICS",
+    "WEEKLY_HISTORY_MAX",
+    "CriteriaSet",
+    "Criterion",
+    "Scale",
+    "StepRule",
+    "college_metric_values",
+    "discard_draft",
+    "draft",
+    "ensure_seeded",
+    "from_json",
+    "known_metrics",
+    "publish_draft",
+    "published",
+    "rating",
+    "require_editor",
+    "save_draft",
+    "score",
+    "starting_set",
+    "timeliness_table",
+    "validate_set",
+    "versions",
+    "what_if",
+]

@@ -1,0 +1,146 @@
+"""Criterion metric values per college (region-wide: ranks compare all colleges)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import polars as pl
+
+from data_layer.scope import OPERATOR, Scope
+from metrics import engine, indicators, reconciliation, risk, settings, verification
+from metrics.criteria.model import METRICS
+
+WEEKLY_HISTORY_MAX = 100_000  # graduates of a cohort up to which criterion 4 uses weekly checkpoints
+
+
+def _timeliness(cur: duckdb.DuckDBPyConnection, cohort: int, as_of: dt.date) -> pl.DataFrame:
+    """Per college: Fridays since graduation (expected weekly updates) and weeks with an update."""
+    return (
+        cur.sql(
+            """
+        WITH g AS (SELECT college_code, min(graduation_date) AS start FROM graduates WHERE cohort = ? GROUP BY 1),
+        w AS (
+            SELECT g.college_code, g.start,
+                   -- first Friday after graduation (isodow: Monday=1 ... Friday=5)
+                   g.start + ((12 - isodow(g.start)) % 7 + 1)::INTEGER AS first_friday
+            FROM g
+        ),
+        upd AS (
+            SELECT college_code, count(DISTINCT date_trunc('week', snapshot_date)) AS updated_weeks,
+                   max(snapshot_date) AS last_update
+            FROM status_rows r
+            WHERE cohort = ? AND snapshot_date <= ?
+              AND snapshot_date > (SELECT start FROM g WHERE g.college_code = r.college_code)
+            GROUP BY 1
+        )
+        SELECT w.college_code,
+               greatest(CASE WHEN least(?::DATE, ?::DATE) >= w.first_friday
+                             THEN (least(?::DATE, ?::DATE) - w.first_friday) // 7 + 1 ELSE 0 END, 0)
+                   AS expected_weeks,
+               coalesce(upd.updated_weeks, 0) AS updated_weeks, upd.last_update
+        FROM w LEFT JOIN upd USING (college_code)
+        """,
+            params=[
+                cohort,
+                cohort,
+                as_of,
+                as_of,
+                engine.window_end(cohort),
+                as_of,
+                engine.window_end(cohort),
+            ],
+        )
+        .pl()
+        .with_columns(
+            timeliness=pl.when(pl.col("expected_weeks") > 0)
+            .then(pl.min_horizontal(pl.col("updated_weeks") / pl.col("expected_weeks"), pl.lit(1.0)))
+            .otherwise(None),
+            missed_weeks=(pl.col("expected_weeks") - pl.col("updated_weeks")).clip(lower_bound=0),
+        )
+    )
+
+
+def timeliness_table(
+    cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, as_of: dt.date
+) -> pl.DataFrame:
+    """Timeliness of weekly updates per college in scope: last update, expected and missed weeks."""
+    allowed = scope.allowed_colleges(cur)
+    t = _timeliness(cur, cohort, as_of)
+    names = engine.college_list(cur, scope).select("college_code", "short_name", "tu_code")
+    out = names.join(t, on="college_code", how="inner")
+    if allowed is not None:
+        out = out.filter(pl.col("college_code").is_in(allowed))
+    return out.with_columns(days_since_update=(pl.lit(as_of) - pl.col("last_update")).dt.total_days()).sort(
+        "short_name"
+    )
+
+
+def college_metric_values(
+    cur: duckdb.DuckDBPyConnection, cohort: int, as_of: dt.date, step_days: int | None = None
+) -> pl.DataFrame:
+    """Every criteria metric for every college (region-wide: ranks compare all colleges).
+
+    Columns: college_code, short_name, tu_code, tu_name, total, then one Float64 column per metric
+    of METRICS plus `indicator:<id>` for custom indicators.
+    """
+    reg = indicators.registry(cur)
+    counts = engine.status_counts(cur, OPERATOR, cohort, as_of, "college")
+    base = counts.select(
+        pl.col("code").alias("college_code"),
+        pl.col("name").alias("short_name"),
+        "tu_code",
+        "tu_name",
+        "total",
+    )
+    for ind_id, ind in reg.items():
+        f = indicators.with_indicator(counts, ind).select(pl.col("code").alias("college_code"), "rate")
+        alias = ind_id if ind_id in METRICS else f"indicator:{ind_id}"
+        base = base.join(f.rename({"rate": alias}), on="college_code", how="left")
+    czn = counts.select(
+        pl.col("code").alias("college_code"),
+        pl.when(pl.col("total") > 0)
+        .then(pl.col("czn_unemployed") / pl.col("total"))
+        .alias("czn_unemployed_share"),
+    )
+    base = base.join(czn, on="college_code", how="left")
+    thr = settings.risk_thresholds(cur)
+    if step_days is None:
+        # "Ever in the risk group" is checked weekly; at federal scale every fourth week keeps the
+        # region-wide history query within a page render (README, "Скорость").
+        step_days = 7 if int(counts["total"].sum()) <= WEEKLY_HISTORY_MAX else 28
+    res = risk.resolved_share_by_college(cur, OPERATOR, cohort, as_of, thr, step_days).select(
+        "college_code", pl.col("resolved_share").alias("risk_resolved")
+    )
+    tml = _timeliness(cur, cohort, as_of).select("college_code", "timeliness")
+    ver = verification.verification_summary(
+        verification.verification_frame(cur, OPERATOR, cohort, as_of)
+    ).select("college_code", pl.col("confirmed_share").alias("verification"))
+    rec = reconciliation.reconciliation_table(cur, OPERATOR, cohort).select(
+        "college_code", pl.col("completeness").alias("frdo_completeness")
+    )
+    academic_year = f"{cohort - 1}/{cohort}"
+    tracks = cur.sql(
+        """SELECT g.college_code, count(*) FILTER (WHERE t.person_key IS NOT NULL) / count(*) AS career_tracks
+           FROM graduates g LEFT JOIN (SELECT DISTINCT person_key, college_code FROM career_tracks
+                                       WHERE academic_year = ?) t USING (person_key, college_code)
+           WHERE g.cohort = ? GROUP BY 1""",
+        params=[academic_year, cohort],
+    ).pl()
+    events = cur.sql(
+        """SELECT g.college_code, coalesce(e.participants, 0) / g.n AS events_per_graduate
+           FROM (SELECT college_code, count(*) AS n FROM graduates WHERE cohort = ? GROUP BY 1) g
+           LEFT JOIN (SELECT college_code, sum(graduate_participants) AS participants FROM events
+                      WHERE event_date >= ? AND event_date <= ? GROUP BY 1) e USING (college_code)""",
+        params=[cohort, dt.date(cohort - 1, 9, 1), as_of],
+    ).pl()
+    for extra in (res, tml, ver, rec, tracks, events):
+        base = base.join(extra, on="college_code", how="left")
+    # risk_resolved: colleges with nobody ever in the risk group have nothing to resolve -> full marks.
+    base = base.with_columns(pl.col("risk_resolved").fill_null(1.0).alias("risk_resolved"))
+    return base.sort("college_code")
+
+
+def known_metrics(cur: duckdb.DuckDBPyConnection) -> set[str]:
+    reg = indicators.registry(cur)
+    return set(METRICS) | {f"indicator:{i}" for i in reg if i not in METRICS}
