@@ -369,45 +369,6 @@ def weekly_series(
     return with_indicator(counts, indicator, forecast).sort("date")
 
 
-@dataclass(frozen=True)
-class Projection:
-    """Year-end projection at the current pace and what is still needed to reach the target."""
-
-    year_end: dt.date
-    projected_rate: float | None
-    weekly_pace: float | None  # change of the rate per week over the last four weeks
-    target: float | None
-    places_needed: int | None  # graduates still to place now to reach the target
-
-
-def project_year_end(
-    series: pl.DataFrame, cohort: int, target: float | None, pace_weeks: int = 4
-) -> Projection:
-    """Linear projection of the rate to 31 December of the following year.
-
-    Pace = (rate now - rate `pace_weeks` points earlier) / weeks between them; the projection is
-    capped to [0, 1]. Needed = ceil(target * denominator) - numerator at the last point.
-    """
-    from metrics.indicators import places_needed
-
-    end = window_end(cohort)
-    pts = series.filter(pl.col("rate").is_not_null()).sort("date")
-    if pts.is_empty():
-        return Projection(end, None, None, target, None)
-    last = pts.row(-1, named=True)
-    need = places_needed(last["numerator"], last["denominator"], target) if target is not None else None
-    if pts.height < 2:
-        return Projection(end, last["rate"], None, target, need)
-    prev = pts.row(max(pts.height - 1 - pace_weeks, 0), named=True)
-    days = (last["date"] - prev["date"]).days
-    if days <= 0:
-        return Projection(end, last["rate"], None, target, need)
-    pace_per_day = (last["rate"] - prev["rate"]) / days
-    remaining = max((end - last["date"]).days, 0)
-    projected = min(max(last["rate"] + pace_per_day * remaining, 0.0), 1.0)
-    return Projection(end, projected, pace_per_day * 7, target, need)
-
-
 # ---------------------------------------------------------------- what data is there
 
 

@@ -16,7 +16,7 @@ import streamlit as st
 
 from data_layer import config, db, graduates, reference, risk_measures
 from data_layer.scope import Scope
-from metrics import criteria, engine, indicators, reconciliation, risk, settings, verification
+from metrics import criteria, engine, forecast as forecast_mod, indicators, reconciliation, risk, settings, verification
 from ui import risk_view as risk_view_mod
 from ui.data import cursor
 
@@ -130,6 +130,24 @@ def weekly_series(
     with cursor() as cur:
         ind = indicators.get_indicator(cur, indicator_id)
         return engine.weekly_series(cur, scope, cohort, as_of, ind, _filters(filters), forecast)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def year_end_forecast(
+    v: int,
+    cohort: int,
+    date: dt.date,
+    rate_now: float | None,
+    indicator_id: str,
+    forecast: bool,
+    target: float | None,
+    need: int | None,
+) -> forecast_mod.Projection:
+    """The learned year-end forecast of a rate observed at `date` (trajectories are region-wide
+    aggregates, so the key carries no scope)."""
+    with cursor() as cur:
+        ind = indicators.get_indicator(cur, indicator_id)
+        return forecast_mod.year_end(cur, cohort, date, rate_now, ind, forecast, target, need)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)

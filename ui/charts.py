@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import polars as pl
 
-from metrics.engine import Projection
+from metrics.forecast import Projection
 from metrics.formatting import PLOTLY_SEPARATORS, fmt_date, fmt_int, fmt_pct, fmt_pp
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency.
@@ -137,14 +137,26 @@ def trend_figure(
     )
     if projection is not None and projection.projected_rate is not None and not pts.is_empty():
         last = pts.row(-1, named=True)
+        mid = projection.projected_rate * 100
+        low = (projection.low if projection.low is not None else projection.projected_rate) * 100
+        high = (projection.high if projection.high is not None else projection.projected_rate) * 100
         fig.add_trace(
             go.Scatter(
                 x=[last["date"], projection.year_end],
-                y=[last["rate"] * 100, projection.projected_rate * 100],
+                y=[last["rate"] * 100, mid],
                 mode="lines+markers",
-                name=f"Прогноз на {fmt_date(projection.year_end)}: {fmt_pct(projection.projected_rate)}",
+                name=f"Прогноз на {fmt_date(projection.year_end)}: {forecast_text(projection)}",
                 line={"color": OKABE_ITO["orange"], "width": 2, "dash": "dot"},
                 marker={"size": [0, 9], "symbol": "diamond"},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [0, high - mid],
+                    "arrayminus": [0, mid - low],
+                    "color": OKABE_ITO["orange"],
+                    "thickness": 2,
+                    "width": 8,
+                },
                 hovertemplate="%{x|%d.%m.%Y}: прогноз %{y:.1f} %<extra></extra>",
             )
         )
@@ -369,14 +381,47 @@ def heatmap_figure(
 # ---------------------------------------------------------------- captions (what the chart shows)
 
 
+def forecast_text(projection: Projection) -> str:
+    """«73,0 % (диапазон 67,0–79,9 %)»: the median forecast and its range, or the final value."""
+    p = projection
+    if p.projected_rate is None:
+        return "—"
+    if p.closed or p.low is None or p.high is None:
+        return fmt_pct(p.projected_rate)
+    return f"{fmt_pct(p.projected_rate)} (диапазон {fmt_pct(p.low)} – {fmt_pct(p.high)})"
+
+
+def forecast_basis(projection: Projection) -> str:
+    """What the forecast was learned from, in users' words (empty when there is no forecast)."""
+    p = projection
+    if p.closed:
+        return f"Мониторинг выпуска завершён {fmt_date(p.year_end)}: показано итоговое значение."
+    if p.projected_rate is None:
+        if p.week is not None and not p.trajectories:
+            return (
+                "Прогноз на конец года не строится: нет завершённых прошлых выпусков, по которым "
+                "видно, какую долю итогового значения набирают к этой неделе."
+            )
+        return ""
+    years = ", ".join(str(c) for c in p.cohorts)
+    return (
+        f"Прогноз — по ходу прошлых выпусков ({years}; {fmt_int(p.trajectories)} траекторий ПОО): "
+        f"какую долю итогового значения на 31 декабря они набирали к {fmt_int(p.week or 0)}-й неделе "
+        "после выпуска; в диапазоне — 8 из 10 прошлых траекторий."
+    )
+
+
 def trend_caption(projection: Projection | None, as_of: dt.date) -> str:
-    """One line under the trend chart: what the lines mean and what the projection says."""
+    """One line under the trend chart: what the lines mean and what the forecast says."""
     text = "Сплошная линия — значение показателя на каждую пятницу после выпуска; пунктир — цель."
-    if projection is not None and projection.projected_rate is not None:
-        pace = projection.weekly_pace
-        pace_text = "" if pace is None else f" (темп за последние 4 недели: {fmt_pp(pace, 2)} в неделю)"
-        text += f" Точечная линия — прогноз на {fmt_date(projection.year_end)} при сохранении текущего темпа{pace_text}."
-    return text + f" Данные на {fmt_date(as_of)}."
+    if projection is not None and projection.projected_rate is not None and not projection.closed:
+        text += (
+            f" Точечная линия — прогноз на {fmt_date(projection.year_end)}: {forecast_text(projection)}, "
+            "отрезок — его диапазон. " + forecast_basis(projection)
+        )
+    elif projection is not None:
+        text += " " + forecast_basis(projection)
+    return text.rstrip() + f" Данные на {fmt_date(as_of)}."
 
 
 RANKING_CAPTION = (

@@ -14,8 +14,8 @@ from typing import Any
 import polars as pl
 
 from data_layer.scope import Scope
-from metrics import views
-from metrics.engine import Projection, project_year_end
+from metrics import forecast, views
+from metrics.forecast import Projection
 from metrics.indicators import Indicator
 from ui import cached
 from ui.filter_context import Context
@@ -74,8 +74,13 @@ def region_row(scope: Scope, ctx: Context, fr: Frame, filters: Filters = ()) -> 
 
 
 def trend(scope: Scope, ctx: Context, fr: Frame, filters: Filters = ()) -> tuple[pl.DataFrame, Projection]:
+    """The weekly series and the learned year-end forecast from its last point (metrics.forecast)."""
     series = cached.weekly_series(fr.v, scope, ctx.cohort, ctx.as_of, ctx.indicator, filters, ctx.forecast)
-    return series, project_year_end(series, ctx.cohort, fr.target)
+    date, rate, need = forecast.last_point(series, fr.target)
+    projection = cached.year_end_forecast(
+        fr.v, ctx.cohort, date or ctx.as_of, rate, ctx.indicator, ctx.forecast, fr.target, need
+    )
+    return series, projection
 
 
 def risk_total(scope: Scope, ctx: Context, fr: Frame, filters: Filters = ()) -> int:

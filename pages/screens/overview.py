@@ -10,7 +10,7 @@ import streamlit as st
 
 from data_layer.scope import Scope
 from metrics import views
-from metrics.engine import Projection
+from metrics.forecast import Projection
 from metrics.formatting import fmt_date, fmt_int, fmt_pct, fmt_pp, plural
 from ui import charts, maps, monitor, widgets
 from ui import context as ui_context
@@ -80,7 +80,7 @@ def verdict(
     assert isinstance(gap, float)
     line = f"Значение {whole}: **{fmt_pct(rate)}** при цели {fmt_pct(fr.target)} ({fmt_pp(gap)})."
     if projection.projected_rate is not None:
-        line += f" Прогноз на {fmt_date(projection.year_end)}: **{fmt_pct(projection.projected_rate)}**."
+        line += f" Прогноз на {fmt_date(projection.year_end)}: **{charts.forecast_text(projection)}**."
     laggards = parts.filter(pl.col("gap") < 0).sort("places_needed", descending=True, nulls_last=True).head(3)
     if laggards.height and not fr.lower_is_better:
         names = ", ".join(
@@ -135,13 +135,26 @@ def needed_line(projection: Projection, fr: monitor.Frame) -> str:
             f"{plural(n, 'выпускника', 'выпускников', 'выпускников')}."
         )
     if projection.projected_rate is not None:
-        reach = projection.projected_rate >= fr.target
-        text += (
-            f" При текущем темпе к {fmt_date(projection.year_end)} цель "
-            + ("**будет достигнута**" if reach else "**не будет достигнута**")
-            + f" ({fmt_pct(projection.projected_rate)})."
-        )
+        text += f" К {fmt_date(projection.year_end)} цель " + _reach(projection, fr.target, fr.lower_is_better) + "."
     return text
+
+
+def _reach(p: Projection, target: float, lower_is_better: bool = False) -> str:
+    """Whether the forecast reaches the target, with its range: the whole range on one side decides."""
+    assert p.projected_rate is not None
+    text = charts.forecast_text(p)
+    low = p.low if p.low is not None else p.projected_rate
+    high = p.high if p.high is not None else p.projected_rate
+
+    def good(x: float) -> bool:
+        return x <= target if lower_is_better else x >= target
+
+    if good(low) and good(high):
+        return f"**будет достигнута** по прогнозу ({text})"
+    if not good(low) and not good(high):
+        return f"**не будет достигнута** по прогнозу ({text})"
+    side = "скорее будет достигнута" if good(p.projected_rate) else "скорее не будет достигнута"
+    return f"**{side}**: цель внутри диапазона прогноза ({text})"
 
 
 def _checkable(ver: dict[str, Any]) -> int:

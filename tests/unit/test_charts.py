@@ -9,8 +9,8 @@ import json
 import polars as pl
 import pytest
 
-from metrics.engine import Projection
-from metrics.formatting import PLOTLY_SEPARATORS
+from metrics.forecast import Projection
+from metrics.formatting import PLOTLY_SEPARATORS, fmt_pct
 from metrics.views import with_labels
 from ui import charts, maps
 from ui.filter_context import map_selection_code, selection_code
@@ -34,7 +34,7 @@ def _target_shapes(fig) -> list:  # type: ignore[no-untyped-def]
 
 
 def test_trend_has_target_line_projection_and_russian_separators() -> None:
-    proj = Projection(dt.date(2026, 12, 31), 0.55, 0.01, TARGET, 43)
+    proj = Projection(dt.date(2026, 12, 31), 0.55, 0.5, 0.61, 13, (2023, 2024), 110, TARGET, 43)
     fig = charts.trend_figure(_series(), TARGET, proj)
     assert fig.layout.separators == PLOTLY_SEPARATORS == ", "
     (line,) = _target_shapes(fig)
@@ -44,6 +44,9 @@ def test_trend_has_target_line_projection_and_russian_separators() -> None:
     assert list(forecast.x) == [dt.date(2025, 7, 11), dt.date(2026, 12, 31)]
     assert list(forecast.y) == pytest.approx([20.0, 55.0])
     assert "31.12.2026" in forecast.name and "55,0" in forecast.name
+    assert "50,0" in forecast.name and "61,0" in forecast.name  # the range is in the legend
+    assert list(forecast.error_y.array) == pytest.approx([0.0, 6.0])  # 61 - 55
+    assert list(forecast.error_y.arrayminus) == pytest.approx([0.0, 5.0])  # 55 - 50
     assert fig.layout.xaxis.tickformat == "%d.%m.%y"
     assert fig.layout.yaxis.ticksuffix == " %"
     assert any("Цель 62,5" in a.text for a in fig.layout.annotations)
@@ -155,9 +158,15 @@ def test_heatmap_cells_carry_college_and_ugps_codes() -> None:
 
 def test_trend_caption_mentions_projection_and_date() -> None:
     text = charts.trend_caption(
-        Projection(dt.date(2026, 12, 31), 0.6, 0.0123, TARGET, 5), dt.date(2026, 10, 30)
+        Projection(dt.date(2026, 12, 31), 0.6, 0.55, 0.7, 18, (2023, 2024), 110, TARGET, 5),
+        dt.date(2026, 10, 30),
     )
-    assert "31.12.2026" in text and "30.10.2026" in text and "+1,23" in text
+    assert "31.12.2026" in text and "30.10.2026" in text
+    assert f"{fmt_pct(0.6)} (диапазон {fmt_pct(0.55)} – {fmt_pct(0.7)})" in text and "2023, 2024" in text and "18-й неделе" in text
+    none = charts.trend_caption(
+        Projection(dt.date(2026, 12, 31), None, None, None, 5, (), 0, TARGET, 5), dt.date(2026, 10, 30)
+    )
+    assert "нет завершённых прошлых выпусков" in none
 
 
 # ---------------------------------------------------------------- maps

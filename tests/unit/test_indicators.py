@@ -190,7 +190,7 @@ def test_breakdowns_and_scope(region: Region) -> None:
     assert f.is_empty()
 
 
-def test_weekly_series_and_projection(region: Region) -> None:
+def test_weekly_series(region: Region) -> None:
     keys = [region.graduate(graduation=D(2024, 6, 28)) for _ in range(4)]
     # week by week one more graduate employed: 0, 1, 2, 3 of 4 on Fridays 05.07, 12.07, 19.07, 26.07
     for i, k in enumerate(keys[:3]):
@@ -207,11 +207,6 @@ def test_weekly_series_and_projection(region: Region) -> None:
     ]
     assert s["numerator"].to_list() == [0, 0, 1, 2, 3]
     assert set(s["total"].to_list()) == {4}
-    p = engine.project_year_end(s, 2024, 0.625)
-    # pace over four weeks (28.06 -> 26.07): (0.75 - 0) / 28 days; far from year end -> capped at 100 %
-    assert p.projected_rate == 1.0
-    assert p.places_needed == 0  # 3 of 4 is already above 62.5 %
-    assert p.weekly_pace == pytest.approx(0.75 / 28 * 7)
 
 
 def test_weekly_dates_are_fridays_plus_end() -> None:
