@@ -76,7 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         made = dt.date.fromisoformat(str(r["made_on"]))
         line = straight_line(cur, c, made)
         r["straight_line"] = line
-        r["straight_line_error_pp"] = None if line is None or r["actual"] is None else (line - r["actual"]) * 100  # type: ignore[operator]
+        actual = r["actual"]
+        r["straight_line_error_pp"] = (
+            None if line is None or not isinstance(actual, float) else (line - actual) * 100
+        )
         results.append(r)
         print(
             f"Выпуск {c}: прогноз от {made:%d.%m.%Y} ({args.weeks} недель после выпуска, доля тогда "
@@ -88,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     if not results:
         print("Нет закрытых выпусков с более ранней историей: проверять нечего.")
     if args.json:
-        Path(args.json).write_text(json.dumps({"weeks": args.weeks, "backtest": results}, ensure_ascii=False, indent=2))
+        Path(args.json).write_text(
+            json.dumps({"weeks": args.weeks, "backtest": results}, ensure_ascii=False, indent=2)
+        )
     return 0
 
 

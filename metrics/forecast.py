@@ -87,7 +87,9 @@ def past_cohorts(cur: duckdb.DuckDBPyConnection, cohort: int, as_of: dt.date) ->
     return [int(r[0]) for r in rows if engine.window_end(int(r[0])) <= as_of]
 
 
-def _bracket(cur: duckdb.DuckDBPyConnection, cohort: int, at: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+def _bracket(
+    cur: duckdb.DuckDBPyConnection, cohort: int, at: dt.date, end: dt.date
+) -> tuple[dt.date, dt.date]:
     """The cohort's snapshot dates around `at`: the last on or before it and the first after it
     (both `at` when there is none on that side, or the later one falls after `end`)."""
     row = cur.execute(
@@ -137,7 +139,9 @@ def trajectory_shares(
             fin.join(rate_on(before, "r0"), on="code", how="left")
             .join(rate_on(after, "r1"), on="code", how="left")
             .with_columns(pl.col("r0").fill_null(0.0), pl.col("r1").fill_null(0.0))
-            .with_columns(rate_week=pl.col("r0") + (pl.col("r1") - pl.col("r0")) * t, cohort=pl.lit(c, pl.Int64))
+            .with_columns(
+                rate_week=pl.col("r0") + (pl.col("r1") - pl.col("r0")) * t, cohort=pl.lit(c, pl.Int64)
+            )
         )
         frames.append(wk)
     schema = {
@@ -189,9 +193,7 @@ def year_end(
     return Projection(end, got[0], got[1], got[2], week, used, shares.height, target, need)
 
 
-def last_point(
-    series: pl.DataFrame, target: float | None
-) -> tuple[dt.date | None, float | None, int | None]:
+def last_point(series: pl.DataFrame, target: float | None) -> tuple[dt.date | None, float | None, int | None]:
     """(date, rate, graduates still to place to reach the target) at the last point of a weekly
     series (engine.weekly_series) that has a rate: what a forecast starts from."""
     pts = series.filter(pl.col("rate").is_not_null()).sort("date")
@@ -241,9 +243,7 @@ def backtest(
         "learned_from": list(p.cohorts),
         "trajectories": p.trajectories,
         "actual": actual,
-        "error_pp": None
-        if p.projected_rate is None or actual is None
-        else (p.projected_rate - actual) * 100,
+        "error_pp": None if p.projected_rate is None or actual is None else (p.projected_rate - actual) * 100,
         "inside_range": None
         if p.low is None or p.high is None or actual is None
         else p.low <= actual <= p.high,

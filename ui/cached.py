@@ -16,7 +16,8 @@ import streamlit as st
 
 from data_layer import config, db, graduates, reference, risk_measures
 from data_layer.scope import Scope
-from metrics import criteria, engine, forecast as forecast_mod, indicators, reconciliation, risk, settings, verification
+from metrics import criteria, engine, indicators, reconciliation, risk, settings, verification
+from metrics import forecast as forecast_mod
 from ui import risk_view as risk_view_mod
 from ui.data import cursor
 

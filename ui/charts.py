@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from metrics.forecast import Projection
-from metrics.formatting import PLOTLY_SEPARATORS, fmt_date, fmt_int, fmt_pct, fmt_pp
+from metrics.formatting import PLOTLY_SEPARATORS, fmt_date, fmt_int, fmt_pct
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency.
 OKABE_ITO: dict[str, str] = {

@@ -135,7 +135,11 @@ def needed_line(projection: Projection, fr: monitor.Frame) -> str:
             f"{plural(n, 'выпускника', 'выпускников', 'выпускников')}."
         )
     if projection.projected_rate is not None:
-        text += f" К {fmt_date(projection.year_end)} цель " + _reach(projection, fr.target, fr.lower_is_better) + "."
+        text += (
+            f" К {fmt_date(projection.year_end)} цель "
+            + _reach(projection, fr.target, fr.lower_is_better)
+            + "."
+        )
     return text
 
 

@@ -162,7 +162,11 @@ def test_trend_caption_mentions_projection_and_date() -> None:
         dt.date(2026, 10, 30),
     )
     assert "31.12.2026" in text and "30.10.2026" in text
-    assert f"{fmt_pct(0.6)} (диапазон {fmt_pct(0.55)} – {fmt_pct(0.7)})" in text and "2023, 2024" in text and "18-й неделе" in text
+    assert (
+        f"{fmt_pct(0.6)} (диапазон {fmt_pct(0.55)} – {fmt_pct(0.7)})" in text
+        and "2023, 2024" in text
+        and "18-й неделе" in text
+    )
     none = charts.trend_caption(
         Projection(dt.date(2026, 12, 31), None, None, None, 5, (), 0, TARGET, 5), dt.date(2026, 10, 30)
     )
