@@ -38,7 +38,7 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(DEV_STAMP)
-	$(VENV)/bin/mypy app.py data_layer metrics reports cli demo ui pages benchmarks
+	$(VENV)/bin/mypy app.py data_layer metrics ops reports cli demo ui pages benchmarks
 
 test: $(DEV_STAMP)
 	$(MAKE) lint typecheck

@@ -5,30 +5,21 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from typing import Any
 
-import duckdb
-
-from data_layer import audit, config
+from data_layer import config
 from data_layer.db import open_database
-from data_layer.errors import DatabaseLockedError, UserFacingError
-from data_layer.scope import OPERATOR, ROLE_LABELS, ROLES, Role
+from data_layer.errors import UserFacingError
+from data_layer.scope import ROLE_LABELS, ROLES
 from data_layer.users import (
     UserRecord,
-    add_user,
-    check_scope_code_exists,
     demo_users,
     load_users,
     normalize_username,
-    reset_failed_logins,
-    set_disabled,
-    set_password,
     validate_password,
-    validate_role_scope,
-    validate_username,
 )
+from ops import users as ops_users
 
 
 def _ask_password() -> str:
@@ -40,102 +31,44 @@ def _ask_password() -> str:
     return first
 
 
-@contextmanager
-def _audit_db(db: str | None) -> Iterator[duckdb.DuckDBPyConnection | None]:
-    """A cursor on the database for checks and the audit record; None when no database exists yet."""
-    p = config.db_path(db)
-    if not p.exists():
-        yield None
-        return
-    try:
-        con = open_database(p)
-    except DatabaseLockedError as exc:
-        raise UserFacingError(
-            f"База данных {p} занята запущенным приложением. Изменения учётных записей записываются "
-            "в журнал аудита этой базы: остановите приложение и повторите команду."
-        ) from exc
-    with closing(con), con.cursor() as cur:
-        yield cur
-
-
-def _change(
-    db: str | None, obj: str, details: str, apply: Callable[[duckdb.DuckDBPyConnection | None], object]
-) -> None:
-    """Apply a change and its audit record together: the record is rolled back if the change fails."""
-    with _audit_db(db) as cur:
-        if cur is None:
-            apply(None)
-            print(
-                "Внимание: база данных ещё не создана, поэтому запись в журнал аудита не сделана.",
-                file=sys.stderr,
-            )
-            return
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            audit.record(cur, OPERATOR.username, OPERATOR.role, "user_change", obj, details)
-            apply(cur)
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-
-
-def _describe(role: Role, code: str | None) -> str:
-    return f"роль «{ROLE_LABELS[role]}»" + (f", код {code}" if code else "")
+def _report(message: str, was_audited: bool) -> int:
+    print(message)
+    if not was_audited:
+        print(
+            "Внимание: база данных ещё не создана, поэтому запись в журнал аудита не сделана.",
+            file=sys.stderr,
+        )
+    return 0
 
 
 def _cmd_add(args: argparse.Namespace) -> int:
-    uname = validate_username(args.name)
-    role, code = validate_role_scope(args.role, args.scope)
-    if uname in load_users():
-        raise UserFacingError(f"Пользователь «{uname}» уже существует.")
+    uname, role, code = ops_users.check_new_user(args.name, args.role, args.scope)
     password = _ask_password()
-
-    def apply(cur: duckdb.DuckDBPyConnection | None) -> None:
-        if cur is not None:
-            check_scope_code_exists(cur, role, code)
-        add_user(uname, password, role, code, args.full_name)
-
-    _change(args.db, uname, f"Добавлен пользователь: {_describe(role, code)}", apply)
-    print(f"Пользователь «{uname}» добавлен: {_describe(role, code)}.")
-    return 0
+    _rec, was_audited = ops_users.add_user(args.db, uname, password, role, code, args.full_name)
+    return _report(f"Пользователь «{uname}» добавлен: {ops_users.describe(role, code)}.", was_audited)
 
 
 def _cmd_disable(args: argparse.Namespace) -> int:
     uname = normalize_username(args.name)
-    _change(args.db, uname, "Учётная запись отключена", lambda _cur: set_disabled(uname, True))
-    print(f"Учётная запись «{uname}» отключена.")
-    return 0
+    return _report(f"Учётная запись «{uname}» отключена.", ops_users.set_disabled(args.db, uname, True))
 
 
 def _cmd_enable(args: argparse.Namespace) -> int:
     uname = normalize_username(args.name)
-    _change(args.db, uname, "Учётная запись включена", lambda _cur: set_disabled(uname, False))
-    print(f"Учётная запись «{uname}» включена.")
-    return 0
+    return _report(f"Учётная запись «{uname}» включена.", ops_users.set_disabled(args.db, uname, False))
 
 
 def _cmd_passwd(args: argparse.Namespace) -> int:
-    uname = normalize_username(args.name)
-    if uname not in load_users():
-        raise UserFacingError(f"Пользователь «{uname}» не найден.")
+    uname = ops_users.require_existing(args.name)
     password = _ask_password()
-    _change(args.db, uname, "Пароль изменён", lambda _cur: set_password(uname, password))
-    print(f"Пароль пользователя «{uname}» изменён.")
-    return 0
+    return _report(
+        f"Пароль пользователя «{uname}» изменён.", ops_users.set_password(args.db, uname, password)
+    )
 
 
 def _cmd_unlock(args: argparse.Namespace) -> int:
     uname = normalize_username(args.name)
-
-    def apply(cur: duckdb.DuckDBPyConnection | None) -> None:
-        if cur is None:
-            raise UserFacingError("База данных не найдена: блокировки хранятся в ней.")
-        reset_failed_logins(cur, uname)
-
-    _change(args.db, uname, "Блокировка входа снята", apply)
-    print(f"Блокировка входа для «{uname}» снята.")
-    return 0
+    return _report(f"Блокировка входа для «{uname}» снята.", ops_users.unlock(args.db, uname))
 
 
 def format_users_table(users: list[UserRecord]) -> str:

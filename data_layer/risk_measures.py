@@ -3,7 +3,8 @@ status files («Меры поддержки»).
 
 Measures are personal data (free text about a graduate): only the college (its own graduates) and
 the base centre read or write them. Recording a measure does not change any figure, so the dataset
-version is not bumped (caches stay valid); the audit log gets a 'risk_measure' event.
+version is not bumped (caches stay valid); the audit log gets a 'risk_measure' event. The write
+itself is ops.risk.record_measure.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from data_layer import audit
 from data_layer.errors import UserFacingError
 from data_layer.scope import Scope
 
@@ -31,7 +31,7 @@ _MEASURE_SCHEMA: dict[str, type[pl.DataType]] = {
 }
 
 
-def add_measure(
+def check_measure(
     cur: duckdb.DuckDBPyConnection,
     scope: Scope,
     college: str,
@@ -39,10 +39,9 @@ def add_measure(
     person_key: str,
     date: dt.date,
     text: str,
-    *,
     today: dt.date | None = None,
-) -> int:
-    """Record one measure for a graduate of `college`; returns its id.
+) -> str:
+    """The measure's text, stripped, when the measure may be recorded.
 
     Raises ScopeError outside the scope (a college may write for its own graduates only) and
     UserFacingError for an empty text, a date in the future or an unknown graduate.
@@ -62,21 +61,24 @@ def add_measure(
     ).fetchall()[0][0]
     if not found:
         raise UserFacingError("Выпускник не найден в списке фактического выпуска этой ПОО.")
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        measure_id = int(cur.execute("SELECT nextval('measure_id_seq')").fetchall()[0][0])
-        cur.execute(
-            "INSERT INTO risk_measures VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [measure_id, college, cohort, person_key, date, body, dt.datetime.now(), scope.username],
-        )
-        # The audit object names the measure, not the graduate: the log is not a personal-data register.
-        audit.record(
-            cur, scope.username, scope.role, "risk_measure", f"{college}/{cohort}", f"мера № {measure_id}"
-        )
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
+    return body
+
+
+def insert_measure(
+    cur: duckdb.DuckDBPyConnection,
+    username: str,
+    college: str,
+    cohort: int,
+    person_key: str,
+    date: dt.date,
+    body: str,
+) -> int:
+    """Store a checked measure; returns its id. No transaction here: ops.risk.record_measure."""
+    measure_id = int(cur.execute("SELECT nextval('measure_id_seq')").fetchall()[0][0])
+    cur.execute(
+        "INSERT INTO risk_measures VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [measure_id, college, cohort, person_key, date, body, dt.datetime.now(), username],
+    )
     return measure_id
 
 

@@ -13,7 +13,6 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from data_layer import audit
 from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import Scope
 
@@ -81,15 +80,10 @@ def differences(cur: duckdb.DuckDBPyConnection, scope: Scope, college_code: str,
     ).pl()
 
 
-def decide(
-    cur: duckdb.DuckDBPyConnection,
-    scope: Scope,
-    college_code: str,
-    cohort: int,
-    decision: str,
-    comment: str = "",
-) -> None:
-    """Confirm or return the reconciliation figures, as the college or as its territorial unit."""
+def check_decision(
+    cur: duckdb.DuckDBPyConnection, scope: Scope, college_code: str, decision: str, comment: str
+) -> str:
+    """The deciding party ('college' or 'territory') of a valid decision; raises otherwise."""
     if decision not in DECISION_LABELS:
         raise UserFacingError("Решение: подтвердить или вернуть.")
     if scope.role == "college":
@@ -101,37 +95,36 @@ def decide(
     scope.check_college(cur, college_code)
     if decision == "returned" and not comment.strip():
         raise UserFacingError("При возврате укажите комментарий: что нужно исправить.")
+    return party
+
+
+def insert_decision(
+    cur: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    party: str,
+    college_code: str,
+    cohort: int,
+    decision: str,
+    comment: str,
+) -> None:
+    """Store a checked decision with the figures it was made on. No transaction here: ops.reconciliation."""
     row = reconciliation_table(cur, scope, cohort).filter(pl.col("college_code") == college_code)
     frdo_count = int(row["frdo_count"][0]) if row.height else None
     list_count = int(row["list_count"][0]) if row.height else None
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        cur.execute(
-            "INSERT INTO reconciliation_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                college_code,
-                cohort,
-                party,
-                decision,
-                comment.strip() or None,
-                scope.username,
-                dt.datetime.now(),
-                frdo_count,
-                list_count,
-            ],
-        )
-        audit.record(
-            cur,
-            scope.username,
-            scope.role,
-            "confirm" if decision == "confirmed" else "return",
-            f"{college_code}/{cohort}",
+    cur.execute(
+        "INSERT INTO reconciliation_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            college_code,
+            cohort,
+            party,
+            decision,
             comment.strip() or None,
-        )
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
+            scope.username,
+            dt.datetime.now(),
+            frdo_count,
+            list_count,
+        ],
+    )
 
 
 def decision_history(cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int) -> pl.DataFrame:

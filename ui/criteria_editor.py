@@ -190,13 +190,6 @@ def build_set(
     )
 
 
-def same_definition(a: criteria.CriteriaSet | None, b: criteria.CriteriaSet | None) -> bool:
-    """Equal criteria and category thresholds (the stored definition), ignoring version metadata."""
-    if a is None or b is None:
-        return a is b
-    return a.to_json() == b.to_json()
-
-
 def description_frame(cs: criteria.CriteriaSet, metric_labels: dict[str, str]) -> pl.DataFrame:
     """The set as a read-only table: criterion, metric description, scale, weight, max points."""
     return pl.DataFrame(

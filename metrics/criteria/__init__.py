@@ -1,7 +1,7 @@
 """Effectiveness criteria of the colleges' career centres (ЦСТВ), domain.md §8.
 
 - `model`  — criteria sets as data (criteria, scales, thresholds, JSON, the starting set);
-- `store`  — stored versions: read, save a draft, publish, discard;
+- `store`  — stored versions: read; the row writes of ops.criteria (save, publish, discard);
 - `values` — criterion metric values per college;
 - `rating` — points, total score, rank, category; what-if between two sets.
 
@@ -19,19 +19,20 @@ from metrics.criteria.model import (
     Scale,
     StepRule,
     from_json,
+    same_definition,
     starting_set,
     validate_set,
 )
 from metrics.criteria.rating import rating, score, what_if
 from metrics.criteria.store import (
-    discard_draft,
+    delete_draft,
     draft,
     ensure_seeded,
-    publish_draft,
+    mark_published,
     published,
     require_editor,
-    save_draft,
     versions,
+    write_draft,
 )
 from metrics.criteria.values import (
     WEEKLY_HISTORY_MAX,
@@ -49,20 +50,21 @@ __all__ = [
     "Scale",
     "StepRule",
     "college_metric_values",
-    "discard_draft",
+    "delete_draft",
     "draft",
     "ensure_seeded",
     "from_json",
     "known_metrics",
-    "publish_draft",
+    "mark_published",
     "published",
     "rating",
     "require_editor",
-    "save_draft",
+    "same_definition",
     "score",
     "starting_set",
     "timeliness_table",
     "validate_set",
     "versions",
     "what_if",
+    "write_draft",
 ]

@@ -153,6 +153,13 @@ class CriteriaSet:
         return "low"
 
 
+def same_definition(a: CriteriaSet | None, b: CriteriaSet | None) -> bool:
+    """Equal criteria and category thresholds (the stored definition), ignoring version metadata."""
+    if a is None or b is None:
+        return a is b
+    return a.to_json() == b.to_json()
+
+
 def _criterion_from_dict(d: dict) -> Criterion:  # type: ignore[type-arg]
     s = d["scale"]
     scale = Scale(

@@ -1,7 +1,8 @@
 """Stored criteria versions (table `criteria_sets`): read, seed, save a draft, publish, discard.
 
 At most one editable draft per year; a published version is never changed, so every past rating
-is reproducible from (year, version).
+is reproducible from (year, version). The row writes here run inside the transactions of
+ops.criteria, which checks the role and writes the audit entry.
 """
 
 from __future__ import annotations
@@ -10,10 +11,9 @@ import datetime as dt
 
 import duckdb
 
-from data_layer import audit
 from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import Scope
-from metrics.criteria.model import CriteriaSet, from_json, starting_set, validate_set
+from metrics.criteria.model import CriteriaSet, from_json, starting_set
 
 
 def ensure_seeded(cur: duckdb.DuckDBPyConnection, year: int) -> None:
@@ -85,68 +85,43 @@ def draft(cur: duckdb.DuckDBPyConnection, year: int) -> CriteriaSet | None:
     return ds[-1] if ds else None
 
 
-def save_draft(cur: duckdb.DuckDBPyConnection, scope: Scope, cs: CriteriaSet, known_metrics: set[str]) -> int:
-    """Create or replace the year's draft (drafts are editable; published versions are not)."""
-    scope.require_role("base_centre")
-    problems = validate_set(cs, known_metrics)
-    if problems:
-        raise UserFacingError(" ".join(problems))
+def write_draft(cur: duckdb.DuckDBPyConnection, username: str, cs: CriteriaSet) -> int:
+    """Create or replace the year's draft row (drafts are editable; published versions are not).
+
+    No transaction, role check or audit here: ops.criteria does all three around this call.
+    """
     ensure_seeded(cur, cs.year)
     existing = draft(cur, cs.year)
     now = dt.datetime.now()
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        if existing is not None:
-            version = existing.version
-            cur.execute(
-                """UPDATE criteria_sets SET definition = ?, comment = ?, created_at = ?, created_by = ?
-                   WHERE year = ? AND version = ? AND status = 'draft'""",
-                [cs.to_json(), cs.comment, now, scope.username, cs.year, version],
-            )
-        else:
-            version = (
-                int(
-                    cur.execute(
-                        "SELECT max(version) FROM criteria_sets WHERE year = ?", [cs.year]
-                    ).fetchall()[0][0]
-                )
-                + 1
-            )
-            cur.execute(
-                "INSERT INTO criteria_sets VALUES (?, ?, 'draft', ?, ?, ?, ?, NULL, NULL)",
-                [cs.year, version, cs.to_json(), cs.comment, now, scope.username],
-            )
-        audit.record(cur, scope.username, scope.role, "criteria_draft", f"{cs.year} v{version}")
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
+    if existing is not None:
+        cur.execute(
+            """UPDATE criteria_sets SET definition = ?, comment = ?, created_at = ?, created_by = ?
+               WHERE year = ? AND version = ? AND status = 'draft'""",
+            [cs.to_json(), cs.comment, now, username, cs.year, existing.version],
+        )
+        return existing.version
+    version = (
+        int(cur.execute("SELECT max(version) FROM criteria_sets WHERE year = ?", [cs.year]).fetchall()[0][0])
+        + 1
+    )
+    cur.execute(
+        "INSERT INTO criteria_sets VALUES (?, ?, 'draft', ?, ?, ?, ?, NULL, NULL)",
+        [cs.year, version, cs.to_json(), cs.comment, now, username],
+    )
     return version
 
 
-def publish_draft(cur: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> int:
-    """Publish the year's draft; from now on that version is immutable."""
-    scope.require_role("base_centre")
-    d = draft(cur, year)
-    if d is None:
-        raise UserFacingError("Нет черновика для публикации.")
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        cur.execute(
-            """UPDATE criteria_sets SET status = 'published', published_at = ?, published_by = ?
-               WHERE year = ? AND version = ? AND status = 'draft'""",
-            [dt.datetime.now(), scope.username, year, d.version],
-        )
-        audit.record(cur, scope.username, scope.role, "criteria_publish", f"{year} v{d.version}", d.comment)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
-    return d.version
+def mark_published(cur: duckdb.DuckDBPyConnection, username: str, year: int, version: int) -> None:
+    """Turn the draft row into a published version (immutable from now on). No transaction here."""
+    cur.execute(
+        """UPDATE criteria_sets SET status = 'published', published_at = ?, published_by = ?
+           WHERE year = ? AND version = ? AND status = 'draft'""",
+        [dt.datetime.now(), username, year, version],
+    )
 
 
-def discard_draft(cur: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> None:
-    scope.require_role("base_centre")
+def delete_draft(cur: duckdb.DuckDBPyConnection, year: int) -> None:
+    """Remove the year's draft row. No transaction here."""
     cur.execute("DELETE FROM criteria_sets WHERE year = ? AND status = 'draft'", [year])
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from data_layer import audit, db
 from data_layer.scope import Scope
 from metrics import criteria
 from metrics.formatting import fmt_datetime, fmt_int
+from ops import criteria as ops_criteria
 from ui import cached, downloads, widgets
 from ui import criteria_editor as ce
 from ui import filter_context as mctx
@@ -138,7 +138,7 @@ def _bump_generation() -> None:
 
 def _save(scope: Scope, cand: criteria.CriteriaSet) -> int:
     with cursor() as cur:
-        return criteria.save_draft(cur, scope, cand, criteria.known_metrics(cur))
+        return ops_criteria.save_draft(cur, scope, cand)
 
 
 _PUBLISH_OPEN = "_crit_publish_open"
@@ -167,12 +167,8 @@ def _publish_dialog(
     c1, c2 = st.columns(2)
     if c1.button("Опубликовать", type="primary", key="crit_publish_confirm"):
         try:
-            if draft is None or not ce.same_definition(cand, draft) or cand.comment != draft.comment:
-                _save(scope, cand)
             with cursor() as cur:
-                published = criteria.publish_draft(cur, scope, cand.year)
-                # Ratings elsewhere are cached under "the newest published version": recompute them.
-                db.bump_dataset_version(cur)
+                published = ops_criteria.publish(cur, scope, cand)
         except Exception as exc:
             widgets.action_error(exc, "criteria_publish")
             return
@@ -297,8 +293,8 @@ def _editor_tab(
     n_moves = _what_if(scope, ctx, pub, cand)
     # Nothing to save: the draft as stored, or no draft and no edit of the published version.
     reference = draft or pub
-    unchanged = ce.same_definition(cand, reference) and cand.comment == reference.comment
-    nothing_new = draft is None and ce.same_definition(cand, pub)
+    unchanged = criteria.same_definition(cand, reference) and cand.comment == reference.comment
+    nothing_new = draft is None and criteria.same_definition(cand, pub)
     b1, b2, b3 = st.columns([1, 1, 1])
     if b1.button("Сохранить черновик", key="crit_save", disabled=unchanged, width="stretch"):
         try:
@@ -326,16 +322,7 @@ def _editor_tab(
         if st.button("Да, удалить черновик", key="crit_discard"):
             try:
                 with cursor() as cur:
-                    criteria.discard_draft(cur, scope, ctx.cohort)
-                    # Every criteria change is logged (domain §10), a discarded draft too.
-                    audit.record(
-                        cur,
-                        scope.username,
-                        scope.role,
-                        "criteria_draft",
-                        f"{ctx.cohort} v{draft.version}",  # type: ignore[union-attr]
-                        "черновик удалён",
-                    )
+                    ops_criteria.discard_draft(cur, scope, ctx.cohort)
             except Exception as exc:
                 widgets.action_error(exc, "criteria_discard")
             else:
@@ -348,7 +335,7 @@ def _what_if(scope: Scope, ctx: mctx.Context, pub: criteria.CriteriaSet, cand: c
     """Rank changes under the edited set, on the same metric values as the published rating.
     Returns the number of colleges whose place changes."""
     st.markdown("**Что изменится в рейтинге (до публикации)**")
-    if ce.same_definition(cand, pub):
+    if criteria.same_definition(cand, pub):
         st.caption("Правок относительно опубликованной версии нет: места не изменятся.")
         return 0
     v = cached.version()

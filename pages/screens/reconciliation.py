@@ -10,6 +10,7 @@ import streamlit as st
 from data_layer.scope import Scope
 from metrics import reconciliation
 from metrics.formatting import fmt_date, fmt_int, fmt_pct
+from ops import reconciliation as ops_reconciliation
 from ui import cached, widgets
 from ui import filter_context as mctx
 from ui import quality_view as qv
@@ -63,7 +64,7 @@ def _decision_form(scope: Scope, ctx: mctx.Context, table: pl.DataFrame, names: 
         if st.form_submit_button("Отправить решение", type="primary"):
             try:
                 with cursor() as cur:
-                    reconciliation.decide(cur, scope, college, ctx.cohort, decision, comment)
+                    ops_reconciliation.decide(cur, scope, college, ctx.cohort, decision, comment)
             except Exception as exc:
                 widgets.action_error(exc, "reconciliation_decide")
             else:

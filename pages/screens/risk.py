@@ -14,6 +14,7 @@ from data_layer import risk_measures
 from data_layer.scope import Scope
 from metrics.formatting import datetime_expr, fmt_date, fmt_int, fmt_pct, plural
 from metrics.risk import REASONS
+from ops import risk as ops_risk
 from ui import cached, downloads, risk_view, widgets
 from ui import filter_context as mctx
 from ui.data import cursor
@@ -133,7 +134,7 @@ def _person_panel(scope: Scope, ctx: mctx.Context, row: dict[str, object], form_
         if st.form_submit_button("Записать", type="primary"):
             try:
                 with cursor() as cur:
-                    risk_measures.add_measure(
+                    ops_risk.record_measure(
                         cur,
                         scope,
                         college,

@@ -4,17 +4,14 @@ the dataset version, so every cached figure is recomputed with the new settings.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import duckdb
 import polars as pl
 import streamlit as st
 
-from data_layer import audit, db
 from data_layer.scope import Scope
 from metrics import indicators, settings
 from metrics.formatting import datetime_expr, fmt_pct, pct_expr
 from metrics.statuses import BY_CODE
+from ops import settings as ops_settings
 from ui import cached, widgets
 from ui.data import cursor
 
@@ -39,22 +36,6 @@ def _labels(column: str) -> pl.Expr:
         .list.eval(pl.element().filter(pl.element() != "").replace_strict(labels, default=pl.element()))
         .list.join("; ")
     )
-
-
-def apply_change(
-    scope: Scope, change: Callable[[duckdb.DuckDBPyConnection], None], obj: str, details: str
-) -> None:
-    """Run a settings change, its audit record and the dataset-version bump in one transaction."""
-    with cursor() as cur:
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            change(cur)
-            audit.record(cur, scope.username, scope.role, "settings_change", obj, details)
-            db.bump_dataset_version(cur)
-            cur.execute("COMMIT")
-        except Exception:
-            cur.execute("ROLLBACK")
-            raise
 
 
 def _saved(message: str) -> None:
@@ -119,16 +100,9 @@ def _targets(scope: Scope, registry: dict[str, indicators.Indicator], cohorts: l
             key=f"settings_target_value_{gen}",
         )
         if st.form_submit_button("Сохранить цель", type="primary"):
-            with cursor() as cur:
-                old = indicators.get_target(cur, ind_id, int(cohort))
-            before = fmt_pct(old[0]) if old and old[1] == int(cohort) else "не задана"
             try:
-                apply_change(
-                    scope,
-                    lambda cur: indicators.set_target(cur, ind_id, int(cohort), value / 100, scope.username),
-                    f"цель {ind_id}/{int(cohort)}",
-                    f"{before} → {fmt_pct(value / 100)}",
-                )
+                with cursor() as cur:
+                    ops_settings.set_target(cur, scope, ind_id, int(cohort), value / 100)
             except Exception as exc:
                 widgets.action_error(exc, "set_target")
             else:
@@ -169,22 +143,16 @@ def _thresholds(scope: Scope, registry: dict[str, indicators.Indicator], gen: in
             help="Показатель, который открывается по умолчанию на всех страницах.",
         )
         if st.form_submit_button("Сохранить", type="primary"):
-            changed = {k: v for k, v in new.items() if v != current[k]}
+            try:
+                with cursor() as cur:
+                    changed = ops_settings.change_settings(cur, scope, new)
+            except Exception as exc:
+                widgets.action_error(exc, "set_setting")
+                return
             if not changed:
                 st.info("Значения не изменились.")
                 return
-            details = "; ".join(f"{k}: {current[k]} → {v}" for k, v in changed.items())
-
-            def change(cur: duckdb.DuckDBPyConnection) -> None:
-                for k, v in changed.items():
-                    settings.set_setting(cur, k, v, scope.username)
-
-            try:
-                apply_change(scope, change, "настройки", details)
-            except Exception as exc:
-                widgets.action_error(exc, "set_setting")
-            else:
-                _saved("Настройки сохранены; показатели пересчитаны.")
+            _saved("Настройки сохранены; показатели пересчитаны.")
 
 
 # ---------------------------------------------------------------- custom indicators
@@ -253,25 +221,15 @@ def _custom(scope: Scope, gen: int) -> None:
         )
         if st.form_submit_button("Сохранить новую версию", type="primary"):
             code = (ind_id or "").strip()
-            holder: dict[str, int] = {}
-
-            def change(cur: duckdb.DuckDBPyConnection) -> None:
-                holder["v"] = indicators.save_custom_indicator(
-                    cur, code, name, desc, set(numerator), set(exclusions), scope.username, active
-                )
-
             try:
-                apply_change(
-                    scope,
-                    change,
-                    f"показатель {code}",
-                    f"{name.strip()}: числитель {','.join(numerator)}; исключения {','.join(exclusions) or '—'}"
-                    + ("" if active else "; скрыт"),
-                )
+                with cursor() as cur:
+                    version = ops_settings.save_custom_indicator(
+                        cur, scope, code, name, desc, numerator, exclusions, active
+                    )
             except Exception as exc:
                 widgets.action_error(exc, "save_custom_indicator")
             else:
-                _saved(f"Показатель «{name.strip()}» сохранён, версия {holder['v']}.")
+                _saved(f"Показатель «{name.strip()}» сохранён, версия {version}.")
     if all_versions.height:
         with st.expander("Все версии своих показателей", expanded=False):
             st.dataframe(

@@ -29,6 +29,7 @@ from data_layer.errors import ScopeError, UserFacingError
 from data_layer.importer import Problem
 from data_layer.scope import Role, Scope
 from metrics import criteria, indicators, risk, settings
+from ops import risk as ops_risk
 from tests.factories import D, Region, snils_with_checksum
 from tests.helpers import APP_FILE, login_as
 from ui import criteria_editor as ce
@@ -283,24 +284,24 @@ def test_college_cannot_record_a_measure_for_another_college(region: tuple[Path,
     p001 = Scope("college", "P001", "ivanova")
     with cur_of(path) as cur:
         with pytest.raises(ScopeError):
-            risk_measures.add_measure(cur, p001, "P002", COHORT, keys["p2_inf"], D(2024, 10, 1), "Звонок")
+            ops_risk.record_measure(cur, p001, "P002", COHORT, keys["p2_inf"], D(2024, 10, 1), "Звонок")
         # Naming its own college does not help: the graduate is not in its list.
         with pytest.raises(UserFacingError):
-            risk_measures.add_measure(cur, p001, "P001", COHORT, keys["p2_inf"], D(2024, 10, 1), "Звонок")
+            ops_risk.record_measure(cur, p001, "P001", COHORT, keys["p2_inf"], D(2024, 10, 1), "Звонок")
         with pytest.raises(ScopeError):
-            risk_measures.add_measure(
+            ops_risk.record_measure(
                 cur, Scope("territory", "TU01"), "P001", COHORT, keys["informal"], D(2024, 10, 1), "Звонок"
             )
         with pytest.raises(UserFacingError):
-            risk_measures.add_measure(cur, p001, "P001", COHORT, keys["informal"], D(2024, 10, 1), "   ")
+            ops_risk.record_measure(cur, p001, "P001", COHORT, keys["informal"], D(2024, 10, 1), "   ")
         with pytest.raises(UserFacingError):
-            risk_measures.add_measure(
+            ops_risk.record_measure(
                 cur, p001, "P001", COHORT, keys["informal"], D(2024, 10, 2), "Звонок", today=D(2024, 10, 1)
             )
         assert cur.execute("SELECT count(*) FROM risk_measures").fetchall() == [(0,)]
         assert audit.read_log(cur, action="risk_measure").is_empty()
         # The base centre may record for any college; each college sees only its own measures.
-        risk_measures.add_measure(
+        ops_risk.record_measure(
             cur, Scope("base_centre"), "P002", COHORT, keys["p2_inf"], D(2024, 10, 1), "Звонок"
         )
         assert risk_measures.list_measures(cur, p001, cohort=COHORT).is_empty()

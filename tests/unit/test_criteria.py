@@ -11,6 +11,7 @@ from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import OPERATOR, Scope
 from metrics import criteria
 from metrics.criteria import CriteriaSet, Criterion, Scale, StepRule, starting_set
+from ops import criteria as ops_criteria
 from tests.factories import D, Region
 
 EMPLOYMENT = starting_set(2024).criteria[0].scale  # >=80 ->10, >=70 ->7, >=60 ->4, else 0
@@ -123,18 +124,17 @@ def test_versions_published_is_immutable(tmp_path: Path) -> None:
     base = Scope("base_centre", None, "bc")
     pub = criteria.published(con, 2024)
     assert (pub.version, pub.status) == (1, "published")
-    known = criteria.known_metrics(con)
     draft = CriteriaSet(2024, pub.criteria[:3], 10, 5, comment="три критерия")
-    v = criteria.save_draft(con, base, draft, known)
+    v = ops_criteria.save_draft(con, base, draft)
     assert v == 2
     # the draft can be edited in place; it keeps its version
-    assert criteria.save_draft(con, base, CriteriaSet(2024, pub.criteria[:2], 10, 5), known) == 2
-    assert criteria.publish_draft(con, base, 2024) == 2
+    assert ops_criteria.save_draft(con, base, CriteriaSet(2024, pub.criteria[:2], 10, 5)) == 2
+    assert ops_criteria.publish_draft(con, base, 2024) == 2
     assert criteria.published(con, 2024).version == 2
     # version 1 is still reproducible as it was
     assert criteria.published(con, 2024, 1).criteria == pub.criteria
     # a new draft gets version 3; the published 2 is untouched
-    assert criteria.save_draft(con, base, CriteriaSet(2024, pub.criteria[:1], 10, 5), known) == 3
+    assert ops_criteria.save_draft(con, base, CriteriaSet(2024, pub.criteria[:1], 10, 5)) == 3
     assert len(criteria.published(con, 2024, 2).criteria) == 2
     actions = [r[0] for r in con.execute("SELECT action FROM audit_log ORDER BY event_id").fetchall()]
     assert actions.count("criteria_publish") == 1
@@ -143,18 +143,16 @@ def test_versions_published_is_immutable(tmp_path: Path) -> None:
 def test_only_base_centre_edits(tmp_path: Path) -> None:
     con = Region(tmp_path / "c.duckdb").done()
     with pytest.raises(ScopeError):
-        criteria.save_draft(
-            con, Scope("ministry", None, "m"), starting_set(2024), criteria.known_metrics(con)
-        )
+        ops_criteria.save_draft(con, Scope("ministry", None, "m"), starting_set(2024))
     with pytest.raises(ScopeError):
-        criteria.publish_draft(con, Scope("college", "P001", "c"), 2024)
+        ops_criteria.publish_draft(con, Scope("college", "P001", "c"), 2024)
 
 
 def test_invalid_set_refused(tmp_path: Path) -> None:
     con = Region(tmp_path / "c.duckdb").done()
     bad = CriteriaSet(2024, (Criterion("x", "X", "nope", 1.0, Scale("linear", x0=1, x1=1, p1=1)),), 1, 2)
     with pytest.raises(UserFacingError, match="неизвестная метрика"):
-        criteria.save_draft(con, OPERATOR, bad, criteria.known_metrics(con))
+        ops_criteria.save_draft(con, OPERATOR, bad)
 
 
 def test_college_metric_values_by_hand(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import OPERATOR, Scope
 from metrics import reconciliation, verification
+from ops import reconciliation as ops_reconciliation
 from tests.factories import D, Region
 
 
@@ -88,16 +89,16 @@ def test_reconciliation_counts_and_decisions(tmp_path: Path) -> None:
     college = Scope("college", "P001", "poo_user")
     territory = Scope("territory", "TU01", "tu_user")
     with pytest.raises(UserFacingError):
-        reconciliation.decide(con, territory, "P001", 2024, "returned", "")  # a return needs a comment
-    reconciliation.decide(con, territory, "P001", 2024, "returned", "Проверьте троих выпускников")
-    reconciliation.decide(con, college, "P001", 2024, "confirmed")
+        ops_reconciliation.decide(con, territory, "P001", 2024, "returned", "")  # a return needs a comment
+    ops_reconciliation.decide(con, territory, "P001", 2024, "returned", "Проверьте троих выпускников")
+    ops_reconciliation.decide(con, college, "P001", 2024, "confirmed")
     row = reconciliation.reconciliation_table(con, OPERATOR, 2024).row(0, named=True)
     assert (row["college_decision"], row["territory_decision"]) == ("confirmed", "returned")
     assert row["territory_user"] == "tu_user"
     with pytest.raises(ScopeError):
-        reconciliation.decide(con, Scope("territory", "TU02", "x"), "P001", 2024, "confirmed")
+        ops_reconciliation.decide(con, Scope("territory", "TU02", "x"), "P001", 2024, "confirmed")
     with pytest.raises(ScopeError):
-        reconciliation.decide(con, Scope("ministry", None, "m"), "P001", 2024, "confirmed")
+        ops_reconciliation.decide(con, Scope("ministry", None, "m"), "P001", 2024, "confirmed")
     with pytest.raises(ScopeError):
         reconciliation.differences(con, territory, "P001", 2024)  # personal data
     n = con.execute("SELECT count(*) FROM audit_log WHERE action IN ('confirm', 'return')").fetchall()[0][0]

@@ -1,0 +1,15 @@
+"""Write operations, below the UI and the command line: every change of stored state is one
+transaction holding the change, its audit entry (domain.md §10) and, where the change feeds a
+cached figure, the dataset-version bump that invalidates the caches.
+
+- `transaction` — the one transaction helper all operations use;
+- `criteria`    — save / publish / discard a criteria draft;
+- `settings`    — targets, risk thresholds and the headline indicator, custom indicators;
+- `reconciliation` — confirm or return the ФИС ФРДО reconciliation;
+- `risk`        — record a measure of support for a risk-group graduate;
+- `users`       — account changes of `vypusk users` (credentials file + audit entry).
+
+Loading a file is the importer's own operation (data_layer/importer/pipeline.py), with the same
+all-or-nothing rule. Pages and commands call these functions; they never open a transaction
+themselves.
+"""
