@@ -19,8 +19,11 @@ import polars as pl
 from data_layer import audit
 from data_layer.config import REFERENCE_DIR
 from data_layer.importer import store
+from data_layer.importer.errors import UnreadableFileError
 from data_layer.importer.kinds import KINDS, REFERENCE_KINDS
-from data_layer.importer.readers import RawTable, UnreadableFileError, read_table
+from data_layer.importer.limits import ReadLimits, check_size
+from data_layer.importer.readers import RawTable
+from data_layer.importer.sandbox import read_bounded
 from data_layer.importer.validate import Context, Validated, validate
 from data_layer.scope import OPERATOR, ROLE_LABELS, Scope
 from data_layer.text import fmt_int, plural
@@ -129,16 +132,21 @@ def _reject(
     )
 
 
-def _read_source(source: Path | str | bytes) -> bytes:
+def _read_source(source: Path | str | bytes, limits: ReadLimits) -> bytes:
     if isinstance(source, bytes | bytearray | memoryview):
         return bytes(source)
     path = Path(source)
     try:
+        check_size(path.stat().st_size, limits)  # before reading a huge file into memory
         return path.read_bytes()
     except FileNotFoundError as exc:
-        raise UnreadableFileError(f"Файл не найден: {path}") from exc
+        raise UnreadableFileError(f"Файл не найден: {path.name}") from exc
+    except PermissionError as exc:
+        raise UnreadableFileError(f"Нет прав на чтение файла {path.name}.") from exc
+    except IsADirectoryError as exc:
+        raise UnreadableFileError(f"{path.name} — папка, а не файл.") from exc
     except OSError as exc:
-        raise UnreadableFileError(f"Не удалось прочитать файл {path}: {exc.strerror}") from exc
+        raise UnreadableFileError(f"Не удалось прочитать файл {path.name}: ошибка ввода-вывода.") from exc
 
 
 def _ok_message(v: Validated, file_name: str, replaced: int, n_warnings: int) -> str:
@@ -172,7 +180,8 @@ def load_file(
     «Дата актуализации» for a status file without that column (or with empty cells).
     """
     try:
-        data = _read_source(source)
+        limits = ReadLimits.from_env()
+        data = _read_source(source, limits)
     except UnreadableFileError as exc:
         return _reject(con, scope, file_name, kind, 0, [Problem(None, None, None, exc.message, "error")])
     if kind is not None and kind not in KINDS:
@@ -187,7 +196,7 @@ def load_file(
         return _reject(con, scope, file_name, kind, 0, [Problem(None, None, None, msg, "error")])
     checksum = hashlib.sha256(data).hexdigest()
     try:
-        table = read_table(data, file_name, kind)
+        table = read_bounded(data, file_name, kind, limits)
     except UnreadableFileError as exc:
         return _reject(con, scope, file_name, kind, 0, [Problem(exc.row, None, None, exc.message, "error")])
 

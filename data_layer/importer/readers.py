@@ -19,21 +19,14 @@ from dataclasses import dataclass
 import fastexcel
 import polars as pl
 
+from data_layer.importer.errors import UnreadableFileError
 from data_layer.importer.kinds import KINDS, MIN_MATCHED, detect_kind, score_headers
+from data_layer.importer.limits import ReadLimits, check_grid, check_sheets
 
 MAX_TITLE_ROWS = 10
 HEADER_SEARCH_ROWS = MAX_TITLE_ROWS + 1
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 ROW = "_row"  # the file row number column
-
-
-class UnreadableFileError(Exception):
-    """The file as a whole cannot be read; the message is Russian and shown to the user."""
-
-    def __init__(self, message: str, row: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.row = row
 
 
 @dataclass
@@ -112,7 +105,7 @@ def _finish(
     return headers, data
 
 
-def _read_excel(data: bytes, kind: str | None) -> RawTable:
+def _read_excel(data: bytes, kind: str | None, limits: ReadLimits) -> RawTable:
     try:
         reader = fastexcel.read_excel(data)
         sheet_names = list(reader.sheet_names)
@@ -121,12 +114,17 @@ def _read_excel(data: bytes, kind: str | None) -> RawTable:
             "Не удалось прочитать книгу Excel: файл повреждён или имеет другой формат. "
             "Сохраните его как «Книга Excel (.xlsx)» или CSV."
         ) from exc
-    for name in sheet_names:
+    check_sheets(len(sheet_names), limits)
+    for n, name in enumerate(sheet_names, start=1):
         try:
             sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
             frame = sheet.to_polars()
         except Exception as exc:
-            raise UnreadableFileError(f"Не удалось прочитать лист «{name}» книги Excel: {exc}") from exc
+            raise UnreadableFileError(
+                f"Не удалось прочитать лист № {n} книги Excel: лист повреждён или содержит неподдерживаемые "
+                "данные. Сохраните книгу заново как «Книга Excel (.xlsx)» или как CSV."
+            ) from exc
+        check_grid(frame.height, frame.width, limits, f"на листе № {n}")
         if frame.height == 0 or frame.width == 0:
             continue
         frame = frame.select(pl.all().cast(pl.Utf8))
@@ -170,7 +168,14 @@ def _looks_binary(data: bytes) -> bool:
     return b"\x00" in head or head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF"))
 
 
-def _read_csv(data: bytes, kind: str | None) -> RawTable:
+def _check_csv_shape(text: bytes, skip: int, header: list[str], limits: ReadLimits) -> None:
+    """Lines and header width of a CSV, before polars allocates anything (quoted line breaks
+    make the line count an overestimate, never an underestimate)."""
+    lines = text.count(b"\n") + (0 if text.endswith(b"\n") else 1) - skip
+    check_grid(max(lines - 1, 0), len(header), limits, "в файле")
+
+
+def _read_csv(data: bytes, kind: str | None, limits: ReadLimits) -> RawTable:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's «Текст Юникод» (UTF-16, tabs)
         try:
             data = data.decode("utf-16").encode("utf-8")
@@ -206,6 +211,7 @@ def _read_csv(data: bytes, kind: str | None) -> RawTable:
         raise UnreadableFileError(_no_header_message(kind))
     _, neg_idx, delim, found = best
     idx = -neg_idx
+    _check_csv_shape(text, idx, next(csv.reader([head_lines[idx]], delimiter=delim), []), limits)
     try:
         frame = pl.read_csv(
             io.BytesIO(text),
@@ -217,15 +223,22 @@ def _read_csv(data: bytes, kind: str | None) -> RawTable:
             raise_if_empty=False,
         )
     except Exception as exc:
-        raise UnreadableFileError(f"Не удалось прочитать CSV-файл: {exc}") from exc
+        raise UnreadableFileError(
+            "Не удалось прочитать CSV-файл: нарушена структура строк (например, незакрытые кавычки). "
+            "Сохраните файл из Excel заново как «CSV (разделители — точка с запятой)»."
+        ) from exc
     if frame.height == 0:
         raise UnreadableFileError("Файл пуст: в нём нет ни заголовков, ни данных.")
     headers, rows_frame = _finish(frame, 0, first_row_number=idx + 1)
     return RawTable(found, headers, rows_frame, header_row=idx + 1, encoding=encoding, delimiter=delim)
 
 
-def read_table(data: bytes, file_name: str, kind: str | None = None) -> RawTable:
-    """Read a workbook or CSV into a RawTable; UnreadableFileError for unreadable or empty files."""
+def read_table(
+    data: bytes, file_name: str, kind: str | None = None, limits: ReadLimits | None = None
+) -> RawTable:
+    """Read a workbook or CSV into a RawTable; UnreadableFileError for unreadable or empty files
+    and for files beyond `limits` (rows, columns, cells, sheets)."""
+    limits = limits or ReadLimits.from_env()
     if not data or not data.strip():
         raise UnreadableFileError("Файл пуст: в нём нет ни заголовков, ни данных.")
     suffix = "." + file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
@@ -236,9 +249,9 @@ def read_table(data: bytes, file_name: str, kind: str | None = None) -> RawTable
                 f"Файл «{file_name}» не является книгой Excel: содержимое не соответствует формату. "
                 "Сохраните его как «Книга Excel (.xlsx)» или CSV."
             )
-        table = _read_excel(data, kind)
+        table = _read_excel(data, kind, limits)
     else:
-        table = _read_csv(data, kind)
+        table = _read_csv(data, kind, limits)
     if table.frame.height == 0:
         raise UnreadableFileError(
             "В файле нет строк с данными: найдена только строка заголовков.", row=table.header_row
