@@ -23,8 +23,3 @@ def plural(n: int, one: str, few: str, many: str) -> str:
     if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
         return few
     return many
-
-
-def fmt_int(n: int) -> str:
-    """1234567 → «1 234 567» (non-breaking spaces, Russian style)."""
-    return f"{n:,}".replace(",", "\u00a0")
