@@ -5,6 +5,16 @@ status of every graduate at any date is one range lookup (valid_from <= D < vali
 weekly series is one pass over spell boundaries. Semantics (data_contract §5): a graduate's status
 at D is the one in the latest snapshot dated <= D that contains the graduate; before the first
 such snapshot it is 'unknown'.
+
+Cohort membership in time (domain §2): a graduate belongs to his cohort's figures only from his own
+graduation date. Spells are clipped to [graduation_date, ...): a graduate has no spell at all
+before he graduates, so every reader of this table (counts at a date, weekly series, risk group,
+verification, reports) leaves him out without a condition of its own. A status reported before
+graduation carries into the first spell after it.
+
+`declared_from` is the first snapshot of the uninterrupted run of the spell's status (a change of
+"по специальности" or of the start date splits a spell but not the run): the date the college
+first declared that status, the start of the unconfirmed-work clock N3 (domain §6).
 """
 
 from __future__ import annotations
@@ -19,8 +29,12 @@ FAR_FUTURE = "9999-12-31"
 _DIMS = """g.program_code, g.study_form, g.sex, g.is_target, g.is_ovz, g.is_disabled,
            g.is_professionalitet, g.graduation_date"""
 
+SPELL_COLUMNS = """cohort, college_code, person_key, program_code, study_form, sex, is_target, is_ovz,
+    is_disabled, is_professionalitet, graduation_date, status, by_specialty, status_start, discharge_date,
+    valid_from, valid_to, declared_from"""
+
 _REBUILD_SQL = f"""
-INSERT INTO status_spells
+INSERT INTO status_spells ({SPELL_COLUMNS})
 WITH raw AS (
     SELECT r.cohort, r.college_code, r.person_key, r.status, r.by_specialty, r.status_start,
            r.discharge_date, r.snapshot_date AS valid_from,
@@ -45,20 +59,42 @@ rows AS (
            any_value(discharge_date) AS discharge_date, min(valid_from) AS valid_from, max(valid_to) AS valid_to
     FROM numbered GROUP BY cohort, college_code, person_key, island
 ),
+-- runs of the same status over consecutive spells: the date the college first declared it
+runs AS (
+    SELECT *, sum(status_break) OVER (PARTITION BY college_code, cohort, person_key ORDER BY valid_from) AS run
+    FROM (
+        SELECT *, CASE WHEN status IS NOT DISTINCT FROM
+                               lag(status) OVER (PARTITION BY college_code, cohort, person_key ORDER BY valid_from)
+                          THEN 0 ELSE 1 END AS status_break
+        FROM rows
+    )
+),
+declared AS (
+    SELECT *, min(valid_from) OVER (PARTITION BY college_code, cohort, person_key, run) AS declared_from
+    FROM runs
+),
 firsts AS (
     SELECT college_code, cohort, person_key, min(valid_from) AS first_date
     FROM rows GROUP BY ALL
+),
+unclipped AS (
+    SELECT g.cohort, g.college_code, g.person_key, {_DIMS},
+           'unknown' AS status, false AS by_specialty, NULL::DATE AS status_start, NULL::DATE AS discharge_date,
+           DATE '{FAR_PAST}' AS valid_from, coalesce(f.first_date, DATE '{FAR_FUTURE}') AS valid_to,
+           NULL::DATE AS declared_from
+    FROM graduates g
+    JOIN _spell_pairs p ON p.college_code = g.college_code AND p.cohort = g.cohort
+    LEFT JOIN firsts f ON f.college_code = g.college_code AND f.cohort = g.cohort AND f.person_key = g.person_key
+    UNION ALL
+    SELECT g.cohort, g.college_code, g.person_key, {_DIMS},
+           r.status, r.by_specialty, r.status_start, r.discharge_date, r.valid_from, r.valid_to, r.declared_from
+    FROM declared r
+    JOIN graduates g ON g.college_code = r.college_code AND g.cohort = r.cohort AND g.person_key = r.person_key
 )
-SELECT g.cohort, g.college_code, g.person_key, {_DIMS},
-       'unknown', false, NULL, NULL, DATE '{FAR_PAST}', coalesce(f.first_date, DATE '{FAR_FUTURE}')
-FROM graduates g
-JOIN _spell_pairs p ON p.college_code = g.college_code AND p.cohort = g.cohort
-LEFT JOIN firsts f ON f.college_code = g.college_code AND f.cohort = g.cohort AND f.person_key = g.person_key
-UNION ALL
-SELECT g.cohort, g.college_code, g.person_key, {_DIMS},
-       r.status, r.by_specialty, r.status_start, r.discharge_date, r.valid_from, r.valid_to
-FROM rows r
-JOIN graduates g ON g.college_code = r.college_code AND g.cohort = r.cohort AND g.person_key = r.person_key
+-- membership in time: nothing before the graduate's own graduation date
+SELECT * REPLACE (greatest(valid_from, graduation_date) AS valid_from)
+FROM unclipped
+WHERE valid_to > graduation_date
 """
 
 

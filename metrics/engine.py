@@ -17,6 +17,7 @@ import polars as pl
 
 from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import Scope
+from data_layer.spells import FAR_FUTURE
 from metrics.indicators import COUNT_COLUMNS, EMPLOYED_BY_SPECIALTY, Indicator, with_indicator
 from metrics.statuses import CODES
 
@@ -220,6 +221,28 @@ def status_counts(
     return _pivot(long, dim, keys)
 
 
+def not_yet_graduated(
+    cur: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    cohort: int,
+    as_of: dt.date,
+    filters: Filters | None = None,
+) -> int:
+    """Graduates of the cohort in scope whose graduation date is after `as_of`.
+
+    They are in no figure at `as_of` (domain §2: spells start at the graduation date,
+    data_layer.spells); pages show the number beside the figures («ещё не выпустились: N»).
+    Every graduate has exactly one open-ended spell, so counting those counts graduates.
+    """
+    where, params = scope_where(cur, scope, filters)
+    row = cur.sql(
+        f"""SELECT count(*) {_FROM}
+            WHERE s.cohort = ? AND s.graduation_date > ? AND s.valid_to = DATE '{FAR_FUTURE}' {where}""",
+        params=[cohort, as_of, *params],
+    ).fetchall()
+    return int(row[0][0]) if row else 0
+
+
 def indicator_table(
     cur: duckdb.DuckDBPyConnection,
     scope: Scope,
@@ -356,7 +379,9 @@ def weekly_series(
 ) -> pl.DataFrame:
     """Weekly points from graduation to min(as_of, 31 December of the following year).
 
-    Columns: date, total, status counts, numerator, denominator, rate.
+    Columns: date, total, status counts, numerator, denominator, rate. `total` is the number of
+    graduates at each point: points before the main graduation rest on the few who graduated early
+    (a graduate counts only from his own graduation date), and charts show it beside the rate.
     """
     start = cohort_start(cur, scope, cohort, filters)
     if start is None:

@@ -6,8 +6,9 @@ A graduate is in the group at D when any reason holds:
   army_return      discharged from conscript service (discharge date known, <= D), more than N2 weeks
                    ago, and no work/study status dated after the discharge;
   czn_registered   registered at a ЦЗН at D (reg_date <= D, not yet deregistered);
-  unconfirmed_work declared work (labour contract, ИП, НПД) held for more than N3 weeks and not
-                   confirmed by УФНС data (metrics.verification).
+  unconfirmed_work declared work (labour contract, ИП, НПД) not confirmed by УФНС data
+                   (metrics.verification) more than N3 weeks after the college first declared it
+                   (the first snapshot with that status, not the job's own start date).
 Membership is evaluated by one SQL query over a list of checkpoint dates, so history (entry and
 exit dates, "ever in the group") costs one query, not one per week.
 """
@@ -60,7 +61,7 @@ WITH cp AS (SELECT unnest(?::DATE[]) AS d),
 sp AS (
     -- only the columns the reasons need
     SELECT {dim_code} AS group_code, {dim_name} AS group_name, s.college_code, s.person_key, s.status,
-           s.status_start, s.graduation_date, s.valid_from, s.valid_to,
+           s.status_start, s.declared_from, s.graduation_date, s.valid_from, s.valid_to,
            CASE WHEN s.person_key LIKE 'D:%' THEN NULL ELSE s.person_key END AS snils
     {from_} WHERE s.cohort = ? {where}
 ),
@@ -130,7 +131,8 @@ gaps AS (
 unconf_windows AS (
     SELECT spx.*,
            greatest(spx.valid_from, spx.graduation_date,
-                    coalesce(spx.status_start, spx.valid_from) + ?::INTEGER + 1,
+                    -- the N3 clock runs from the college's first declaration of the work status
+                    coalesce(spx.declared_from, spx.valid_from) + ?::INTEGER + 1,
                     coalesce(g.ga, DATE '0001-01-01')) AS wa,
            least(spx.valid_to, coalesce(g.gb, DATE '9999-12-31')) AS wb
     FROM spx CROSS JOIN cov LEFT JOIN gaps g ON g.snils = spx.snils

@@ -509,13 +509,13 @@ def test_snapshot_replaced_per_college_and_date(loaded: duckdb.DuckDBPyConnectio
         ("P001", D(2024, 9, 16), digits(1), "entrepreneur"),
         ("P002", D(2024, 9, 2), digits(4), "military_conscript"),
     ]
-    # graduate 1 no longer has a 2 September status: unknown until 16 September
+    # graduate 1 no longer has a 2 September status: unknown from his graduation until 16 September
     assert rows(
         loaded,
         "SELECT status, valid_from, valid_to FROM status_spells WHERE person_key = ? ORDER BY valid_from",
         [digits(1)],
     ) == [
-        ("unknown", D(1900, 1, 1), D(2024, 9, 16)),
+        ("unknown", D(2024, 6, 30), D(2024, 9, 16)),
         ("entrepreneur", D(2024, 9, 16), D(9999, 12, 31)),
     ]
 

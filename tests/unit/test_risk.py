@@ -81,14 +81,49 @@ def test_unconfirmed_work_after_n3_weeks(region: Region) -> None:
         region.status(k, D(2024, 7, 5), "employed", start=D(2024, 7, 1))
     region.ufns(confirmed, start=D(2024, 7, 1), extract=D(2024, 12, 1))
     con = region.done()
-    # 12 weeks after 01.07 = 23.09: not yet; 24.09: unconfirmed
-    assert reasons_at(con, D(2024, 9, 23)) == {}
-    assert reasons_at(con, D(2024, 9, 24)) == {unconfirmed: ["unconfirmed_work"]}
+    # the clock starts at the first declaration (snapshot 05.07), not at the job start 01.07:
+    # 12 weeks after 05.07 = 27.09: not yet; 28.09: unconfirmed
+    assert reasons_at(con, D(2024, 9, 27)) == {}
+    assert reasons_at(con, D(2024, 9, 28)) == {unconfirmed: ["unconfirmed_work"]}
+
+
+def test_n3_clock_starts_at_first_declaration_not_at_an_old_job_start(region: Region) -> None:
+    """Issue 11 item 9. A job declared with a start date long before graduation used to put the
+    graduate in the group at once; a change of «по специальности» does not restart the clock, a
+    change of the work status does."""
+    old_job = region.graduate(graduation=GRAD)
+    region.status(old_job, D(2024, 8, 2), "employed", start=D(2022, 9, 1))
+    region.status(old_job, D(2024, 8, 30), "employed", start=D(2022, 9, 1), by_specialty=True)
+    changed = region.graduate(graduation=GRAD)
+    region.status(changed, D(2024, 7, 5), "employed", start=D(2024, 7, 1))
+    region.status(changed, D(2024, 9, 6), "self_employed", start=D(2024, 9, 1))
+    region.ufns(region.graduate(graduation=GRAD), start=D(2024, 1, 1), extract=D(2025, 6, 1))  # coverage
+    con = region.done()
+    spells = con.execute(
+        "SELECT status, by_specialty, valid_from, declared_from FROM status_spells WHERE person_key = ? "
+        "ORDER BY valid_from",
+        [old_job],
+    ).fetchall()
+    # unknown from graduation 28.06 to the first snapshot; the by_specialty change splits the spell
+    assert spells == [
+        ("unknown", False, GRAD, None),
+        ("employed", False, D(2024, 8, 2), D(2024, 8, 2)),
+        ("employed", True, D(2024, 8, 30), D(2024, 8, 2)),
+    ]
+    # old_job: 02.08 + 84 days = 25.10 -> in from 26.10 (not at graduation, not from 30.08 + 12 weeks)
+    assert old_job not in reasons_at(con, D(2024, 10, 25))
+    assert reasons_at(con, D(2024, 10, 26)).get(old_job) == ["unconfirmed_work"]
+    # changed: self-employed declared 06.09 -> clock restarts: in from 06.09 + 85 days = 30.11;
+    # as employed it would have been in from 28.09
+    assert changed not in reasons_at(con, D(2024, 9, 28))
+    assert changed not in reasons_at(con, D(2024, 11, 29))
+    assert reasons_at(con, D(2024, 11, 30)).get(changed) == ["unconfirmed_work"]
 
 
 def test_unconfirmed_work_follows_the_ufns_records_over_time(region: Region) -> None:
     """Records are checked at least(D, coverage); coverage = newest extract = 01.12.2024.
-    All four declared work from 01.07 (N3 = 12 weeks: unconfirmed possible from 24.09)."""
+    All four declared work on 05.07 (N3 = 12 weeks from the declaration: unconfirmed possible
+    from 28.09)."""
     ended = region.graduate(graduation=GRAD)  # job 01.07–30.09, then nothing
     gap = region.graduate(graduation=GRAD)  # 01.07–30.09 and again from 15.10 (overlapping records)
     late = region.graduate(graduation=GRAD)  # only a record starting after coverage
@@ -113,7 +148,7 @@ def test_unconfirmed_work_follows_the_ufns_records_over_time(region: Region) -> 
     rows = {r["person_key"]: r for r in reg.iter_rows(named=True)}
     assert (rows[gap]["entry_date"], rows[gap]["exit_date"]) == (D(2024, 10, 4), D(2024, 10, 18))
     assert (rows[ended]["entry_date"], rows[ended]["in_group"]) == (D(2024, 10, 4), True)
-    assert rows[late]["entry_date"] == D(2024, 9, 27)  # first Friday after 24.09
+    assert rows[late]["entry_date"] == D(2024, 10, 4)  # first Friday after 28.09
     assert open_ not in rows
 
 
