@@ -25,6 +25,12 @@ ACTION_LABELS: dict[str, str] = {
     "download_pd": "Выгрузка с персональными данными",
     "download": "Выгрузка отчёта",
     "risk_measure": "Мера поддержки",
+    "case_measure": "Мера по случаю группы риска",
+    "case_outcome": "Результат меры",
+    "measure_catalogue": "Каталог мер",
+    "czn_escalation": "Передача списка в ЦЗН",
+    "support_measure": "Реестр мер поддержки",
+    "vacancy_map": "Соответствие специальностей и профессий",
 }
 
 

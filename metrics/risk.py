@@ -283,9 +283,8 @@ def history_dates(
 
 # Stays in the group, computed in DuckDB so that only one row per graduate reaches Python (the
 # per-checkpoint membership of a whole cohort is millions of rows at federal scale). A stay is a run
-# of consecutive checkpoints (gaps and islands: index minus row number is constant along a run);
-# each graduate's last stay is kept, with the reasons at its last checkpoint as a bit mask.
-_REGISTER_SQL = """
+# of consecutive checkpoints (gaps and islands: index minus row number is constant along a run).
+_RUNS_SQL = """
 WITH m AS ({membership}),
 ix AS (SELECT d, (row_number() OVER (ORDER BY d) - 1)::INTEGER AS i FROM (SELECT unnest(?::DATE[]) AS d)),
 mi AS (
@@ -295,13 +294,104 @@ mi AS (
     FROM m JOIN ix USING (d)
 ),
 runs AS (
-    SELECT college_code, person_key, min(i) AS first_i, max(i) AS last_i, arg_max(mask, i) AS mask
+    SELECT college_code, person_key, min(i) AS first_i, max(i) AS last_i, arg_max(mask, i) AS mask,
+           arg_min(mask, i) AS entry_mask
     FROM mi GROUP BY college_code, person_key, run
 )
+"""
+# The register keeps each graduate's last stay, with the reasons at its last checkpoint.
+_REGISTER_SQL = (
+    _RUNS_SQL
+    + """
 SELECT college_code, person_key, arg_max(first_i, last_i) AS first_i, max(last_i) AS last_i,
        arg_max(mask, last_i) AS mask
 FROM runs GROUP BY college_code, person_key
 """
+)
+# Every stay (one risk case each, metrics.cases), with the reasons at entry and at the last checkpoint.
+_STAYS_SQL = _RUNS_SQL + "SELECT college_code, person_key, first_i, last_i, entry_mask, mask FROM runs"
+
+_MASK = " + ".join(f"({r})::INTEGER * {1 << k}" for k, r in enumerate(REASONS))
+
+
+def _run_dates(runs: pl.DataFrame, dates: list[dt.date]) -> pl.DataFrame:
+    """entry_date (the run's first checkpoint) and exit_date (the first checkpoint after it; null
+    when the run lasts to the last checkpoint) from the run's checkpoint indexes."""
+    last_i = len(dates) - 1
+    date_list = pl.Series("d", dates, dtype=pl.Date)
+    return runs.with_columns(
+        entry_date=pl.lit(date_list).gather(pl.col("first_i")),
+        exit_date=pl.when(pl.col("last_i") < last_i)
+        .then(pl.lit(date_list).gather(pl.min_horizontal(pl.col("last_i") + 1, pl.lit(last_i))))
+        .otherwise(None),
+    )
+
+
+def _mask_reasons(frame: pl.DataFrame, mask_col: str, out: str) -> pl.DataFrame:
+    """Column `out`: the list of reason codes set in the bit mask `mask_col`, in the order of §6."""
+    return frame.with_columns(
+        pl.concat_list(
+            [
+                pl.when((pl.col(mask_col) & (1 << k)) != 0).then(pl.lit(r)).otherwise(None)
+                for k, r in enumerate(REASONS)
+            ]
+        )
+        .list.drop_nulls()
+        .alias(out)
+    )
+
+
+def risk_stays(
+    cur: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    cohort: int,
+    as_of: dt.date,
+    thresholds: RiskThresholds,
+    filters: Filters | None = None,
+    step_days: int = 7,
+) -> pl.DataFrame:
+    """Every stay in the risk group up to `as_of`, one row per (graduate, stay).
+
+    Columns: college_code, person_key, entry_date (first checkpoint of the stay), exit_date (first
+    checkpoint after it; null while the stay lasts at as_of), entry_reasons, last_reasons (at the
+    stay's last checkpoint), exit_status (the status at exit_date; null while open), stay_no (1, 2, …
+    per graduate in time order).
+    """
+    dates = history_dates(cur, scope, cohort, as_of, filters, step_days)
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+        "college_code": pl.Utf8,
+        "person_key": pl.Utf8,
+        "entry_date": pl.Date,
+        "exit_date": pl.Date,
+        "entry_reasons": pl.List(pl.Utf8),
+        "last_reasons": pl.List(pl.Utf8),
+        "exit_status": pl.Utf8,
+        "stay_no": pl.Int64,
+    }
+    sql, params = _membership_query(cur, scope, cohort, dates, thresholds, filters, None)
+    runs = cur.sql(_STAYS_SQL.format(membership=sql, mask=_MASK), params=[*params, dates]).pl()
+    if runs.is_empty():
+        return pl.DataFrame(schema=schema)
+    runs = _mask_reasons(_mask_reasons(runs, "entry_mask", "entry_reasons"), "mask", "last_reasons")
+    runs = _run_dates(runs, dates).sort(["college_code", "person_key", "entry_date"])
+    runs = runs.with_columns(
+        stay_no=pl.col("entry_date").rank("ordinal").over("college_code", "person_key").cast(pl.Int64)
+    )
+    exits = runs.filter(pl.col("exit_date").is_not_null()).select("college_code", "person_key", "exit_date")
+    if exits.height:
+        status = cur.sql(
+            """SELECT e.college_code, e.person_key, e.exit_date, s.status AS exit_status
+               FROM exits e JOIN status_spells s
+                 ON s.cohort = ? AND s.college_code = e.college_code AND s.person_key = e.person_key
+                AND s.valid_from <= e.exit_date AND s.valid_to > e.exit_date""",
+            params=[cohort],
+        ).pl()
+        runs = runs.join(status, on=["college_code", "person_key", "exit_date"], how="left")
+    else:
+        runs = runs.with_columns(exit_status=pl.lit(None, dtype=pl.Utf8))
+    return (
+        runs.select(list(schema)).cast(pl.Schema(schema)).sort(["college_code", "person_key", "entry_date"])
+    )
 
 
 def risk_register(
@@ -333,22 +423,13 @@ def risk_register(
         "left_for_work_study": pl.Boolean,
     }
     sql, params = _membership_query(cur, scope, cohort, dates, thresholds, filters, None)
-    mask = " + ".join(f"({r})::INTEGER * {1 << k}" for k, r in enumerate(REASONS))
-    runs = cur.sql(_REGISTER_SQL.format(membership=sql, mask=mask), params=[*params, dates]).pl()
+    runs = cur.sql(_REGISTER_SQL.format(membership=sql, mask=_MASK), params=[*params, dates]).pl()
     if runs.is_empty():
         return pl.DataFrame(schema=schema)
-    last_i = len(dates) - 1
-    date_list = pl.Series("d", dates, dtype=pl.Date)
     runs = reason_list(
         runs.with_columns(((pl.col("mask") & (1 << k)) != 0).alias(r) for k, r in enumerate(REASONS))
     )
-    runs = runs.with_columns(
-        in_group=pl.col("last_i") == last_i,
-        entry_date=pl.lit(date_list).gather(pl.col("first_i")),
-        exit_date=pl.when(pl.col("last_i") < last_i)
-        .then(pl.lit(date_list).gather(pl.min_horizontal(pl.col("last_i") + 1, pl.lit(last_i))))
-        .otherwise(None),
-    )
+    runs = _run_dates(runs, dates).with_columns(in_group=pl.col("exit_date").is_null())
     end_date = dates[-1]
     runs = runs.with_columns(
         weeks_in_group=(
@@ -404,4 +485,5 @@ __all__ = [
     "resolved_share_by_college",
     "risk_counts",
     "risk_register",
+    "risk_stays",
 ]

@@ -6,7 +6,7 @@ cached figure, the dataset-version bump that invalidates the caches.
 - `criteria`    — save / publish / discard a criteria draft;
 - `settings`    — targets, risk thresholds and the headline indicator, custom indicators;
 - `reconciliation` — confirm or return the ФИС ФРДО reconciliation;
-- `risk`        — record a measure of support for a risk-group graduate;
+- `cases`       — risk cases: measures, their outcomes, the measure catalogue, N weeks;
 - `users`       — account changes of `vypusk users` (credentials file + audit entry).
 
 Loading a file is the importer's own operation (data_layer/importer/pipeline.py), with the same

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from data_layer import graduates, risk_measures
-from metrics import risk
+from metrics import cases, risk
 from metrics.formatting import date_expr, fmt_date
 from metrics.statuses import BY_CODE
 from reports.base import ReportContext
@@ -33,12 +33,25 @@ def _employers(ctx: ReportContext, code: str) -> pl.DataFrame:
 
 def _measures(ctx: ReportContext, code: str) -> pl.DataFrame:
     """Per graduate: the newest recorded measures (up to three) and the text from the status files."""
-    recorded = risk_measures.list_measures(ctx.cur, ctx.scope, code, ctx.cohort).filter(
+    recorded = cases.measure_list(ctx.cur, ctx.scope, ctx.cohort, code).filter(
         pl.col("measure_date") <= ctx.as_of
     )
+    catalogue = cases.catalogue(ctx.cur)
+    names = dict(zip(catalogue["code"], catalogue["name"], strict=True))
     per = (
         recorded.sort(["person_key", "measure_date", "measure_id"], descending=[False, True, True])
-        .with_columns(line=date_expr(pl.col("measure_date")) + ": " + pl.col("text"))
+        .with_columns(
+            line=pl.concat_str(
+                [
+                    date_expr(pl.col("measure_date")) + ": ",
+                    pl.col("measure_type").replace_strict(
+                        names, default=pl.col("measure_type"), return_dtype=pl.Utf8
+                    ),
+                    pl.when(pl.col("description").is_not_null()).then(pl.lit(" — ") + pl.col("description")),
+                ],
+                ignore_nulls=True,
+            )
+        )
         .group_by("person_key")
         .agg(pl.col("line").head(MAX_MEASURES).str.join("\n").alias("recorded"), pl.len().alias("n_measures"))
     )

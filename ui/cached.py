@@ -264,3 +264,29 @@ def verification_overview(
     if people is None:
         return total, by_college, conf.height, None
     return total, by_college, conf.height, conf.join(people, on=["college_code", "person_key"], how="left")
+
+
+# ---------------------------------------------------------------- risk cases
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def risk_stays(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()) -> pl.DataFrame:
+    """Every stay in the risk group (one case each); the measures are joined per run (metrics.cases)."""
+    with cursor() as cur:
+        return risk.risk_stays(cur, scope, cohort, as_of, settings.risk_thresholds(cur), _filters(filters))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def resolved_by_college(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
+    """The status-based criterion «выведены из группы риска» per college (aggregates only)."""
+    with cursor() as cur:
+        return risk.resolved_share_by_college(cur, scope, cohort, as_of, settings.risk_thresholds(cur))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def case_people(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
+    """Name, masked СНИЛС and programme of the cohort's graduates in scope (personal data)."""
+    with cursor() as cur:
+        return graduates.graduate_list(cur, scope, cohort).select(
+            "college_code", "person_key", "fio", "snils_masked", "program_code", "program_name"
+        )

@@ -54,6 +54,14 @@ PAGE_SPECS: tuple[PageSpec, ...] = (
         frozenset({"base_centre", "college"}),
     ),
     PageSpec(
+        "pages/screens/cases.py",
+        "Работа с группой риска",
+        ":material/assignment_ind:",
+        "cases",
+        "Работа с выпускниками",
+        ALL,
+    ),
+    PageSpec(
         "pages/screens/criteria.py",
         "Эффективность ЦСТВ",
         ":material/star:",

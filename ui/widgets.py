@@ -283,6 +283,12 @@ def table_code(event: Any, frame: pl.DataFrame, column: str = "code") -> str | N
     return None if value is None else str(value)
 
 
+def table_selection_index(event: Any, height: int) -> int | None:
+    """The index of the row selected in a st.dataframe of `height` rows (None: nothing selected)."""
+    row = mctx.table_selection_row(as_dict(event))
+    return row if row is not None and 0 <= row < height else None
+
+
 def drill_key(base: str, ctx: Context) -> str:
     """A widget key tied to the drill path: after a drill the chart or table starts with no
     selection, so going back does not drill straight in again."""

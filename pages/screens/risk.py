@@ -3,19 +3,17 @@ exits, and the measures of support the college records for each of them (domain.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
 
-from data_layer import risk_measures
 from data_layer.scope import Scope
-from metrics.formatting import datetime_expr, fmt_date, fmt_int, fmt_pct, plural
+from metrics import cases as case_metrics
+from metrics.formatting import fmt_date, fmt_int, fmt_pct, plural
 from metrics.risk import REASONS
-from ops import risk as ops_risk
-from ui import cached, downloads, risk_view, widgets
+from ui import cached, case_panel, downloads, risk_view, widgets
 from ui import filter_context as mctx
 from ui.data import cursor
 
@@ -94,60 +92,7 @@ def _person_panel(scope: Scope, ctx: mctx.Context, row: dict[str, object], form_
     st.markdown("  \n".join(lines))
     if row.get("support_measures"):
         st.markdown(f"**Меры поддержки из файла статусов:** {row['support_measures']}")
-    with cursor() as cur:
-        measures = risk_measures.list_measures(cur, scope, college, ctx.cohort).filter(
-            pl.col("person_key") == person_key
-        )
-    if measures.height:
-        st.markdown(f"**Записанные меры ({fmt_int(measures.height)})**")
-        st.dataframe(
-            measures.select(
-                pl.col("measure_date").alias("Дата"),
-                pl.col("text").alias("Мера"),
-                pl.col("created_by").alias("Записал"),
-                datetime_expr(pl.col("created_at")).alias("Когда записано"),
-            ),
-            hide_index=True,
-            placeholder="—",
-            width="stretch",
-            key=f"{form_key}_history",
-            column_config={"Дата": st.column_config.DateColumn("Дата", format=DATE_FMT)},
-        )
-    else:
-        st.caption("Мер пока не записано.")
-    with st.form(form_key, clear_on_submit=True):
-        st.markdown("**Записать меру поддержки**")
-        c_date, c_text = st.columns([1, 4])
-        when = c_date.date_input(
-            "Дата",
-            value=dt.date.today(),
-            max_value=dt.date.today(),
-            format="DD.MM.YYYY",
-            key=f"{form_key}_date",
-        )
-        text = c_text.text_area(
-            "Что сделано",
-            max_chars=risk_measures.MAX_TEXT_CHARS,
-            key=f"{form_key}_text",
-            placeholder="Например: консультация, направлен на собеседование в ООО «…», предложены вакансии ЦЗН",
-        )
-        if st.form_submit_button("Записать", type="primary"):
-            try:
-                with cursor() as cur:
-                    ops_risk.record_measure(
-                        cur,
-                        scope,
-                        college,
-                        ctx.cohort,
-                        person_key,
-                        when,
-                        text,  # type: ignore[arg-type]
-                    )
-            except Exception as exc:
-                widgets.action_error(exc, "risk_measure")
-            else:
-                st.session_state["_risk_saved"] = "Мера записана."
-                st.rerun()
+    case_panel.case_panel(scope, ctx.cohort, ctx.as_of, college, person_key, form_key)
 
 
 def _selected_row(view: pl.DataFrame, event: object) -> dict[str, object] | None:
@@ -199,7 +144,7 @@ def _register_tab(
     )
     row = _selected_row(shown, event)
     if row is None:
-        st.caption("Выберите выпускника в таблице, чтобы посмотреть и записать меры поддержки.")
+        st.caption("Выберите выпускника в таблице, чтобы посмотреть его случаи и записать меры.")
     else:
         _person_panel(scope, ctx, row, f"{key}_measure_form")
 
@@ -217,7 +162,7 @@ def body() -> None:
         "(меняет базовый центр на странице «Настройки показателей»)."
     )
     with cursor() as cur:  # recorded measures do not bump the dataset version: never cached
-        measures = risk_measures.list_measures(cur, scope, cohort=ctx.cohort)
+        measures = case_metrics.measure_list(cur, scope, ctx.cohort)
     chosen = _filters(scope, ctx.cohort)
     items, reasons, min_weeks = chosen.items, chosen.reasons, chosen.min_weeks
 
@@ -245,9 +190,6 @@ def body() -> None:
         "Из них в работу или учёбу",
         fmt_int(int(exited["left_for_work_study"].sum()) if exited.height else 0),
     )
-    saved = st.session_state.pop("_risk_saved", None)
-    if saved:
-        st.success(saved)
 
     st.plotly_chart(
         risk_view.reason_bar(

@@ -25,11 +25,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_layer import audit, db, graduates, loads, risk_measures
+from data_layer import cases as case_store
 from data_layer.errors import ScopeError, UserFacingError
 from data_layer.importer import Problem
 from data_layer.scope import Role, Scope
 from metrics import criteria, indicators, risk, settings
-from ops import risk as ops_risk
+from ops import cases as case_ops
 from tests.factories import D, Region, snils_with_checksum
 from tests.helpers import APP_FILE, login_as
 from ui import criteria_editor as ce
@@ -263,53 +264,71 @@ def test_college_records_a_measure_in_place(region: tuple[Path, dict[str, str]])
     at.run()
     assert_clean(at)
     assert any("Направлен на ярмарку вакансий" in m.value for m in at.markdown)
-    at.text_area(key="risk_in_measure_form_text").input("Консультация, предложены вакансии ЦЗН")
-    at.date_input(key="risk_in_measure_form_date").set_value(D(2024, 10, 2))
-    click(at, "Записать")
+    # the graduate's case: opened on the first Friday in the group (05.07.2024), still open
+    assert any("Случай 1: Открыт.** Открыт 05.07.2024" in m.value for m in at.markdown)
+    at.selectbox(key="risk_in_measure_form_new_type").set_value("consultation")
+    at.text_input(key="risk_in_measure_form_new_who").input("Петрова А. А.")
+    at.date_input(key="risk_in_measure_form_new_date").set_value(D(2024, 10, 2))
+    at.text_area(key="risk_in_measure_form_new_text").input("Консультация, предложены вакансии ЦЗН")
+    click(at, "Записать меру")
     assert_clean(at)
     assert [s.value for s in at.success] == ["Мера записана."]
     with cur_of(path) as cur:
-        stored = risk_measures.list_measures(cur, Scope("base_centre"), cohort=COHORT)
-        assert stored.select("college_code", "person_key", "measure_date", "text", "created_by").rows() == [
-            ("P001", keys["informal"], D(2024, 10, 2), "Консультация, предложены вакансии ЦЗН", "t_college")
+        stored = case_store.measure_list(cur, Scope("base_centre"), COHORT)
+        assert stored.select(
+            "college_code",
+            "person_key",
+            "measure_type",
+            "measure_date",
+            "description",
+            "responsible",
+            "created_by",
+        ).rows() == [
+            (
+                "P001",
+                keys["informal"],
+                "consultation",
+                D(2024, 10, 2),
+                "Консультация, предложены вакансии ЦЗН",
+                "Петрова А. А.",
+                "t_college",
+            )
         ]
         assert db.dataset_version(cur) == version_before  # measures change no figure
-        assert audit.read_log(cur, action="risk_measure").height == 1
-    history = table(at, "Мера")
-    assert history["Мера"].to_list() == ["Консультация, предложены вакансии ЦЗН"]
+        assert audit.read_log(cur, action="case_measure").height == 1
+    history = table(at, "Описание")
+    assert history["Описание"].to_list() == ["Консультация, предложены вакансии ЦЗН"]
+    assert history["Результат"].to_list() == ["в работе"]
 
 
 def test_college_cannot_record_a_measure_for_another_college(region: tuple[Path, dict[str, str]]) -> None:
     path, keys = region
     p001 = Scope("college", "P001", "ivanova")
+    day = D(2024, 10, 1)
+
+    def add(scope: Scope, college: str, key: str, who: str = "Петрова") -> int:
+        return case_ops.add_measure(cur, scope, college, COHORT, key, "consultation", who, day, day)
+
     with cur_of(path) as cur:
         with pytest.raises(ScopeError):
-            ops_risk.record_measure(cur, p001, "P002", COHORT, keys["p2_inf"], D(2024, 10, 1), "Звонок")
+            add(p001, "P002", keys["p2_inf"])
         # Naming its own college does not help: the graduate is not in its list.
         with pytest.raises(UserFacingError):
-            ops_risk.record_measure(cur, p001, "P001", COHORT, keys["p2_inf"], D(2024, 10, 1), "Звонок")
+            add(p001, "P001", keys["p2_inf"])
         with pytest.raises(ScopeError):
-            ops_risk.record_measure(
-                cur, Scope("territory", "TU01"), "P001", COHORT, keys["informal"], D(2024, 10, 1), "Звонок"
-            )
+            add(Scope("territory", "TU01"), "P001", keys["informal"])
         with pytest.raises(UserFacingError):
-            ops_risk.record_measure(cur, p001, "P001", COHORT, keys["informal"], D(2024, 10, 1), "   ")
-        with pytest.raises(UserFacingError):
-            ops_risk.record_measure(
-                cur, p001, "P001", COHORT, keys["informal"], D(2024, 10, 2), "Звонок", today=D(2024, 10, 1)
-            )
-        assert cur.execute("SELECT count(*) FROM risk_measures").fetchall() == [(0,)]
-        assert audit.read_log(cur, action="risk_measure").is_empty()
+            add(p001, "P001", keys["informal"], who="   ")
+        assert cur.execute("SELECT count(*) FROM case_measures").fetchall() == [(0,)]
+        assert audit.read_log(cur, action="case_measure").is_empty()
         # The base centre may record for any college; each college sees only its own measures.
-        ops_risk.record_measure(
-            cur, Scope("base_centre"), "P002", COHORT, keys["p2_inf"], D(2024, 10, 1), "Звонок"
-        )
-        assert risk_measures.list_measures(cur, p001, cohort=COHORT).is_empty()
-        assert risk_measures.list_measures(cur, Scope("college", "P002"), cohort=COHORT).height == 1
+        add(Scope("base_centre"), "P002", keys["p2_inf"])
+        assert case_store.measure_list(cur, p001, COHORT).is_empty()
+        assert case_store.measure_list(cur, Scope("college", "P002"), COHORT).height == 1
         with pytest.raises(ScopeError):
-            risk_measures.list_measures(cur, Scope("ministry"))
+            case_store.measure_list(cur, Scope("ministry"), COHORT)
         with pytest.raises(ScopeError):
-            risk_measures.list_measures(cur, p001, college="P002")
+            case_store.measure_list(cur, p001, COHORT, college="P002")
 
 
 def test_imported_support_measures_latest_non_empty(region: tuple[Path, dict[str, str]]) -> None:

@@ -14,9 +14,9 @@ from data_layer import audit, db, users
 from data_layer.errors import ScopeError
 from data_layer.scope import Scope
 from metrics import criteria, indicators, settings
+from ops import cases as ops_cases
 from ops import criteria as ops_criteria
 from ops import reconciliation as ops_reconciliation
-from ops import risk as ops_risk
 from ops import settings as ops_settings
 from ops import users as ops_users
 from tests.factories import D, Region
@@ -116,22 +116,25 @@ def test_decision_and_measure_are_audited_without_a_bump(region: tuple) -> None:
     con, key = region
     v0, n0 = _state(con)
     ops_reconciliation.decide(con, Scope("college", "P001", "poo"), "P001", 2024, "confirmed")
-    mid = ops_risk.record_measure(
+    mid = ops_cases.add_measure(
         con,
         Scope("college", "P001", "poo"),
         "P001",
         2024,
         key,
+        "consultation",
+        "Петрова",
         D(2024, 10, 1),
+        D(2024, 10, 8),
         " Звонок ",
         today=D(2025, 1, 1),
     )
     assert _state(con) == (v0, n0 + 2)
-    assert con.execute("SELECT text FROM risk_measures").fetchall() == [("Звонок",)]
+    assert con.execute("SELECT description FROM case_measures").fetchall() == [("Звонок",)]
     last = con.execute(
         "SELECT action, object, details FROM audit_log ORDER BY event_id DESC LIMIT 1"
     ).fetchall()
-    assert last == [("risk_measure", "P001/2024", f"мера № {mid}")]
+    assert last == [("case_measure", "P001/2024", f"мера № {mid} (consultation)")]
 
 
 # ---------------------------------------------------------------- atomicity: a failing audit entry rolls back
@@ -159,10 +162,19 @@ WRITES: dict[str, tuple[Callable[[duckdb.DuckDBPyConnection, str], object], str]
         "reconciliation_decisions",
     ),
     "measure": (
-        lambda con, k: ops_risk.record_measure(
-            con, Scope("college", "P001", "p"), "P001", 2024, k, D(2024, 10, 1), "Звонок", today=D(2025, 1, 1)
+        lambda con, k: ops_cases.add_measure(
+            con,
+            Scope("college", "P001", "p"),
+            "P001",
+            2024,
+            k,
+            "consultation",
+            "Петрова",
+            D(2024, 10, 1),
+            D(2024, 10, 8),
+            today=D(2025, 1, 1),
         ),
-        "risk_measures",
+        "case_measures",
     ),
 }
 

@@ -1,0 +1,143 @@
+"""Measures taken in risk cases (table case_measures) and the catalogue of measure types the base
+centre keeps (table measure_catalogue). Reads only; writes are in `ops.cases`.
+
+A case itself is not stored: it is a stay in the risk group, derived from the risk register at the
+evaluation date (metrics.cases). What people record — the measures — is stored per graduate with a
+date, and a measure belongs to the stay that was under way on its date.
+
+Scope: measure texts, responsible persons and outcomes are personal data (domain.md §10): only the
+college (own graduates) and the base centre read them (`measure_list`). `measure_facts` carries no
+text and serves the counts every role may see.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from data_layer.scope import Scope
+
+MAX_TEXT_CHARS = 2000
+
+# Outcome of a measure (null: still under way).
+OUTCOMES: dict[str, str] = {
+    "done": "Выполнено",
+    "employed": "Трудоустроен",
+    "study": "Поступил на обучение",
+    "declined": "Отказался",
+    "no_contact": "Не удалось связаться",
+    "not_done": "Не выполнено",
+}
+
+STALE_WEEKS_KEY = "case_stale_weeks"
+STALE_WEEKS_DEFAULT = 3
+STALE_WEEKS_RANGE = (1, 26)
+
+_FACT_COLUMNS = (
+    "measure_id, college_code, cohort, person_key, measure_type, measure_date, due_date, outcome, "
+    "outcome_date, vacancy_id"
+)
+_LIST_COLUMNS = _FACT_COLUMNS + ", description, responsible, outcome_note, created_at, created_by"
+
+_FACT_SCHEMA: pl.Schema = pl.Schema(
+    {
+        "measure_id": pl.Int64,
+        "college_code": pl.Utf8,
+        "cohort": pl.Int32,
+        "person_key": pl.Utf8,
+        "measure_type": pl.Utf8,
+        "measure_date": pl.Date,
+        "due_date": pl.Date,
+        "outcome": pl.Utf8,
+        "outcome_date": pl.Date,
+        "vacancy_id": pl.Utf8,
+    }
+)
+_LIST_SCHEMA: pl.Schema = pl.Schema(
+    [
+        *_FACT_SCHEMA.items(),
+        ("description", pl.Utf8()),
+        ("responsible", pl.Utf8()),
+        ("outcome_note", pl.Utf8()),
+        ("created_at", pl.Datetime()),
+        ("created_by", pl.Utf8()),
+    ]
+)
+
+
+def catalogue(cur: duckdb.DuckDBPyConnection, *, active_only: bool = False) -> pl.DataFrame:
+    """Measure types: code, name, sort_order, active (no personal data: every role may read it)."""
+    return cur.sql(
+        """SELECT code, name, sort_order, active FROM measure_catalogue
+           WHERE NOT ? OR active ORDER BY sort_order, code""",
+        params=[active_only],
+    ).pl()
+
+
+def stale_weeks(cur: duckdb.DuckDBPyConnection) -> int:
+    """N: an open case with no measure for more than N weeks stands out (a base-centre setting)."""
+    row = cur.execute("SELECT value FROM settings WHERE key = ?", [STALE_WEEKS_KEY]).fetchall()
+    return int(row[0][0]) if row else STALE_WEEKS_DEFAULT
+
+
+def _query(
+    cur: duckdb.DuckDBPyConnection,
+    columns: str,
+    scope: Scope,
+    cohort: int,
+    college: str | None,
+    person_key: str | None,
+) -> pl.DataFrame:
+    if college is not None:
+        scope.check_college(cur, college)
+    allowed = scope.allowed_colleges(cur)
+    # `columns` is one of the two module constants above, never user input.
+    return cur.sql(
+        f"""SELECT {columns} FROM case_measures
+            WHERE cohort = ?
+              AND (?::VARCHAR[] IS NULL OR college_code IN (SELECT unnest(?::VARCHAR[])))
+              AND (?::VARCHAR IS NULL OR college_code = ?)
+              AND (?::VARCHAR IS NULL OR person_key = ?)
+            ORDER BY college_code, person_key, measure_date DESC, measure_id DESC""",
+        params=[cohort, allowed, allowed, college, college, person_key, person_key],
+    ).pl()
+
+
+def measure_facts(
+    cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, college: str | None = None
+) -> pl.DataFrame:
+    """Measures in scope without any text (type, dates, outcome): for the case counts of every role.
+    The person key only links a measure to its case inside metrics; no page shows it to a role
+    without access to personal data."""
+    out = _query(cur, _FACT_COLUMNS, scope, cohort, college, None)
+    return out.cast(_FACT_SCHEMA) if out.height else pl.DataFrame(schema=_FACT_SCHEMA)
+
+
+def measure_list(
+    cur: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    cohort: int,
+    college: str | None = None,
+    person_key: str | None = None,
+) -> pl.DataFrame:
+    """Measures with their texts, responsible person and outcome (personal data: college and base
+    centre only), newest first per graduate."""
+    scope.require_personal_data()
+    out = _query(cur, _LIST_COLUMNS, scope, cohort, college, person_key)
+    return out.cast(_LIST_SCHEMA) if out.height else pl.DataFrame(schema=_LIST_SCHEMA)
+
+
+def measure_owner(cur: duckdb.DuckDBPyConnection, measure_id: int) -> tuple[str, int, str] | None:
+    """(college_code, cohort, person_key) of a measure, or None when there is no such measure."""
+    rows = cur.execute(
+        "SELECT college_code, cohort, person_key FROM case_measures WHERE measure_id = ?", [measure_id]
+    ).fetchall()
+    return (str(rows[0][0]), int(rows[0][1]), str(rows[0][2])) if rows else None
+
+
+def graduate_exists(cur: duckdb.DuckDBPyConnection, college: str, cohort: int, person_key: str) -> bool:
+    rows = cur.execute(
+        "SELECT count(*) FROM graduates WHERE college_code = ? AND cohort = ? AND person_key = ?",
+        [college, cohort, person_key],
+    ).fetchall()
+    return bool(rows[0][0])

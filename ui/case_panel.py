@@ -1,0 +1,180 @@
+"""One graduate's risk cases: the measures of each, the form to add a measure (type from the base
+centre's catalogue, responsible person, due date) and the form to record a measure's outcome.
+Shared by the pages «Группа риска» and «Работа с группой риска»."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+from data_layer.scope import Scope
+from metrics import cases as case_metrics
+from metrics.formatting import fmt_date, fmt_int
+from metrics.risk import REASONS
+from ops import cases as case_ops
+from ui import cached, case_view, widgets
+from ui.data import cursor
+from ui.risk_view import STATUS_LABELS
+
+SAVED_KEY = "_case_saved"
+
+
+def graduate_cases(scope: Scope, cohort: int, as_of: dt.date, college: str, person_key: str) -> pl.DataFrame:
+    """The graduate's cases at `as_of` (stays from the cache, measures fresh), newest first."""
+    v = cached.version()
+    stays = cached.risk_stays(v, scope, cohort, as_of, (("college", college),))
+    mine = stays.filter((pl.col("college_code") == college) & (pl.col("person_key") == person_key))
+    with cursor() as cur:
+        frame = case_metrics.case_list(cur, scope, cohort, as_of, cached.thresholds(v), stays=mine)
+    return frame.sort("stay_no", descending=True)
+
+
+def _case_caption(row: dict[str, object]) -> str:
+    reasons = row["entry_reasons"] if isinstance(row["entry_reasons"], list) else []
+    text = (
+        f"**Случай {row['stay_no']}: {case_metrics.STATES.get(str(row['state']), '')}.** "
+        f"Открыт {fmt_date(row['entry_date'])}"  # type: ignore[arg-type]
+        f" — {'; '.join(REASONS.get(str(r), str(r)) for r in reasons) or 'причина не указана'}."
+    )
+    if row.get("exit_date"):
+        status = STATUS_LABELS.get(str(row["exit_status"]), "нет данных")
+        text += f" Закрыт {fmt_date(row['exit_date'])}: {status}."  # type: ignore[arg-type]
+    if row.get("overdue"):
+        text += f" Просрочено мер: {fmt_int(row['overdue'])}."  # type: ignore[arg-type]
+    if row.get("stale"):
+        text += " Новых мер давно не было."
+    return text
+
+
+def case_panel(scope: Scope, cohort: int, as_of: dt.date, college: str, person_key: str, key: str) -> None:
+    """Cases of one graduate with measures and forms (college and base centre)."""
+    saved = st.session_state.pop(SAVED_KEY, None)
+    if saved:
+        st.success(saved)
+    graduate_cases_ = graduate_cases(scope, cohort, as_of, college, person_key)
+    with cursor() as cur:
+        measures = case_metrics.measure_list(cur, scope, cohort, college, person_key)
+        catalogue = case_metrics.catalogue(cur)
+    if graduate_cases_.is_empty():
+        st.caption("На дату расчёта у выпускника нет случаев: он не был в группе риска.")
+        return
+    linked = case_metrics.link_measures(measures, graduate_cases_)
+    for row in graduate_cases_.to_dicts():
+        st.markdown(_case_caption(row))
+        own = linked.filter(pl.col("stay_no") == row["stay_no"]).sort("measure_date", descending=True)
+        if own.height:
+            st.dataframe(
+                case_view.measures_display(own, catalogue),
+                hide_index=True,
+                width="stretch",
+                placeholder="—",
+                key=f"{key}_measures_{row['stay_no']}",
+            )
+        else:
+            st.caption("Мер по этому случаю пока нет.")
+    current = graduate_cases_.row(0, named=True)
+    if current["state"] == "open":
+        measure_form(scope, cohort, college, person_key, catalogue, key)
+    open_measures = measures.filter(pl.col("outcome").is_null())
+    if open_measures.height:
+        outcome_form(scope, open_measures, catalogue, key)
+
+
+def measure_form(
+    scope: Scope,
+    cohort: int,
+    college: str,
+    person_key: str,
+    catalogue: pl.DataFrame,
+    key: str,
+    *,
+    preset_type: str | None = None,
+    preset_text: str | None = None,
+    vacancy_id: str | None = None,
+) -> None:
+    active = catalogue.filter(pl.col("active"))
+    names = dict(zip(active["code"], active["name"], strict=True))
+    today = dt.date.today()
+    with st.form(f"{key}_new", clear_on_submit=True):
+        st.markdown("**Новая мера**")
+        c_type, c_who, c_date, c_due = st.columns([3, 3, 2, 2])
+        codes = list(names)
+        measure_type = c_type.selectbox(
+            "Мера",
+            codes,
+            index=codes.index(preset_type) if preset_type in codes else 0,
+            format_func=lambda c: names[c],
+            key=f"{key}_new_type",
+        )
+        who = c_who.text_input("Ответственный", value=scope.username, key=f"{key}_new_who", max_chars=200)
+        when = c_date.date_input(
+            "Дата", value=today, max_value=today, format="DD.MM.YYYY", key=f"{key}_new_date"
+        )
+        due = c_due.date_input(
+            "Срок", value=today + dt.timedelta(days=7), format="DD.MM.YYYY", key=f"{key}_new_due"
+        )
+        text = st.text_area(
+            "Описание",
+            value=preset_text or "",
+            max_chars=case_metrics.MAX_TEXT_CHARS,
+            key=f"{key}_new_text",
+            placeholder="Например: консультация по резюме; направлен на собеседование в ООО «…»",
+        )
+        if st.form_submit_button("Записать меру", type="primary"):
+            try:
+                with cursor() as cur:
+                    case_ops.add_measure(
+                        cur,
+                        scope,
+                        college,
+                        cohort,
+                        person_key,
+                        str(measure_type),
+                        who,
+                        when,  # type: ignore[arg-type]
+                        due,  # type: ignore[arg-type]
+                        text,
+                        vacancy_id=vacancy_id,
+                    )
+            except Exception as exc:
+                widgets.action_error(exc, "case_measure")
+            else:
+                st.session_state[SAVED_KEY] = "Мера записана."
+                st.rerun()
+
+
+def outcome_form(scope: Scope, open_measures: pl.DataFrame, catalogue: pl.DataFrame, key: str) -> None:
+    names = dict(zip(catalogue["code"], catalogue["name"], strict=True))
+    labels = {
+        int(r["measure_id"]): f"№ {r['measure_id']} · {names.get(r['measure_type'], r['measure_type'])} · "
+        f"срок {fmt_date(r['due_date'])}"
+        for r in open_measures.to_dicts()
+    }
+    today = dt.date.today()
+    with st.form(f"{key}_outcome", clear_on_submit=True):
+        st.markdown("**Результат меры**")
+        c_m, c_o, c_d = st.columns([4, 3, 2])
+        measure_id = c_m.selectbox(
+            "Мера", list(labels), format_func=lambda i: labels[i], key=f"{key}_outcome_id"
+        )
+        outcome = c_o.selectbox(
+            "Результат",
+            list(case_metrics.OUTCOMES),
+            format_func=lambda o: case_metrics.OUTCOMES[o],
+            key=f"{key}_outcome_value",
+        )
+        when = c_d.date_input(
+            "Дата", value=today, max_value=today, format="DD.MM.YYYY", key=f"{key}_outcome_date"
+        )
+        note = st.text_input("Комментарий", key=f"{key}_outcome_note", max_chars=case_metrics.MAX_TEXT_CHARS)
+        if st.form_submit_button("Записать результат"):
+            try:
+                with cursor() as cur:
+                    case_ops.record_outcome(cur, scope, int(measure_id), str(outcome), when, note)  # type: ignore[arg-type]
+            except Exception as exc:
+                widgets.action_error(exc, "case_outcome")
+            else:
+                st.session_state[SAVED_KEY] = "Результат записан."
+                st.rerun()

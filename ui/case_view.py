@@ -1,0 +1,157 @@
+"""Pure table shaping for the risk cases (no Streamlit calls, unit-testable)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from metrics.cases import OUTCOMES, STATES
+from metrics.formatting import date_expr, int_expr, pct_expr
+from metrics.risk import REASON_SHORT
+from ui.risk_view import STATUS_LABELS
+
+
+def _reasons_text(col: str) -> pl.Expr:
+    return (
+        pl.col(col)
+        .list.eval(pl.element().replace_strict(REASON_SHORT, default=pl.element(), return_dtype=pl.Utf8))
+        .list.join("; ")
+    )
+
+
+def case_label_expr() -> pl.Expr:
+    """«Открыт», «Закрыт: работа», … with «просрочена мера» / «нет мер» marks on open cases."""
+    base = pl.col("state").replace_strict(STATES, default=pl.col("state"), return_dtype=pl.Utf8)
+    marks = pl.concat_list(
+        pl.when(pl.col("overdue") > 0).then(pl.lit("просрочена мера")).otherwise(None),
+        pl.when(pl.col("stale")).then(pl.lit("нет новых мер")).otherwise(None),
+        pl.when(pl.col("escalated") & (pl.col("state") == "open"))
+        .then(pl.lit("передан в ЦЗН"))
+        .otherwise(None),
+    ).list.drop_nulls()
+    return pl.when(marks.list.len() > 0).then(base + pl.lit(" · ") + marks.list.join(", ")).otherwise(base)
+
+
+def case_view(frame: pl.DataFrame, persons: pl.DataFrame, college_names: dict[str, str]) -> pl.DataFrame:
+    """Cases with the graduate's name, masked СНИЛС and programme, labels ready for display; sorted
+    so that what needs action comes first (overdue, stale, open), then by name (a total order, so a
+    selected row stays the same case after a rerun)."""
+    people = persons.select(
+        "college_code", "person_key", "fio", "snils_masked", "program_code", "program_name"
+    )
+    out = frame.join(people, on=["college_code", "person_key"], how="left").with_columns(
+        college_name=pl.col("college_code").replace_strict(
+            college_names, default=pl.col("college_code"), return_dtype=pl.Utf8
+        ),
+        entry_reasons_text=_reasons_text("entry_reasons"),
+        exit_status_label=pl.col("exit_status").replace_strict(
+            STATUS_LABELS, default=pl.col("exit_status"), return_dtype=pl.Utf8
+        ),
+        case_label=case_label_expr(),
+        _open=pl.col("state") == "open",
+    )
+    return out.sort(
+        ["_open", "overdue", "stale", "fio", "college_code", "person_key", "stay_no"],
+        descending=[True, True, True, False, False, False, False],
+        nulls_last=True,
+    ).drop("_open")
+
+
+def case_display(view: pl.DataFrame, show_college: bool) -> pl.DataFrame:
+    return view.select(
+        pl.col("fio").alias("ФИО"),
+        pl.col("snils_masked").alias("СНИЛС"),
+        *([pl.col("college_name").alias("ПОО")] if show_college else []),
+        pl.col("program_name").alias("Специальность / профессия"),
+        pl.col("case_label").alias("Случай"),
+        pl.col("entry_date").alias("Открыт"),
+        pl.col("entry_reasons_text").alias("Причины при открытии"),
+        pl.col("exit_date").alias("Закрыт"),
+        pl.col("exit_status_label").alias("Статус при закрытии"),
+        pl.col("measures").alias("Мер"),
+        pl.col("overdue").alias("Просрочено"),
+        pl.col("last_measure_date").alias("Последняя мера"),
+    )
+
+
+COUNT_LABELS: dict[str, str] = {
+    "name": "ПОО",
+    "cases": "Случаев",
+    "open": "Открыто",
+    "open_with_overdue": "С просроченной мерой",
+    "overdue_measures": "Просрочено мер",
+    "stale": "Без мер дольше N недель",
+    "escalated": "Передано в ЦЗН",
+    "closed_work": "Закрыто: работа",
+    "closed_study": "Закрыто: учёба",
+    "closed_other": "Закрыто: другое",
+    "criterion": "Критерий «выведены из группы риска»",
+}
+
+
+def counts_display(
+    counts: pl.DataFrame, criterion: pl.DataFrame, college_names: dict[str, str]
+) -> pl.DataFrame:
+    """Per college case counts beside the status-based criterion (share of those ever in the group
+    who left it for work or study, metrics.risk.resolved_share_by_college)."""
+    crit = criterion.select(
+        "college_code",
+        pl.concat_str(
+            [
+                pct_expr(pl.col("resolved_share")),
+                pl.lit(" ("),
+                int_expr(pl.col("left_for_work_study")),
+                pl.lit(" из "),
+                int_expr(pl.col("ever_in_group")),
+                pl.lit(")"),
+            ]
+        ).alias("criterion"),
+    )
+    return (
+        counts.join(crit, on="college_code", how="left")
+        .with_columns(
+            name=pl.col("college_code").replace_strict(
+                college_names, default=pl.col("college_code"), return_dtype=pl.Utf8
+            )
+        )
+        .select(list(COUNT_LABELS))
+        .rename(COUNT_LABELS)
+    )
+
+
+def effectiveness_display(eff: pl.DataFrame, college_names: dict[str, str] | None = None) -> pl.DataFrame:
+    """«Which measures work» with the share as Russian text and small groups marked."""
+    share = pct_expr(pl.col("share"))
+    cols: list[pl.Expr] = []
+    if college_names is not None:
+        cols.append(
+            pl.col("college_code")
+            .replace_strict(college_names, default=pl.col("college_code"), return_dtype=pl.Utf8)
+            .alias("ПОО")
+        )
+    return eff.select(
+        *cols,
+        pl.col("measure_name").alias("Мера"),
+        pl.col("cases").alias("Случаев с мерой"),
+        pl.col("closed_work_study").alias("Закрыты в работу или учёбу"),
+        pl.when(pl.col("small")).then(share + pl.lit(" (мало случаев)")).otherwise(share).alias("Доля"),
+    )
+
+
+def measures_display(measures: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
+    names = dict(zip(catalogue["code"], catalogue["name"], strict=True))
+    return measures.select(
+        pl.col("measure_id").alias("№"),
+        pl.col("measure_type")
+        .replace_strict(names, default=pl.col("measure_type"), return_dtype=pl.Utf8)
+        .alias("Мера"),
+        pl.col("description").alias("Описание"),
+        pl.col("responsible").alias("Ответственный"),
+        date_expr(pl.col("measure_date")).alias("Дата"),
+        date_expr(pl.col("due_date")).alias("Срок"),
+        pl.col("outcome")
+        .replace_strict(OUTCOMES, default=pl.col("outcome"), return_dtype=pl.Utf8)
+        .fill_null("в работе")
+        .alias("Результат"),
+        date_expr(pl.col("outcome_date")).alias("Дата результата"),
+        pl.col("outcome_note").alias("Комментарий"),
+    )
