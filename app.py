@@ -6,18 +6,17 @@ is not registered cannot be reached by URL), draws the shared sidebar and runs t
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import streamlit as st
 
-from ui import auth, context
+from ui import auth, context, data
 from ui.registry import pages_for_role
 
 APP_DIR = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="Выпускник — мониторинг трудоустройства", page_icon="🎓", layout="wide")
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+data.configure_logging()
 
 scope = auth.authenticate()
 if scope is None:

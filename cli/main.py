@@ -1,4 +1,5 @@
-"""`vypusk` command line (data_contract §8): init, load, sample, metrics, report, users.
+"""`vypusk` command line (data_contract §8): init, load, sample, metrics, report, users;
+backup, restore, health (running the server unattended).
 
 Each command group lives in its own module of cli/ exposing `register(subparsers)`; `--user` is
 resolved by cli/scope.py. This file only dispatches and turns user-facing errors into a Russian
@@ -13,11 +14,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from cli import load, metrics, report, sample, users
+from cli import load, maintenance, metrics, report, sample, users
+from data_layer import logs
 from data_layer.errors import UserFacingError
 
 # Command modules, in help order; each exposes `register(subparsers)`.
-COMMANDS = (load, sample, metrics, report, users)
+COMMANDS = (load, sample, metrics, report, users, maintenance)
 
 EXIT_USER_ERROR = 2
 
@@ -34,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure(logging.WARNING)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -63,6 +63,12 @@ def get_connection(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
         return con
 
 
+def cached_connection(path: Path | str | None = None) -> duckdb.DuckDBPyConnection | None:
+    """The cached connection of this process for the file, or None when none is open (never opens one)."""
+    with _lock:
+        return _connections.get(config.db_path(path))
+
+
 def close_all() -> None:
     """Close every cached connection (tests, file swaps)."""
     with _lock:

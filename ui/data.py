@@ -12,12 +12,22 @@ from contextlib import contextmanager
 import duckdb
 import streamlit as st
 
-from data_layer import config, db
+from data_layer import config, db, logs, service
+
+
+def configure_logging() -> None:
+    """stderr for the service manager, СНИЛС masked in every handler (data_layer.logs); idempotent,
+    called on every run so that handlers Streamlit adds later get the filter too."""
+    logs.configure()
 
 
 @st.cache_resource(show_spinner=False)
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    return db.get_connection(path)
+    con = db.get_connection(path)
+    # While this process holds the file, backups and health checks of other processes go through
+    # its housekeeping thread (data_layer.service); it ends when the connection is closed.
+    service.ensure_running(path)
+    return con
 
 
 def get_con() -> duckdb.DuckDBPyConnection:
