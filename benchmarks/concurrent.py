@@ -1,0 +1,228 @@
+"""Many users at once: page times while sessions of mixed roles click through their pages and the
+base centre loads a status file through the upload page.
+
+    .venv/bin/python benchmarks/concurrent.py --db DEMO.duckdb [--sessions 20] [--browsers 3] \
+        [--rows 100000] [--json OUT]
+
+The database is copied first (the load changes it). One Chromium tab (demo_base) uploads the file,
+`--browsers` more Chromium tabs browse, the rest are websocket sessions speaking the browser's
+protocol (tests/st_client.py): twenty Chromium renderers on two cores would measure the test
+machine, not the server. Every browsing session logs in through the login form (demo accounts, so
+the database must be a demo database) and opens up to four pages of its menu in turn until the
+load has finished (at least one round). A page time is from the click (or the websocket request)
+to the end of that page's script run; an error is an exception, an error box, a page that drew
+nothing, a failed login or a refused load.
+
+Prints and returns: concurrent_sessions, concurrent_pages, concurrent_p50_ms, concurrent_p95_ms,
+concurrent_max_ms, concurrent_errors (count; the first ones in concurrent_error_list),
+concurrent_load_s, app_peak_rss_mb (the server process's peak resident memory, VmHWM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from data_layer.users import DEMO_USERNAMES  # noqa: E402
+from tests.browser import pw  # noqa: E402
+from tests.server import AppServer, demo_scopes  # noqa: E402
+from tests.st_client import StSession  # noqa: E402
+from tests.test_concurrency import round_of_pages, write_status_file  # noqa: E402
+
+STEP_TIMEOUT_MS = 180_000
+LOAD_TIMEOUT_S = 900
+BROWSE_DEADLINE_S = 900
+FILE_NAME = "statuses_concurrent_bench.csv"
+
+
+@dataclass
+class Session:
+    name: str
+    page_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _keep_browsing(done: asyncio.Event, started: float) -> bool:
+    return not done.is_set() and time.monotonic() - started < BROWSE_DEADLINE_S
+
+
+async def _websocket(url: str, user: str, role: str, log: Session, done: asyncio.Event) -> None:
+    try:
+        async with StSession(url, timeout_s=STEP_TIMEOUT_MS / 1000) as s:
+            await s.run()
+            await s.submit_form({"Имя пользователя": user, "Пароль": pw.PASSWORD}, "Войти")
+            if not s.has_button("Выйти"):
+                log.errors.append("not logged in after the form was sent")
+                return
+            started = time.monotonic()
+            while True:
+                for url_path in round_of_pages(role):
+                    t0 = time.perf_counter()
+                    drawn = await s.open(url_path)
+                    log.page_ms.append((time.perf_counter() - t0) * 1000)
+                    if not drawn.main_count():
+                        log.errors.append(f"/{url_path}: the page drew nothing")
+                    log.errors += [f"/{url_path}: {p}" for p in s.problems()]
+                if not _keep_browsing(done, started):
+                    break
+    except Exception as exc:
+        log.errors.append(f"{type(exc).__name__}: {exc}")
+
+
+async def _chromium(browser: Any, url: str, user: str, role: str, log: Session, done: asyncio.Event) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    page.set_default_timeout(STEP_TIMEOUT_MS)
+    watch = pw.Watch(page)
+    try:
+        await pw.login(page, url, user, timeout_ms=STEP_TIMEOUT_MS)
+        started = time.monotonic()
+        while True:
+            for url_path in round_of_pages(role):
+                t0 = time.perf_counter()
+                await pw.open_page(page, url_path, timeout_ms=STEP_TIMEOUT_MS)
+                log.page_ms.append((time.perf_counter() - t0) * 1000)
+                log.errors += [f"/{url_path}: {p}" for p in await pw.page_problems(page)]
+            if not _keep_browsing(done, started):
+                break
+        log.errors += watch.problems
+    except Exception as exc:
+        log.errors.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        await context.close()
+
+
+async def _upload(browser: Any, url: str, file: Path, log: Session, done: asyncio.Event) -> tuple[str, float]:
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    page.set_default_timeout(STEP_TIMEOUT_MS)
+    message, seconds = "", 0.0
+    try:
+        await pw.login(page, url, "demo_base", timeout_ms=STEP_TIMEOUT_MS)
+        await pw.open_page(page, "upload", timeout_ms=STEP_TIMEOUT_MS)
+        t0 = time.monotonic()
+        message = await pw.upload_file(page, file, timeout_ms=LOAD_TIMEOUT_S * 1000)
+        seconds = time.monotonic() - t0
+        if f"Файл «{file.name}» загружен" not in message:
+            log.errors.append(f"load refused: {message[:300]}")
+        log.errors += await pw.page_problems(page)
+    except Exception as exc:
+        log.errors.append(f"upload: {type(exc).__name__}: {exc}")
+    finally:
+        done.set()
+        await context.close()
+    return message, seconds
+
+
+async def _all(url: str, file: Path, roles: dict[str, str], sessions: int, browsers: int) -> tuple[list[Session], float]:
+    done = asyncio.Event()
+    browser_users = [u for u in DEMO_USERNAMES if u != "demo_base"][:browsers]
+    browser_users += [DEMO_USERNAMES[i % len(DEMO_USERNAMES)] for i in range(browsers - len(browser_users))]
+    n_ws = sessions - 1 - len(browser_users)
+    ws_users = [DEMO_USERNAMES[i % len(DEMO_USERNAMES)] for i in range(n_ws)]
+    loader = Session("demo_base (upload, Chromium)")
+    b_logs = [Session(f"{u} (Chromium)") for u in browser_users]
+    ws_logs = [Session(f"{u} (websocket #{i + 1})") for i, u in enumerate(ws_users)]
+    async with pw.chromium() as browser:
+        results = await asyncio.gather(
+            _upload(browser, url, file, loader, done),
+            *[_chromium(browser, url, u, roles[u], log, done) for u, log in zip(browser_users, b_logs, strict=True)],
+            *[_websocket(url, u, roles[u], log, done) for u, log in zip(ws_users, ws_logs, strict=True)],
+        )
+    _message, load_s = results[0]
+    return [loader, *b_logs, *ws_logs], load_s
+
+
+def _vm_hwm_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))
+    return ordered[int(rank) - 1]
+
+
+def run(db_path: Path, *, sessions: int = 20, browsers: int = 3, rows: int = 100_000) -> dict[str, Any]:
+    pw.require_browser()
+    with tempfile.TemporaryDirectory(prefix="vypusk_concurrent_") as tmp:
+        work = Path(tmp)
+        db_copy = work / "bench.duckdb"
+        shutil.copyfile(db_path, db_copy)
+        roles = {name: scope.role for name, scope in demo_scopes(db_copy).items()}
+        file = work / FILE_NAME
+        written, _dates, _colleges = write_status_file(db_copy, file, rows)
+        server = AppServer(db_copy, work).start()
+        try:
+            assert server._proc is not None
+            pid = server._proc.pid
+            t0 = time.monotonic()
+            logs, load_s = asyncio.run(_all(server.url, file, roles, sessions, browsers))
+            wall_s = time.monotonic() - t0
+            rss = _vm_hwm_mb(pid)
+        finally:
+            server.stop()
+    times = [t for log in logs for t in log.page_ms]
+    errors = [f"{log.name}: {e}" for log in logs for e in log.errors]
+    errors += [f"{log.name}: visited no page" for log in logs[1:] if not log.page_ms]
+    out: dict[str, Any] = {
+        "concurrent_sessions": len(logs),
+        "concurrent_status_rows": written,
+        "concurrent_pages": len(times),
+        "concurrent_p50_ms": round(statistics.median(times)) if times else None,
+        "concurrent_p95_ms": round(percentile(times, 95)) if times else None,
+        "concurrent_max_ms": round(max(times)) if times else None,
+        "concurrent_errors": len(errors),
+        "concurrent_error_list": errors[:20],
+        "concurrent_load_s": round(load_s, 1),
+        "concurrent_wall_s": round(wall_s, 1),
+        "app_peak_rss_mb": round(rss) if rss is not None else None,
+    }
+    print(
+        f"{len(logs)} sessions ({browsers + 1} Chromium), {len(times)} page views in {wall_s:.0f} s while "
+        f"{written} status rows loaded in {load_s:.0f} s: p50 {out['concurrent_p50_ms']} ms, "
+        f"p95 {out['concurrent_p95_ms']} ms, max {out['concurrent_max_ms']} ms, errors {len(errors)}; "
+        f"server peak RSS {out['app_peak_rss_mb']} MB",
+        flush=True,
+    )
+    for e in errors[:20]:
+        print(f"  error: {e}", flush=True)
+    return out
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--db", type=Path, required=True, help="a demo database (copied, not changed)")
+    p.add_argument("--sessions", type=int, default=20)
+    p.add_argument("--browsers", type=int, default=3, help="browsing Chromium tabs besides the uploader")
+    p.add_argument("--rows", type=int, default=100_000, help="status rows in the uploaded file")
+    p.add_argument("--json", dest="json_out", type=Path, default=None)
+    args = p.parse_args()
+    out = run(args.db, sessions=args.sessions, browsers=args.browsers, rows=args.rows)
+    if args.json_out:
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        args.json_out.write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0 if out["concurrent_errors"] == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
