@@ -28,9 +28,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -126,7 +127,9 @@ async def _upload(browser: Any, url: str, file: Path, log: Session, done: asynci
     return message, seconds
 
 
-async def _all(url: str, file: Path, roles: dict[str, str], sessions: int, browsers: int) -> tuple[list[Session], float]:
+async def _all(
+    url: str, file: Path, roles: Mapping[str, str], sessions: int, browsers: int
+) -> tuple[list[Session], float]:
     done = asyncio.Event()
     browser_users = [u for u in DEMO_USERNAMES if u != "demo_base"][:browsers]
     browser_users += [DEMO_USERNAMES[i % len(DEMO_USERNAMES)] for i in range(browsers - len(browser_users))]
@@ -138,10 +141,13 @@ async def _all(url: str, file: Path, roles: dict[str, str], sessions: int, brows
     async with pw.chromium() as browser:
         results = await asyncio.gather(
             _upload(browser, url, file, loader, done),
-            *[_chromium(browser, url, u, roles[u], log, done) for u, log in zip(browser_users, b_logs, strict=True)],
+            *[
+                _chromium(browser, url, u, roles[u], log, done)
+                for u, log in zip(browser_users, b_logs, strict=True)
+            ],
             *[_websocket(url, u, roles[u], log, done) for u, log in zip(ws_users, ws_logs, strict=True)],
         )
-    _message, load_s = results[0]
+    _message, load_s = cast(tuple[str, float], results[0])
     return [loader, *b_logs, *ws_logs], load_s
 
 
