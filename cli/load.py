@@ -180,6 +180,9 @@ def _load_sample(con: duckdb.DuckDBPyConnection, *, rebuild_spells: bool) -> Non
     with con.cursor() as cur:
         db.set_meta(cur, "is_demo", "1")
         db.set_meta(cur, "demo_seed", str(DEMO_SEED))
+        from demo import arrivals as demo_arrivals
+
+        demo_arrivals.apply(cur, DEMO_SEED)
 
 
 def cmd_load(args: argparse.Namespace) -> int:

@@ -160,9 +160,10 @@ def timeliness_display(table: pl.DataFrame, tu_names: dict[str, str]) -> pl.Data
             .alias("Состояние"),
             pl.col("last_update").alias("Последнее обновление"),
             pl.col("days_since_update").alias("Дней без обновления"),
-            pl.col("expected_weeks").alias("Недель с выпуска"),
-            pl.col("updated_weeks").alias("Недель с обновлением"),
-            pl.col("missed_weeks").alias("Пропущено недель"),
+            pl.col("expected_weeks").alias("Сроков с выпуска"),
+            pl.col("updated_weeks").alias("Срез поступил в срок"),
+            pl.col("late_weeks").alias("Поступил с опозданием"),
+            pl.col("missed_weeks").alias("Не в срок (всего)"),
             _pct("timeliness").alias("Доля недель в срок"),
         )
     )

@@ -179,6 +179,7 @@ def load_file(
     `kind` forces the file kind (else detected from the headers); `snapshot_date` is the
     «Дата актуализации» for a status file without that column (or with empty cells).
     """
+    received_at = store.utc_now()  # arrival time: the server clock only, never a caller's value
     try:
         limits = ReadLimits.from_env()
         data = _read_source(source, limits)
@@ -201,7 +202,7 @@ def load_file(
         return _reject(con, scope, file_name, kind, 0, [Problem(exc.row, None, None, exc.message, "error")])
 
     with _LOAD_LOCK:
-        return _load_table(con, table, file_name, checksum, scope, snapshot_date, rebuild_spells)
+        return _load_table(con, table, file_name, checksum, scope, snapshot_date, rebuild_spells, received_at)
 
 
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
@@ -243,6 +244,7 @@ def _load_table(
     scope: Scope,
     snapshot_date: dt.date | None,
     rebuild_spells: bool = True,
+    received_at: dt.datetime | None = None,
 ) -> LoadResult:
     with con.cursor() as cur:
         cur.execute("BEGIN TRANSACTION")
@@ -282,6 +284,7 @@ def _load_table(
                 scope=scope,
                 details=details,
                 rebuild=rebuild_spells,
+                received_at=received_at,
             )
             cur.execute("COMMIT")
         except duckdb.TransactionException as exc:

@@ -101,8 +101,12 @@ def apply(
     scope: Scope,
     details: str,
     rebuild: bool = True,
+    received_at: dt.datetime | None = None,
 ) -> tuple[int, int, list[tuple[str, int]]]:
-    """Replace the file's partitions; returns (load_id, replaced rows, spell pairs touched)."""
+    """Replace the file's partitions; returns (load_id, replaced rows, spell pairs touched).
+
+    `received_at` (UTC) is when the server received the file, taken by the pipeline; a status file
+    appends one `snapshot_arrivals` row per (college, cohort, «Дата актуализации») it holds."""
     assert v.frame is not None
     spec = v.spec
     where = _partition_where(spec)
@@ -118,6 +122,12 @@ def apply(
         cur.execute(f"INSERT INTO {spec.table} ({cols}) SELECT {cols} FROM {NEW}")
     else:
         cur.execute(f"INSERT INTO {spec.table} ({cols}, load_id) SELECT {cols}, ? FROM {NEW}", [load_id])
+    if spec.kind == "statuses":
+        cur.execute(
+            f"""INSERT INTO snapshot_arrivals (college_code, cohort, snapshot_date, received_at, load_id, username)
+                SELECT DISTINCT college_code, cohort, snapshot_date, ?::TIMESTAMP, ?, ? FROM {NEW}""",
+            [received_at or utc_now(), load_id, scope.username],
+        )
     if touched and rebuild:
         spells.rebuild_spells(cur, sorted(touched))
     cur.execute(
@@ -141,6 +151,11 @@ def apply(
     audit.record(cur, scope.username, scope.role, "upload", file_name, details)
     bump_dataset_version(cur)
     return load_id, replaced, sorted(touched)
+
+
+def utc_now() -> dt.datetime:
+    """The server clock in UTC, as a naive TIMESTAMP value (how `snapshot_arrivals` stores it)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def previous_load(

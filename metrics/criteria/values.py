@@ -8,65 +8,25 @@ import duckdb
 import polars as pl
 
 from data_layer.scope import OPERATOR, Scope
-from metrics import engine, indicators, reconciliation, risk, settings, verification
+from metrics import engine, indicators, reconciliation, risk, settings, timeliness, verification
 from metrics.criteria.model import METRICS
 
 WEEKLY_HISTORY_MAX = 100_000  # graduates of a cohort up to which criterion 4 uses weekly checkpoints
 
 
-def _timeliness(cur: duckdb.DuckDBPyConnection, cohort: int, as_of: dt.date) -> pl.DataFrame:
-    """Per college: Fridays since graduation (expected weekly updates) and weeks with an update."""
-    return (
-        cur.sql(
-            """
-        WITH g AS (SELECT college_code, min(graduation_date) AS start FROM graduates WHERE cohort = ? GROUP BY 1),
-        w AS (
-            SELECT g.college_code, g.start,
-                   -- first Friday after graduation (isodow: Monday=1 ... Friday=5)
-                   g.start + ((12 - isodow(g.start)) % 7 + 1)::INTEGER AS first_friday
-            FROM g
-        ),
-        upd AS (
-            SELECT college_code, count(DISTINCT date_trunc('week', snapshot_date)) AS updated_weeks,
-                   max(snapshot_date) AS last_update
-            FROM status_rows r
-            WHERE cohort = ? AND snapshot_date <= ?
-              AND snapshot_date > (SELECT start FROM g WHERE g.college_code = r.college_code)
-            GROUP BY 1
-        )
-        SELECT w.college_code,
-               greatest(CASE WHEN least(?::DATE, ?::DATE) >= w.first_friday
-                             THEN (least(?::DATE, ?::DATE) - w.first_friday) // 7 + 1 ELSE 0 END, 0)
-                   AS expected_weeks,
-               coalesce(upd.updated_weeks, 0) AS updated_weeks, upd.last_update
-        FROM w LEFT JOIN upd USING (college_code)
-        """,
-            params=[
-                cohort,
-                cohort,
-                as_of,
-                as_of,
-                engine.window_end(cohort),
-                as_of,
-                engine.window_end(cohort),
-            ],
-        )
-        .pl()
-        .with_columns(
-            timeliness=pl.when(pl.col("expected_weeks") > 0)
-            .then(pl.min_horizontal(pl.col("updated_weeks") / pl.col("expected_weeks"), pl.lit(1.0)))
-            .otherwise(None),
-            missed_weeks=(pl.col("expected_weeks") - pl.col("updated_weeks")).clip(lower_bound=0),
-        )
-    )
+def preparation_year(cohort: int, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The cohort's own preparation year (domain §2, §8 criterion 9): 1 October before graduation to
+    31 May of the graduation year, not after the evaluation date."""
+    return dt.date(cohort - 1, 10, 1), min(dt.date(cohort, 5, 31), as_of)
 
 
 def timeliness_table(
     cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, as_of: dt.date
 ) -> pl.DataFrame:
-    """Timeliness of weekly updates per college in scope: last update, expected and missed weeks."""
+    """Timeliness of updates per college in scope (metrics.timeliness): last update, expected,
+    on-time, late and missed weeks."""
     allowed = scope.allowed_colleges(cur)
-    t = _timeliness(cur, cohort, as_of)
+    t = timeliness.college_timeliness(cur, cohort, as_of)
     names = engine.college_list(cur, scope).select("college_code", "short_name", "tu_code")
     out = names.join(t, on="college_code", how="inner")
     if allowed is not None:
@@ -112,7 +72,7 @@ def college_metric_values(
     res = risk.resolved_share_by_college(cur, OPERATOR, cohort, as_of, thr, step_days).select(
         "college_code", pl.col("resolved_share").alias("risk_resolved")
     )
-    tml = _timeliness(cur, cohort, as_of).select("college_code", "timeliness")
+    tml = timeliness.college_timeliness(cur, cohort, as_of).select("college_code", "timeliness")
     ver = verification.verification_summary(
         verification.verification_frame(cur, OPERATOR, cohort, as_of)
     ).select("college_code", pl.col("confirmed_share").alias("verification"))
@@ -132,7 +92,7 @@ def college_metric_values(
            FROM (SELECT college_code, count(*) AS n FROM graduates WHERE cohort = ? GROUP BY 1) g
            LEFT JOIN (SELECT college_code, sum(graduate_participants) AS participants FROM events
                       WHERE event_date >= ? AND event_date <= ? GROUP BY 1) e USING (college_code)""",
-        params=[cohort, dt.date(cohort - 1, 9, 1), as_of],
+        params=[cohort, *preparation_year(cohort, as_of)],
     ).pl()
     for extra in (res, tml, ver, rec, tracks, events):
         base = base.join(extra, on="college_code", how="left")

@@ -171,6 +171,12 @@ def test_college_metric_values_by_hand(tmp_path: Path) -> None:
     con.execute(
         "INSERT INTO events VALUES ('P001', DATE '2024-03-01', 'ярмарка вакансий', 'Ярмарка', 3, 5, NULL)"
     )
+    # arrivals: the snapshot of 05.07 on 05.07 at 12:00 UTC (16:00 Samara, before the 18:00
+    # deadline); the one of 19.07 only on 22.07 (late)
+    con.execute(
+        "INSERT INTO snapshot_arrivals VALUES ('P001', 2024, DATE '2024-07-05', TIMESTAMP '2024-07-05 12:00', NULL, 'u'),"
+        " ('P001', 2024, DATE '2024-07-19', TIMESTAMP '2024-07-22 09:00', NULL, 'u')"
+    )
     v = criteria.college_metric_values(con, 2024, D(2024, 7, 26)).row(0, named=True)
     assert v["employment_federal"] == 1.0
     assert v["by_specialty_share"] == 0.5
@@ -178,7 +184,7 @@ def test_college_metric_values_by_hand(tmp_path: Path) -> None:
     assert v["frdo_completeness"] == 0.5
     assert v["career_tracks"] == 0.5
     assert v["events_per_graduate"] == 1.5  # 3 participations / 2 graduates
-    # Fridays after 28.06 up to 26.07: 05.07, 12.07, 19.07, 26.07 -> 4 weeks; updates in 2 of them
-    assert v["timeliness"] == 0.5
+    # Fridays after 28.06 up to 26.07: 05.07, 12.07, 19.07, 26.07 -> 4 weeks; on time in 1 of them
+    assert v["timeliness"] == 0.25
     assert v["risk_resolved"] == 1.0  # nobody was ever in the risk group
     assert v["czn_unemployed_share"] == 0.0
