@@ -31,7 +31,9 @@ def simulate(keys: pl.DataFrame, seed: int) -> pl.DataFrame:
     colleges = sorted(set(keys["college_code"].to_list()))
     names = list(HABITS)
     shares = np.array([HABITS[h][0] for h in names])
-    habit_of = dict(zip(colleges, rng.choice(len(names), size=len(colleges), p=shares / shares.sum()), strict=True))
+    habit_of = dict(
+        zip(colleges, rng.choice(len(names), size=len(colleges), p=shares / shares.sum()), strict=True)
+    )
     n = keys.height
     p_late = np.array([HABITS[names[habit_of[c]]][1] for c in keys["college_code"].to_list()])
     p_back = np.array([HABITS[names[habit_of[c]]][2] for c in keys["college_code"].to_list()])
@@ -43,7 +45,8 @@ def simulate(keys: pl.DataFrame, seed: int) -> pl.DataFrame:
         for d, m in zip(delay_days, minutes, strict=True)
     ]
     return keys.with_columns(
-        received_at=pl.col("snapshot_date").cast(pl.Datetime("us")) + pl.Series(offset, dtype=pl.Duration("us"))
+        received_at=pl.col("snapshot_date").cast(pl.Datetime("us"))
+        + pl.Series(offset, dtype=pl.Duration("us"))
     )
 
 

@@ -8,10 +8,11 @@ import polars as pl
 import streamlit as st
 
 from data_layer.scope import Scope
-from metrics import indicators, settings
+from metrics import indicators, settings, timeliness
 from metrics.formatting import datetime_expr, fmt_pct, pct_expr
 from metrics.statuses import BY_CODE
 from ops import settings as ops_settings
+from ops import timeliness as ops_timeliness
 from ui import cached, widgets
 from ui.data import cursor
 
@@ -253,6 +254,76 @@ def _custom(scope: Scope, gen: int) -> None:
             )
 
 
+# ---------------------------------------------------------------- update schedule
+
+
+def _schedule(scope: Scope, cohorts: list[int], gen: int) -> None:
+    st.subheader("График обновления статусов")
+    st.caption(
+        "Срок, к которому срез статусов ПОО должен поступить на сервер (самарское время). Текущий выпуск "
+        "обновляется по своему графику, с 1 января следующего года — еженедельно в тот же день и час. "
+        "Пока график не задан — каждую пятницу до 18:00. По нему считается критерий «Своевременность данных»: "
+        "для каждой недели засчитывается первое поступление среза с «Датой актуализации» этой недели."
+    )
+    if not cohorts:
+        st.caption("Выпусков пока нет.")
+        return
+    cohort = st.selectbox("Выпуск", sorted(cohorts, reverse=True), key=f"settings_sched_cohort_{gen}")
+    with cursor() as cur:
+        current = timeliness.get_schedule(cur, int(cohort))
+        history = timeliness.schedule_history(cur, int(cohort))
+    st.markdown(f"Сейчас: **{current.describe()}**" + ("" if current.set_at else " (по умолчанию)"))
+    with st.form(f"settings_sched_form_{gen}_{cohort}"):
+        c1, c2, c3 = st.columns(3)
+        weekday = c1.selectbox(
+            "День недели",
+            list(range(1, 8)),
+            index=current.weekday - 1,
+            format_func=lambda d: timeliness.WEEKDAYS_RU[d - 1],
+            key=f"settings_sched_day_{gen}_{cohort}",
+        )
+        hour = c2.number_input(
+            "Срок, час (самарское время)", 0, 23, current.hour, 1, key=f"settings_sched_hour_{gen}_{cohort}"
+        )
+        every = c3.number_input(
+            "Раз в сколько недель (текущий выпуск)",
+            1,
+            4,
+            current.every_weeks,
+            1,
+            key=f"settings_sched_every_{gen}_{cohort}",
+        )
+        if st.form_submit_button("Сохранить график", type="primary"):
+            new = timeliness.Schedule(int(weekday), int(hour), int(every))
+            try:
+                with cursor() as cur:
+                    changed = ops_timeliness.set_schedule(cur, scope, int(cohort), new)
+            except Exception as exc:
+                widgets.action_error(exc, "set_schedule")
+                return
+            if not changed:
+                st.info("График не изменился.")
+                return
+            _saved(f"График выпуска {int(cohort)} г.: {new.describe()}.")
+    if not history.is_empty():
+        st.dataframe(
+            history.select(
+                pl.col("weekday")
+                .replace_strict(
+                    {i + 1: d for i, d in enumerate(timeliness.WEEKDAYS_RU)}, return_dtype=pl.Utf8
+                )
+                .alias("День"),
+                pl.col("hour").alias("Час"),
+                pl.col("every_weeks").alias("Раз в недель"),
+                datetime_expr(pl.col("set_at")).alias("Задан (UTC)"),
+                pl.col("set_by").alias("Кем"),
+            ),
+            hide_index=True,
+            width="stretch",
+            key="settings_sched_history",
+        )
+
+
 def body() -> None:
     scope = widgets.current_scope()
     widgets.require_role(scope, {"base_centre"}, "Страница настроек")
@@ -267,6 +338,7 @@ def body() -> None:
     cohorts = cached.cohorts(v, scope)
     _targets(scope, registry, cohorts, gen)
     _thresholds(scope, registry, gen)
+    _schedule(scope, cohorts, gen)
     _custom(scope, gen)
 
 

@@ -770,3 +770,22 @@ def test_dates_shown_in_russian_format() -> None:
         "Статусы выпускников (оперативный мониторинг)",
         "вся область",
     )
+
+
+def test_schedule_is_set_on_the_settings_page_and_audited(region: tuple[Path, dict[str, str]]) -> None:
+    from metrics import timeliness
+
+    path, _ = region
+    at = open_page("pages/screens/settings.py", "base_centre")
+    assert any("по пятницам до 18:00" in m.value for m in at.markdown)
+    at.selectbox(key=f"settings_sched_day_0_{COHORT}").set_value(3)
+    at.number_input(key=f"settings_sched_hour_0_{COHORT}").set_value(12)
+    click(at, "Сохранить график")
+    assert_clean(at)
+    assert [s.value for s in at.success] == [
+        f"График выпуска {COHORT} г.: по средам до 12:00 (самарское время)."
+    ]
+    with cur_of(path) as cur:
+        got = timeliness.get_schedule(cur, COHORT)
+        assert (got.weekday, got.hour, got.every_weeks) == (3, 12, 1)
+        assert audit.read_log(cur, action="schedule_change").height == 1

@@ -221,3 +221,33 @@ def test_a_failing_audit_entry_leaves_the_credentials_file_alone(
         str(tmp_path / "ops.duckdb"), "ivanov", "Secret-pass-1", "ministry", None, None
     )
     assert was_audited and list(users.load_users()) == [rec.username] == ["ivanov"]
+
+
+def test_schedule_change_is_audited_bumps_and_rolls_back_with_its_entry(
+    region: tuple,  # type: ignore[type-arg]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from metrics import timeliness
+    from ops import timeliness as ops_timeliness
+
+    con, _ = region
+    v0, n0 = _state(con)
+    wed = timeliness.Schedule(weekday=3, hour=12, every_weeks=2)
+    assert ops_timeliness.set_schedule(con, BASE, 2024, wed)
+    assert ops_timeliness.set_schedule(con, BASE, 2024, wed) is False  # the same again: nothing written
+    got = timeliness.get_schedule(con, 2024)
+    assert (got.weekday, got.hour, got.every_weeks, got.set_by) == (3, 12, 2, "bc")
+    assert _state(con) == (v0 + 1, n0 + 1)
+    assert con.execute("SELECT action, object, details FROM audit_log").fetchall() == [
+        (
+            "schedule_change",
+            "график выпуска 2024",
+            "по пятницам до 18:00 (самарское время) → раз в 2 недели, по средам до 12:00 (самарское время)",
+        )
+    ]
+    with pytest.raises(ScopeError):
+        ops_timeliness.set_schedule(con, Scope("college", "P001", "c"), 2024, timeliness.DEFAULT)
+    monkeypatch.setattr(audit, "record", _fail)
+    with pytest.raises(AuditDownError):
+        ops_timeliness.set_schedule(con, BASE, 2024, timeliness.DEFAULT)
+    assert _count(con, "update_schedules") == 1  # the write went with its failed entry

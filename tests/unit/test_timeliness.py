@@ -34,7 +34,9 @@ def test_first_deadline_is_the_first_friday_after_graduation() -> None:
     assert got == [(D(2024, 7, 5), T(2024, 7, 5, 14)), (D(2024, 7, 12), T(2024, 7, 12, 14))]
     assert all(d.isoweekday() == 5 for d, _ in got)
     # graduation on Thursday 27.06: Friday 28.06 is already a deadline
-    assert timeliness.deadlines(D(2024, 6, 27), 2024, timeliness.DEFAULT, T(2024, 6, 29))[0][0] == D(2024, 6, 28)
+    assert timeliness.deadlines(D(2024, 6, 27), 2024, timeliness.DEFAULT, T(2024, 6, 29))[0][0] == D(
+        2024, 6, 28
+    )
 
 
 def test_current_cohort_schedule_then_weekly_as_previous_cohort() -> None:
@@ -47,10 +49,10 @@ def test_current_cohort_schedule_then_weekly_as_previous_cohort() -> None:
     assert len(timeliness.deadlines(D(2024, 12, 10), 2024, s, T(2025, 1, 15, 7, 59))) == 4
 
 
-def _arrival(con: duckdb.DuckDBPyConnection, snap: dt.date, received: dt.datetime, college: str = "P001") -> None:
-    con.execute(
-        "INSERT INTO snapshot_arrivals VALUES (?, 2024, ?, ?, NULL, 'u')", [college, snap, received]
-    )
+def _arrival(
+    con: duckdb.DuckDBPyConnection, snap: dt.date, received: dt.datetime, college: str = "P001"
+) -> None:
+    con.execute("INSERT INTO snapshot_arrivals VALUES (?, 2024, ?, ?, NULL, 'u')", [college, snap, received])
 
 
 def test_back_filled_snapshot_is_late_and_first_arrival_counts(tmp_path: Path) -> None:
@@ -71,7 +73,9 @@ def test_back_filled_snapshot_is_late_and_first_arrival_counts(tmp_path: Path) -
     assert t["timeliness"] == 0.5
     assert t["last_update"] == D(2024, 7, 24)
     # on 26.07 at 16:00 Samara (12:00 UTC) the week of 26.07 is not due yet: 3 weeks, 1 on time
-    early = timeliness.college_timeliness(con, 2024, D(2024, 7, 26), now_utc=T(2024, 7, 26, 12)).row(0, named=True)
+    early = timeliness.college_timeliness(con, 2024, D(2024, 7, 26), now_utc=T(2024, 7, 26, 12)).row(
+        0, named=True
+    )
     assert (early["expected_weeks"], early["updated_weeks"]) == (3, 1)
     # a schedule on Mondays 10:00 (06:00 UTC): 01.07 (no snapshot), 08.07 (05.07, arrived 05.07: on
     # time), 15.07 (12.07, arrived 12.07: on time), 22.07 (19.07, back-filled 09.08: late); the
@@ -112,7 +116,11 @@ def test_the_importer_records_arrivals_from_its_own_clock(tmp_path: Path) -> Non
     rows = con.execute(
         "SELECT snapshot_date, received_at, username FROM snapshot_arrivals ORDER BY received_at, snapshot_date"
     ).fetchall()
-    assert [(d, u) for d, _, u in rows] == [(D(2024, 7, 5), "col"), (D(2024, 7, 12), "col"), (D(2024, 7, 5), "operator")]
+    assert [(d, u) for d, _, u in rows] == [
+        (D(2024, 7, 5), "col"),
+        (D(2024, 7, 12), "col"),
+        (D(2024, 7, 5), "operator"),
+    ]
     assert all(before <= t <= timeliness.utc_now() for _, t, _ in rows)
     assert rows[0][1] <= rows[2][1]
 
