@@ -14,12 +14,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from cli import load, maintenance, metrics, report, sample, users
+from cli import load, maintenance, metrics, rating, report, sample, users
 from data_layer import logs
 from data_layer.errors import UserFacingError
 
 # Command modules, in help order; each exposes `register(subparsers)`.
-COMMANDS = (load, sample, metrics, report, users, maintenance)
+COMMANDS = (load, sample, metrics, report, rating, users, maintenance)
 
 EXIT_USER_ERROR = 2
 

@@ -10,13 +10,19 @@ monitoring window or today).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
+
 from cli.metrics import parse_date
+from cli.rating import print_json, rating_rows
 from cli.scope import resolve_scope
 from data_layer import db
 from data_layer.errors import UserFacingError
+from data_layer.scope import Scope
 from metrics import engine
 from reports import REPORT_KINDS, build_report, build_scorecards_zip, scorecards_zip_name
 
@@ -34,7 +40,47 @@ def _target(out: str, default_name: str) -> Path:
     return path
 
 
+def _json(args: argparse.Namespace) -> int:
+    """`--format json`: the report's content on stdout (JSON_KINDS), nothing written."""
+    if args.kind not in JSON_KINDS:
+        raise UserFacingError(
+            f"Формат json есть для отчётов: {', '.join(JSON_KINDS)}. Для «{args.kind}» укажите --out ФАЙЛ.xlsx."
+        )
+    if args.out:
+        raise UserFacingError("С --format json файл (--out) не указывается: результат печатается.")
+    scope = resolve_scope(args.user, args.db)
+    con = db.open_database(args.db)
+    try:
+        with con.cursor() as cur:
+            as_of = parse_date(args.as_of) if args.as_of else engine.default_as_of(cur, scope, args.cohort)
+            rows = JSON_KINDS[args.kind](cur, scope, args.cohort, as_of, args)
+    finally:
+        con.close()
+    print_json(rows)
+    return 0
+
+
+def _rating_json(
+    cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, as_of: dt.date, args: argparse.Namespace
+) -> object:
+    return rating_rows(cur, scope, cohort, as_of, bool(args.published))
+
+
+# kind -> builder of the `--format json` content
+JSON_KINDS: dict[
+    str, Callable[[duckdb.DuckDBPyConnection, Scope, int, dt.date, argparse.Namespace], object]
+] = {
+    "rating": _rating_json,
+}
+
+
 def _run(args: argparse.Namespace) -> int:
+    if args.format == "json":
+        return _json(args)
+    if args.published:
+        raise UserFacingError("--published — только вместе с --format json (отчёт rating).")
+    if not args.out:
+        raise UserFacingError("Укажите файл отчёта: --out ФАЙЛ.xlsx (или --format json).")
     scope = resolve_scope(args.user, args.db)
     con = db.open_database(args.db)
     try:
@@ -73,7 +119,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="дата расчёта ГГГГ-ММ-ДД или ДД.ММ.ГГГГ (по умолчанию — последние данные)",
     )
     p.add_argument("--scope", help="код ТУ (отчёт territory) или код ПОО (scorecard, risk_list)")
-    p.add_argument("--out", required=True, help="файл .xlsx (или .csv — основная таблица), либо папка")
+    p.add_argument("--out", help="файл .xlsx (или .csv — основная таблица), либо папка")
+    p.add_argument(
+        "--format", choices=["json"], help="json: содержание отчёта в стандартный вывод (rating), без файла"
+    )
+    p.add_argument(
+        "--published",
+        action="store_true",
+        help="с --format json: последний опубликованный рейтинг с датой оценки не позже --as-of",
+    )
     p.add_argument("--user", help="применить роль и зону доступа пользователя")
     p.add_argument("--db", help="файл базы данных DuckDB")
     p.set_defaults(func=_run)
