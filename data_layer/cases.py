@@ -141,3 +141,50 @@ def graduate_exists(cur: duckdb.DuckDBPyConnection, college: str, cohort: int, p
         [college, cohort, person_key],
     ).fetchall()
     return bool(rows[0][0])
+
+
+def escalations(cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int) -> pl.DataFrame:
+    """Graduates in lists sent to ЦЗН: college_code, person_key, batch_id, sent_at (the latest
+    sending per graduate). Personal data."""
+    scope.require_personal_data()
+    allowed = scope.allowed_colleges(cur)
+    return cur.sql(
+        """SELECT college_code, person_key, batch_id, sent_at FROM czn_escalations
+           WHERE cohort = ? AND (?::VARCHAR[] IS NULL OR college_code IN (SELECT unnest(?::VARCHAR[])))
+           QUALIFY row_number() OVER (PARTITION BY college_code, person_key ORDER BY sent_at DESC) = 1""",
+        params=[cohort, allowed, allowed],
+    ).pl()
+
+
+def czn_answers(cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int) -> pl.DataFrame:
+    """The ЦЗН's latest answer per graduate of the cohort in scope: college_code, person_key,
+    answer_date, result, comment. Personal data."""
+    scope.require_personal_data()
+    allowed = scope.allowed_colleges(cur)
+    return cur.sql(
+        """SELECT g.college_code, g.person_key, a.answer_date, a.result, a.comment
+           FROM czn_answers a JOIN graduates g ON g.snils = a.snils AND g.cohort = ?
+           WHERE (?::VARCHAR[] IS NULL OR g.college_code IN (SELECT unnest(?::VARCHAR[])))
+           QUALIFY row_number() OVER (PARTITION BY g.college_code, g.person_key ORDER BY a.answer_date DESC) = 1""",
+        params=[cohort, allowed, allowed],
+    ).pl()
+
+
+def escalation_batch(cur: duckdb.DuckDBPyConnection, scope: Scope, batch_id: int) -> pl.DataFrame:
+    """One list sent to ЦЗН with the graduates' identity (full СНИЛС: the ЦЗН needs it to act,
+    domain.md §10): base centre only."""
+    scope.require_role("base_centre")
+    return cur.sql(
+        """SELECT e.batch_id, e.sent_at, e.sent_by, e.college_code, c.short_name AS college_name, e.cohort,
+                  e.person_key, g.snils, g.last_name, g.first_name, g.middle_name, g.birth_date, g.program_code,
+                  p.name AS program_name, coalesce(m.name, g.residence_municipality, cm.name) AS municipality
+           FROM czn_escalations e
+           JOIN graduates g ON g.college_code = e.college_code AND g.cohort = e.cohort AND g.person_key = e.person_key
+           JOIN colleges c ON c.college_code = e.college_code
+           LEFT JOIN municipalities cm ON cm.oktmo = c.oktmo
+           LEFT JOIN municipalities m ON m.oktmo = g.residence_municipality
+           LEFT JOIN programs p ON p.program_code = g.program_code
+           WHERE e.batch_id = ?
+           ORDER BY e.college_code, g.last_name, g.first_name, e.person_key""",
+        params=[batch_id],
+    ).pl()

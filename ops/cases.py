@@ -169,3 +169,27 @@ def set_stale_weeks(cur: duckdb.DuckDBPyConnection, scope: Scope, weeks: int) ->
             "INSERT INTO settings VALUES (?, ?, ?, ?)",
             [store.STALE_WEEKS_KEY, str(int(weeks)), dt.datetime.now(), scope.username],
         )
+
+
+def escalate_to_czn(
+    cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, people: list[tuple[str, str]]
+) -> int:
+    """Record a list of graduates (college_code, person_key) sent to the labour ministry's ЦЗН;
+    returns its batch number. Base centre only; the audit entry names the batch and its size (the
+    list itself holds personal data and is built from this record: reports.czn_list)."""
+    scope.require_role("base_centre")
+    unique = sorted(set(people))
+    if not unique:
+        raise UserFacingError("Список пуст: отметьте случаи, которые нужно передать в ЦЗН.")
+    for college, person_key in unique:
+        if not store.graduate_exists(cur, college, cohort, person_key):
+            raise UserFacingError("В списке есть выпускник, которого нет в фактическом выпуске.")
+    now = dt.datetime.now()
+    with audited(cur, scope, "czn_escalation", f"выпуск {cohort}", bump=False) as entry:
+        batch = int(cur.execute("SELECT nextval('czn_batch_seq')").fetchall()[0][0])
+        cur.executemany(
+            "INSERT INTO czn_escalations VALUES (?, ?, ?, ?, ?, ?)",
+            [[batch, now, scope.username, college, cohort, key] for college, key in unique],
+        )
+        entry.details = f"список № {batch}: {len(unique)} чел. (персональные данные)"
+    return batch

@@ -107,11 +107,12 @@ class Region:
         by_specialty: bool = False,
         start: dt.date | None = None,
         discharge: dt.date | None = None,
+        conscription: dt.date | None = None,
     ) -> None:
         self.con.execute(
             """INSERT INTO status_rows (college_code, snapshot_date, cohort, person_key, status, status_start,
-                 by_specialty, discharge_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            [college, snapshot, cohort, key, status, start, by_specialty, discharge],
+                 by_specialty, discharge_date, conscription_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [college, snapshot, cohort, key, status, start, by_specialty, discharge, conscription],
         )
         self.pairs.add((college, cohort))
 

@@ -70,6 +70,7 @@ CAREER_TRACKS: dict[str, tuple[str, ...]] = {
     "самозанятость": _yes("самозанятость", "нпд"),
     "продолжение обучения": _yes("продолжение обучения", "обучение"),
     "служба в ВС": _yes("служба в вс", "служба в вс рф", "армия", "служба в армии"),
+    "не определился": _yes("не определился", "не определилась", "не определен", "нет трека"),
 }
 EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "ярмарка вакансий": _yes("ярмарка вакансий", "ярмарка"),
@@ -198,6 +199,7 @@ SPECS: tuple[KindSpec, ...] = (
             C("is_ovz", "ОВЗ", "bool"),
             C("is_disabled", "Инвалидность", "bool"),
             C("is_professionalitet", "Профессионалитет", "bool"),
+            C("residence_municipality", "Муниципалитет проживания", aliases=("Место проживания",)),
             C("diploma_reg_no", "Рег. номер диплома", aliases=("Регистрационный номер диплома",)),
             _FOREIGN,
             _DOC,
@@ -207,7 +209,7 @@ SPECS: tuple[KindSpec, ...] = (
             (
                 "person_key snils doc_number last_name first_name middle_name birth_date sex college_code "
                 "program_code study_form graduation_date cohort is_target is_ovz is_disabled "
-                "is_professionalitet is_foreign diploma_reg_no"
+                "is_professionalitet is_foreign diploma_reg_no residence_municipality"
             ).split()
         ),
         partition=(("t.college_code", "college_code"), ("t.cohort", "cohort")),
@@ -227,6 +229,7 @@ SPECS: tuple[KindSpec, ...] = (
             C("employer_name", "Работодатель"),
             C("work_municipality", "Муниципалитет трудоустройства"),
             C("career_track", "Карьерный трек", "choice", choices=CAREER_TRACKS),
+            C("conscription_date", "Дата призыва", "date", aliases=("Дата призыва на военную службу",)),
             C("discharge_date", "Дата увольнения с военной службы", "date"),
             C("support_measures", "Меры поддержки"),
             _FOREIGN,
@@ -236,7 +239,8 @@ SPECS: tuple[KindSpec, ...] = (
         stored=tuple(
             (
                 "college_code snapshot_date cohort person_key status status_start by_specialty "
-                "employer_inn employer_name work_municipality career_track discharge_date support_measures"
+                "employer_inn employer_name work_municipality career_track discharge_date support_measures "
+                "conscription_date"
             ).split()
         ),
         partition=(("t.college_code", "college_code"), ("t.snapshot_date", "snapshot_date")),
@@ -326,6 +330,85 @@ SPECS: tuple[KindSpec, ...] = (
             ("t.academic_year", "academic_year"),
         ),
         college_allowed=True,
+    ),
+)
+
+SPECS += (
+    KindSpec(
+        "army_returns",
+        "Уволенные с военной службы (Минтруд)",
+        (
+            C("snils", "СНИЛС", "snils", True),
+            C(
+                "discharge_date",
+                "Дата увольнения с военной службы",
+                "date",
+                True,
+                aliases=("Дата увольнения", "Дата демобилизации"),
+            ),
+            C("extract_date", "Дата выгрузки", "date", True),
+        ),
+        table="army_returns",
+        stored=("snils", "discharge_date", "extract_date"),
+        partition=(("t.extract_date", "extract_date"),),
+    ),
+    # «Работа России» JSON is turned into these columns by readers.read_vacancies_json.
+    KindSpec(
+        "vacancies",
+        "Вакансии",
+        (
+            C(
+                "source_id",
+                "Идентификатор вакансии",
+                "text",
+                True,
+                aliases=("ID вакансии", "Код вакансии", "id"),
+            ),
+            C("employer", "Работодатель", "text", True, aliases=("Наименование работодателя", "Организация")),
+            C("employer_inn", "ИНН работодателя", "code", aliases=("ИНН",)),
+            C("title", "Вакансия", "text", True, aliases=("Должность", "Наименование вакансии")),
+            C("profession", "Профессия", aliases=("Профессия (специальность)", "Специализация")),
+            C("municipality", "Муниципалитет", aliases=("Место работы", "Адрес", "Населённый пункт")),
+            C("salary_min", "Зарплата от", "int", aliases=("Заработная плата от",)),
+            C("salary_max", "Зарплата до", "int", aliases=("Заработная плата до",)),
+            C("education", "Требуемое образование", aliases=("Образование",)),
+            C("vacancy_date", "Дата размещения", "date", True, aliases=("Дата вакансии", "Дата")),
+            C("url", "Ссылка", aliases=("Ссылка на вакансию",)),
+            C("source", "Источник", aliases=("Источник вакансий",)),
+            C("closed", "Закрыта", "bool", aliases=("Вакансия закрыта",)),
+        ),
+        table="vacancies",
+        stored=(
+            "source",
+            "source_id",
+            "employer",
+            "employer_inn",
+            "title",
+            "profession",
+            "municipality",
+            "oktmo",
+            "salary_min",
+            "salary_max",
+            "education",
+            "vacancy_date",
+            "url",
+        ),
+        # A file is the full current extract of its source: it replaces the source's vacancies, so a
+        # vacancy that is gone from the feed (closed) drops out.
+        partition=(("t.source", "source"),),
+    ),
+    KindSpec(
+        "czn_answers",
+        "Ответ ЦЗН по переданным выпускникам",
+        (
+            C("snils", "СНИЛС", "snils", True),
+            C("answer_date", "Дата ответа", "date", True),
+            C("result", "Результат", "text", True, aliases=("Результат работы", "Итог")),
+            C("comment", "Комментарий", aliases=("Примечание",)),
+        ),
+        table="czn_answers",
+        stored=("snils", "answer_date", "result", "comment"),
+        partition=(("t.snils", "snils"), ("t.answer_date", "answer_date")),
     ),
 )
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import fastexcel
 import polars as pl
 
+from data_layer.importer import vacancy_json
 from data_layer.importer.errors import UnreadableFileError
 from data_layer.importer.kinds import KINDS, MIN_MATCHED, detect_kind, score_headers
 from data_layer.importer.limits import ReadLimits, check_grid, check_sheets
@@ -242,6 +243,11 @@ def read_table(
     if not data or not data.strip():
         raise UnreadableFileError("Файл пуст: в нём нет ни заголовков, ни данных.")
     suffix = "." + file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+    if vacancy_json.looks_like_json(data, file_name):
+        if kind not in (None, "vacancies"):
+            raise UnreadableFileError("Файл JSON может быть только выгрузкой вакансий «Работа России».")
+        headers, frame = vacancy_json.read_vacancies_json(data, ROW)
+        return RawTable("vacancies", headers, frame, header_row=0)
     is_zip_or_ole = data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
     if suffix in EXCEL_SUFFIXES or (suffix not in (".csv", ".txt") and is_zip_or_ole):
         if not is_zip_or_ole:

@@ -17,6 +17,7 @@ Decisions the contract leaves open:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -57,6 +58,7 @@ PROBLEM_SCHEMA: dict[str, pl.DataType] = {
 }
 PERSON_KINDS = ("graduates", "statuses", "career_tracks")
 OUTSIDE_REGION = "за пределами области"
+DEFAULT_VACANCY_SOURCE = "Файл базового центра"
 OUTSIDE_SPELLINGS = frozenset(
     normalize_label(s)
     for s in (
@@ -445,6 +447,14 @@ def _graduates(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
     )
     _warn_future(df, ck, ctx, "graduation_date", "Дата выпуска")
     df = df.with_columns(pl.coalesce(given, grad_year).cast(pl.Int32).alias("cohort"))
+    df = _known_municipality(
+        df,
+        ck,
+        ctx,
+        "residence_municipality",
+        "Муниципалитет проживания не найден в справочнике (ожидается ОКТМО или название); значение "
+        "сохранено как есть, для подбора вакансий берётся муниципалитет ПОО.",
+    )
     _flag_duplicates(
         df,
         ck,
@@ -475,6 +485,108 @@ def _municipality_lookup(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
     for sp in OUTSIDE_SPELLINGS:
         out[sp] = OUTSIDE_REGION
     return out
+
+
+def _known_municipality(df: pl.DataFrame, ck: Checker, ctx: Context, name: str, message: str) -> pl.DataFrame:
+    """Column `name` as the OKTMO of the municipality it names (ОКТМО or name), else as written,
+    with a warning."""
+    muni = map_values(raw(name), df, _municipality_lookup(ctx.cur))
+    df = df.with_columns(pl.coalesce(muni, pl.col(raw(name))).alias(name))
+    ck.flag(df, pl.col(raw(name)).is_not_null() & muni.is_null(), name, message, severity="warning")
+    return df
+
+
+_CITY_PREFIXES = ("городской округ ", "г.о. ", "г. ")
+
+
+def municipality_patterns(names: dict[str, str]) -> list[tuple[re.Pattern[str], str]]:
+    """(pattern, OKTMO) to find a municipality in free text (a vacancy address), longest first.
+
+    A city («городской округ Тольятти») is found as the whole word «тольятти»; a district
+    («Ставропольский район») by its stem «ставропольск», so «Ставропольского р-на» matches too."""
+    out: list[tuple[str, str]] = []
+    for oktmo, name in names.items():
+        n = name.lower().replace("ё", "е").strip()
+        city = next((n.removeprefix(p) for p in _CITY_PREFIXES if n.startswith(p)), None)
+        if city:
+            out.append((rf"\b{re.escape(city)}\b", oktmo))
+        elif n.endswith(" район") or n.endswith(" муниципальный район"):
+            adj = n.split(" ")[0]
+            out.append((rf"\b{re.escape(adj[:-2] if len(adj) > 5 else adj)}", oktmo))
+    out.sort(key=lambda t: -len(t[0]))
+    return [(re.compile(p), o) for p, o in out]
+
+
+def municipality_in_text(text: str | None, patterns: list[tuple[re.Pattern[str], str]]) -> str | None:
+    """The OKTMO of the first (longest) municipality named in `text`, or None."""
+    if not text:
+        return None
+    t = text.lower().replace("ё", "е")
+    for pattern, oktmo in patterns:
+        if pattern.search(t):
+            return oktmo
+    return None
+
+
+def _map_municipality(
+    df: pl.DataFrame, ck: Checker, ctx: Context, name: str, out: str, message: str
+) -> pl.DataFrame:
+    """`out`: the OKTMO of the municipality named in column `name` (ОКТМО, a name, or an address
+    naming one); a warning where none is found (the value is kept in `name`)."""
+    direct = map_values(raw(name), df, _municipality_lookup(ctx.cur))
+    patterns = municipality_patterns(
+        dict(ctx.cur.execute("SELECT oktmo, name FROM municipalities").fetchall())
+    )
+    texts = df.get_column(raw(name)).drop_nulls().unique().to_list()
+    found = {t: municipality_in_text(t, patterns) for t in texts}
+    in_text = df.get_column(raw(name)).replace_strict(found, default=None, return_dtype=pl.Utf8)
+    df = df.with_columns(pl.coalesce(direct, in_text).alias(out))
+    ck.flag(df, pl.col(raw(name)).is_not_null() & pl.col(out).is_null(), name, message, severity="warning")
+    return df
+
+
+def _army_returns(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    df = df.with_columns(_valid_snils())
+    _warn_future(df, ck, ctx, "extract_date", "Дата выгрузки")
+    _flag_duplicates(
+        df, ck, ["snils", "extract_date"], "snils", "СНИЛС повторяется в выгрузке (см. строку {})."
+    )
+    return df
+
+
+def _vacancies(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    df = df.with_columns(pl.col("source").fill_null(pl.lit(DEFAULT_VACANCY_SOURCE)))
+    _warn_inn(df, ck)
+    ck.flag(
+        df,
+        pl.col("salary_max") < pl.col("salary_min"),
+        "salary_max",
+        "Зарплата «до» меньше зарплаты «от».",
+        severity="warning",
+    )
+    _flag_duplicates(
+        df,
+        ck,
+        ["source", "source_id"],
+        "source_id",
+        "Идентификатор вакансии повторяется в файле (см. строку {}).",
+    )
+    df = _map_municipality(
+        df,
+        ck,
+        ctx,
+        "municipality",
+        "oktmo",
+        "Муниципалитет вакансии не найден в справочнике: вакансия будет подбираться без учёта места работы.",
+    )
+    # A closed vacancy drops out: it is not stored (and the file replaces its source's vacancies).
+    return df.filter(~pl.col("closed").fill_null(False))
+
+
+def _czn_answers(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    df = df.with_columns(_valid_snils())
+    _warn_future(df, ck, ctx, "answer_date", "Дата ответа")
+    return df
 
 
 def _statuses(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
@@ -517,15 +629,20 @@ def _statuses(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
         severity="warning",
     )
     _warn_inn(df, ck)
-    muni = map_values(raw("work_municipality"), df, _municipality_lookup(ctx.cur))
-    df = df.with_columns(pl.coalesce(muni, pl.col(raw("work_municipality"))).alias("work_municipality"))
     ck.flag(
         df,
-        pl.col(raw("work_municipality")).is_not_null() & muni.is_null(),
+        pl.col("conscription_date") > pl.col("snapshot_date"),
+        "conscription_date",
+        "Дата призыва позже даты актуализации.",
+        severity="warning",
+    )
+    df = _known_municipality(
+        df,
+        ck,
+        ctx,
         "work_municipality",
         "Муниципалитет не найден в справочнике (ожидается ОКТМО, название или «за пределами области»); "
         "значение сохранено как есть.",
-        severity="warning",
     )
     _flag_duplicates(
         df,
@@ -772,6 +889,9 @@ KIND_CHECKS: dict[str, Callable[[pl.DataFrame, Checker, Context], pl.DataFrame]]
     "frdo": _frdo,
     "events": _events,
     "career_tracks": _career_tracks,
+    "army_returns": _army_returns,
+    "vacancies": _vacancies,
+    "czn_answers": _czn_answers,
 }
 
 

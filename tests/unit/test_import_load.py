@@ -693,6 +693,6 @@ def test_aggregate_roles_may_not_upload(loaded: duckdb.DuckDBPyConnection, scope
 def test_kinds_have_russian_labels() -> None:
     assert set(KINDS) == {
         "territories", "municipalities", "colleges", "programs", "graduates", "statuses", "ufns", "czn", "frdo",
-        "events", "career_tracks",
+        "events", "career_tracks", "army_returns", "vacancies", "czn_answers",
     }  # fmt: skip
     assert all(label and label[0].isupper() for label in KINDS.values())
