@@ -24,10 +24,21 @@ class Column:
     required: bool = False
     aliases: tuple[str, ...] = ()
     choices: Mapping[str, tuple[str, ...]] | None = None  # stored value -> spellings
+    max_len: int = 0  # characters; 0: the default of the type (MAX_LEN)
 
     @property
     def spellings(self) -> tuple[str, ...]:
         return (self.header, *self.aliases)
+
+    @property
+    def max_chars(self) -> int:
+        return self.max_len or MAX_LEN.get(self.type, 100)
+
+
+# Longest accepted cell per column type: a surname, a title or a college name fits with room to
+# spare; a 1 MB "surname" is an error. Free-text columns set their own `max_len`.
+MAX_LEN: dict[str, int] = {"text": 500, "code": 50}
+FREE_TEXT_CHARS = 4000
 
 
 @dataclass(frozen=True)
@@ -231,7 +242,7 @@ SPECS: tuple[KindSpec, ...] = (
             C("career_track", "Карьерный трек", "choice", choices=CAREER_TRACKS),
             C("conscription_date", "Дата призыва", "date", aliases=("Дата призыва на военную службу",)),
             C("discharge_date", "Дата увольнения с военной службы", "date"),
-            C("support_measures", "Меры поддержки"),
+            C("support_measures", "Меры поддержки", max_len=FREE_TEXT_CHARS),
             _FOREIGN,
             _DOC,
         ),

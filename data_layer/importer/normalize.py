@@ -26,6 +26,7 @@ __all__ = [
     "parse_float",
     "parse_int",
     "snils_digits",
+    "snils_is_reserved",
     "snils_is_valid",
 ]
 
@@ -55,7 +56,7 @@ def clean_str(expr: pl.Expr) -> pl.Expr:
 def parse_date(expr: pl.Expr) -> pl.Expr:
     """ДД.ММ.ГГГГ or ГГГГ-ММ-ДД, optionally followed by a time (Excel dates read as text carry
     "2024-06-30 00:00:00"). Years outside 1900..2100 count as unparseable ("01.09.24" → year 24)."""
-    base = expr.str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
+    base = expr.str.replace(r"[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$", "")
     d = pl.coalesce(
         base.str.to_date("%d.%m.%Y", strict=False),
         base.str.to_date("%Y-%m-%d", strict=False),
@@ -81,24 +82,40 @@ def parse_bool(expr: pl.Expr) -> pl.Expr:
 def parse_int(expr: pl.Expr) -> pl.Expr:
     """A non-negative whole number; "12.0" (a numeric Excel cell read as text) is accepted."""
     s = expr.str.replace(r"\.0+$", "").str.replace_all(r"[ \u00a0]", "")
-    return pl.when(s.str.contains(r"^\d{1,9}$")).then(s.cast(pl.Int64, strict=False)).otherwise(None)
+    return pl.when(s.str.contains(r"^[0-9]{1,9}$")).then(s.cast(pl.Int64, strict=False)).otherwise(None)
 
 
 def parse_float(expr: pl.Expr) -> pl.Expr:
     """A decimal number with a point or a comma ("53,19")."""
     s = expr.str.replace(",", ".", literal=True)
-    return pl.when(s.str.contains(r"^-?\d+(\.\d+)?$")).then(s.cast(pl.Float64, strict=False)).otherwise(None)
+    return (
+        pl.when(s.str.contains(r"^-?[0-9]+(\.[0-9]+)?$"))
+        .then(s.cast(pl.Float64, strict=False))
+        .otherwise(None)
+    )
 
 
 def snils_digits(expr: pl.Expr) -> pl.Expr:
-    """ "XXX-XXX-XXX YY" or 11 digits → the 11 digits; other shapes → null."""
+    """ "XXX-XXX-XXX YY" or 11 digits → the 11 digits; other shapes → null. Only ASCII digits: polars'
+    `\\d` is Unicode-aware and would let Arabic-Indic or full-width digits through (full-width ones
+    are normalised to ASCII before this, by NFKC on every typed column)."""
     s = expr.str.replace_all(r"[\s\-\u00a0]", "")
-    return pl.when(s.str.contains(r"^\d{11}$")).then(s).otherwise(None)
+    return pl.when(s.str.contains(r"^[0-9]{11}$")).then(s).otherwise(None)
+
+
+SNILS_CHECKED_FROM = 1_001_999  # the control number is defined for numbers above 001-001-998
+
+
+def snils_is_reserved(digits: pl.Expr) -> pl.Expr:
+    """Numbers up to 001-001-998 (000-000-000 00 among them) have no control-number rule, so none of
+    them can be checked: they are refused as reserved."""
+    return digits.cast(pl.Int64, strict=False) // 100 < SNILS_CHECKED_FROM
 
 
 def snils_is_valid(digits: pl.Expr) -> pl.Expr:
     """The standard СНИЛС control number: sum of the first nine digits weighted 9..1; a sum below
-    100 is the control number itself, 100 and 101 give 00, above 101 the sum mod 101 (100 → 00)."""
+    100 is the control number itself, 100 and 101 give 00, above 101 the sum mod 101 (100 → 00).
+    Reserved numbers (`snils_is_reserved`) are never valid."""
     n = digits.cast(pl.Int64, strict=False)
     body = n // 100
     control = n % 100
@@ -109,7 +126,7 @@ def snils_is_valid(digits: pl.Expr) -> pl.Expr:
     expected = (
         pl.when(total < 100).then(total).when(total <= 101).then(0).when(mod == 100).then(0).otherwise(mod)
     )
-    return expected == control
+    return (expected == control) & (body >= SNILS_CHECKED_FROM)
 
 
 def map_values(expr_name: str, frame: pl.DataFrame, lookup: Mapping[str, str]) -> pl.Series:

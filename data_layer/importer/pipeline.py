@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from data_layer.scope import OPERATOR, ROLE_LABELS, Scope
 from data_layer.text import fmt_int, plural
 
 MAX_PROBLEMS = 10_000
+_log = logging.getLogger(__name__)
 COMPARE_ALWAYS_ROWS = 100_000  # below this, content identical to the stored rows is detected by content
 UPLOAD_ROLES = ("base_centre", "college")
 
@@ -287,9 +289,19 @@ def _load_table(
                 received_at=received_at,
             )
             cur.execute("COMMIT")
-        except duckdb.TransactionException as exc:
+        except duckdb.TransactionException:
             _rollback(cur)
-            msg = f"Данные одновременно изменила другая операция; повторите загрузку. ({exc})"
+            msg = "Данные одновременно изменила другая операция; повторите загрузку."
+            problem = Problem(None, None, None, msg, "error")
+            return _reject(con, scope, file_name, table.kind, table.frame.height, [problem])
+        except (duckdb.ConstraintException, duckdb.ConversionException) as exc:
+            # A value validation let through: refused like any invalid file, never a traceback.
+            _rollback(cur)
+            _log.error("load of a %s file violated a constraint: %s", table.kind, type(exc).__name__)
+            msg = (
+                "Файл не загружен: значения в нём нарушают ограничения базы данных. Данные в системе "
+                "не изменены; сообщите администратору."
+            )
             problem = Problem(None, None, None, msg, "error")
             return _reject(con, scope, file_name, table.kind, table.frame.height, [problem])
         except BaseException:

@@ -165,8 +165,12 @@ def _decode(data: bytes) -> tuple[bytes, str]:
 
 
 def _looks_binary(data: bytes) -> bool:
+    """A binary format, or NUL bytes everywhere (UTF-16 without BOM, an image...). A stray NUL in a
+    cell is left to validation, which reports it at its row and column."""
     head = data[:4096]
-    return b"\x00" in head or head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF"))
+    return head.count(b"\x00") > len(head) // 100 or head.startswith(
+        (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF")
+    )
 
 
 def _check_csv_shape(text: bytes, skip: int, header: list[str], limits: ReadLimits) -> None:

@@ -43,6 +43,7 @@ from data_layer.importer.normalize import (
     parse_float,
     parse_int,
     snils_digits,
+    snils_is_reserved,
     snils_is_valid,
 )
 from data_layer.importer.readers import ROW, RawTable
@@ -69,6 +70,12 @@ OUTSIDE_SPELLINGS = frozenset(
         "за пределами региона",
     )
 )
+# Characters no cell may hold: C0/C1 controls (NUL among them) except tab and line breaks, DEL,
+# and the bidirectional overrides that make text display differently from what it is.
+CONTROL_CHARS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\x{202A}-\x{202E}\x{2066}-\x{2069}]"
+FIRST_COHORT = 2015  # graduation dates before this year are refused (monitoring began later)
+FUTURE_SLACK = dt.timedelta(days=366)  # any date further ahead than this is an error
+SHOWN_VALUE_CHARS = 200  # a value in the problem list is cut to this length
 _TYPE_MESSAGES: dict[str, str] = {
     "date": "Не удалось распознать дату: ожидается ДД.ММ.ГГГГ или ГГГГ-ММ-ДД",
     "bool": "Ожидается «да» или «нет» (также 1/0, +/-, true/false)",
@@ -169,7 +176,19 @@ class Checker:
         if not self.parts:
             return pl.DataFrame(schema=PROBLEM_SCHEMA)
         out = pl.concat(self.parts, how="vertical").collect()
+        out = out.with_columns(shown(pl.col("value")), shown(pl.col("column")))
         return out.with_row_index("_order").sort(["row", "_order"], nulls_last=False).drop("_order")
+
+
+def shown(expr: pl.Expr) -> pl.Expr:
+    """A value as the problem list shows it: control characters as «�», cut to SHOWN_VALUE_CHARS
+    (a 1 MB cell or a NUL byte must not reach the screen or break the Excel report)."""
+    clean = expr.str.replace_all(CONTROL_CHARS, "\ufffd")
+    return (
+        pl.when(clean.str.len_chars() > SHOWN_VALUE_CHARS)
+        .then(clean.str.slice(0, SHOWN_VALUE_CHARS) + pl.lit("…"))
+        .otherwise(clean)
+    )
 
 
 @dataclass
@@ -181,6 +200,53 @@ class Context:
 
 
 # ---------------------------------------------------------------- headers and types
+
+
+def _cell(expr: pl.Expr, col: Column) -> pl.Expr:
+    """A cell as validation sees it: typed columns NFKC-normalised (full-width «１２３» → «123»,
+    «Ｐ００１» → «P001»), free text as written; surrounding whitespace stripped, empty → null."""
+    if col.type != "text":
+        expr = expr.cast(pl.Utf8).str.normalize("NFKC")
+    return clean_str(expr)
+
+
+def _check_characters(frame: pl.DataFrame, present: dict[str, int], ck: Checker) -> None:
+    """Control characters (NUL among them) and over-long values, in every mapped column."""
+    for name, i in present.items():
+        col = ck.spec.columns_by_field[name]
+        cell = pl.col(f"c{i}")
+        ck.flag(
+            frame,
+            cell.str.contains(CONTROL_CHARS),
+            name,
+            "Недопустимый управляющий символ в значении (например, нулевой байт или символ смены направления "
+            "текста; показан как «\ufffd»): удалите его.",
+            value=cell,
+        )
+        ck.flag(
+            frame,
+            cell.str.len_chars() > col.max_chars,
+            name,
+            pl.format(
+                "Слишком длинное значение: {} символов, допускается не больше {}.",
+                cell.str.len_chars(),
+                pl.lit(col.max_chars),
+            ),
+            value=cell,
+        )
+
+
+def _check_date_windows(df: pl.DataFrame, ck: Checker, ctx: Context) -> None:
+    """No date further ahead than a year from today (a mistyped year, e.g. 2099)."""
+    latest = ctx.today + FUTURE_SLACK
+    for col in ck.spec.columns:
+        if col.type == "date" and col.field != "graduation_date":
+            ck.flag(
+                df,
+                pl.col(col.field) > latest,
+                col.field,
+                f"Дата позже {latest:%d.%m.%Y}: проверьте год.",
+            )
 
 
 def _snils_column_required(spec: KindSpec) -> bool:
@@ -285,7 +351,7 @@ def _convert(df: pl.DataFrame, ck: Checker) -> pl.DataFrame:
 def _flag_snils(df: pl.DataFrame, ck: Checker, name: str) -> None:
     r = pl.col(raw(name))
     digits = pl.col(name)
-    only_digits = r.str.contains(r"^\d{9,10}$")
+    only_digits = r.str.contains(r"^[0-9]{9,10}$")
     ck.flag(
         df,
         r.is_not_null() & digits.is_null(),
@@ -299,9 +365,17 @@ def _flag_snils(df: pl.DataFrame, ck: Checker, name: str) -> None:
         )
         .otherwise(pl.lit("СНИЛС должен иметь вид XXX-XXX-XXX YY или состоять из 11 цифр.")),
     )
+    reserved = digits.is_not_null() & snils_is_reserved(digits)
     ck.flag(
         df,
-        digits.is_not_null() & ~snils_is_valid(digits),
+        reserved,
+        name,
+        "Такого СНИЛС не бывает: номера до 001-001-998 включительно (в том числе из одних нулей) "
+        "зарезервированы и не проходят проверку контрольного числа. Проверьте номер.",
+    )
+    ck.flag(
+        df,
+        digits.is_not_null() & ~reserved & ~snils_is_valid(digits),
         name,
         "Неверное контрольное число СНИЛС: проверьте номер.",
     )
@@ -414,7 +488,7 @@ def _flag_pattern(
 
 def _warn_inn(df: pl.DataFrame, ck: Checker) -> None:
     _flag_pattern(
-        df, ck, "employer_inn", r"^\d{10}(\d{2})?$", "ИНН должен состоять из 10 или 12 цифр.", "warning"
+        df, ck, "employer_inn", r"^[0-9]{10}([0-9]{2})?$", "ИНН должен состоять из 10 или 12 цифр.", "warning"
     )
 
 
@@ -426,16 +500,24 @@ def _graduates(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
     _check_colleges_known(df, ck, ctx)
     _check_programs_known(df, ck, ctx)
     given = pl.col("cohort_given")
+    last = ctx.today.year
+    window = f"не раньше {FIRST_COHORT} и не позже текущего {last} года"
     ck.flag(
         df,
-        given.is_not_null() & ((given < 1990) | (given > 2100)),
+        given.is_not_null() & ~given.is_between(FIRST_COHORT, last),
         "cohort_given",
-        "Год выпуска должен быть годом (например, 2024).",
+        f"Год выпуска должен быть {window}.",
     )
     grad_year = pl.col("graduation_date").dt.year()
     ck.flag(
         df,
-        given.is_between(1990, 2100) & (grad_year != given),
+        grad_year.is_not_null() & ~grad_year.is_between(FIRST_COHORT, last),
+        "graduation_date",
+        f"Дата выпуска должна быть {window}.",
+    )
+    ck.flag(
+        df,
+        given.is_between(FIRST_COHORT, last) & (grad_year != given),
         "graduation_date",
         pl.format("Дата выпуска вне года выпуска {} (см. столбец «Год выпуска»).", given),
     )
@@ -623,6 +705,12 @@ def _statuses(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
     _warn_future(df, ck, ctx, "snapshot_date", "Дата актуализации")
     ck.flag(
         df,
+        pl.col("snapshot_date").dt.year() < FIRST_COHORT,
+        "snapshot_date",
+        f"Дата актуализации раньше {FIRST_COHORT} года: проверьте год.",
+    )
+    ck.flag(
+        df,
         pl.col("status_start") > pl.col("snapshot_date"),
         "status_start",
         "Дата начала статуса позже даты актуализации.",
@@ -674,9 +762,20 @@ def _resolve_cohort(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame
         )
         .sort([ROW, "_ok", "_rank"], descending=[False, True, True])
         .unique(ROW, keep="first")
-        .select(ROW, pl.col("cohort").cast(pl.Int32))
+        .select(ROW, pl.col("cohort").cast(pl.Int32), pl.col("graduation_date").alias("_graduated"))
     )
     df = df.join(picked, on=ROW, how="left")
+    ck.flag(
+        df,
+        pl.col("_graduated") > pl.col("snapshot_date"),
+        "snapshot_date",
+        pl.format(
+            "Статус дан раньше выпуска ({}): он сохранён как прогноз и учитывается только с даты выпуска.",
+            pl.col("_graduated").dt.strftime("%d.%m.%Y"),
+        ),
+        severity="warning",
+    )
+    df = df.drop("_graduated")
     ck.flag(
         df,
         pl.col("person_key").is_not_null()
@@ -744,7 +843,7 @@ def _events(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
 def _career_tracks(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
     df = _person(df, ck, foreign_flag_needed=False)
     _check_colleges_known(df, ck, ctx)
-    parts = pl.col(raw("academic_year")).str.extract_groups(r"^(\d{4})\s*[/\-–—]\s*(\d{2}|\d{4})$")
+    parts = pl.col(raw("academic_year")).str.extract_groups(r"^([0-9]{4})\s*[/\-–—]\s*([0-9]{2}|[0-9]{4})$")
     first = parts.struct.field("1").cast(pl.Int32, strict=False)
     second_raw = parts.struct.field("2")
     second = (
@@ -805,7 +904,7 @@ def _territories(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
 
 
 def _municipalities(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
-    _flag_pattern(df, ck, "oktmo", r"^\d{8}(\d{3})?$", "ОКТМО должен состоять из 8 или 11 цифр.")
+    _flag_pattern(df, ck, "oktmo", r"^[0-9]{8}([0-9]{3})?$", "ОКТМО должен состоять из 8 или 11 цифр.")
     _flag_duplicates(df, ck, ["oktmo"], "oktmo", "ОКТМО повторяется в файле (впервые — в строке {}).")
     tu = _codes(ctx.cur, "SELECT tu_code FROM territories")
     _flag_unknown(df, ck, "tu_code", tu, "ТУ с таким кодом нет в справочнике территориальных управлений.")
@@ -931,8 +1030,9 @@ def validate(table: RawTable, ctx: Context) -> Validated:
     rows = table.frame.height
     if ck.fatal:
         return Validated(spec, ck.problems(), rows)
+    _check_characters(table.frame, present, ck)
     cols = [
-        clean_str(pl.col(f"c{present[c.field]}")).alias(raw(c.field))
+        _cell(pl.col(f"c{present[c.field]}"), c).alias(raw(c.field))
         for c in spec.columns
         if c.field in present
     ]
@@ -942,6 +1042,7 @@ def validate(table: RawTable, ctx: Context) -> Validated:
     if ck.fatal:
         return Validated(spec, ck.problems(), rows)
     df = _convert(df, ck)
+    _check_date_windows(df, ck, ctx)
     df = KIND_CHECKS[spec.kind](df, ck, ctx)
     problems = ck.problems()
     if ck.fatal or (problems.get_column("severity") == "error").any():
