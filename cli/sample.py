@@ -21,6 +21,8 @@ def _run(args: argparse.Namespace) -> int:
         f"строк статусов: {fmt_int(res.status_rows)} (срезы: {_calendar_ru(res.calendar)}); "
         f"время: {f'{took:.1f}'.replace('.', ',')} с"
     )
+    if res.realism is not None:
+        print(res.realism.text())
     return 0
 
 

@@ -9,23 +9,25 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from demo import calibration as cal
 from demo import catalog as cat
 from demo.frames import dates, diploma_numbers, lookup, snils_plain
 from demo.people import EXTRA_INDEX_BASE, People
 from demo.plan import Plan, day
 from demo.trajectories import INF, NO_DATE, Spells
 
-# Extracts from the labour ministry: the newest covers every cohort; the earlier monthly ones the
-# cohorts whose monitoring window was still open (or had just closed) at the extract date.
-EXTRACT_DATES: tuple[dt.date, ...] = (
-    dt.date(2026, 1, 1),
-    dt.date(2026, 6, 1),
-    dt.date(2026, 7, 1),
-    dt.date(2026, 8, 1),
-    dt.date(2026, 9, 1),
-    dt.date(2026, 10, 1),
-    dt.date(2026, 11, 1),
-)
+
+def extract_dates(today: dt.date) -> tuple[dt.date, ...]:
+    """Monthly extracts from the labour ministry (УФНС and ЦЗН data), on the 1st of every month
+    from calibration.ACTIVITY.first_extract (the first cohort's window) to today."""
+    y, m = cal.ACTIVITY.first_extract
+    out = []
+    while dt.date(y, m, 1) <= today:
+        out.append(dt.date(y, m, 1))
+        y, m = y + (m == 12), m % 12 + 1
+    return tuple(out)
+
+
 UFNS_KINDS = ("трудовой договор", "ИП", "НПД")
 CZN_CATEGORIES = ("безработный", "ищущий работу")
 S = cat.S
@@ -136,14 +138,22 @@ def czn_records(plan: Plan, p: People, sp: Spells, rng: np.random.Generator) -> 
 
 
 def extract_frame(
-    plan: Plan, p: People, rec: Records, extract: dt.date, kind: str, all_cohorts: bool
+    plan: Plan, p: People, rec: Records, extract: dt.date, previous: dt.date | None, kind: str, full: bool
 ) -> pl.DataFrame:
-    """The extract as of `extract`: records started by then; end dates only if already known."""
+    """The extract of `extract`: the records that began, or whose end became known, after the
+    `previous` extract (the ministry sends changes), for the cohorts whose monitoring window was
+    open (or had just closed); `full` (the newest extract): every record known by then, every
+    cohort. End dates only if already known. The app keeps each record's newest state, so the
+    extracts together give every record as it was known at each extract date."""
     e = day(extract)
     keep = rec.start <= e
-    if not all_cohorts:
+    if not full:
         window_over = np.array([dt.date(y + 2, 1, 1) for y in plan.cohorts]) < extract
         keep &= ~window_over[p.cohort[rec.rows] - plan.cohorts[0]]
+        if previous is not None:
+            after = day(previous)
+            ended = (rec.end != NO_DATE) & (rec.end > after) & (rec.end <= e)
+            keep &= (rec.start > after) | ended
     r, end = rec.rows[keep], rec.end[keep]
     known = (end != NO_DATE) & (end <= e)
     snils = snils_plain(p.gid[r], plan.seed)
@@ -220,6 +230,18 @@ def career_tracks_frame(plan: Plan, p: People, sp: Spells, rng: np.random.Genera
     )
 
 
+def _event_days(year: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A day in one of the event months (October–May, calibration.ACTIVITY) of the academic year
+    that starts in September of `year`."""
+    months = np.array(cal.ACTIVITY.event_months)
+    mo = months[rng.integers(0, len(months), len(year))]
+    yy = year + (mo < 9)
+    first = (yy - 1970) * 12 + mo - 1  # months since 1970-01
+    start = np.array(first, dtype="datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    length = (np.array(first + 1, dtype="datetime64[M]").astype("datetime64[D]").astype(np.int64)) - start
+    return start + (rng.random(len(year)) * length).astype(np.int64)
+
+
 def events_frame(plan: Plan, c0: int, c1: int, rng: np.random.Generator) -> pl.DataFrame:
     """Career events of colleges [c0, c1): several per college and academic year, up to today."""
     cols = plan.colleges
@@ -230,7 +252,7 @@ def events_frame(plan: Plan, c0: int, c1: int, rng: np.random.Generator) -> pl.D
     per = rng.poisson(cols.activity[cc]) + 1
     college, year = np.repeat(cc, per), np.repeat(yy, per)
     m = len(college)
-    when = np.array([day(dt.date(int(y), 9, 1)) for y in year], dtype=np.int64) + rng.integers(12, 285, m)
+    when = _event_days(year, rng)
     kind = rng.choice(
         len(cat.EVENT_TYPES), size=m, p=np.array(cat.EVENT_TYPE_WEIGHTS) / sum(cat.EVENT_TYPE_WEIGHTS)
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from demo import calibration as cal
 from demo import catalog as cat
 from demo.plan import COHORTS, Plan, day
 
@@ -122,17 +123,25 @@ def make_people(plan: Plan, c0: int, c1: int, gid0: int, rng: np.random.Generato
     g_feb = np.array([day(dt.date(y, 2, 1)) for y in COHORTS])[yi] + cols.feb_day[college] - 1
     g_dec = np.array([day(dt.date(y, 12, 1)) for y in COHORTS])[yi] + cols.dec_day[college] - 1
     u = rng.random(n)
+    g = cal.GRADUATION
     grad = np.where(
         form == 0,
-        np.where(u < 0.95, g_june, g_dec),
-        np.where(u < 0.45, g_june, np.where(u < 0.8, g_feb, g_dec)),
+        np.where(u < 1 - g.december_full, g_june, g_dec),
+        np.where(
+            u < 1 - g.december_part - g.february_part, g_june, np.where(u < 1 - g.december_part, g_feb, g_dec)
+        ),
     ).astype(np.int64)
 
+    # ages: full-time students leave at 18–21 (a few older, after a gap year or the army);
+    # part-time ones are partly as young, partly adults who study while working (up to max_age)
+    young_tail = rng.gamma(1.5, 0.45, n) + np.where(rng.random(n) < g.older_full, rng.uniform(2, 6, n), 0.0)
+    adult = rng.random(n) < g.adult_part
     age = np.where(
         form == 0,
-        np.where(kr, 18.2, 19.0) + rng.gamma(1.5, 0.45, n),
-        21.0 + rng.gamma(2.0, 4.5, n),
+        np.where(kr, g.age_full_kr, g.age_full) + young_tail,
+        np.where(adult, 25.0 + rng.gamma(1.6, 5.0, n), 19.5 + rng.gamma(2.0, 1.2, n)),
     )
+    age = np.minimum(age, g.max_age - rng.uniform(0, 3, n))
     birth = grad - (age * 365.25).astype(np.int64)
 
     foreign = rng.random(n) < cols.foreign[college]

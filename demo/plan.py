@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from data_layer import config
+from demo import calibration as cal
 from demo import catalog as cat
 
 EPOCH = dt.date(1970, 1, 1)
@@ -260,7 +261,7 @@ def _make_colleges(ref: Reference, n: int, rng: np.random.Generator) -> tuple[Co
 
     quality = np.clip(rng.normal(0.0, 0.075, m), -0.2, 0.14)
     if m >= 8:  # a few clearly weak colleges, well below the 62,5 % target
-        weak = rng.choice(m, size=max(2, m // 20), replace=False)
+        weak = rng.choice(m, size=max(1, round(m * 2 / DEFAULT_COLLEGES)), replace=False)
         quality[weak] = rng.uniform(-0.3, -0.2, len(weak))
     frdo = np.where(
         rng.random(m) < 0.85, np.minimum(1.0, rng.uniform(0.965, 1.02, m)), rng.uniform(0.85, 0.95, m)
@@ -281,7 +282,7 @@ def _make_colleges(ref: Reference, n: int, rng: np.random.Generator) -> tuple[Co
         lat=lat.round(5),
         lon=lon.round(5),
         quality=quality,
-        spec=rng.uniform(0.58, 0.84, m),
+        spec=rng.uniform(*cal.OUTCOMES.by_specialty, m),
         confirm=rng.uniform(0.94, 0.995, m),
         frdo=frdo,
         tracks=rng.uniform(0.4, 0.95, m),

@@ -1,16 +1,25 @@
 """Synthetic demo region: import files in the data_contract.md formats (the command is cli/sample.py).
 
-The default region has 55 colleges in the 13 territorial units and 82,000 graduates of the
-2021–2025 cohorts, as of DEMO_TODAY (26.11.2026). Files, in load order (CSV: UTF-8, ';', ДД.ММ.ГГГГ):
+The default region has 55 fictional colleges in the 13 territorial units and 82,000 graduates of
+the 2021–2025 cohorts, as of DEMO_TODAY (26.11.2026), calibrated to published figures
+(demo/calibration.py; `vypusk sample` prints how close it is, demo/realism.py). Files, in load
+order (CSV: UTF-8, ';', ДД.ММ.ГГГГ):
   00–02 reference copies, 03_colleges; 10_graduates_<cohort>; 20_statuses_<year of the snapshot>
   (every (college, date) snapshot lies in one file; weekly for the two latest cohorts, month-end
-  for older ones; split per chunk of colleges at large sizes); 30_frdo_<cohort>; 40_ufns_<extract date>, 50_czn_<extract date> (the newest
-  covers every cohort); 60_events.xlsx (a title row above the table); 70_career_tracks.
+  for older ones; split per chunk of colleges at large sizes); 30_frdo_<cohort>;
+  40_ufns_<year>, 50_czn_<year> (the monthly extracts of that year, each with its «Дата выгрузки»:
+  the changes since the previous one), 40_ufns_<date>, 50_czn_<date> (the newest extract, full,
+  every cohort); 60_events.xlsx (a title row above the table); 70_career_tracks.
 `--graduates N` scales it up to the federal 2.5 million for benchmarks: about 3,500 colleges,
 events as CSV, and above 200,000 graduates month-end snapshots only, thinned to every k-th month
 to stay near 16 million status rows (about six snapshots per cohort at 2.5 million; see
-sample_gen.plan.make_calendar). Same seed, same bytes. Generation runs per chunk of colleges
-(sample_gen.plan.CHUNK_GRADUATES), so memory stays flat at any size.
+demo.plan.make_calendar). Same seed, same bytes. Generation runs per chunk of colleges
+(demo.plan.CHUNK_GRADUATES), so memory stays flat at any size.
+
+Other features add their demo content as a module beside these (people, trajectories, external,
+frames): a function of (plan, people, spells, rng) returning a frame, and a sink in `generate`;
+draw from an own stream (np.random.default_rng([seed, <new number>, chunk])) so that the existing
+files keep their bytes.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ import polars as pl
 from data_layer import config
 from data_layer.errors import UserFacingError
 from data_layer.text import fmt_int
-from demo import external, frames
+from demo import external, frames, realism
 from demo.people import make_people
 from demo.plan import COHORTS, DEFAULT_GRADUATES, Plan, make_plan
 from demo.trajectories import make_spells
@@ -40,7 +49,7 @@ REFERENCE_FILES = ("territories.csv", "municipalities.csv", "programs.csv")
 # every file name this module writes: stale ones from an earlier run with other sizes are removed
 _OWN_NAME = re.compile(
     r"^\d\d_(territories|municipalities|programs|colleges|graduates_\d{4}|statuses_\d{4}(_\d{3})?|frdo_\d{4}"
-    r"|ufns_\d{4}-\d\d-\d\d|czn_\d{4}-\d\d-\d\d|events|career_tracks)\.(csv|xlsx)$"
+    r"|ufns_\d{4}(-\d\d-\d\d)?|czn_\d{4}(-\d\d-\d\d)?|events|career_tracks)\.(csv|xlsx)$"
 )
 
 
@@ -52,6 +61,7 @@ class SampleResult:
     status_rows: int = 0
     calendar: str = ""
     rows: dict[str, int] = field(default_factory=dict)
+    realism: realism.Summary | None = None
 
 
 def write_sample(out_dir: Path, graduates: int | None = None, seed: int = 42) -> list[Path]:
@@ -76,6 +86,7 @@ def generate(
         if old.is_file() and _OWN_NAME.match(old.name):
             old.unlink()
     plan = make_plan(n, seed, today)
+    extracts = external.extract_dates(today)
 
     files: list[Path] = []
     for i, name in enumerate(REFERENCE_FILES):
@@ -100,13 +111,14 @@ def generate(
             for ci in range(len(plan.chunks))
         },
         **{("frdo", y): frames.CsvSink(out_dir / f"30_frdo_{y}.csv") for y in COHORTS},
+        # the monthly extracts of each year in one file per kind (each row keeps its «Дата
+        # выгрузки»: the app stores them as separate extracts), the newest full one on its own
         **{
-            ("ufns", d): frames.CsvSink(out_dir / f"40_ufns_{d.isoformat()}.csv")
-            for d in external.EXTRACT_DATES
-        },
-        **{
-            ("czn", d): frames.CsvSink(out_dir / f"50_czn_{d.isoformat()}.csv")
-            for d in external.EXTRACT_DATES
+            (kind, _extract_file_key(d, extracts)): frames.CsvSink(
+                out_dir / f"{prefix}_{kind}_{_extract_file_key(d, extracts)}.csv"
+            )
+            for kind, prefix in (("ufns", "40"), ("czn", "50"))
+            for d in extracts
         },
         ("events", 0): frames.CsvSink(out_dir / "60_events.csv"),
         ("career_tracks", 0): frames.CsvSink(out_dir / "70_career_tracks.csv"),
@@ -114,8 +126,9 @@ def generate(
     events_parts: list[pl.DataFrame] = []
     to_xlsx = n <= XLSX_EVENTS_LIMIT
     gid0 = 0
+    tally = realism.Tally(plan)
     for ci, (c0, c1) in enumerate(plan.chunks):
-        _write_chunk(plan, sinks, events_parts if to_xlsx else None, ci, c0, c1, gid0)
+        _write_chunk(plan, sinks, events_parts if to_xlsx else None, tally, extracts, ci, c0, c1, gid0)
         gid0 += int(plan.counts[c0:c1].sum())
 
     ordered = [colleges.path]
@@ -139,7 +152,13 @@ def generate(
         status_rows=sum(s.rows for k, s in sinks.items() if k[0] == "statuses"),
         calendar=plan.calendar.mode,
         rows={s.path.name: s.rows for s in sinks.values() if s.rows},
+        realism=tally.summary(),
     )
+
+
+def _extract_file_key(d: dt.date, extracts: tuple[dt.date, ...]) -> str:
+    """The file an extract goes to: its year, or its own date for the newest (full) one."""
+    return d.isoformat() if d == extracts[-1] else str(d.year)
 
 
 def _part(ci: int, n_chunks: int) -> str:
@@ -151,6 +170,8 @@ def _write_chunk(
     plan: Plan,
     sinks: dict[tuple[object, ...], frames.CsvSink],
     events_parts: list[pl.DataFrame] | None,
+    tally: realism.Tally,
+    extracts: tuple[dt.date, ...],
     ci: int,
     c0: int,
     c1: int,
@@ -176,10 +197,12 @@ def _write_chunk(
         sinks[("frdo", cohort)].write(part.drop("_cohort"))
     ufns = external.ufns_records(plan, people, spells, rng)
     czn = external.czn_records(plan, people, spells, rng)
-    latest = external.EXTRACT_DATES[-1]
-    for d in external.EXTRACT_DATES:
-        sinks[("ufns", d)].write(external.extract_frame(plan, people, ufns, d, "ufns", d == latest))
-        sinks[("czn", d)].write(external.extract_frame(plan, people, czn, d, "czn", d == latest))
+    tally.add(people, spells, ufns, czn, extracts[-1])
+    for i, d in enumerate(extracts):
+        prev, full = (extracts[i - 1] if i else None), d == extracts[-1]
+        key = _extract_file_key(d, extracts)
+        sinks[("ufns", key)].write(external.extract_frame(plan, people, ufns, d, prev, "ufns", full))
+        sinks[("czn", key)].write(external.extract_frame(plan, people, czn, d, prev, "czn", full))
     events = external.events_frame(plan, c0, c1, rng)
     if events_parts is None:
         sinks[("events", 0)].write(events)

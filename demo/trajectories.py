@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from demo import calibration as cal
 from demo import catalog as cat
 from demo.people import People
 from demo.plan import COHORTS, Plan, day
@@ -30,11 +31,11 @@ INF = 10**7
 NO_DATE = -(10**9)
 S = cat.S
 U = S["undetermined"]
-U_MAX = 112  # days: a college gives every graduate a federal status within 16 weeks of graduation
+U_MAX = cal.TIMING.undetermined_max  # days: every graduate has a federal status within 16 weeks
 FC_LEAD = (14, 70)  # days: a forecast is recorded 2–10 weeks before the outcome it predicts
 FC_LIFE = (42, 84)  # days: a forecast that does not come true is revised after 6–12 weeks
 RISK_CODES = np.array([S[c] for c in cat.RISK], dtype=np.int8)
-RISK_P = np.array([0.34, 0.16, 0.22, 0.28])  # informal, czn_unemployed, no_motivation, other_risk
+RISK_P = np.array(cal.OUTCOMES.risk_mix)  # informal, czn_unemployed, no_motivation, other_risk
 TRACK_NAMES = ("conscript", "work", "education", "contract", "leave", "family", "risk")
 T = {name: i for i, name in enumerate(TRACK_NAMES)}
 # career track (catalog.CAREER_TRACKS index) that fits each work kind
@@ -64,7 +65,7 @@ DROPPED_OUT: Mix = (
     ("forecast_employed", 0.15),
 )
 BACK_IDLE: Mix = (("informal", 0.4), ("other_risk", 0.35), ("czn_unemployed", 0.15), ("no_motivation", 0.1))
-BEFORE_LEAVE: Mix = (("family_circumstances", 0.45), ("other_risk", 0.35), ("no_motivation", 0.2))
+BEFORE_LEAVE: Mix = (("family_circumstances", 0.15), ("other_risk", 0.5), ("no_motivation", 0.35))
 
 
 @dataclass
@@ -172,6 +173,7 @@ class _Builder:
         p_forecast: float,
         waiting: Mix,
         p_again: float = 0.5,
+        fc_hold: int = FC_LIFE[1],
     ) -> None:
         """Slots 0–2: the weeks before an outcome that starts t_main days after graduation.
 
@@ -185,8 +187,9 @@ class _Builder:
         has_fc = fc >= 0
         pre = mask & (t_main > 0)
         fc_first = has_fc & (self.u() < p_forecast)
-        # a forecast of an outcome at most 12 weeks away holds until it comes
-        fc_end = np.where(t_main <= FC_LIFE[1], t_main, self.days(*FC_LIFE))
+        # a forecast of an outcome at most fc_hold days away (12 weeks; a call-up summons longer)
+        # holds until it comes
+        fc_end = np.where(t_main <= fc_hold, t_main, self.days(*FC_LIFE))
         end0 = np.minimum(t_main, np.where(fc_first, fc_end, self.undetermined_end()))
         self.put(0, pre, 0, np.where(fc_first, fc, U))
         gap = t_main - end0
@@ -216,15 +219,21 @@ def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
     lognormal = rng.lognormal
 
     # ---- which story each graduate follows
-    q = cols.quality[p.college] + np.where(np.isin(sector, ["medical", "pharmacy"]), 0.04, 0.0)
-    q = q + np.where(np.isin(sector, ["food", "trade"]), -0.02, 0.0)
-    p_consc = np.where(male & (p.age < 25) & ~p.disabled, np.where(full, np.where(kr, 0.44, 0.38), 0.05), 0.0)
-    p_edu = np.where(full, np.where(kr, 0.09, 0.17), 0.03)
-    p_contract = np.where(male, np.where(full, 0.045, 0.01), 0.003)
-    p_leave = np.where(p.female, np.where(full, 0.12, 0.16), 0.0)
-    p_family = np.full(n, 0.05)
+    o = cal.OUTCOMES
+    # the college's quality, the demand for the specialty, a target-training contract
+    demand = np.array([o.sector_demand.get(s, 0.0) for s in cat.SECTORS])[ref.program_sector[p.program]]
+    q = cols.quality[p.college] + demand + np.where(p.target, o.target_training, 0.0)
+    p_consc = np.where(
+        male & (p.age < 25) & ~p.disabled,
+        np.where(full, np.where(kr, o.conscript_full_kr, o.conscript_full), o.conscript_part),
+        0.0,
+    )
+    p_edu = np.where(full, np.where(kr, o.study_full_kr, o.study_full), o.study_part)
+    p_contract = np.where(male, np.where(full, o.contract_male_full, o.contract_male_part), o.contract_other)
+    p_leave = np.where(p.female, np.where(full, o.leave_female_full, o.leave_female_part), 0.0)
+    p_family = np.full(n, o.family)
     fixed = p_edu + p_contract + p_leave + p_family
-    p_work = np.clip(1 - fixed - np.where(full, 0.22, 0.11) + q, 0.25, 0.97)
+    p_work = np.clip(1 - fixed - np.where(full, o.risk_full, o.risk_part) + q, 0.25, 0.97)
     rest = np.clip(1 - fixed - p_work, 0.01, None)
     probs = np.stack(
         [p_consc, *((1 - p_consc) * v for v in (p_work, p_edu, p_contract, p_leave, p_family, rest))], axis=1
@@ -249,14 +258,16 @@ def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
         u < self_p, S["self_employed"], np.where(u < self_p + ent_p, S["entrepreneur"], S["employed"])
     ).astype(np.int8)
     u = b.u()
+    tm = cal.TIMING
+    search = lognormal(np.log(tm.search_median_days), tm.search_sigma, n)
     tw = np.where(
         full,
-        np.where(p.target, b.u(0, 10), np.where(u < 0.2, b.u(0, 14), lognormal(np.log(45), 0.8, n))),
-        np.where(u < 0.75, 0, lognormal(np.log(40), 0.9, n)),
+        np.where(p.target, b.u(0, 10), np.where(u < tm.quick_job, b.u(0, 14), search)),
+        np.where(u < 0.75, 0, search),
     ).astype(np.int64)
     b.lead_in(is_w, tw, kind, 0.55, WAITING)
     b.assign(3, is_w, tw, kind)
-    lost = is_w & (kind == S["employed"]) & (b.u() < 0.07)
+    lost = is_w & (kind == S["employed"]) & (b.u() < o.job_loss)
     t_lost = tw + b.days(60, 360)
     after_loss = b.draw(JOB_LOST)
     b.assign(4, lost, t_lost, after_loss)
@@ -290,7 +301,7 @@ def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
 
     # ---- parental leave (some work first)
     is_l = track == T["leave"]
-    tl = b.days(20, 450)
+    tl = np.where(b.u() < tm.early_leave, b.days(10, 90), b.days(90, 500))
     worked = is_l & (b.u() < 0.5)
     tlw = (b.u() * tl * 0.6).astype(np.int64)
     b.lead_in(worked, tlw, S["employed"], 0.5, WAITING)
@@ -320,24 +331,34 @@ def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
     t_res = tr + b.days(90, 420)
     b.put(4, resolved & (b.u() < 0.4), t_res - b.days(*FC_LEAD), S["forecast_employed"])
     b.assign(5, resolved, t_res, S["employed"], 0.6)
-    b.put(5, is_r & (u >= r_res) & (u < r_res + 0.2), tr + b.days(60, 300), S["family_circumstances"])
+    to_family = is_r & (u >= r_res) & (u < r_res + o.risk_to_family)
+    b.put(5, to_family, tr + b.days(60, 300), S["family_circumstances"])
 
-    # ---- conscription: autumn (October-December) mostly, spring for some; back a year later
+    # ---- conscription: summer graduates mostly in the spring call-up right after graduation (it
+    # runs to 15 July), others in the autumn call-up (October–December) or the next spring one;
+    # February graduates in the spring call-up, December ones the next year; back a year later
     is_c = track == T["conscript"]
     u = b.u()
+    summer = np.maximum(np.minimum(p.grad + b.days(*tm.summer_callup_days), _days(y, 7, 15)), p.grad + 2)
     autumn, spring = _days(y, 10, 1) + b.u(0, 85), _days(y + 1, 4, 1) + b.u(0, 90)
+    this_spring = np.maximum(_days(y, 4, 1) + b.u(0, 100), p.grad + 14)
     next_autumn = _days(y + 1, 10, 1) + b.u(0, 85)
+    s_share, a_share = tm.summer_callup, tm.summer_callup + tm.autumn_callup
     tc = (
-        np.where(
-            gm <= 9,
-            np.where(u < 0.55, autumn, np.where(u < 0.85, spring, next_autumn)),
+        np.select(
+            [gm <= 3, gm <= 9],
+            [
+                np.where(u < s_share, this_spring, autumn),
+                np.where(u < s_share, summer, np.where(u < a_share, autumn, spring)),
+            ],
             np.where(u < 0.7, spring, next_autumn),
         ).astype(np.int64)
         - p.grad
     )
-    b.lead_in(is_c, tc, S["military_conscript"], 0.3, WAITING_WORKING, p_again=0.85)
+    # a call-up summons is a forecast held for months, others work or wait meanwhile
+    b.lead_in(is_c, tc, S["military_conscript"], 0.75, WAITING_WORKING, p_again=0.9, fc_hold=200)
     b.put(3, is_c, tc, S["military_conscript"])
-    td = tc + 365 + b.days(-3, 5)
+    td = tc + tm.service_days + b.days(-3, 5)
     # back home: most announce a job, study or contract (a forecast for some weeks, then the
     # outcome); a share stays without work or study for weeks (the army_return risk reason) under a
     # federal status, half of them find a job later
