@@ -110,6 +110,10 @@ def set_meta(cur: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     cur.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
 
 
+# Shown on every page and written into every exported file of a demo database (issue 17).
+DEMO_NOTICE = "Демонстрационные данные — не являются сведениями о реальных выпускниках"
+
+
 def is_demo(cur: duckdb.DuckDBPyConnection) -> bool:
     """True when the database was built by `vypusk init --sample` (demo users exist only then)."""
     return get_meta(cur, "is_demo") == "1"

@@ -181,7 +181,7 @@ def _render(ctx: ReportContext, kind: str, code: str | None, fmt: str) -> bytes:
             c.key: (f"{c.number} {c.label}" if c.number and c.number.startswith("гр.") else c.label)
             for c in main.columns
         }
-        return to_csv_bytes(main.rows.select(keys), labels)
+        return to_csv_bytes(main.rows.select(keys), labels, notice=ctx.notice)
     return render_workbook(title, sheets, ctx.properties(title.report, title.subject))
 
 

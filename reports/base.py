@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from data_layer.db import DEMO_NOTICE, is_demo
 from data_layer.scope import OPERATOR, ROLE_LABELS, Scope
 from metrics import criteria, engine, indicators, risk, settings
 from metrics.formatting import fmt_date, fmt_datetime
@@ -295,14 +296,20 @@ class ReportContext:
         if with_risk:
             lines.append(self.risk_line())
         lines += list(extra)
-        return TitleBlock(report, subject, tuple(lines), footer=f"«Выпускник» · {report}")
+        return TitleBlock(report, subject, tuple(lines), footer=f"«Выпускник» · {report}", notice=self.notice)
+
+    @cached_property
+    def notice(self) -> str:
+        """DEMO_NOTICE on a demo database (every report says so), else empty."""
+        return DEMO_NOTICE if is_demo(self.cur) else ""
 
     def properties(self, report: str, subject: str) -> Properties:
+        comments = f"Выпуск {self.cohort} г., дата расчёта {fmt_date(self.as_of)}"
         return Properties(
             title=f"{report}. {subject}",
             subject=subject,
             author=self.scope.username,
             keywords=f"выпускники, трудоустройство, выпуск {self.cohort}, {fmt_date(self.as_of)}",
-            comments=f"Выпуск {self.cohort} г., дата расчёта {fmt_date(self.as_of)}",
+            comments=f"{comments}. {self.notice}" if self.notice else comments,
             created=self.generated_at,
         )

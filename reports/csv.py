@@ -37,13 +37,18 @@ def _cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def to_csv_bytes(df: pl.DataFrame, column_labels: Mapping[str, str] | None = None) -> bytes:
+def to_csv_bytes(
+    df: pl.DataFrame, column_labels: Mapping[str, str] | None = None, *, notice: str = ""
+) -> bytes:
     """The frame as CSV bytes; `column_labels` maps column names to headers (and, when given,
-    selects and orders the columns)."""
+    selects and orders the columns). A `notice` (demo databases: data_layer.db.DEMO_NOTICE) is
+    written as a line above the header (the importer, like Excel users, skips title lines)."""
     labels = dict(column_labels) if column_labels else {c: c for c in df.columns}
     cols = [c for c in labels if c in df.columns]
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    if notice:
+        writer.writerow([notice])
     writer.writerow([labels[c] for c in cols])
     for row in df.select(cols).iter_rows():
         writer.writerow([_cell(v) for v in row])

@@ -81,6 +81,7 @@ class TitleBlock:
     subject: str  # whom the report is about
     lines: tuple[str, ...]  # context: cohort and date, criteria version, data dates, definitions
     footer: str = ""  # short text for the printed page footer (code constants only)
+    notice: str = ""  # a warning under the subject (demo databases: data_layer.db.DEMO_NOTICE)
 
 
 @dataclass(frozen=True)
@@ -289,6 +290,11 @@ def _write_title(ws: Worksheet, title: TitleBlock, fm: _Formats, span: int, tota
     _merge_text(ws, 1, 0, 1, last, title.subject, sub)
     ws.set_row(1, 16 * _lines_needed(title.subject, total_width * 1.1))
     row = 2
+    if title.notice:
+        warn = fm.get(bold=True, font_size=11, font_color="#C00000", text_wrap=True, valign="top")
+        _merge_text(ws, row, 0, row, last, title.notice, warn)
+        ws.set_row(row, 16 * _lines_needed(title.notice, total_width * 1.1))
+        row += 1
     for line in title.lines:
         _merge_text(ws, row, 0, row, last, line, body)
         ws.set_row(row, 12.5 * _lines_needed(line, total_width * 1.4))
@@ -368,7 +374,8 @@ def _render_sheet(ws: Worksheet, sheet: Sheet, title: TitleBlock, fm: _Formats) 
     ws.fit_to_pages(1, 0)  # fit the width, as many pages down as needed
     ws.center_horizontally()
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    ws.set_footer(f"&L{_footer_safe(title.footer)}&RСтраница &P из &N", {"margin": 0.25})
+    footer = f"{title.footer} · {title.notice}" if title.notice else title.footer
+    ws.set_footer(f"&L{_footer_safe(footer)}&RСтраница &P из &N", {"margin": 0.25})
     ws.ignore_errors({"number_stored_as_text": "A1:XFD1048576"})
 
 

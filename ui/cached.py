@@ -33,6 +33,14 @@ def version() -> int:
     return hash((str(config.db_path()), n))
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def demo_notice(v: int) -> str:
+    """data_layer.db.DEMO_NOTICE on a demo database, else empty: every page and every exported
+    file of a demo database carries it."""
+    with cursor() as cur:
+        return db.DEMO_NOTICE if db.is_demo(cur) else ""
+
+
 def _filters(items: FilterItems) -> dict[str, str | bool | list[str]]:
     return dict(items)
 

@@ -14,7 +14,6 @@ from data_layer.scope import ROLE_LABELS, Scope
 from metrics.formatting import fmt_date
 from ui import cached
 from ui import filter_context as mctx
-from ui.data import cursor
 
 _CTX_KEY = "_vyp_ctx"
 
@@ -62,12 +61,9 @@ def render_sidebar(scope: Scope) -> None:
     with st.sidebar:
         user = st.session_state.get("name") or scope.username
         st.caption(f"**{user}** · {ROLE_LABELS[scope.role]}" + (f" · {scope.code}" if scope.code else ""))
-        with cursor() as cur:
-            from data_layer.db import is_demo
-
-            demo = is_demo(cur)
-        if demo:
-            st.info("Демонстрационные данные", icon=":material/science:")
+        notice = cached.demo_notice(cached.version())
+        if notice:
+            st.info(notice, icon=":material/science:")
         ctx = _resolve(scope)
         if ctx is None:
             st.session_state["ctx"] = None

@@ -152,9 +152,10 @@ def table_csv_button(
     user = scope.username if isinstance(scope, Scope) else None
     role = scope.role if isinstance(scope, Scope) else None
     name = f"{file_stem}.csv"
+    notice = cached.demo_notice(cached.version())
 
     def build() -> bytes:
-        content = to_csv_bytes(frame, labels)
+        content = to_csv_bytes(frame, labels, notice=notice)
         if personal_data:
             with cursor() as cur:
                 audit.record(cur, user, role, "download_pd", file_stem, f"таблица страницы, файл {name}")

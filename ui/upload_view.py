@@ -58,6 +58,33 @@ def example_files(folder: Path, allowed_kinds: tuple[str, ...] | list[str]) -> l
     return out
 
 
+def example_bytes(path: Path, notice: str = "") -> bytes:
+    """An example file as served for download; with a `notice` (a demo database) it carries the
+    notice as a title line above the header, which the importer skips like any form title."""
+    data = path.read_bytes()
+    if not notice:
+        return data
+    if path.suffix == ".csv":
+        bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+        try:  # the line in the file's own encoding (UTF-8 or Windows-1251, data_contract §1)
+            data.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            encoding = "cp1251"
+        return bom + notice.encode(encoding) + b"\r\n" + data[len(bom) :]
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    for ws in book.worksheets:
+        ws.insert_rows(1)
+        ws.cell(row=1, column=1, value=notice)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def columns_text(kind: str) -> str:
     """Markdown: required and optional columns of a file kind (data_contract §3–7)."""
     spec = SPEC_BY_KIND[kind]

@@ -14,8 +14,8 @@ from data_layer.importer import KINDS, LoadResult, load_file, problems_to_xlsx
 from data_layer.importer.kinds import COLLEGE_KINDS
 from data_layer.scope import Scope
 from metrics.formatting import fmt_int, plural
+from ui import cached, widgets
 from ui import upload_view as uv
-from ui import widgets
 from ui.data import cursor, get_con
 
 EXAMPLES_DIR = config.SAMPLE_DATA_DIR / "examples"
@@ -98,13 +98,14 @@ def _templates(kinds: tuple[str, ...]) -> None:
         for kind in kinds:
             st.markdown(f"**{KINDS[kind]}** — {uv.columns_text(kind)}")
         if examples:
+            notice = cached.demo_notice(cached.version())
             st.markdown("**Образцы для скачивания**")
             cols = st.columns(3)
             for n, ex in enumerate(examples):
                 path: Path = ex.path
                 cols[n % 3].download_button(
                     f"{ex.label} ({path.suffix[1:]})",
-                    data=path.read_bytes,
+                    data=partial(uv.example_bytes, path, notice),
                     file_name=path.name,
                     mime=XLSX_MIME if path.suffix == ".xlsx" else "text/csv",
                     on_click="ignore",

@@ -332,3 +332,27 @@ def test_verdict_names_who_is_furthest_from_the_target(role: Role, code: str | N
     first = verdict.split("не хватает: ", 1)[1].split(",")[0]
     name, count = first.rstrip(".").rsplit(" — ", 1)
     assert count == fmt_int(needed[name]) == fmt_int(max(needed.values()))  # ties may come in any order
+
+
+def test_every_page_of_a_demo_database_says_so(
+    monitoring_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sidebar of every page carries DEMO_NOTICE on a demo database, and nothing of it on a
+    working one."""
+    import shutil
+
+    at = open_page("home", "ministry")
+    assert not any(db.DEMO_NOTICE in i.value for i in at.sidebar.info)
+    demo = tmp_path / "demo.duckdb"
+    shutil.copyfile(monitoring_db, demo)
+    con = db.open_database(demo)
+    try:
+        with con.cursor() as cur:
+            db.set_meta(cur, "is_demo", "1")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    monkeypatch.setenv("VYPUSK_DB", str(demo))
+    for page in ("home", "overview", "ranking"):
+        at = open_page(page, "ministry")
+        assert any(i.value == db.DEMO_NOTICE for i in at.sidebar.info), page

@@ -79,3 +79,56 @@ def test_broken_examples_are_refused(examples_db) -> None:
         (6, "СНИЛС", "300-100-008 41"),
         (7, "Дата актуализации", "09/09/2024"),
     ]
+
+
+def test_examples_served_on_a_demo_database_carry_the_notice_and_still_load(tmp_path: Path) -> None:
+    """On a demo database the upload page serves each example with DEMO_NOTICE as a title line
+    above the header; the importer skips it, so the file loads exactly as the plain example."""
+    import io
+
+    import openpyxl
+
+    from data_layer.db import DEMO_NOTICE
+    from ui.upload_view import example_bytes
+
+    con = db.open_database(tmp_path / "served.duckdb")
+    try:
+        load_reference_dir(con)
+        for name, (_, _, status) in example_files().items():
+            path = EXAMPLES_DIR / name
+            data = example_bytes(path, DEMO_NOTICE)
+            assert example_bytes(path) == path.read_bytes()
+            if path.suffix == ".csv":
+                first = data.split(b"\r\n")[0].removeprefix(b"\xef\xbb\xbf")
+                assert first in (DEMO_NOTICE.encode("utf-8"), DEMO_NOTICE.encode("cp1251")), name
+            else:
+                book = openpyxl.load_workbook(io.BytesIO(data))
+                assert all(ws["A1"].value == DEMO_NOTICE for ws in book.worksheets), name
+            if status == "valid":
+                res = load_file(con, data, name)
+                assert res.ok, (name, res.errors)
+    finally:
+        con.close()
+    plain = db.open_database(tmp_path / "plain.duckdb")
+    try:
+        load_reference_dir(plain)
+        for name, (_, _, status) in example_files().items():
+            if status == "valid":
+                load_file(plain, EXAMPLES_DIR / name, name)
+        served = db.open_database(tmp_path / "served.duckdb")
+        try:
+            for table in (
+                "graduates",
+                "status_rows",
+                "ufns_records",
+                "czn_records",
+                "frdo_records",
+                "events",
+            ):
+                assert rows(plain, f"SELECT count(*) FROM {table}") == rows(
+                    served, f"SELECT count(*) FROM {table}"
+                )
+        finally:
+            served.close()
+    finally:
+        plain.close()

@@ -449,6 +449,36 @@ def test_workbook_design(built: dict[str, tuple[bytes, str]], cur: duckdb.DuckDB
     assert isinstance(rate_cell.value, float) and rate_cell.value == pytest.approx(6 / 9)  # full precision
 
 
+def test_reports_of_a_demo_database_say_so(cur: duckdb.DuckDBPyConnection) -> None:
+    """On a demo database every sheet of every report carries DEMO_NOTICE under its subject (and in
+    the printed footer and the document comments), and a CSV report starts with it; on a working
+    database nothing of it appears."""
+    from data_layer.db import DEMO_NOTICE, set_meta
+
+    plain = build_report(cur, BASE, "rating", COHORT, AS_OF, fmt="csv")[0].decode("utf-8-sig")
+    assert "Демонстрационные" not in plain
+    assert DEMO_NOTICE not in " ".join(str(v) for r in _rows(_book(built_rating(cur))["Рейтинг"]) for v in r)
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        set_meta(cur, "is_demo", "1")
+        for kind in REPORT_KINDS:
+            data, _ = build_report(cur, BASE, kind, COHORT, AS_OF, CODES.get(kind), generated_at=FIXED_TIME)
+            wb = _book(data)
+            assert DEMO_NOTICE in wb.properties.description, kind
+            for ws in wb.worksheets:
+                assert ws["A3"].value == DEMO_NOTICE, (kind, ws.title)
+                assert DEMO_NOTICE in ws.oddFooter.left.text, (kind, ws.title)
+            text, _ = build_report(cur, BASE, kind, COHORT, AS_OF, CODES.get(kind), fmt="csv")
+            lines = text.decode("utf-8-sig").split("\r\n")
+            assert lines[0] == DEMO_NOTICE and ";" in lines[1], kind
+    finally:
+        cur.execute("ROLLBACK")
+
+
+def built_rating(cur: duckdb.DuckDBPyConnection) -> bytes:
+    return build_report(cur, BASE, "rating", COHORT, AS_OF, generated_at=FIXED_TIME)[0]
+
+
 def test_file_names() -> None:
     assert (
         report_file_name("scorecard", 2025, D(2026, 11, 26), "P001")
