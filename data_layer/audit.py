@@ -31,6 +31,8 @@ ACTION_LABELS: dict[str, str] = {
     "czn_escalation": "Передача списка в ЦЗН",
     "support_measure": "Реестр мер поддержки",
     "vacancy_map": "Соответствие специальностей и профессий",
+    "identity_decision": "Решение по спорному СНИЛС",
+    "view_external": "Просмотр данных УФНС/ЦЗН по выпускникам",
 }
 
 

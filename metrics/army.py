@@ -17,14 +17,16 @@ import datetime as dt
 import duckdb
 import polars as pl
 
+from data_layer.identity import WITHHELD_CTE
 from data_layer.scope import Scope
 from metrics.settings import risk_thresholds
 
 WEEKS_AHEAD = 8
 SOURCES = {"status": "по статусу ПОО", "ministry": "файл Минтруда", "both": "статус ПОО и файл Минтруда"}
 
-_SQL = """
-WITH rows_ AS (
+_SQL = f"""
+WITH {WITHHELD_CTE},
+rows_ AS (
     SELECT r.* FROM status_rows r
     JOIN graduates g ON g.college_code = r.college_code AND g.cohort = r.cohort AND g.person_key = r.person_key
     WHERE r.cohort = ? AND r.snapshot_date <= ?
@@ -51,6 +53,8 @@ ministry AS (
           QUALIFY row_number() OVER (PARTITION BY snils ORDER BY extract_date DESC) = 1) a
     JOIN graduates g ON g.snils = a.snils AND g.cohort = ?
     WHERE a.discharge_date BETWEEN ?::DATE - ? AND ?::DATE + ?
+      -- a contested СНИЛС (data_layer.identity) learns nothing from the ministry's file
+      AND NOT EXISTS (SELECT 1 FROM withheld w WHERE w.snils = g.snils AND w.college_code = g.college_code)
       AND (?::VARCHAR[] IS NULL OR g.college_code IN (SELECT unnest(?::VARCHAR[])))
 )
 SELECT coalesce(e.college_code, m.college_code) AS college_code,

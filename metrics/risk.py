@@ -20,6 +20,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
+from data_layer.identity import WITHHELD_CTE
 from data_layer.scope import Scope
 from metrics.engine import (
     _FROM,
@@ -33,7 +34,7 @@ from metrics.engine import (
 )
 from metrics.settings import RiskThresholds
 from metrics.statuses import NO_STATUS, RISK_STATUSES, STUDY_STATUSES, VERIFIABLE_WORK, WORK_STATUSES
-from metrics.verification import CZN_LATEST, UFNS_LATEST
+from metrics.verification import CZN_LATEST, SNILS_SEEN, UFNS_LATEST
 
 REASONS: dict[str, str] = {
     "risk_status": "Статус риска нетрудоустройства (гр.13–16)",
@@ -57,12 +58,13 @@ def _in_list(codes: frozenset[str]) -> str:
 
 
 _RISK_SQL = """
-WITH cp AS (SELECT unnest(?::DATE[]) AS d),
+WITH {withheld},
+cp AS (SELECT unnest(?::DATE[]) AS d),
 sp AS (
     -- only the columns the reasons need
     SELECT {dim_code} AS group_code, {dim_name} AS group_name, s.college_code, s.person_key, s.status,
            s.status_start, s.declared_from, s.graduation_date, s.valid_from, s.valid_to,
-           CASE WHEN s.person_key LIKE 'D:%' THEN NULL ELSE s.person_key END AS snils
+           {snils_seen} AS snils
     {from_} WHERE s.cohort = ? {where}
 ),
 dis AS (
@@ -202,6 +204,8 @@ def _membership_query(
         verifiable=_in_list(VERIFIABLE_WORK),
         czn_latest=CZN_LATEST,
         ufns_latest=UFNS_LATEST,
+        withheld=WITHHELD_CTE,
+        snils_seen=SNILS_SEEN,
     )
     return q, [
         dates,

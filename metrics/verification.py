@@ -8,6 +8,7 @@ college declares work that УФНС can see (labour contract, ИП, НПД) at D
 Found by external data: the college declares no work (any other status, or nothing) while a УФНС
 record is active at D'. A ЦЗН conflict: registered at D while the college declares work.
 Extracts are combined (a newer extract adds to older ones), deduplicated by record.
+A contested СНИЛС (data_layer.identity) sees no external facts: its work is not checkable.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
+from data_layer.identity import WITHHELD_CTE
 from data_layer.scope import Scope
 from metrics.engine import _FROM, Filters, scope_where
 from metrics.statuses import VERIFIABLE_WORK, WORK_STATUSES
@@ -30,6 +32,12 @@ UFNS_LATEST = """SELECT * FROM ufns_records QUALIFY row_number() OVER (
 CZN_LATEST = """SELECT * FROM czn_records QUALIFY row_number() OVER (
     PARTITION BY snils, reg_date ORDER BY extract_date DESC) = 1"""
 
+# The СНИЛС through which a spell `s` sees external facts: none for a foreign graduate without one,
+# none while the (СНИЛС, college) pair is contested (data_layer.identity; needs the `withheld` CTE).
+SNILS_SEEN = """CASE WHEN s.person_key LIKE 'D:%' OR EXISTS (
+        SELECT 1 FROM withheld w WHERE w.snils = s.person_key AND w.college_code = s.college_code)
+    THEN NULL ELSE s.person_key END"""
+
 VERIFICATION_LABELS: dict[str, str] = {
     "confirmed": "Подтверждено УФНС",
     "unconfirmed": "Не подтверждено",
@@ -39,11 +47,12 @@ VERIFICATION_LABELS: dict[str, str] = {
 }
 
 _VERIFY_SQL = """
-WITH cov AS (SELECT max(extract_date) AS coverage FROM ufns_records),
+WITH {withheld},
+cov AS (SELECT max(extract_date) AS coverage FROM ufns_records),
 cur AS (
     SELECT s.college_code, s.person_key, s.program_code, s.status,
            coalesce(s.status_start, s.valid_from) AS since,
-           CASE WHEN s.person_key LIKE 'D:%' THEN NULL ELSE s.person_key END AS snils
+           {snils_seen} AS snils
     {from_} WHERE s.cohort = ? AND s.valid_from <= ? AND s.valid_to > ? {where}
 ),
 chk AS (
@@ -89,6 +98,8 @@ def verification_frame(
         work=_in_list(WORK_STATUSES),
         ufns_latest=UFNS_LATEST,
         czn_latest=CZN_LATEST,
+        withheld=WITHHELD_CTE,
+        snils_seen=SNILS_SEEN,
     )
     return cur.sql(q, params=[cohort, as_of, as_of, *params, as_of, as_of, as_of, as_of, as_of]).pl()
 

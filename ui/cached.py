@@ -14,7 +14,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from data_layer import config, db, graduates, reference, risk_measures
+from data_layer import config, db, graduates, identity, reference, risk_measures
 from data_layer.scope import Scope
 from metrics import criteria, engine, indicators, reconciliation, risk, settings, verification
 from metrics import forecast as forecast_mod
@@ -173,6 +173,13 @@ def risk_counts(
 def reconciliation_table(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
     with cursor() as cur:
         return reconciliation.reconciliation_table(cur, scope, cohort)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def contested(v: int, scope: Scope) -> pl.DataFrame:
+    """Contested СНИЛС (base centre); a decision bumps the dataset version."""
+    with cursor() as cur:
+        return identity.contested(cur, scope)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -172,3 +172,49 @@ def timeliness_display(table: pl.DataFrame, tu_names: dict[str, str]) -> pl.Data
 def late_expr() -> pl.Expr:
     """A college is late when its newest snapshot is older than a week (or it has none)."""
     return pl.col("last_update").is_null() | (pl.col("days_since_update") > LATE_AFTER_DAYS)
+
+
+def _reason_expr() -> pl.Expr:
+    both = pl.col("listed_elsewhere") & pl.col("frdo_elsewhere")
+    return (
+        pl.when(both)
+        .then(pl.lit("в списке другой ПОО; ФИС ФРДО — другая ПОО"))
+        .when(pl.col("listed_elsewhere"))
+        .then(pl.lit("в списке выпуска другой ПОО"))
+        .otherwise(pl.lit("ФИС ФРДО относит к другой ПОО"))
+    )
+
+
+def contested_display(table: pl.DataFrame) -> pl.DataFrame:
+    """The base centre's list of contested СНИЛС (full СНИЛС: it needs it to decide)."""
+    return table.select(
+        formatted_snils_expr("snils").alias("СНИЛС"),
+        pl.concat_str(["last_name", "first_name", "middle_name"], separator=" ", ignore_nulls=True).alias(
+            "ФИО"
+        ),
+        pl.col("college_code").alias("Код ПОО"),
+        pl.col("college_name").alias("ПОО"),
+        pl.col("cohorts").alias("Выпуск"),
+        _reason_expr().alias("Почему спорный"),
+        pl.col("decision").replace_strict(IDENTITY_LABELS, default="Не решено").alias("Решение"),
+    )
+
+
+IDENTITY_LABELS = {"allowed": "Выпускник этой ПОО", "denied": "Не выпускник этой ПОО"}
+
+
+def contested_label(row: dict[str, object]) -> str:
+    s = str(row["snils"])
+    return f"{s[:3]}-{s[3:6]}-{s[6:9]} {s[9:]} — {row['college_code']} {row['college_name'] or ''}".strip()
+
+
+def grown_display(grown: pl.DataFrame) -> pl.DataFrame:
+    return grown.select(
+        pl.col("college_code").alias("Код ПОО"),
+        pl.col("college_name").alias("ПОО"),
+        pl.col("cohort").alias("Выпуск"),
+        pl.col("list_count").alias("При сверке"),
+        pl.col("current_count").alias("Сейчас"),
+        datetime_expr(pl.col("decided_at")).alias("Сверка подтверждена"),
+        pl.col("username").alias("Кем"),
+    )

@@ -10,8 +10,9 @@ import streamlit as st
 from data_layer.scope import Scope
 from metrics import reconciliation
 from metrics.formatting import fmt_date, fmt_int, fmt_pct
+from ops import identity as ops_identity
 from ops import reconciliation as ops_reconciliation
-from ui import cached, widgets
+from ui import audit_views, cached, widgets
 from ui import filter_context as mctx
 from ui import quality_view as qv
 from ui.data import cursor
@@ -217,6 +218,9 @@ def _verification_tab(scope: Scope, ctx: mctx.Context) -> None:
             f"Записей для проверки: {fmt_int(n_conflicts)}. Список выпускников видят ПОО и базовый центр."
         )
         return
+    audit_views.log_external_view(
+        scope, "Сверка: расхождения с УФНС и ЦЗН", f"{scope.code or 'все ПОО'}/{ctx.cohort}", conf.height
+    )
     st.dataframe(
         qv.conflicts_display(conf, names, scope.role == "base_centre"),
         hide_index=True,
@@ -266,6 +270,67 @@ def _timeliness_tab(scope: Scope, ctx: mctx.Context) -> None:
     )
 
 
+# ---------------------------------------------------------------- tab 4: contested СНИЛС (base centre)
+
+
+def _contested_tab(scope: Scope) -> None:
+    table = cached.contested(cached.version(), scope)
+    st.caption(
+        "СНИЛС, который есть в списках выпуска двух ПОО или который ФИС ФРДО относит к другой ПОО: пока вы "
+        "не решите, чей это выпускник, данные УФНС и ЦЗН о нём скрыты от обеих ПОО и не входят в показатели. "
+        "Так ПОО не может узнать чужие сведения, вписав СНИЛС в свой список."
+    )
+    pending = table.filter(pl.col("decision").is_null())
+    if table.is_empty():
+        st.success("Спорных СНИЛС нет.")
+    else:
+        st.markdown(f"**Ждут решения: {fmt_int(pending.height)} из {fmt_int(table.height)}**")
+        audit_views.log_external_view(scope, "Спорные СНИЛС", "все ПОО", table.height)
+        st.dataframe(
+            qv.contested_display(table), hide_index=True, placeholder="—", width="stretch", key="contested"
+        )
+    if pending.height:
+        options = list(range(pending.height))
+        with st.form("contested_form", clear_on_submit=True):
+            i = st.selectbox(
+                "СНИЛС и ПОО",
+                options,
+                format_func=lambda n: qv.contested_label(pending.row(n, named=True)),
+                key="contested_pick",
+            )
+            decision = st.radio(
+                "Решение",
+                ["allowed", "denied"],
+                format_func=lambda d: {
+                    "allowed": "Выпускник этой ПОО: показывать ей данные",
+                    "denied": "Не выпускник этой ПОО: данные скрыты",
+                }[d],
+                key="contested_decision",
+            )
+            comment = st.text_input("Основание", max_chars=500, key="contested_comment")
+            if st.form_submit_button("Сохранить решение", type="primary"):
+                row = pending.row(int(i or 0), named=True)
+                try:
+                    with cursor() as cur:
+                        ops_identity.decide(cur, scope, row["snils"], row["college_code"], decision, comment)
+                except Exception as exc:
+                    widgets.action_error(exc, "identity_decide")
+                else:
+                    st.session_state[_FLASH] = "Решение по спорному СНИЛС сохранено."
+                    st.rerun()
+    st.markdown("**Списки выпуска, выросшие после сверки**")
+    grown = audit_views.grown_lists(scope)
+    if grown.is_empty():
+        st.caption("Нет списков, которые выросли после подтверждения сверки.")
+    else:
+        st.warning(
+            f"После подтверждения сверки выросли списки выпуска: {fmt_int(grown.height)}. Проверьте, кого добавили."
+        )
+        st.dataframe(
+            qv.grown_display(grown), hide_index=True, placeholder="—", width="stretch", key="grown_lists"
+        )
+
+
 def body() -> None:
     scope = widgets.current_scope()
     widgets.require_role(scope, {"territory", "base_centre", "college"}, "Сверка и качество данных")
@@ -275,15 +340,19 @@ def body() -> None:
     flash = st.session_state.pop(_FLASH, None)
     if flash:
         st.success(flash)
-    tab1, tab2, tab3 = st.tabs(
-        ["Фактический выпуск и ФИС ФРДО", "Подтверждение статусов", "Своевременность обновлений"]
-    )
-    with tab1:
+    names = ["Фактический выпуск и ФИС ФРДО", "Подтверждение статусов", "Своевременность обновлений"]
+    if scope.role == "base_centre":
+        names.append("Спорные СНИЛС")
+    tabs = st.tabs(names)
+    with tabs[0]:
         _graduation_tab(scope, ctx)
-    with tab2:
+    with tabs[1]:
         _verification_tab(scope, ctx)
-    with tab3:
+    with tabs[2]:
         _timeliness_tab(scope, ctx)
+    if scope.role == "base_centre":
+        with tabs[3]:
+            _contested_tab(scope)
 
 
 widgets.safe_page(body)

@@ -13,7 +13,7 @@ from data_layer.scope import Scope
 from metrics import cases as case_metrics
 from metrics.formatting import fmt_date, fmt_int, fmt_pct, plural
 from metrics.risk import REASONS
-from ui import cached, case_panel, downloads, risk_view, widgets
+from ui import audit_views, cached, case_panel, downloads, risk_view, widgets
 from ui import filter_context as mctx
 from ui.data import cursor
 
@@ -128,6 +128,10 @@ def _register_tab(
         )
         shown = shown.head(MAX_TABLE_ROWS)
     table = display(shown, scope.role == "base_centre")
+    # the reasons include ЦЗН registrations and work unconfirmed by УФНС: external facts
+    audit_views.log_external_view(
+        scope, f"Группа риска ({key})", f"{scope.code or 'все ПОО'}/{ctx.cohort}", shown.height
+    )
     event = st.dataframe(
         table,
         hide_index=True,
