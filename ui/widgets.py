@@ -26,7 +26,7 @@ from ui.filter_context import Context
 
 log = logging.getLogger("vypusk.pages")
 
-APP_DIR = Path(__file__).resolve().parent.parent.parent
+APP_DIR = Path(__file__).resolve().parent.parent
 
 
 # ---------------------------------------------------------------- guards
