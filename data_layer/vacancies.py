@@ -39,7 +39,9 @@ def graduate_places(
     cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, college: str | None = None
 ) -> pl.DataFrame:
     """Per graduate in scope: college_code, person_key, program_code, oktmo (the municipality of
-    residence when it is a known OKTMO, else the college's) and its tu_code. Personal data."""
+    residence when it is a known OKTMO, else the college's), its tu_code and name, by_residence, and
+    the flags of the priority groups (is_ovz, is_disabled, is_target, is_professionalitet).
+    Personal data."""
     scope.require_personal_data()
     if college is not None:
         scope.check_college(cur, college)
@@ -47,7 +49,8 @@ def graduate_places(
     return cur.sql(
         """SELECT g.college_code, g.person_key, g.program_code,
                   coalesce(r.oktmo, c.oktmo) AS oktmo, coalesce(r.tu_code, cm.tu_code) AS tu_code,
-                  r.oktmo IS NOT NULL AS by_residence
+                  r.oktmo IS NOT NULL AS by_residence, coalesce(r.name, cm.name) AS municipality_name,
+                  g.is_ovz, g.is_disabled, g.is_target, g.is_professionalitet
            FROM graduates g
            JOIN colleges c USING (college_code)
            LEFT JOIN municipalities cm ON cm.oktmo = c.oktmo

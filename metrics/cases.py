@@ -44,6 +44,9 @@ STALE_WEEKS_RANGE = store.STALE_WEEKS_RANGE
 catalogue = store.catalogue
 stale_weeks = store.stale_weeks
 measure_list = store.measure_list
+escalations = store.escalations
+czn_answers = store.czn_answers
+escalation_batch = store.escalation_batch
 
 _KEY = ["college_code", "person_key"]
 
@@ -121,6 +124,18 @@ def cases(
         stays = risk_stays(cur, scope, cohort, as_of, thresholds, filters)
     facts = store.measure_facts(cur, scope, cohort)
     return attach_measures(stays, facts, as_of, store.stale_weeks(cur))
+
+
+def escalation_candidates(frame: pl.DataFrame, sent: pl.DataFrame) -> pl.DataFrame:
+    """Open cases with a ЦЗН referral recorded that were not sent to ЦЗН since the case opened."""
+    open_ = frame.filter((pl.col("state") == "open") & pl.col("escalated"))
+    if sent.is_empty():
+        return open_
+    return (
+        open_.join(sent.select(*_KEY, "sent_at"), on=_KEY, how="left")
+        .filter(pl.col("sent_at").is_null() | (pl.col("sent_at").dt.date() < pl.col("entry_date")))
+        .drop("sent_at")
+    )
 
 
 def case_list(
@@ -245,7 +260,11 @@ __all__ = [
     "case_list",
     "cases",
     "catalogue",
+    "czn_answers",
     "effectiveness",
+    "escalation_batch",
+    "escalation_candidates",
+    "escalations",
     "link_measures",
     "measure_list",
     "scoped_case_counts",

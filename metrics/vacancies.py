@@ -37,6 +37,7 @@ TOP = 10
 # The stored parts, for the layers above.
 vacancy_list = store.vacancies
 specialty_map = store.specialty_map
+graduate_places = store.graduate_places
 
 
 def _process(text: str) -> str:

@@ -305,3 +305,12 @@ def case_people(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
         return graduates.graduate_list(cur, scope, cohort).select(
             "college_code", "person_key", "fio", "snils_masked", "program_code", "program_name"
         )
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def graduating_people(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
+    """Name and masked СНИЛС of a cohort's graduation list (loaded ahead of graduation)."""
+    with cursor() as cur:
+        return graduates.graduate_list(cur, scope, cohort).select(
+            "college_code", "person_key", "fio", "snils_masked"
+        )

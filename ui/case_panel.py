@@ -11,10 +11,13 @@ import streamlit as st
 
 from data_layer.scope import Scope
 from metrics import cases as case_metrics
+from metrics import support
+from metrics import vacancies as vacancy_metrics
 from metrics.formatting import fmt_date, fmt_int
 from metrics.risk import REASONS
 from ops import cases as case_ops
-from ui import cached, case_view, widgets
+from reports import work_lists
+from ui import cached, case_view, downloads, widgets
 from ui.data import cursor
 from ui.risk_view import STATUS_LABELS
 
@@ -75,11 +78,137 @@ def case_panel(scope: Scope, cohort: int, as_of: dt.date, college: str, person_k
         else:
             st.caption("Мер по этому случаю пока нет.")
     current = graduate_cases_.row(0, named=True)
+    _czn_answer(scope, cohort, college, person_key)
     if current["state"] == "open":
         measure_form(scope, cohort, college, person_key, catalogue, key)
     open_measures = measures.filter(pl.col("outcome").is_null())
     if open_measures.height:
         outcome_form(scope, open_measures, catalogue, key)
+    reasons = current["last_reasons"] if isinstance(current["last_reasons"], list) else []
+    place = _place(scope, cohort, college, person_key)
+    support_block(place, [str(r) for r in reasons], as_of)
+    if current["state"] == "open":
+        vacancy_block(scope, cohort, as_of, college, person_key, place, key)
+
+
+def _czn_answer(scope: Scope, cohort: int, college: str, person_key: str) -> None:
+    with cursor() as cur:
+        sent = case_metrics.escalations(cur, scope, cohort)
+        answers = case_metrics.czn_answers(cur, scope, cohort)
+    mine = (pl.col("college_code") == college) & (pl.col("person_key") == person_key)
+    sent, answers = sent.filter(mine), answers.filter(mine)
+    if sent.height:
+        st.markdown(f"**Передан в ЦЗН:** список № {sent['batch_id'][0]} от {fmt_date(sent['sent_at'][0])}.")
+    if answers.height:
+        a = answers.row(0, named=True)
+        comment = f" ({a['comment']})" if a["comment"] else ""
+        st.markdown(
+            f"**Ответ ЦЗН от {fmt_date(a['answer_date'])}:** {escape_md(a['result'])}{escape_md(comment)}"
+        )
+
+
+def _place(scope: Scope, cohort: int, college: str, person_key: str) -> dict[str, object]:
+    """The graduate's municipality, territory, specialty and priority-group flags."""
+    with cursor() as cur:
+        places = vacancy_metrics.graduate_places(cur, scope, cohort, college)
+    row = places.filter(pl.col("person_key") == person_key)
+    return row.row(0, named=True) if row.height else {}
+
+
+def support_block(place: dict[str, object], reasons: list[str], as_of: dt.date) -> None:
+    """Regional support measures the graduate qualifies for (base centre's registry)."""
+    with cursor() as cur:
+        registry = support.registry(cur)
+    groups = support.graduate_groups(place, reasons)
+    fits = support.applicable(
+        registry, str(place.get("program_code") or ""), str(place.get("tu_code") or ""), groups, as_of
+    )
+    if fits.is_empty():
+        return
+    with st.expander(f"Меры поддержки, на которые выпускник может претендовать ({fmt_int(fits.height)})"):
+        for m in fits.to_dicts():
+            line = f"**{escape_md(m['title'])}** — {escape_md(m['who_qualifies'])}. Оператор: {escape_md(m['operator'])}"
+            if m["valid_until"]:
+                line += f", действует до {fmt_date(m['valid_until'])}"
+            if m["link"]:
+                line += f". [Подробнее]({m['link']})"
+            st.markdown(line + ".")
+
+
+def vacancy_block(
+    scope: Scope,
+    cohort: int,
+    as_of: dt.date,
+    college: str,
+    person_key: str,
+    place: dict[str, object],
+    key: str,
+    top: int = 5,
+) -> None:
+    """Vacancies matched to the graduate, best first: offer one in one click (a «вакансия
+    предложена» measure) or print the list."""
+    people = pl.DataFrame({"college_code": [college], "person_key": [person_key]})
+    with cursor() as cur:
+        ranked = vacancy_metrics.matches(cur, scope, cohort, people, college)
+    st.markdown("**Подходящие вакансии**")
+    if ranked.is_empty():
+        st.caption(
+            "Подходящих вакансий в банке нет: базовый центр загружает выгрузки «Работа России» и "
+            "ведёт соответствие специальностей и профессий."
+        )
+        return
+    where = "проживания" if place.get("by_residence") else "ПОО"
+    st.caption(
+        f"По специальности и месту ({where}: {place.get('municipality_name') or '—'}); соответствие в баллах из 100."
+    )
+    for row in ranked.head(top).to_dicts():
+        c_text, c_button = st.columns([5, 1])
+        c_text.markdown(f"{row['rank']}. {escape_md(vacancy_metrics.offer_text(row))} · **{row['fit']}**")
+        vacancy_id = f"{row['source']}:{row['source_id']}"
+        if c_button.button(
+            "Предложить", key=f"{key}_offer_{row['rank']}", help="Записать меру «Вакансия предложена»"
+        ):
+            today = dt.date.today()
+            try:
+                with cursor() as cur:
+                    case_ops.add_measure(
+                        cur,
+                        scope,
+                        college,
+                        cohort,
+                        person_key,
+                        "vacancy_offered",
+                        scope.username,
+                        today,
+                        today + dt.timedelta(days=7),
+                        vacancy_metrics.offer_text(row),
+                        vacancy_id=vacancy_id,
+                    )
+            except Exception as exc:
+                widgets.action_error(exc, "vacancy_offered")
+            else:
+                st.session_state[SAVED_KEY] = "Вакансия предложена: мера записана."
+                st.rerun()
+    fio_row = cached.case_people(cached.version(), scope, cohort).filter(
+        (pl.col("college_code") == college) & (pl.col("person_key") == person_key)
+    )
+    fio = str(fio_row["fio"][0]) if fio_row.height else "Выпускник"
+    program = f"{fio_row['program_code'][0]} {fio_row['program_name'][0] or ''}" if fio_row.height else ""
+    downloads.personal_file_button(
+        lambda: work_lists.vacancy_list_workbook(fio, program, college, ranked, as_of, scope.username),
+        f"Вакансии_{college}_{as_of:%d.%m.%Y}.xlsx",
+        "Список вакансий для печати (Excel)",
+        key=f"{key}_vacancy_print",
+        what="Подобранные вакансии",
+    )
+
+
+def escape_md(value: object) -> str:
+    """Text shown inside Markdown without being read as markup (user and feed data)."""
+    text = str(value or "")
+    for ch in "\\`*_{}[]<>#|~":
+        text = text.replace(ch, "\\" + ch)
+    return text
 
 
 def measure_form(

@@ -164,3 +164,23 @@ def table_csv_button(
     st.download_button(
         label, data=build, file_name=name, mime=reports.CSV_MIME, on_click="ignore", icon=ICON, key=key
     )
+
+
+def personal_file_button(
+    build_bytes: Callable[[], bytes], file_name: str, label: str, *, key: str, what: str
+) -> None:
+    """A download of a file with personal data built on click; the download is written to the audit
+    log as 'download_pd' (`what` names it, never the person)."""
+    scope = st.session_state.get("scope")
+    user = scope.username if isinstance(scope, Scope) else None
+    role = scope.role if isinstance(scope, Scope) else None
+
+    def build() -> bytes:
+        content = build_bytes()
+        with cursor() as cur:
+            audit.record(cur, user, role, "download_pd", what, f"файл {file_name}")
+        return content
+
+    st.download_button(
+        label, data=build, file_name=file_name, mime=reports.XLSX_MIME, on_click="ignore", icon=ICON, key=key
+    )

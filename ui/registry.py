@@ -62,6 +62,14 @@ PAGE_SPECS: tuple[PageSpec, ...] = (
         ALL,
     ),
     PageSpec(
+        "pages/screens/vacancies.py",
+        "Вакансии и меры поддержки",
+        ":material/work:",
+        "vacancies",
+        "Работа с выпускниками",
+        ALL,
+    ),
+    PageSpec(
         "pages/screens/criteria.py",
         "Эффективность ЦСТВ",
         ":material/star:",

@@ -8,9 +8,11 @@ import polars as pl
 import streamlit as st
 
 from data_layer.scope import Scope
+from metrics import army, pregraduation
 from metrics import cases as case_metrics
 from metrics.formatting import fmt_date, fmt_int, plural
 from ops import cases as case_ops
+from reports import work_lists
 from ui import cached, case_panel, case_view, widgets
 from ui.data import cursor
 from ui.filter_context import Context
@@ -135,6 +137,196 @@ def _case_list(scope: Scope, ctx: Context, frame: pl.DataFrame, names: dict[str,
     )
 
 
+def _college_col(names: dict[str, str]) -> pl.Expr:
+    return (
+        pl.col("college_code")
+        .replace_strict(names, default=pl.col("college_code"), return_dtype=pl.Utf8)
+        .alias("ПОО")
+    )
+
+
+def _people_table(
+    frame: pl.DataFrame, people: pl.DataFrame, names: dict[str, str], extra: list[pl.Expr], key: str
+) -> None:
+    shown = frame.join(people, on=["college_code", "person_key"], how="left").select(
+        pl.col("fio").alias("ФИО"),
+        pl.col("snils_masked").alias("СНИЛС"),
+        _college_col(names),
+        pl.col("program_name").alias("Специальность / профессия"),
+        *extra,
+    )
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder="—", key=key)
+
+
+def _returnees(scope: Scope, ctx: Context, names: dict[str, str]) -> None:
+    st.subheader("Возвращаются из армии")
+    st.caption(
+        f"Ожидаемое увольнение — дата призыва (или начала статуса) + 12 месяцев; список на "
+        f"{army.WEEKS_AHEAD} недель вперёд, чтобы связаться с выпускником до того, как пойдут 4 недели "
+        "правила группы риска. Файл Минтруда (вид «Уволенные с военной службы») добавляет известные даты."
+    )
+    with cursor() as cur:
+        if not scope.sees_personal_data:
+            counts = army.returnee_counts(cur, scope, ctx.cohort, ctx.as_of)
+            frame = None
+        else:
+            frame = army.returnee_list(cur, scope, ctx.cohort, ctx.as_of)
+            counts = None
+    if counts is not None:
+        if counts.is_empty():
+            st.info("В ближайшие недели никто не возвращается.")
+            return
+        st.dataframe(
+            counts.select(
+                _college_col(names),
+                pl.col("returnees").alias("Возвращаются"),
+                pl.col("from_ministry").alias("Из них по файлу Минтруда"),
+            ),
+            hide_index=True,
+            key="cases_army_counts",
+        )
+        return
+    assert frame is not None
+    if frame.is_empty():
+        st.info("В ближайшие недели никто не возвращается.")
+        return
+    people = cached.case_people(cached.version(), scope, ctx.cohort)
+    _people_table(
+        frame,
+        people,
+        names,
+        [
+            pl.col("call_up_date").alias("Призван"),
+            pl.col("expected_discharge").dt.strftime("%m.%Y").alias("Ожидаемый месяц увольнения"),
+            pl.col("discharge_date").alias("Уволен (Минтруд)"),
+            pl.col("source")
+            .replace_strict(army.SOURCES, default=pl.col("source"), return_dtype=pl.Utf8)
+            .alias("Источник"),
+        ],
+        "cases_army_table",
+    )
+
+
+def _pregraduation(scope: Scope, ctx: Context, names: dict[str, str]) -> None:
+    year = pregraduation.graduating_year(ctx.as_of)
+    st.subheader(f"До выпуска {year} г.")
+    st.caption(
+        "С октября: выпускники следующего выпуска без карьерного трека, с треком «не определился» или из "
+        "ПОО без мероприятий с участием выпускников с 1 сентября — чтобы работа началась до даты выпуска."
+    )
+    if not pregraduation.in_season(ctx.as_of):
+        st.info("Список ведётся с октября по июнь.")
+        return
+    with cursor() as cur:
+        counts = pregraduation.counts(cur, scope, ctx.as_of)
+        frame = pregraduation.students_at_risk(cur, scope, ctx.as_of) if scope.sees_personal_data else None
+    if counts.is_empty():
+        st.info(f"Нет данных о выпускниках {year} г.: загрузите карьерные треки или список выпуска заранее.")
+        return
+    st.dataframe(
+        counts.select(
+            _college_col(names),
+            pl.col("students").alias("Выпускников"),
+            pl.col("at_risk").alias("Под риском"),
+            *[pl.col(r).alias(label.capitalize()) for r, label in pregraduation.REASONS.items()],
+        ),
+        hide_index=True,
+        key="cases_pregrad_counts",
+    )
+    if frame is None or frame.is_empty():
+        return
+    people = cached.graduating_people(cached.version(), scope, year)
+    shown = frame.join(people, on=["college_code", "person_key"], how="left").select(
+        pl.col("fio").fill_null("нет в списке выпуска").alias("ФИО"),
+        pl.col("snils_masked").alias("СНИЛС"),
+        _college_col(names),
+        pl.col("track").alias("Трек"),
+        pl.col("reasons")
+        .list.eval(
+            pl.element().replace_strict(pregraduation.REASONS, default=pl.element(), return_dtype=pl.Utf8)
+        )
+        .list.join("; ")
+        .alias("Почему"),
+    )
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder="—", key="cases_pregrad_table")
+
+
+def _escalation(
+    scope: Scope, ctx: Context, frame: pl.DataFrame, names: dict[str, str], catalogue: pl.DataFrame
+) -> None:
+    st.subheader("Передача в ЦЗН")
+    st.caption(
+        "Открытые случаи, где ПОО записала меру «Направление в ЦЗН» и которые ещё не передавались: список "
+        "(Excel, полный СНИЛС — он нужен ЦЗН) уходит в министерство труда; ответ загружается как файл "
+        "вида «Ответ ЦЗН по переданным выпускникам» и виден в случаях."
+    )
+    with cursor() as cur:
+        sent = case_metrics.escalations(cur, scope, ctx.cohort)
+        answers = case_metrics.czn_answers(cur, scope, ctx.cohort)
+    candidates = case_metrics.escalation_candidates(frame, sent)
+    people = cached.case_people(cached.version(), scope, ctx.cohort)
+    if candidates.is_empty():
+        st.info("Новых случаев для передачи нет.")
+    else:
+        _people_table(
+            candidates, people, names, [pl.col("entry_date").alias("Случай открыт")], "cases_czn_candidates"
+        )
+        if st.button(
+            f"Сформировать список для ЦЗН ({fmt_int(candidates.height)} чел.)",
+            type="primary",
+            key="cases_czn_send",
+        ):
+            try:
+                with cursor() as cur:
+                    new_batch = case_ops.escalate_to_czn(
+                        cur,
+                        scope,
+                        ctx.cohort,
+                        list(zip(candidates["college_code"], candidates["person_key"], strict=True)),
+                    )
+            except Exception as exc:
+                widgets.action_error(exc, "czn_escalation")
+            else:
+                st.session_state["_czn_batch"] = new_batch
+                st.session_state[case_panel.SAVED_KEY] = f"Список № {new_batch} сформирован."
+                st.rerun()
+    batch = st.session_state.get("_czn_batch")
+    if isinstance(batch, int):
+        with cursor() as cur:
+            rows = case_metrics.escalation_batch(cur, scope, batch)
+        reasons = dict(zip(frame["person_key"], frame["entry_reasons"].list.join("; "), strict=False))
+        kinds = dict(zip(catalogue["code"], catalogue["name"], strict=True))
+        measures = {
+            r["person_key"]: "; ".join(kinds.get(t, t) for t in r["measure_types"]) for r in frame.to_dicts()
+        }
+        if rows.height:
+            st.download_button(
+                f"Скачать список № {batch} (Excel)",
+                data=work_lists.czn_list_workbook(rows, reasons, measures),
+                file_name=f"Список_для_ЦЗН_{batch}.xlsx",
+                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                on_click="ignore",
+                key="cases_czn_download",
+            )
+    if sent.height:
+        done = sent.join(answers, on=["college_code", "person_key"], how="left")
+        st.markdown(
+            f"**Передано: {fmt_int(done.height)}, ответ получен: {fmt_int(int(done['answer_date'].is_not_null().sum()))}**"
+        )
+        _people_table(
+            done,
+            people,
+            names,
+            [
+                pl.col("batch_id").alias("Список №"),
+                pl.col("sent_at").dt.date().alias("Передан"),
+                pl.col("answer_date").alias("Ответ от"),
+                pl.col("result").alias("Ответ ЦЗН"),
+            ],
+            "cases_czn_sent",
+        )
+
+
 def _settings(scope: Scope, catalogue: pl.DataFrame, weeks: int) -> None:
     st.subheader("Каталог мер")
     st.dataframe(
@@ -210,19 +402,27 @@ def body() -> None:
     if not scope.sees_personal_data:
         _counts_table(scope, ctx, frame, names)
         _effectiveness(frame, catalogue, names, per_college=True)
+        _returnees(scope, ctx, names)
+        _pregraduation(scope, ctx, names)
         return
-    labels = ["Случаи", "Какие меры работают"]
+    labels = ["Случаи", "Возвращаются из армии", "До выпуска", "Какие меры работают"]
     if scope.role == "base_centre":
-        labels += ["По ПОО", "Каталог мер и настройки"]
+        labels += ["По ПОО", "Передача в ЦЗН", "Каталог мер и настройки"]
     tabs = st.tabs(labels)
     with tabs[0]:
         _case_list(scope, ctx, frame, names)
     with tabs[1]:
+        _returnees(scope, ctx, names)
+    with tabs[2]:
+        _pregraduation(scope, ctx, names)
+    with tabs[3]:
         _effectiveness(frame, catalogue, names, per_college=scope.role == "base_centre")
     if scope.role == "base_centre":
-        with tabs[2]:
+        with tabs[4]:
             _counts_table(scope, ctx, frame, names)
-        with tabs[3]:
+        with tabs[5]:
+            _escalation(scope, ctx, frame, names, catalogue)
+        with tabs[6]:
             _settings(scope, catalogue, weeks)
 
 

@@ -22,7 +22,11 @@ import pytest
 
 from data_layer import audit, db, graduates
 from data_layer import cases as case_store
+from data_layer.importer import load_file
 from data_layer.scope import Role, Scope
+from data_layer.spells import rebuild_spells
+from ops import cases as case_ops
+from ops import support as ops_support
 from tests.app.test_pages_work import (
     CODES,
     COHORT,
@@ -38,11 +42,45 @@ from tests.app.test_pages_work import (
     table,
 )
 
+VACANCIES = (
+    "Идентификатор вакансии;Работодатель;Вакансия;Муниципалитет;Требуемое образование;Дата размещения\n"
+    "v1;ООО «Код»;Программист 1С;Самара;Среднее профессиональное;01.10.2024\n"
+    "v2;Кафе;Повар;Самара;;01.10.2024\n"
+)
+
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The region of test_pages_work plus: a conscript of P001 called up on 10.11.2023 (expected back
+    10.11.2024, within 8 weeks of 04.10.2024), two vacancies (one for the IT programme of P001's
+    graduates) and a support measure for everyone."""
     path = tmp_path_factory.mktemp("cases") / "template.duckdb"
-    return path, build_region(path)
+    keys = build_region(path)
+    con = db.open_database(path)
+    r_key = "19999999919"
+    con.execute(
+        """INSERT INTO graduates (person_key, snils, last_name, first_name, birth_date, sex, college_code,
+             program_code, study_form, graduation_date, cohort) VALUES (?, ?, 'Солдатов', 'Пётр',
+             DATE '2004-01-01', 'М', 'P001', '09.02.07', 'очная', DATE '2024-06-28', 2024)""",
+        [r_key, r_key],
+    )
+    con.execute(
+        """INSERT INTO status_rows (college_code, snapshot_date, cohort, person_key, status, conscription_date)
+           VALUES ('P001', DATE '2024-07-05', 2024, ?, 'military_conscript', DATE '2023-11-10')""",
+        [r_key],
+    )
+    rebuild_spells(con, [("P001", 2024)])
+    assert load_file(con, VACANCIES.encode("utf-8"), "v.csv").ok
+    ops_support.save_support_measure(
+        con,
+        Scope("base_centre", username="bc"),
+        "Выплата молодому специалисту",
+        "Все выпускники",
+        "Минтруд СО",
+    )
+    con.close()
+    keys["soldier"] = r_key
+    return path, keys
 
 
 @pytest.fixture
@@ -58,6 +96,7 @@ def region(
 
 
 PAGE = "pages/screens/cases.py"
+VAC_PAGE = "pages/screens/vacancies.py"
 
 
 @pytest.mark.parametrize(
@@ -159,3 +198,91 @@ def test_effectiveness_table_for_aggregate_roles(region: tuple[Path, dict[str, s
     eff = table(at, "Случаев с мерой")
     # no measures recorded yet: one row «Без мер»: 7 cases in TU01, 1 closed into work
     assert eff.rows() == [("Без мер", 7, 1, "14,3\u00a0%")]  # 7 cases: not a small group
+
+
+@pytest.mark.parametrize("role", ["base_centre", "ministry", "territory", "college"])
+def test_vacancies_page_opens_for_every_role(region: tuple[Path, dict[str, str]], role: Role) -> None:
+    at = open_page(VAC_PAGE, role, CODES[role])
+    assert [t.value for t in at.title] == ["Вакансии и меры поддержки"]
+    assert metric(at, "Открытых вакансий") == "2"
+    assert table(at, "Вакансия")["Вакансия"].to_list() == ["Программист 1С", "Повар"]
+    assert table(at, "Кто может получить")["Мера"].to_list() == ["Выплата молодому специалисту"]
+    # editing only for the base centre
+    assert has_key(at, "vac_map_code") == (role == "base_centre")
+    assert has_key(at, "vac_support_pick") == (role == "base_centre")
+
+
+def test_base_centre_edits_the_map_and_the_registry(region: tuple[Path, dict[str, str]]) -> None:
+    path, _ = region
+    at = open_page(VAC_PAGE, "base_centre")
+    at.selectbox(key="vac_map_code").set_value("15.01.05").run()
+    at.text_area(key="vac_map_text_15.01.05").input("сварщик\nэлектросварщик")
+    click(at, "Сохранить")
+    assert_clean(at)
+    assert [s.value for s in at.success] == ["Соответствие сохранено."]
+    at.text_input(key="vac_sup_title_None").input("Подъёмные")
+    at.text_area(key="vac_sup_who_None").input("Выпускники, переехавшие в село")
+    at.text_input(key="vac_sup_op_None").input("Минсельхоз СО")
+    at.text_input(key="vac_sup_link_None").input("https://example.org/podemnye")
+    click(at, "Сохранить меру")
+    assert_clean(at)
+    with cur_of(path) as cur:
+        assert cur.execute(
+            "SELECT keywords FROM specialty_occupations WHERE program_code = '15.01.05'"
+        ).fetchall() == [("сварщик;электросварщик",)]
+        assert audit.read_log(cur, action="vacancy_map").height == 1
+        assert audit.read_log(cur, action="support_measure").height == 2  # the fixture's and this one
+
+
+def test_returnees_tab(region: tuple[Path, dict[str, str]]) -> None:
+    _, keys = region
+    at = open_page(PAGE, "college", "P001")
+    shown = table(at, "Ожидаемый месяц увольнения")
+    assert shown["СНИЛС"].to_list() == [graduates.mask_snils(keys["soldier"])]
+    assert shown["Ожидаемый месяц увольнения"].to_list() == ["11.2024"]
+    agg = open_page(PAGE, "territory", "TU01")
+    assert table(agg, "Возвращаются").rows() == [("СПК", 1, 0)]
+
+
+def test_college_offers_a_matched_vacancy_in_one_click(region: tuple[Path, dict[str, str]]) -> None:
+    path, keys = region
+    at = open_page(PAGE, "college", "P001")
+    shown = selectable(at, "cases_table")
+    row = shown["СНИЛС"].to_list().index(graduates.mask_snils(keys["informal"]))
+    at.session_state["cases_table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    assert_clean(at)
+    # the support measure for everyone is shown beside the case
+    assert "Меры поддержки, на которые выпускник может претендовать (1)" in [e.label for e in at.expander]
+    assert any(m.value.startswith("**Выплата молодому специалисту** — Все выпускники.") for m in at.markdown)
+    # 09.02.07 «программист» matches v1 (Самара = the college's municipality, СПО): 60 + 30 + 10
+    offers = [m.value for m in at.markdown if "Программист 1С" in m.value]
+    assert offers and offers[0].startswith("1. ") and offers[0].endswith("**100**")
+    assert not any("Повар" in m.value for m in at.markdown)
+    assert has_key(at, "cases_panel_vacancy_print")
+    at.button(key="cases_panel_offer_1").click().run()
+    assert_clean(at)
+    assert [s.value for s in at.success] == ["Вакансия предложена: мера записана."]
+    with cur_of(path) as cur:
+        stored = case_store.measure_list(cur, Scope("college", "P001"), COHORT)
+        assert stored.select("person_key", "measure_type", "vacancy_id").rows() == [
+            (keys["informal"], "vacancy_offered", "Файл базового центра:v1")
+        ]
+
+
+def test_base_centre_sends_a_list_to_czn(region: tuple[Path, dict[str, str]]) -> None:
+    path, keys = region
+    with cur_of(path) as cur:
+        case_ops.add_measure(
+            cur, Scope("college", "P001", "p"), "P001", COHORT, keys["informal"], "czn_referral", "Петрова",
+            D(2024, 10, 1), D(2024, 10, 8),
+        )  # fmt: skip
+    at = open_page(PAGE, "base_centre")
+    candidates = table(at, "Случай открыт")
+    assert candidates["СНИЛС"].to_list() == [graduates.mask_snils(keys["informal"])]
+    at.button(key="cases_czn_send").click().run()
+    assert_clean(at)
+    assert has_key(at, "cases_czn_download")
+    with cur_of(path) as cur:
+        assert audit.read_log(cur, action="czn_escalation").height == 1
+    assert table(at, "Список №")["Список №"].to_list() == [1]
