@@ -15,6 +15,7 @@ import polars as pl
 from data_layer.db import DEMO_NOTICE, is_demo
 from data_layer.scope import OPERATOR, ROLE_LABELS, Scope
 from metrics import criteria, engine, indicators, risk, settings
+from metrics.criteria import publication
 from metrics.formatting import fmt_date, fmt_datetime
 from metrics.indicators import Indicator
 from reports.xlsx import Properties, TitleBlock
@@ -90,7 +91,15 @@ class ReportContext:
         return self.registry.get(ind_id) or self.registry[indicators.DEFAULT_HEADLINE]
 
     @cached_property
+    def publication(self) -> publication.Publication | None:
+        """The rating published for the cohort with an evaluation date on or before as_of: the
+        reports show it, frozen, with the current calculation beside it."""
+        return publication.latest_publication(self.cur, self.cohort, self.as_of)
+
+    @cached_property
     def criteria_set(self) -> criteria.CriteriaSet:
+        if self.publication is not None:
+            return self.publication.criteria_set
         return criteria.published(self.cur, self.cohort)
 
     @cached_property
@@ -126,9 +135,24 @@ class ReportContext:
 
     @cached_property
     def rating(self) -> pl.DataFrame:
+        """The published rating when there is one (frozen), else the current calculation."""
+        if self.publication is not None:
+            return publication.published_rating(self.cur, self.scope, self.publication)
+        return self.current_rating
+
+    @cached_property
+    def current_rating(self) -> pl.DataFrame:
+        """«Текущий расчёт»: the same criteria set on the data as they are now, at as_of."""
         return criteria.rating(
             self.cur, self.scope, self.cohort, self.as_of, self.criteria_set, self.metric_values
         )
+
+    @property
+    def rating_colleges(self) -> int:
+        """How many colleges the rating ranks (region-wide)."""
+        if self.publication is not None:
+            return self.publication.colleges_total
+        return self.metric_values.height
 
     @cached_property
     def risk_by_college(self) -> pl.DataFrame:
@@ -247,9 +271,16 @@ class ReportContext:
     def criteria_line(self) -> str:
         cs = self.criteria_set
         when = f", опубликована {fmt_date(cs.published_at)}" if cs.published_at else ""
-        return (
+        text = (
             f"Критерии эффективности ЦСТВ: набор {cs.year} г., версия {cs.version}{when}"
             f" (категории: высокая от {fmt_g(cs.high_from)}, средняя от {fmt_g(cs.medium_from)} баллов)."
+        )
+        pub = self.publication
+        if pub is None:
+            return text + " Рейтинг не опубликован: баллы и места — текущий расчёт на дату расчёта."
+        return (
+            text + f" Рейтинг — опубликованный: {pub.label()}, {pub.published_by}; текущий расчёт на "
+            f"{fmt_date(self.as_of)} — рядом."
         )
 
     def data_dates_line(self, subject_scope: Scope | None = None) -> str:

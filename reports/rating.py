@@ -7,6 +7,7 @@ from __future__ import annotations
 import polars as pl
 
 from metrics import criteria
+from metrics.criteria import publication
 from reports.base import ReportContext, fmt_g
 from reports.scorecard import PLAIN_METRICS
 from reports.xlsx import Col, Sheet, Table, TitleBlock
@@ -46,8 +47,7 @@ def sheets(ctx: ReportContext) -> list[Sheet]:
             Col("category_label", "Категория"),
         ),
         rated.sort(["rank", "short_name"]),
-        caption=f"Рейтинг по набору критериев {cs.year} г., версия {cs.version}; "
-        f"место — среди всех {ctx.metric_values.height} ПОО региона",
+        caption=_caption(ctx),
     )
     values = [
         Col(c.metric, f"{c.name}: {_metric_label(c.metric)}", "num" if c.metric in PLAIN_METRICS else "pct")
@@ -87,11 +87,48 @@ def sheets(ctx: ReportContext) -> list[Sheet]:
         note=f"Категория: высокая — от {fmt_g(cs.high_from)} баллов, средняя — от {fmt_g(cs.medium_from)}, "
         f"иначе низкая. Максимальная сумма — {fmt_g(cs.max_score())} баллов.",
     )
-    return [
+    out = [
         Sheet("Рейтинг", (rating_table,), freeze_cols=3, signature=True),
         Sheet("Значения показателей", (values_table,), freeze_cols=2),
         Sheet("Критерии", (criteria_table,)),
     ]
+    if ctx.publication is not None:
+        out.insert(1, Sheet("Текущий расчёт", (current_table(ctx),), freeze_cols=2))
+    return out
+
+
+def _caption(ctx: ReportContext) -> str:
+    cs = ctx.criteria_set
+    text = f"Рейтинг по набору критериев {cs.year} г., версия {cs.version}; место — среди всех {ctx.rating_colleges} ПОО региона"
+    if ctx.publication is not None:
+        text = f"Опубликованный {ctx.publication.label()}. " + text
+    return text
+
+
+def current_table(ctx: ReportContext) -> Table:
+    """The published rating beside the current calculation, with the differences."""
+    assert ctx.publication is not None
+    diff = publication.differences(ctx.rating, ctx.current_rating).with_columns(
+        pl.col(c).replace_strict(criteria.CATEGORY_LABELS, default=pl.col(c)).alias(c)
+        for c in ("category_published", "category_current")
+    )
+    return Table(
+        (
+            Col("college_code", "Код ПОО"),
+            Col("short_name", "ПОО", width=26),
+            Col("score_published", "Баллы", "num", group="Опубликовано"),
+            Col("rank_published", "Место", "int", group="Опубликовано"),
+            Col("category_published", "Категория", group="Опубликовано"),
+            Col("score_current", "Баллы", "num", group="Текущий расчёт"),
+            Col("rank_current", "Место", "int", group="Текущий расчёт"),
+            Col("category_current", "Категория", group="Текущий расчёт"),
+            Col("score_change", "Баллы", "num", group="Разница"),
+            Col("rank_change", "Места (+ выше)", "int", group="Разница"),
+        ),
+        diff,
+        caption=f"Текущий расчёт на {ctx.as_of:%d.%m.%Y} по тем же критериям и данным на сегодня рядом с "
+        f"опубликованным рейтингом ({ctx.publication.label()}); опубликованный рейтинг не меняется",
+    )
 
 
 def title_subject(ctx: ReportContext) -> str:

@@ -107,7 +107,18 @@ def _criteria(ctx: ReportContext, code: str) -> tuple[Table, Table]:
         pl.DataFrame(rows),
         caption=f"Критерии эффективности ЦСТВ (набор {cs.year} г., версия {cs.version})",
     )
-    total = ctx.metric_values.height
+    total = ctx.rating_colleges
+    current = (
+        first_row(ctx.current_rating.filter(pl.col("college_code") == code)) if ctx.publication else None
+    )
+    extra_cols = (
+        (
+            Col("score_now", "Баллов", "num", group="Текущий расчёт"),
+            Col("rank_now", "Место", "int", group="Текущий расчёт"),
+        )
+        if current is not None
+        else ()
+    )
     summary = Table(
         (
             Col("score", "Итого баллов", "num"),
@@ -115,6 +126,7 @@ def _criteria(ctx: ReportContext, code: str) -> tuple[Table, Table]:
             Col("rank", "Место в рейтинге", "int"),
             Col("of", "Всего ПОО в рейтинге", "int"),
             Col("category", "Категория эффективности"),
+            *extra_cols,
         ),
         pl.DataFrame(
             [
@@ -125,9 +137,19 @@ def _criteria(ctx: ReportContext, code: str) -> tuple[Table, Table]:
                     "of": total,
                     "category": criteria.CATEGORY_LABELS.get(rated["category"], rated["category"]),
                 }
+                | (
+                    {"score_now": current["score"], "rank_now": current["rank"]}
+                    if current is not None
+                    else {}
+                )
             ]
         ),
-        caption="Итог",
+        caption="Итог"
+        + (
+            f": опубликованный {ctx.publication.label()}"
+            if ctx.publication is not None
+            else ": текущий расчёт"
+        ),
     )
     return table, summary
 

@@ -18,6 +18,7 @@ from data_layer import config, db, graduates, identity, reference, risk_measures
 from data_layer.scope import Scope
 from metrics import criteria, engine, indicators, reconciliation, risk, settings, verification
 from metrics import forecast as forecast_mod
+from metrics.criteria import publication
 from ui import risk_view as risk_view_mod
 from ui.data import cursor
 
@@ -201,6 +202,20 @@ def rating(v: int, scope: Scope, cohort: int, as_of: dt.date, version: int | Non
     with cursor() as cur:
         cs = criteria.published(cur, cohort, version)
         return criteria.rating(cur, scope, cohort, as_of, cs, values)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def rating_publication(v: int, cohort: int, as_of: dt.date) -> publication.Publication | None:
+    """The rating published for the cohort with an evaluation date on or before as_of (a publication
+    bumps the dataset version, so the key refreshes)."""
+    with cursor() as cur:
+        return publication.latest_publication(cur, cohort, as_of)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def published_rating(v: int, scope: Scope, publication_id: int) -> pl.DataFrame:
+    with cursor() as cur:
+        return publication.published_rating(cur, scope, publication.get_publication(cur, publication_id))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -199,29 +199,39 @@ class CollegeRating:
     category: str
     version: int
     points: pl.DataFrame  # criterion, points, max_points
+    published: str | None = None  # label of the published rating shown, None: the current calculation
+    current_score: float | None = None  # «текущий расчёт» beside a published rating
+    current_rank: int | None = None
 
 
 def college_rating(scope: Scope, ctx: Context, fr: Frame, college: str) -> CollegeRating | None:
     """The college's ЦСТВ effectiveness score and region-wide place under the published criteria."""
     from metrics.criteria import CATEGORY_LABELS
 
-    rated = cached.rating(fr.v, scope, ctx.cohort, ctx.as_of)
+    pub = cached.rating_publication(fr.v, ctx.cohort, ctx.as_of)
+    current = cached.rating(fr.v, scope, ctx.cohort, ctx.as_of, pub.criteria_version if pub else None)
+    rated = cached.published_rating(fr.v, scope, pub.publication_id) if pub else current
     row = rated.filter(pl.col("college_code") == college)
     if row.is_empty():
         return None
     r = row.row(0, named=True)
-    cs = cached.criteria_set(fr.v, ctx.cohort, r["criteria_version"])
+    cs = pub.criteria_set if pub else cached.criteria_set(fr.v, ctx.cohort, r["criteria_version"])
     points = pl.DataFrame(
         [(c.name, r.get(f"pts:{c.id}"), c.weight * c.scale.max_points()) for c in cs.criteria],
         schema={"criterion": pl.Utf8, "points": pl.Float64, "max_points": pl.Float64},
         orient="row",
     )
+    now = current.filter(pl.col("college_code") == college)
+    now_row = now.row(0, named=True) if pub and now.height else None
     return CollegeRating(
         score=r["score"],
         max_score=cs.max_score(),
         rank=r["rank"],
-        rated=cached.college_metric_values(fr.v, ctx.cohort, ctx.as_of).height,
+        rated=pub.colleges_total if pub else cached.college_metric_values(fr.v, ctx.cohort, ctx.as_of).height,
         category=CATEGORY_LABELS.get(r["category"], r["category"]),
         version=r["criteria_version"],
         points=points,
+        published=pub.label() if pub else None,
+        current_score=now_row["score"] if now_row else None,
+        current_rank=now_row["rank"] if now_row else None,
     )

@@ -239,6 +239,13 @@ def rating(scope: Scope, ctx: mctx.Context, fr: monitor.Frame, college: str) -> 
         f"**{fmt_num(r.score)}** из {fmt_num(r.max_score, 0)} баллов · **{r.rank}-е место** из {r.rated} · "
         f"эффективность: **{r.category.lower()}** · критерии {ctx.cohort} г., версия {r.version}"
     )
+    if r.published is None:
+        st.caption("Рейтинг не опубликован: текущий расчёт, он меняется с новыми данными.")
+    else:
+        st.caption(
+            f"Опубликованный {r.published}. Текущий расчёт на {ctx.as_of:%d.%m.%Y}: "
+            f"{fmt_num(r.current_score)} баллов, {r.current_rank or '—'}-е место."
+        )
     st.dataframe(
         r.points.select(
             pl.col("criterion").alias("Критерий"),

@@ -11,7 +11,7 @@ from data_layer.scope import Scope
 from metrics import criteria
 from metrics.formatting import fmt_datetime, fmt_int
 from ops import criteria as ops_criteria
-from ui import cached, downloads, widgets
+from ui import cached, downloads, rating_view, widgets
 from ui import criteria_editor as ce
 from ui import filter_context as mctx
 from ui.data import cursor
@@ -43,18 +43,18 @@ def _rating_table(rated: pl.DataFrame, cs: criteria.CriteriaSet, key: str) -> No
     st.dataframe(ce.rating_display(rated, cs), hide_index=True, placeholder="—", width="stretch", key=key)
 
 
-def _rating_tab(scope: Scope, ctx: mctx.Context, pub: criteria.CriteriaSet) -> None:
-    v = cached.version()
-    rated = cached.rating(v, scope, ctx.cohort, ctx.as_of, pub.version)
-    n_all = cached.college_metric_values(v, ctx.cohort, ctx.as_of).height
+def _rating_tab(scope: Scope, ctx: mctx.Context, pub_set: criteria.CriteriaSet) -> None:
+    rated, cs, n_all, pub = rating_view.shown_rating(scope, ctx, pub_set)
+    rating_view.status_line(pub, ctx)
     if rated.is_empty():
         st.info("В вашей зоне доступа нет ПОО с выпускниками этого года.")
+        rating_view.publish_form(scope, ctx, pub_set)
         return
     if scope.role == "college":
         row = rated.row(0, named=True)
         c1, c2, c3 = st.columns(3)
         c1.metric("Место в рейтинге", f"{row['rank']} из {fmt_int(n_all)}")
-        c2.metric("Баллы", ce.fmt_points(row["score"]), help=f"Максимум — {ce.fmt_points(pub.max_score())}.")
+        c2.metric("Баллы", ce.fmt_points(row["score"]), help=f"Максимум — {ce.fmt_points(cs.max_score())}.")
         c3.metric("Категория", criteria.CATEGORY_LABELS[row["category"]])
     else:
         counts = rated.group_by("category").len()
@@ -65,10 +65,13 @@ def _rating_tab(scope: Scope, ctx: mctx.Context, pub: criteria.CriteriaSet) -> N
             col.metric(f"Категория «{criteria.CATEGORY_LABELS[cat]}»", fmt_int(by_cat.get(cat, 0)))
     st.caption(
         f"Места — среди всех {fmt_int(n_all)} ПОО области. Категории: «Высокая» — от "
-        f"{ce.fmt_points(pub.high_from)} баллов, «Средняя» — от {ce.fmt_points(pub.medium_from)}; "
-        f"максимум — {ce.fmt_points(pub.max_score())}."
+        f"{ce.fmt_points(cs.high_from)} баллов, «Средняя» — от {ce.fmt_points(cs.medium_from)}; "
+        f"максимум — {ce.fmt_points(cs.max_score())}."
     )
-    _rating_table(rated, pub, "crit_rating")
+    _rating_table(rated, cs, "crit_rating")
+    if pub is not None:
+        rating_view.current_block(scope, ctx, rated, pub)
+    rating_view.publish_form(scope, ctx, pub_set)
 
 
 def _criteria_tab(pub: criteria.CriteriaSet) -> None:
@@ -370,7 +373,8 @@ def body() -> None:
     flash = st.session_state.pop(_FLASH, None)
     if flash:
         st.success(flash)
-    names = ["Рейтинг", "Критерии", "История версий"]
+    rating_view.flash()
+    names = ["Рейтинг", "Возражения", "Критерии", "История версий"]
     if scope.role == "base_centre":
         names.append("Редактор критериев")
     tabs = st.tabs(names)
@@ -378,11 +382,15 @@ def body() -> None:
         _rating_tab(scope, ctx, pub)
         downloads.report_button("rating", label="Скачать рейтинг эффективности ЦСТВ (Excel)")
     with tabs[1]:
-        _criteria_tab(pub)
+        rating_view.objections_tab(
+            scope, ctx, cached.rating_publication(cached.version(), ctx.cohort, ctx.as_of)
+        )
     with tabs[2]:
+        _criteria_tab(pub)
+    with tabs[3]:
         _history_tab(scope, ctx, all_versions)
     if scope.role == "base_centre":
-        with tabs[3]:
+        with tabs[4]:
             _editor_tab(scope, ctx, pub, draft)
 
 

@@ -363,7 +363,7 @@ def test_rating_rows_follow_the_scope(
     if role == "college":
         assert metric(at, "Место в рейтинге") == "1 из 3"
         assert metric(at, "Баллы") == ce.fmt_points(float(expected["score"][0]))
-    assert (len(at.tabs) == 4) == (role == "base_centre")  # the editor is the base centre's only
+    assert len(at.tabs) == (5 if role == "base_centre" else 4)  # the editor is the base centre's only
 
 
 FRDO_ROW = 6  # «Полнота ФИС ФРДО» in the starting set
@@ -789,3 +789,95 @@ def test_schedule_is_set_on_the_settings_page_and_audited(region: tuple[Path, di
         got = timeliness.get_schedule(cur, COHORT)
         assert (got.weekday, got.hour, got.every_weeks) == (3, 12, 1)
         assert audit.read_log(cur, action="schedule_change").height == 1
+
+
+# ---------------------------------------------------------------- frozen rating and objections
+
+
+def _publish_and_change(path: Path, keys: dict[str, str]) -> None:
+    """Publish the rating on AS_OF, then newer data: ТТК's «no motivation» graduate is employed."""
+    from data_layer.spells import rebuild_spells
+    from ops import rating as ops_rating
+
+    with cur_of(path) as cur:
+        ops_rating.publish(cur, Scope("base_centre", None, "bc"), COHORT, AS_OF, "для выплат")
+        cur.execute(
+            "INSERT INTO status_rows (college_code, snapshot_date, cohort, person_key, status) "
+            "VALUES ('P003', ?, ?, ?, 'employed')",
+            [SNAPS[-1], COHORT, keys["p3_nm"]],
+        )
+        rebuild_spells(cur, [("P003", COHORT)])
+        db.bump_dataset_version(cur)
+
+
+def test_publish_button_freezes_the_rating(region: tuple[Path, dict[str, str]]) -> None:
+    from metrics.criteria import publication
+
+    path, _ = region
+    at = open_page("pages/screens/criteria.py", "base_centre")
+    assert any("не опубликован" in i.value for i in at.info)
+    at.text_input(key="rating_publish_reason").input("для стимулирующих выплат")
+    click(at, "Опубликовать рейтинг")
+    assert_clean(at)
+    assert any(f"Опубликован рейтинг на {AS_OF:%d.%m.%Y}" in s.value for s in at.success)
+    with cur_of(path) as cur:
+        pub = publication.latest_publication(cur, COHORT, AS_OF)
+        assert pub is not None and pub.reason == "для стимулирующих выплат" and pub.colleges_total == 3
+        assert audit.read_log(cur, action="rating_publish").height == 1
+
+
+@pytest.mark.parametrize(
+    ("role", "code", "colleges"),
+    [("ministry", None, 3), ("territory", "TU01", 2), ("college", "P003", 1), ("base_centre", None, 3)],
+)
+def test_published_rating_with_current_calculation_beside(
+    region: tuple[Path, dict[str, str]], role: Role, code: str | None, colleges: int
+) -> None:
+    from metrics.criteria import publication
+
+    path, keys = region
+    _publish_and_change(path, keys)
+    at = open_page("pages/screens/criteria.py", role, code)
+    assert any(f"Опубликованный рейтинг на {AS_OF:%d.%m.%Y}" in s.value for s in at.success)
+    shown = table(at, "Итого баллов")
+    with cur_of(path) as cur:
+        pub = publication.latest_publication(cur, COHORT, AS_OF)
+        assert pub is not None
+        frozen = publication.published_rating(cur, Scope(role, code), pub)
+        now = criteria.rating(cur, Scope(role, code), COHORT, AS_OF, pub.criteria_set)
+    assert shown.height == colleges == frozen.height
+    assert shown["Итого баллов"].to_list() == [ce.fmt_points(x) for x in frozen["score"].to_list()]
+    current = table(at, "Баллы (текущий расчёт)")
+    assert current.height == colleges
+    got = dict(zip(current["ПОО"], current["Баллы (текущий расчёт)"], strict=True))
+    assert got == {n: ce.fmt_points(x) for n, x in zip(now["short_name"], now["score"], strict=True)}
+    if role in ("college", "ministry", "base_centre"):
+        # ТТК gained points with the newer data; the published score stays as issued
+        ttk = current.filter(pl.col("ПОО") == "ТТК").row(0, named=True)
+        assert ttk["Баллы (опубл.)"] != ttk["Баллы (текущий расчёт)"]
+        assert (ttk["Разница баллов"] or "").strip() not in ("", "0")
+
+
+def test_objection_filed_answered_and_visible(region: tuple[Path, dict[str, str]]) -> None:
+    path, keys = region
+    _publish_and_change(path, keys)
+    at = open_page("pages/screens/criteria.py", "college", "P003")
+    at.text_area(key="rating_objection_text").input("Выпускник трудоустроен, срез загружен")
+    click(at, "Подать возражение")
+    assert_clean(at)
+    assert any("Возражение № 1 подано" in s.value for s in at.success)
+    at = open_page("pages/screens/criteria.py", "base_centre")
+    at.radio(key="rating_answer_decision").set_value("accepted")
+    at.text_area(key="rating_answer_reason").input("Срез учтён")
+    click(at, "Ответить")
+    assert_clean(at)
+    assert any("Возражение № 1 принято" in s.value and "версия публикации 2" in s.value for s in at.success)
+    for role, code in (("college", "P003"), ("territory", "TU02"), ("ministry", None)):
+        at = open_page("pages/screens/criteria.py", role, code)
+        log = table(at, "Ответ базового центра")
+        assert log.select("ПОО", "Состояние", "Ответ базового центра").rows() == [
+            ("ТТК", "принято, рейтинг переопубликован", "Срез учтён")
+        ]
+        assert any("версия публикации 2" in s.value for s in at.success)
+    at = open_page("pages/screens/criteria.py", "territory", "TU01")
+    assert not tables(at, "Ответ базового центра")  # another territory's college: not shown

@@ -196,3 +196,48 @@ def test_cli_rating_json_current_and_published(
     assert [r["total"] for r in current] == [20.0, 20.0]  # type: ignore[union-attr, index]
     rc, published = _json(path, capsys, "--published")
     assert rc == 0 and published == rows
+
+
+def test_reports_show_the_published_rating_and_the_current_one_beside(
+    region: tuple[duckdb.DuckDBPyConnection, Path, list[str]],
+) -> None:
+    import io
+
+    import openpyxl
+
+    from reports import build_report
+
+    con, _, keys = region
+    ops_rating.publish(con, BASE, 2024, AS_OF)
+    _new_load(con, keys[3])
+    data, _ = build_report(con, BASE, "rating", 2024, AS_OF)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.sheetnames[:2] == ["Рейтинг", "Текущий расчёт"]
+
+    def row_of(ws: object, code: str) -> list[object]:
+        for row in ws.iter_rows(values_only=True):  # type: ignore[attr-defined]
+            if code in row:
+                return list(row)
+        raise AssertionError(code)
+
+    assert 8.0 in row_of(wb["Рейтинг"], "P002") and 20.0 not in row_of(wb["Рейтинг"], "P002")
+    # published 8 (2nd), current 20 (1st), difference +12 and one place up
+    assert [v for v in row_of(wb["Текущий расчёт"], "P002") if isinstance(v, int | float)] == [
+        8.0,
+        2,
+        20.0,
+        1,
+        12.0,
+        1,
+    ]
+    header = " ".join(str(v) for r in wb["Рейтинг"].iter_rows(max_row=12, values_only=True) for v in r if v)
+    assert f"Опубликованный рейтинг на {AS_OF:%d.%m.%Y}" in header
+    card, _ = build_report(con, POO2, "scorecard", 2024, AS_OF, "P002")
+    text = " ".join(
+        str(v)
+        for ws in openpyxl.load_workbook(io.BytesIO(card)).worksheets
+        for r in ws.iter_rows(values_only=True)
+        for v in r
+        if v is not None
+    )
+    assert "Текущий расчёт" in text and f"опубликованный рейтинг на {AS_OF:%d.%m.%Y}" in text
