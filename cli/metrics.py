@@ -30,6 +30,11 @@ def parse_date(text: str) -> dt.date:
     raise UserFacingError(f"Неверная дата «{text}»: ожидается ГГГГ-ММ-ДД или ДД.ММ.ГГГГ.")
 
 
+def as_of_or_default(cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, text: str | None) -> dt.date:
+    """`--as-of` as given, else the latest data of the cohort (engine.default_as_of)."""
+    return parse_date(text) if text else engine.default_as_of(cur, scope, cohort)
+
+
 def metric_groups(
     cur: duckdb.DuckDBPyConnection,
     scope: Scope,

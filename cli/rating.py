@@ -42,17 +42,16 @@ def print_json(rows: object) -> None:
 
 def _publish(args: argparse.Namespace) -> int:
     """`vypusk rating publish --cohort Y --as-of D [--reason TEXT] [--user NAME]` (base centre)."""
-    from cli.metrics import parse_date
+    from cli.metrics import as_of_or_default
     from cli.scope import resolve_scope
     from data_layer import db
-    from metrics import engine
     from ops import rating as ops_rating
 
     scope = resolve_scope(args.user, args.db)
     con = db.open_database(args.db)
     try:
         with con.cursor() as cur:
-            as_of = parse_date(args.as_of) if args.as_of else engine.default_as_of(cur, scope, args.cohort)
+            as_of = as_of_or_default(cur, scope, args.cohort, args.as_of)
             pub = ops_rating.publish(cur, scope, args.cohort, as_of, args.reason or "")
     finally:
         con.close()

@@ -17,13 +17,12 @@ from pathlib import Path
 
 import duckdb
 
-from cli.metrics import parse_date
+from cli.metrics import as_of_or_default
 from cli.rating import print_json, rating_rows
 from cli.scope import resolve_scope
 from data_layer import db
 from data_layer.errors import UserFacingError
 from data_layer.scope import Scope
-from metrics import engine
 from reports import REPORT_KINDS, build_report, build_scorecards_zip, scorecards_zip_name
 
 ZIP_KIND = "scorecards_zip"
@@ -52,7 +51,7 @@ def _json(args: argparse.Namespace) -> int:
     con = db.open_database(args.db)
     try:
         with con.cursor() as cur:
-            as_of = parse_date(args.as_of) if args.as_of else engine.default_as_of(cur, scope, args.cohort)
+            as_of = as_of_or_default(cur, scope, args.cohort, args.as_of)
             rows = JSON_KINDS[args.kind](cur, scope, args.cohort, as_of, args)
     finally:
         con.close()
@@ -85,7 +84,7 @@ def _run(args: argparse.Namespace) -> int:
     con = db.open_database(args.db)
     try:
         with con.cursor() as cur:
-            as_of = parse_date(args.as_of) if args.as_of else engine.default_as_of(cur, scope, args.cohort)
+            as_of = as_of_or_default(cur, scope, args.cohort, args.as_of)
             if args.kind == ZIP_KIND:
                 if args.scope:
                     raise UserFacingError("Для архива карточек код (--scope) не указывается.")

@@ -23,6 +23,7 @@ from data_layer.db import dataset_version
 from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import Scope
 from metrics.criteria.model import CATEGORY_LABELS, CriteriaSet, from_json
+from metrics.criteria.rating import what_if
 
 
 @dataclass(frozen=True)
@@ -223,30 +224,21 @@ def published_rating(cur: duckdb.DuckDBPyConnection, scope: Scope, pub: Publicat
 
 
 def differences(published: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
-    """Per college: published vs current score, rank and category, and the changes."""
-    a = published.select(
-        "college_code",
-        "short_name",
-        pl.col("score").alias("score_published"),
-        pl.col("rank").alias("rank_published"),
-        pl.col("category").alias("category_published"),
-    )
-    b = current.select(
-        "college_code",
-        pl.col("short_name").alias("_name"),
-        pl.col("score").alias("score_current"),
-        pl.col("rank").alias("rank_current"),
-        pl.col("category").alias("category_current"),
-    )
+    """Per college: published vs current score, rank and category, and the changes (what_if with
+    the published rating as the base)."""
     return (
-        a.join(b, on="college_code", how="full", coalesce=True)
-        .with_columns(pl.coalesce("short_name", "_name").alias("short_name"))
-        .drop("_name")
-        .with_columns(
-            score_change=(pl.col("score_current") - pl.col("score_published")).round(6),
-            rank_change=(pl.col("rank_published") - pl.col("rank_current")).cast(pl.Int64),
-            category_changed=pl.col("category_published").ne_missing(pl.col("category_current")),
+        what_if(published, current)
+        .rename(
+            {
+                "score_base": "score_published",
+                "rank_base": "rank_published",
+                "category_base": "category_published",
+                "score_new": "score_current",
+                "rank_new": "rank_current",
+                "category_new": "category_current",
+            }
         )
+        .with_columns(pl.col("score_change").round(6))
         .sort("rank_published", nulls_last=True)
     )
 
