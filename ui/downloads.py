@@ -19,6 +19,7 @@ import streamlit as st
 import reports
 from data_layer import audit
 from data_layer.errors import UserFacingError
+from data_layer.importer import LoadResult, problems_to_xlsx
 from data_layer.scope import Scope
 from reports.csv import to_csv_bytes
 from ui import cached
@@ -154,15 +155,62 @@ def table_csv_button(
     name = f"{file_stem}.csv"
     notice = cached.demo_notice(cached.version())
 
+    st.download_button(
+        label,
+        data=csv_builder(frame, labels, file_stem, user, role, personal_data=personal_data, notice=notice),
+        file_name=name,
+        mime=reports.CSV_MIME,
+        on_click="ignore",
+        icon=ICON,
+        key=key,
+    )
+
+
+def csv_builder(
+    frame: pl.DataFrame,
+    labels: Mapping[str, str],
+    file_stem: str,
+    user: str | None,
+    role: str | None,
+    *,
+    personal_data: bool,
+    notice: str = "",
+) -> Callable[[], bytes]:
+    """The deferred builder of a table's CSV: formula-safe (reports.csv) and written to the audit
+    log when built ('download_pd' for personal data, else 'download')."""
+    name = f"{file_stem}.csv"
+
     def build() -> bytes:
         content = to_csv_bytes(frame, labels, notice=notice)
-        if personal_data:
-            with cursor() as cur:
-                audit.record(cur, user, role, "download_pd", file_stem, f"таблица страницы, файл {name}")
+        with cursor() as cur:
+            action = "download_pd" if personal_data else "download"
+            audit.record(cur, user, role, action, file_stem, f"таблица страницы, файл {name}")
+        return content
+
+    return build
+
+
+def error_report_button(result: LoadResult, file_name: str, *, key: str) -> None:
+    """The Excel list of a refused file's problems (values as the user wrote them, СНИЛС masked),
+    written to the audit log when built."""
+    scope = st.session_state.get("scope")
+    user = scope.username if isinstance(scope, Scope) else None
+    role = scope.role if isinstance(scope, Scope) else None
+
+    def build() -> bytes:
+        content = problems_to_xlsx(result)
+        with cursor() as cur:
+            audit.record(cur, user, role, "download", file_name, "отчёт об ошибках загрузки")
         return content
 
     st.download_button(
-        label, data=build, file_name=name, mime=reports.CSV_MIME, on_click="ignore", icon=ICON, key=key
+        "Скачать список ошибок (Excel)",
+        data=build,
+        file_name=file_name,
+        mime=reports.XLSX_MIME,
+        on_click="ignore",
+        icon=ICON,
+        key=key,
     )
 
 

@@ -136,6 +136,9 @@ class Checker:
         `message` and `value` are evaluated on the filtered rows only: no window expressions there."""
         if value is None:
             value = pl.col(raw(name)) if name and raw(name) in df.columns else pl.lit(None, pl.Utf8)
+        col = self.spec.columns_by_field.get(name or "")
+        if col is not None and col.type == "snils":
+            value = masked_snils(value)
         msg = message if isinstance(message, pl.Expr) else pl.lit(message)
         self.parts.append(
             df.lazy()
@@ -178,6 +181,15 @@ class Checker:
         out = pl.concat(self.parts, how="vertical").collect()
         out = out.with_columns(shown(pl.col("value")), shown(pl.col("column")))
         return out.with_row_index("_order").sort(["row", "_order"], nulls_last=False).drop("_order")
+
+
+def masked_snils(expr: pl.Expr) -> pl.Expr:
+    """A СНИЛС as problem lists show it: «***-***-445 94» (the row number finds it in the file; the
+    error report and the screen never carry a full СНИЛС)."""
+    text = expr.cast(pl.Utf8)
+    bare = text.str.replace_all(r"[\s\-\u00a0]", "")
+    tail = bare.str.slice(6, 3) + pl.lit(" ") + bare.str.slice(9)
+    return pl.when(bare.str.len_chars() >= 9).then(pl.lit("***-***-") + tail).otherwise(text)
 
 
 def shown(expr: pl.Expr) -> pl.Expr:

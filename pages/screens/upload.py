@@ -10,11 +10,11 @@ from pathlib import Path
 import streamlit as st
 
 from data_layer import config, loads
-from data_layer.importer import KINDS, LoadResult, load_file, problems_to_xlsx
+from data_layer.importer import KINDS, LoadResult, load_file
 from data_layer.importer.kinds import COLLEGE_KINDS
 from data_layer.scope import Scope
 from metrics.formatting import fmt_int, plural
-from ui import cached, widgets
+from ui import cached, downloads, widgets
 from ui import upload_view as uv
 from ui.data import cursor, get_con
 
@@ -67,14 +67,8 @@ def _show_result(i: int, res: LoadResult) -> None:
             key=f"upload_errors_{i}",
             column_config=PROBLEM_CONFIG,
         )
-        st.download_button(
-            "Скачать список ошибок (Excel)",
-            data=partial(problems_to_xlsx, res),
-            file_name=uv.error_report_name(res.file_name),
-            mime=XLSX_MIME,
-            on_click="ignore",
-            key=f"upload_error_report_{i}",
-            icon=":material/download:",
+        downloads.error_report_button(
+            res, uv.error_report_name(res.file_name), key=f"upload_error_report_{i}"
         )
     if res.warnings:
         n = len(res.warnings)
