@@ -587,7 +587,7 @@ def test_upload_shows_every_error_in_russian_and_stores_nothing(region: tuple[Pa
     errors = table(at, "Проблема")
     assert errors.columns == ["Строка", "Столбец", "Значение", "Проблема"]
     assert errors["Строка"].to_list() == [3, 4]
-    assert errors["Значение"].to_list() == ["123-456-789 00", "P002"]
+    assert errors["Значение"].to_list() == ["***-***-789 00", "P002"]  # СНИЛС masked in the problem list
     assert "контрольное число" in errors["Проблема"][0]
     assert any(b.label == "Скачать список ошибок (Excel)" for b in at.get("download_button"))  # type: ignore[attr-defined]
     with cur_of(path) as cur:
