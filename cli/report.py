@@ -5,6 +5,14 @@ that user's role and scope. KIND `scorecards_zip` writes every college's scoreca
 (base centre only). Without `--as-of` the report is built at the latest data of the cohort
 (engine.default_as_of, as the app's default date: the newest snapshot, never after the
 monitoring window or today).
+
+Regional report (issue 11, item 3; data_contract §8), exactly:
+  --format json          print {"final", "violations", "rows"} (reports.regional.form_json), exit 0;
+  --out F.xlsx           the final report, refused (Russian message, nothing written) while a
+                         control rule fails; written unregistered when every rule passes;
+  --draft --out F.xlsx   the draft marked «ЧЕРНОВИК» with its violations sheet, either way;
+  --issue --user NAME    a base-centre user approves the final report and registers it
+                         (ops.reports); with --out the stored workbook is also written.
 """
 
 from __future__ import annotations
@@ -20,10 +28,11 @@ import duckdb
 from cli.metrics import as_of_or_default
 from cli.rating import print_json, rating_rows
 from cli.scope import resolve_scope
-from data_layer import db
+from data_layer import db, issued_reports
 from data_layer.errors import UserFacingError
 from data_layer.scope import Scope
-from reports import REPORT_KINDS, build_report, build_scorecards_zip, scorecards_zip_name
+from ops.reports import issue_regional
+from reports import REPORT_KINDS, build_report, build_scorecards_zip, regional_json, scorecards_zip_name
 
 ZIP_KIND = "scorecards_zip"
 
@@ -45,8 +54,8 @@ def _json(args: argparse.Namespace) -> int:
         raise UserFacingError(
             f"Формат json есть для отчётов: {', '.join(JSON_KINDS)}. Для «{args.kind}» укажите --out ФАЙЛ.xlsx."
         )
-    if args.out:
-        raise UserFacingError("С --format json файл (--out) не указывается: результат печатается.")
+    if args.out or args.draft or args.issue:
+        raise UserFacingError("С --format json файл не записывается: уберите --out, --draft и --issue.")
     scope = resolve_scope(args.user, args.db)
     con = db.open_database(args.db)
     try:
@@ -65,34 +74,63 @@ def _rating_json(
     return rating_rows(cur, scope, cohort, as_of, bool(args.published))
 
 
+def _regional_json(
+    cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, as_of: dt.date, args: argparse.Namespace
+) -> object:
+    return regional_json(cur, scope, cohort, as_of)
+
+
 # kind -> builder of the `--format json` content
 JSON_KINDS: dict[
     str, Callable[[duckdb.DuckDBPyConnection, Scope, int, dt.date, argparse.Namespace], object]
 ] = {
     "rating": _rating_json,
+    "regional": _regional_json,
 }
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    if args.published:
+        raise UserFacingError("--published — только вместе с --format json (отчёт rating).")
+    if (args.draft or args.issue) and args.kind != "regional":
+        raise UserFacingError("Ключи --draft и --issue относятся только к региональному отчёту (regional).")
+    if args.draft and args.issue:
+        raise UserFacingError("Черновик не утверждается: укажите либо --draft, либо --issue.")
+    if args.issue and not args.user:
+        raise UserFacingError("Отчёт утверждает пользователь базового центра: укажите --user ИМЯ.")
+    if not args.out and not args.issue:
+        raise UserFacingError("Укажите файл отчёта: --out ФАЙЛ.xlsx (или --format json).")
 
 
 def _run(args: argparse.Namespace) -> int:
     if args.format == "json":
         return _json(args)
-    if args.published:
-        raise UserFacingError("--published — только вместе с --format json (отчёт rating).")
-    if not args.out:
-        raise UserFacingError("Укажите файл отчёта: --out ФАЙЛ.xlsx (или --format json).")
+    _check_options(args)
     scope = resolve_scope(args.user, args.db)
     con = db.open_database(args.db)
     try:
         with con.cursor() as cur:
             as_of = as_of_or_default(cur, scope, args.cohort, args.as_of)
-            if args.kind == ZIP_KIND:
+            if args.issue:
+                record = issue_regional(cur, scope, args.cohort, as_of)
+                data, name, _ = issued_reports.content(cur, scope, record.report_id)
+                print(
+                    f"Отчёт утверждён ({record.approved_by}) и зарегистрирован: № {record.report_id}, "
+                    f"версия данных {record.dataset_version}, SHA-256 {record.checksum}",
+                    file=sys.stdout,
+                )
+                if not args.out:
+                    return 0
+            elif args.kind == ZIP_KIND:
                 if args.scope:
                     raise UserFacingError("Для архива карточек код (--scope) не указывается.")
                 data = build_scorecards_zip(cur, scope, args.cohort, as_of)
                 name = scorecards_zip_name(args.cohort, as_of)
             else:
                 fmt = "csv" if args.out.lower().endswith(".csv") else "xlsx"
-                data, name = build_report(cur, scope, args.kind, args.cohort, as_of, args.scope, fmt=fmt)
+                data, name = build_report(
+                    cur, scope, args.kind, args.cohort, as_of, args.scope, fmt=fmt, draft=args.draft
+                )
     finally:
         con.close()
     path = _target(args.out, name)
@@ -120,12 +158,24 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--scope", help="код ТУ (отчёт territory) или код ПОО (scorecard, risk_list)")
     p.add_argument("--out", help="файл .xlsx (или .csv — основная таблица), либо папка")
     p.add_argument(
-        "--format", choices=["json"], help="json: содержание отчёта в стандартный вывод (rating), без файла"
+        "--format",
+        choices=["json"],
+        help="json: содержание отчёта в стандартный вывод (regional, rating), без файла",
     )
     p.add_argument(
         "--published",
         action="store_true",
         help="с --format json: последний опубликованный рейтинг с датой оценки не позже --as-of",
+    )
+    p.add_argument(
+        "--draft",
+        action="store_true",
+        help="черновик «ЧЕРНОВИК» с листом нарушений (regional), даже когда соотношения не выполнены",
+    )
+    p.add_argument(
+        "--issue",
+        action="store_true",
+        help="утвердить и зарегистрировать итоговый региональный отчёт (пользователь базового центра, --user)",
     )
     p.add_argument("--user", help="применить роль и зону доступа пользователя")
     p.add_argument("--db", help="файл базы данных DuckDB")

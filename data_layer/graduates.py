@@ -143,3 +143,47 @@ def graduate_statuses(
         .alias("status_label"),
         "status_date",
     )
+
+
+def graduates_with_status(
+    cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, as_of: dt.date, statuses: list[str]
+) -> pl.DataFrame:
+    """Graduates of the cohort in scope whose status at `as_of` is one of `statuses` (e.g. the
+    graduates without a federal column who break the regional form's control rule): college_code,
+    program_code, row flags (is_ovz, is_disabled, is_target), fio, snils_masked, status,
+    status_label. Only graduates on or after their graduation date (status_spells).
+
+    Raises ScopeError for roles without access to personal data.
+    """
+    scope.require_personal_data()
+    allowed = scope.allowed_colleges(cur)
+    frame = cur.sql(
+        """SELECT s.college_code, s.program_code, s.is_ovz, s.is_disabled, s.is_target,
+                  g.last_name, g.first_name, g.middle_name, g.snils, s.status
+           FROM status_spells s
+           JOIN graduates g ON g.college_code = s.college_code AND g.cohort = s.cohort
+                           AND g.person_key = s.person_key
+           WHERE s.cohort = ? AND s.valid_from <= ? AND s.valid_to > ?
+             AND s.status IN (SELECT unnest(?::VARCHAR[]))
+             AND (?::VARCHAR[] IS NULL OR s.college_code IN (SELECT unnest(?::VARCHAR[])))
+           ORDER BY s.college_code, s.program_code, g.last_name, g.first_name, g.middle_name, g.person_key""",
+        params=[cohort, as_of, as_of, statuses, allowed, allowed],
+    ).pl()
+    labels = {s.code: s.label for s in STATUSES}
+    return frame.select(
+        "college_code",
+        "program_code",
+        "is_ovz",
+        "is_disabled",
+        "is_target",
+        pl.concat_str(
+            [pl.col("last_name"), pl.col("first_name"), pl.col("middle_name")],
+            separator=" ",
+            ignore_nulls=True,
+        ).alias("fio"),
+        masked_snils_expr("snils").alias("snils_masked"),
+        "status",
+        pl.col("status")
+        .replace_strict(labels, default=pl.col("status"), return_dtype=pl.Utf8)
+        .alias("status_label"),
+    )

@@ -14,6 +14,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -106,10 +107,10 @@ def _safe_part(text: str) -> str:
 
 
 def report_file_name(
-    kind: str, cohort: int, as_of: dt.date, code: str | None = None, ext: str = "xlsx"
+    kind: str, cohort: int, as_of: dt.date, code: str | None = None, ext: str = "xlsx", *, draft: bool = False
 ) -> str:
-    """E.g. «Карточка_ПОО_P001_2025_26.11.2026.xlsx»."""
-    parts = [REPORT_KINDS[kind].file_stem]
+    """E.g. «Карточка_ПОО_P001_2025_26.11.2026.xlsx», «ЧЕРНОВИК_Региональный_отчёт_2025_26.11.2026.xlsx»."""
+    parts = (["ЧЕРНОВИК"] if draft else []) + [REPORT_KINDS[kind].file_stem]
     if code:
         parts.append(_safe_part(code))
     parts += [str(cohort), fmt_date(as_of)]
@@ -172,6 +173,9 @@ _BUILDERS: dict[str, Builder] = {
 }
 
 
+DRAFT_KINDS = frozenset({"regional"})
+
+
 def _render(ctx: ReportContext, kind: str, code: str | None, fmt: str) -> bytes:
     title, sheets = _BUILDERS[kind](ctx, code)
     if fmt == "csv":
@@ -196,30 +200,84 @@ def build_report(
     fmt: str = "xlsx",
     generated_at: dt.datetime | None = None,
     metric_values: pl.DataFrame | None = None,
+    draft: bool = False,
 ) -> tuple[bytes, str]:
     """Build one report: (file bytes, file name). `fmt` 'csv' gives the main table as CSV;
-    `metric_values` may pass criteria.college_metric_values(cur, cohort, as_of) already computed.
+    `metric_values` may pass criteria.college_metric_values(cur, cohort, as_of) already computed;
+    `draft` (regional report only) gives the draft marked «ЧЕРНОВИК» with its violations sheet,
+    whatever the control rules say.
 
     Raises ScopeError outside the role's scope and UserFacingError (Russian) for anything the user
-    must fix, e.g. the regional control rule «гр.05 = сумма гр.06–27».
+    must fix, e.g. a failing control rule of the regional form (final report only).
     """
-    if fmt not in ("xlsx", "csv"):
-        raise UserFacingError("Формат выгрузки: xlsx или csv.")
+    data, name = render_report(
+        cur,
+        scope,
+        kind,
+        cohort,
+        as_of,
+        code,
+        fmt=fmt,
+        generated_at=generated_at,
+        metric_values=metric_values,
+        draft=draft,
+    )
     spec = _spec(kind)
-    code = check_access(cur, scope, kind, code)
-    _check_cohort(cur, scope, cohort)
-    ctx = ReportContext(cur, scope, cohort, as_of, generated_at, metric_values=metric_values)
-    data = _render(ctx, kind, code, fmt)
-    name = report_file_name(kind, cohort, as_of, code, fmt)
+    # the base centre's regional draft lists the graduates behind the violations: personal data
+    personal = spec.personal_data or (draft and scope.role == "base_centre")
     audit.record(
         cur,
         scope.username,
         scope.role,
-        "download_pd" if spec.personal_data else "download",
+        "download_pd" if personal else "download",
         f"{kind}:{code}" if code else kind,
-        f"выпуск {cohort}, на {fmt_date(as_of)}, файл {name}",
+        f"выпуск {cohort}, на {fmt_date(as_of)}, {'черновик, ' if draft else ''}файл {name}",
     )
     return data, name
+
+
+def render_report(
+    cur: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    kind: str,
+    cohort: int,
+    as_of: dt.date,
+    code: str | None = None,
+    *,
+    fmt: str = "xlsx",
+    generated_at: dt.datetime | None = None,
+    metric_values: pl.DataFrame | None = None,
+    draft: bool = False,
+) -> tuple[bytes, str]:
+    """build_report without the audit entry: for callers that record their own (ops.reports, which
+    registers an approved report in the same transaction as its audit entry)."""
+    if fmt not in ("xlsx", "csv"):
+        raise UserFacingError("Формат выгрузки: xlsx или csv.")
+    _spec(kind)
+    if draft and kind not in DRAFT_KINDS:
+        raise UserFacingError("Черновик формируется только для регионального отчёта.")
+    code = check_access(cur, scope, kind, code)
+    _check_cohort(cur, scope, cohort)
+    ctx = ReportContext(cur, scope, cohort, as_of, generated_at, metric_values=metric_values, draft=draft)
+    data = _render(ctx, kind, code, fmt)
+    return data, report_file_name(kind, cohort, as_of, code, fmt, draft=draft)
+
+
+def regional_json(
+    cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, as_of: dt.date
+) -> dict[str, Any]:
+    """`vypusk report regional --format json`: {"final", "violations", "rows"} (reports.regional.form_json)."""
+    check_access(cur, scope, "regional", None)
+    _check_cohort(cur, scope, cohort)
+    return regional.form_json(ReportContext(cur, scope, cohort, as_of))
+
+
+def regional_violations(
+    cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, as_of: dt.date
+) -> pl.DataFrame:
+    """The failing control rules of the regional form (reports.regional.violations), for the page."""
+    check_access(cur, scope, "regional", None)
+    return regional.violations(regional.form_counts(ReportContext(cur, scope, cohort, as_of)))
 
 
 def build_scorecards_zip(
@@ -275,6 +333,9 @@ __all__ = [
     "check_access",
     "control_problem",
     "default_code",
+    "regional_json",
+    "regional_violations",
+    "render_report",
     "report_file_name",
     "scorecards_zip_name",
     "to_csv_bytes",

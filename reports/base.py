@@ -64,6 +64,7 @@ class ReportContext:
         *,
         bulk: bool = False,
         metric_values: pl.DataFrame | None = None,
+        draft: bool = False,
     ) -> None:
         self.cur = cur
         self.scope = scope
@@ -73,6 +74,9 @@ class ReportContext:
         # bulk: many colleges in one request (the scorecard zip): per-college figures are cut from
         # one query over every college instead of one query per college.
         self.bulk = bulk
+        # draft: a report that may be exported while its control rules fail, marked «ЧЕРНОВИК»
+        # (the regional report; other reports have no draft state)
+        self.draft = draft
         # Criteria metrics of every college (criteria.college_metric_values) when the caller already
         # has them for this cohort and date (the app caches them per dataset version).
         self._given_metric_values = metric_values

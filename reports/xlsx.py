@@ -14,7 +14,7 @@ import datetime as dt
 import io
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import polars as pl
@@ -82,6 +82,11 @@ class TitleBlock:
     lines: tuple[str, ...]  # context: cohort and date, criteria version, data dates, definitions
     footer: str = ""  # short text for the printed page footer (code constants only)
     notice: str = ""  # a warning under the subject (demo databases: data_layer.db.DEMO_NOTICE)
+    # e.g. «ЧЕРНОВИК …»: a red line above the title and the page header of every sheet
+    mark: str | None = None
+
+    def marked(self, mark: str) -> TitleBlock:
+        return replace(self, mark=mark)
 
 
 @dataclass(frozen=True)
@@ -283,13 +288,19 @@ def _write_title(ws: Worksheet, title: TitleBlock, fm: _Formats, span: int, tota
     sub = fm.get(bold=True, font_size=11, text_wrap=True, valign="top")
     body = fm.get(text_wrap=True, valign="top", font_size=9)
     last = span - 1
-    _merge_text(ws, 0, 0, 0, last, title.report, big)
+    top = 0
+    if title.mark:
+        mark = fm.get(bold=True, font_size=14, font_color="#C00000", text_wrap=True, valign="top")
+        _merge_text(ws, 0, 0, 0, last, title.mark, mark)
+        ws.set_row(0, 20 * _lines_needed(title.mark, total_width * 0.8))
+        top = 1
+    _merge_text(ws, top, 0, top, last, title.report, big)
     # Width units are the "0" of Calibri 11; measured in LibreOffice, a unit holds about 1.8 chars of
     # Arial 9, 1.3 of Arial 11 bold and 0.95 of Arial 14 bold (`_lines_needed` multiplies by 1.2).
-    ws.set_row(0, 20 * _lines_needed(title.report, total_width * 0.8))
-    _merge_text(ws, 1, 0, 1, last, title.subject, sub)
-    ws.set_row(1, 16 * _lines_needed(title.subject, total_width * 1.1))
-    row = 2
+    ws.set_row(top, 20 * _lines_needed(title.report, total_width * 0.8))
+    _merge_text(ws, top + 1, 0, top + 1, last, title.subject, sub)
+    ws.set_row(top + 1, 16 * _lines_needed(title.subject, total_width * 1.1))
+    row = top + 2
     if title.notice:
         warn = fm.get(bold=True, font_size=11, font_color="#C00000", text_wrap=True, valign="top")
         _merge_text(ws, row, 0, row, last, title.notice, warn)
@@ -376,6 +387,8 @@ def _render_sheet(ws: Worksheet, sheet: Sheet, title: TitleBlock, fm: _Formats) 
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     footer = f"{title.footer} · {title.notice}" if title.notice else title.footer
     ws.set_footer(f"&L{_footer_safe(footer)}&RСтраница &P из &N", {"margin": 0.25})
+    if title.mark:
+        ws.set_header(f'&C&"Arial,Bold"&14&KC00000{_footer_safe(title.mark)}', {"margin": 0.2})
     ws.ignore_errors({"number_stored_as_text": "A1:XFD1048576"})
 
 

@@ -154,17 +154,28 @@ def _counts(cur: duckdb.DuckDBPyConnection, by: str, filters: dict[str, Any], as
 
 def test_regional_form_hand_computed_and_control_rule_note(built: dict[str, tuple[bytes, str]]) -> None:
     wb = _book(built["regional"][0])
-    assert wb.sheetnames == ["Форма по ПОО", "Свод по региону", "Показатели"]
+    assert wb.sheetnames == ["Форма по ПОО", "Свод по региону", "Профессионалитет", "Показатели"]
     ws = wb["Форма по ПОО"]
     num = {v: i for i, v in enumerate(_find(ws, c0="А")) if v}
     row = _find(ws, c0="P001", c2="09.02.07", c4="01")
     # P001 / 09.02.07 at 29.11: employed 2, self-employed 1, study 1, conscript 1, informal 1.
     assert row[num["гр.05"]] == 6
     assert [row[num[g]] for g in ("гр.06", "гр.07", "гр.08", "гр.09", "гр.10", "гр.13")] == [2, 0, 1, 1, 1, 1]
-    assert _find(ws, c0="P001", c2="09.02.07", c4="02")[num["гр.05"]] == 1  # ОВЗ
-    assert _find(ws, c0="P001", c2="09.02.07", c4="03")[num["гр.10"]] == 1  # инвалид, conscript
-    assert _find(ws, c0="P001", c2="15.01.05", c4="05")[num["гр.06"]] == 1  # Профессионалитет
+    assert _find(ws, c0="P001", c2="09.02.07", c4="02")[num["гр.05"]] == 1  # ОВЗ (employed)
+    # the conscript is disabled without ОВЗ: row 04, not row 03
+    assert _find(ws, c0="P001", c2="09.02.07", c4="03")[num["гр.05"]] == 0
+    assert _find(ws, c0="P001", c2="09.02.07", c4="04")[num["гр.10"]] == 1
+    assert _find(ws, c0="P001", c2="09.02.07", c4="05")[num["гр.06"]] == 1  # целевое обучение, employed
+    # P003: ОВЗ and disabled on parental leave — rows 02 and 03 (of row 02), not 04
+    assert _find(ws, c0="P003", c2="09.02.07", c4="02")[num["гр.12"]] == 1
+    assert _find(ws, c0="P003", c2="09.02.07", c4="03")[num["гр.12"]] == 1
+    assert _find(ws, c0="P003", c2="09.02.07", c4="04")[num["гр.05"]] == 0
     assert _find(ws, c0="P001", c2="15.01.05", c4="01")[num["гр.22"]] == 1  # forecast employed
+    # Профессионалитет is a breakdown sheet of its own, not a form row
+    prof = wb["Профессионалитет"]
+    pnum = {v: i for i, v in enumerate(_find(prof, c0="А")) if v}
+    assert _find(prof, c0="P001", c2="15.01.05")[pnum["гр.06"]] == 1
+    assert _find(prof, c0="P001", c2="15.01.05")[pnum["гр.05"]] == 1
     total = _find(ws, c1="Всего: Самарская область", c4="01")
     assert total[num["гр.05"]] == 12
     college_total = _find(ws, c0="P001", c3="Итого по ПОО", c4="01")
@@ -174,7 +185,10 @@ def test_regional_form_hand_computed_and_control_rule_note(built: dict[str, tupl
     data_rows = [r for r in _rows(ws) if r[4] in {"01", "02", "03", "04", "05"}]
     assert len(data_rows) == (4 + 3 + 1) * 5  # 4 college×program pairs + 3 college totals + region
     assert all(r[num["гр.05"]] == sum(r[i] for i in fed) for r in data_rows)
-    assert any(r[0] and str(r[0]).startswith("Контрольное соотношение") for r in _rows(ws))
+    assert any(
+        r[0] and str(r[0]).startswith("Контрольные соотношения") and "выполнены во всех" in r[0]
+        for r in _rows(ws)
+    )
 
 
 def test_regional_form_matches_registry(
@@ -182,11 +196,17 @@ def test_regional_form_matches_registry(
 ) -> None:
     ws = _book(built["regional"][0])["Форма по ПОО"]
     num = {v: i for i, v in enumerate(_find(ws, c0="А")) if v}
-    flags = {"01": None, "02": "is_ovz", "03": "is_disabled", "04": "is_target", "05": "is_professionalitet"}
+    flags: dict[str, dict[str, bool]] = {
+        "01": {},
+        "02": {"is_ovz": True},
+        "03": {"is_ovz": True, "is_disabled": True},
+        "04": {"is_ovz": False, "is_disabled": True},
+        "05": {"is_target": True},
+    }
     checked = 0
     for college in ("P001", "P002", "P003"):
         for row_code, flag in flags.items():
-            filters: dict[str, Any] = {"college": college} | ({flag: True} if flag else {})
+            filters: dict[str, Any] = {"college": college} | flag
             expected = _counts(cur, "program", filters)
             for program in ("09.02.07", "15.01.05"):
                 try:
