@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import polars as pl
 import streamlit as st
 
 import reports
-from data_layer import audit
+from data_layer import audit, issued_reports
 from data_layer.errors import UserFacingError
 from data_layer.importer import LoadResult, problems_to_xlsx
 from data_layer.scope import Scope
@@ -36,18 +37,72 @@ def control_problem(v: int, scope: Scope, cohort: int, as_of: dt.date) -> str | 
         return reports.control_problem(cur, scope, cohort, as_of)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def regional_violations(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
+    """The failing control rules of the regional form for this context (reports.regional.violations)."""
+    with cursor() as cur:
+        return reports.regional_violations(cur, scope, cohort, as_of)
+
+
+def issue_regional(scope: Scope, cohort: int, as_of: dt.date) -> issued_reports.Issued:
+    """Approve and register the final regional report (ops.reports: one transaction with audit)."""
+    from ops.reports import issue_regional as issue
+
+    with cursor() as cur:
+        return issue(cur, scope, cohort, as_of)
+
+
+def issued_register(scope: Scope) -> pl.DataFrame:
+    """The register of issued reports as the role sees it (not cached: it changes on approval)."""
+    with cursor() as cur:
+        return issued_reports.register(cur, scope)
+
+
+def issued_part(scope: Scope, report_id: int) -> list[dict[str, Any]]:
+    """The form rows of one issued report that belong to the role's colleges."""
+    with cursor() as cur:
+        return issued_reports.part(cur, scope, report_id)
+
+
+def issued_button(scope: Scope, report_id: int, file_name: str, *, key: str) -> None:
+    """Download of a stored (approved) report, byte-identical to what was approved."""
+
+    def build() -> bytes:
+        with cursor() as cur:
+            data, name, _ = issued_reports.content(cur, scope, report_id)
+            audit.record(cur, scope.username, scope.role, "download", f"issued:{report_id}", f"файл {name}")
+        return data
+
+    st.download_button(
+        "Скачать утверждённый отчёт",
+        data=build,
+        file_name=file_name,
+        mime=reports.XLSX_MIME,
+        on_click="ignore",
+        icon=ICON,
+        key=key,
+    )
+
+
 # Reports that rank colleges need every college's criteria metrics: reuse the app's cached copy.
 NEEDS_METRIC_VALUES = frozenset({"scorecard", "rating"})
 
 
 def _builder(
-    scope: Scope, kind: str, cohort: int, as_of: dt.date, code: str | None, fmt: str, v: int
+    scope: Scope,
+    kind: str,
+    cohort: int,
+    as_of: dt.date,
+    code: str | None,
+    fmt: str,
+    v: int,
+    draft: bool = False,
 ) -> Callable[[], bytes]:
     def build() -> bytes:
         values = cached.college_metric_values(v, cohort, as_of) if kind in NEEDS_METRIC_VALUES else None
         with cursor() as cur:
             content, _ = reports.build_report(
-                cur, scope, kind, cohort, as_of, code, fmt=fmt, metric_values=values
+                cur, scope, kind, cohort, as_of, code, fmt=fmt, metric_values=values, draft=draft
             )
         return content
 
@@ -63,7 +118,13 @@ def _current() -> tuple[Scope, int, dt.date] | None:
 
 
 def report_button(
-    kind: str, code: str | None = None, label: str | None = None, *, fmt: str = "xlsx", key: str | None = None
+    kind: str,
+    code: str | None = None,
+    label: str | None = None,
+    *,
+    fmt: str = "xlsx",
+    key: str | None = None,
+    draft: bool = False,
 ) -> bool:
     """A download button for one report in the current context; True when it was drawn.
 
@@ -84,18 +145,20 @@ def report_button(
             code = reports.check_access(cur, scope, kind, code)
     except UserFacingError:
         return False
-    problem = control_problem(cached.version(), scope, cohort, as_of) if kind == "regional" else None
+    problem = (
+        control_problem(cached.version(), scope, cohort, as_of) if kind == "regional" and not draft else None
+    )
     is_csv = fmt == "csv"
     st.download_button(
         label or f"{spec.title} ({'CSV' if is_csv else 'Excel'})",
-        data=_builder(scope, kind, cohort, as_of, code, fmt, cached.version()),
-        file_name=reports.report_file_name(kind, cohort, as_of, code, fmt),
+        data=_builder(scope, kind, cohort, as_of, code, fmt, cached.version(), draft),
+        file_name=reports.report_file_name(kind, cohort, as_of, code, fmt, draft=draft),
         mime=reports.CSV_MIME if is_csv else reports.XLSX_MIME,
         on_click="ignore",
         icon=ICON,
         key=key or f"report_{kind}_{code or 'all'}_{fmt}",
         disabled=problem is not None,
-        help="Не выполнено контрольное соотношение «гр.05 = сумма гр.06–27»: подробности на странице «Отчёты»."
+        help="Не выполнены контрольные соотношения формы: нарушения и черновик — на странице «Отчёты»."
         if problem
         else (
             "Файл содержит персональные данные; выгрузка записывается в журнал."

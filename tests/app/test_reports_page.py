@@ -106,9 +106,10 @@ def test_base_centre_sees_every_report_and_the_zip(env: Env) -> None:
         "Рейтинг эффективности ЦСТВ",
         "Список группы риска (персональные данные)",
         "Карточки всех ПОО одним архивом",
+        "Реестр выданных отчётов",
     ]
     buttons = at.get("download_button")
-    assert len(buttons) == 5 * 2 + 1
+    assert len(buttons) == 5 * 2 + 1 + 1  # the regional report also has its draft
     assert not any(b.proto.disabled for b in buttons)
     assert [s.label for s in at.selectbox if s.key and s.key.startswith("reports_code_")] == [
         "Территориальное управление",
@@ -124,6 +125,7 @@ def test_college_sees_its_own_reports_only(env: Env) -> None:
         "Карточка ПОО",
         "Рейтинг эффективности ЦСТВ",
         "Список группы риска (персональные данные)",
+        "Реестр выданных отчётов",
     ]
     assert not [s for s in at.selectbox if s.key and s.key.startswith("reports_code_")]  # its own code
     names = [d.file_name for d in _downloads(at)]
@@ -131,22 +133,78 @@ def test_college_sees_its_own_reports_only(env: Env) -> None:
     assert "Группа_риска_P001_2024_06.09.2024.csv" in names
 
 
-def test_ministry_sees_the_control_rule_instead_of_a_download(env: Env) -> None:
+def test_ministry_sees_violations_as_a_table_and_gets_only_the_draft(env: Env) -> None:
     at = _page(env, "ministry", complete=False)
     assert not at.exception
     assert _subheaders(at) == [
         "Региональный отчёт (форма гр.05–27, показатели)",
         "Отчёт территориального управления",
         "Рейтинг эффективности ЦСТВ",
+        "Реестр выданных отчётов",
     ]
-    errors = [e.value for e in at.error]
     assert any(
-        "не выполняется контрольное соотношение «гр.05 = сумма гр.06–27»" in e and "(P003)" in e
-        for e in errors
+        "Не выполнены контрольные соотношения формы: нарушений — 1, ПОО — 1" in w.value for w in at.warning
     )
+    table = next(d for d in at.dataframe if d.key == "reports_violations").value
+    # P003 / 09.02.07, row 01: 2 graduates, 1 with a federal status (the other is undetermined)
+    assert table.to_dict("records") == [
+        {
+            "ПОО": "ТТК",
+            "Код ПОО": "P003",
+            "Специальность": "09.02.07",
+            "Наименование специальности": "Информационные системы и программирование",
+            "Строка": "01",
+            "Соотношение": "гр.05 = сумма гр.06–27",
+            "Левая часть": 2,
+            "Правая часть": 1,
+            "Расхождение": 1,
+        }
+    ]
     names = [d.file_name or "" for d in _downloads(at)]
     assert not any(n.startswith("Региональный_отчёт") for n in names)
+    assert "ЧЕРНОВИК_Региональный_отчёт_2024_06.09.2024.xlsx" in names
     assert any(n.startswith("Отчёт_ТУ_") for n in names)
+    draft = next(d for d in _downloads(at) if (d.file_name or "").startswith("ЧЕРНОВИК"))
+    result: dict[str, Any] = {}
+    worker = threading.Thread(target=lambda: result.setdefault("data", draft.build()))
+    worker.start()
+    worker.join(60)
+    wb = openpyxl.load_workbook(io.BytesIO(result["data"]))
+    assert all(str(ws["A1"].value).startswith("ЧЕРНОВИК") for ws in wb.worksheets)
+    assert wb.sheetnames[-1] == "Нарушения"
+
+
+def test_base_centre_approves_and_the_college_reads_its_part(env: Env) -> None:
+    at = _page(env, "base_centre")
+    assert any("Все контрольные соотношения формы выполнены" in s.value for s in at.success)
+    at = at.button(key="reports_issue").click().run()
+    assert not at.exception
+    assert any("Отчёт утверждён и зарегистрирован: № 1" in s.value for s in at.success)
+    at = at.run()
+    reg = next(d.value for d in at.dataframe if "Утвердил" in d.value.columns)
+    assert reg["Утвердил"].to_list() == ["user_base_centre"] and reg["На дату"].to_list() == ["06.09.2024"]
+    issued = [d for d in _downloads(at) if d.file_name == "Региональный_отчёт_2024_06.09.2024.xlsx"]
+    assert len(issued) == 2  # the final report of the page and the stored one of the register
+    result: dict[str, Any] = {}
+    worker = threading.Thread(target=lambda: result.setdefault("data", issued[-1].build()))
+    worker.start()
+    worker.join(60)
+    db.close_all()
+    with db.open_database() as con:
+        assert audit.read_log(con, action="report_issue").height == 1
+        stored = bytes(con.execute("SELECT content FROM issued_reports").fetchall()[0][0])
+    db.close_all()
+    assert result["data"] == stored  # byte-identical
+    # the college of the same database reads its own rows of the issued report, not the workbook
+    college = login_as(
+        AppTest.from_file(APP_FILE, default_timeout=60), "user_college", "college", "P001"
+    ).run()
+    college = college.switch_page("pages/screens/reports.py").run()
+    assert not college.exception
+    part = next(d.value for d in college.dataframe if "гр.05" in d.value.columns)
+    assert set(part["ПОО"]) == {"P001"} and part["Строка"].to_list() == ["01", "02", "03", "04", "05"]
+    assert part["гр.05"].to_list() == [2, 0, 0, 0, 0] and part["гр.06"].to_list()[0] == 1
+    assert not any((d.file_name or "").startswith("Региональный_отчёт") for d in _downloads(college))
 
 
 def test_deferred_download_builds_the_workbook_and_logs_it(env: Env) -> None:
