@@ -117,6 +117,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         _load_reference(con)
         if args.sample:
             _load_sample(con, rebuild_spells=True)
+            _demo_work(con)
     return 0
 
 
@@ -152,6 +153,8 @@ def _init_sample_fresh(path: Path) -> int:
                 spells.rebuild_spells(cur)
                 db.bump_dataset_version(cur)
                 cur.execute("COMMIT")
+            _demo_work(con)
+            with con.cursor() as cur:
                 cur.execute("CHECKPOINT")
         tmp.replace(path)
     finally:
@@ -159,6 +162,19 @@ def _init_sample_fresh(path: Path) -> int:
             leftover.unlink(missing_ok=True)
     print("Демонстрационный регион загружен.")
     return 0
+
+
+def _demo_work(con: duckdb.DuckDBPyConnection) -> None:
+    """The demo's work with the risk group (vacancies, support measures, case measures): after the
+    spells are built, since the cases come from them."""
+    from demo import cases as demo_cases
+
+    counts = demo_cases.apply(con, DEMO_SEED)
+    if counts:
+        print(
+            f"Работа с группой риска: вакансий {counts['vacancies']}, мер по случаям {counts['measures']}, "
+            f"мер поддержки в реестре {counts['support']}."
+        )
 
 
 def _load_sample(con: duckdb.DuckDBPyConnection, *, rebuild_spells: bool) -> None:

@@ -61,7 +61,9 @@ def text_scores(vac: pl.DataFrame, spec_map: pl.DataFrame) -> pl.DataFrame:
         words = [_process(k) for k in keywords or [] if len(k.strip()) >= 4]
         if not words:
             continue
-        scores = process.cdist(words, texts, scorer=fuzz.partial_ratio, processor=None)
+        scores = process.cdist(
+            words, texts, scorer=fuzz.partial_ratio, processor=None, score_cutoff=MIN_TEXT_SCORE, workers=-1
+        )
         best = scores.max(axis=0)
         for j, s in enumerate(best.tolist()):
             if s >= MIN_TEXT_SCORE:
@@ -84,7 +86,8 @@ def rank(places: pl.DataFrame, vac: pl.DataFrame, scores: pl.DataFrame, top: int
     """Ranked vacancies per graduate (pure). `places`: college_code, person_key, program_code,
     oktmo, tu_code. Returns the graduate keys, the vacancy columns, text_score, place_points,
     edu_points, fit and rank (1 = best), at most `top` per graduate."""
-    pairs = places.join(scores, on="program_code", how="inner").join(
+    keys = places.select("college_code", "person_key", "program_code", "oktmo", "tu_code")
+    pairs = keys.join(scores, on="program_code", how="inner").join(
         vac.rename({"oktmo": "v_oktmo", "tu_code": "v_tu_code"}), on=["source", "source_id"], how="inner"
     )
     if pairs.is_empty():
@@ -111,6 +114,22 @@ def rank(places: pl.DataFrame, vac: pl.DataFrame, scores: pl.DataFrame, top: int
     return out.filter(pl.col("rank") <= top)
 
 
+def prepare(cur: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(vacancies, text scores): the part of matching that does not depend on the graduate — the
+    slow one (fuzzy comparison of every keyword with every vacancy), worth caching until the next
+    vacancy load or map edit (`map_stamp`)."""
+    vac = store.vacancies(cur)
+    return vac, text_scores(vac, store.specialty_map(cur))
+
+
+def map_stamp(cur: duckdb.DuckDBPyConnection) -> str:
+    """Changes whenever the specialty map is edited (part of the cache key of `prepare`)."""
+    row = cur.execute(
+        "SELECT count(*), max(updated_at), sum(length(keywords)) FROM specialty_occupations"
+    ).fetchall()[0]
+    return "|".join(str(x) for x in row)
+
+
 def matches(
     cur: duckdb.DuckDBPyConnection,
     scope: Scope,
@@ -118,13 +137,15 @@ def matches(
     people: pl.DataFrame,
     college: str | None = None,
     top: int = TOP,
+    prepared: tuple[pl.DataFrame, pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
-    """Ranked vacancies for the graduates in `people` (college_code, person_key), personal data."""
+    """Ranked vacancies for the graduates in `people` (college_code, person_key), personal data.
+    `prepared`: the result of `prepare` from a cache."""
     places = store.graduate_places(cur, scope, cohort, college).join(
         people.select("college_code", "person_key").unique(), on=["college_code", "person_key"], how="semi"
     )
-    vac = store.vacancies(cur)
-    return rank(places, vac, text_scores(vac, store.specialty_map(cur)), top)
+    vac, scores = prepared if prepared is not None else prepare(cur)
+    return rank(places, vac, scores, top)
 
 
 def vacancy_counts(vac: pl.DataFrame) -> pl.DataFrame:

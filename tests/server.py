@@ -75,6 +75,9 @@ def _build_demo_db_in_process(path: Path, graduates: int, seed: int) -> Path:
                 check(load_file(con, file, file.name), file.name)
         with con.cursor() as cur:
             db.set_meta(cur, "is_demo", "1")
+        from demo import cases as demo_cases  # the demo's work with the risk group, as `vypusk init --sample`
+
+        demo_cases.apply(con, seed)
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -16,7 +16,7 @@ import streamlit as st
 
 from data_layer import config, db, graduates, identity, reference, risk_measures
 from data_layer.scope import Scope
-from metrics import criteria, engine, indicators, reconciliation, risk, settings, verification
+from metrics import criteria, engine, indicators, reconciliation, risk, settings, vacancies, verification
 from metrics import forecast as forecast_mod
 from metrics.criteria import publication
 from ui import risk_view as risk_view_mod
@@ -329,3 +329,11 @@ def graduating_people(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
         return graduates.graduate_list(cur, scope, cohort).select(
             "college_code", "person_key", "fio", "snils_masked"
         )
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def vacancy_matching(v: int, stamp: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Vacancies and their fuzzy scores against the specialty map (metrics.vacancies.prepare), until
+    the next load (v) or map edit (stamp)."""
+    with cursor() as cur:
+        return vacancies.prepare(cur)

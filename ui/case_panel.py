@@ -149,7 +149,10 @@ def vacancy_block(
     предложена» measure) or print the list."""
     people = pl.DataFrame({"college_code": [college], "person_key": [person_key]})
     with cursor() as cur:
-        ranked = vacancy_metrics.matches(cur, scope, cohort, people, college)
+        stamp = vacancy_metrics.map_stamp(cur)
+    prepared = cached.vacancy_matching(cached.version(), stamp)
+    with cursor() as cur:
+        ranked = vacancy_metrics.matches(cur, scope, cohort, people, college, prepared=prepared)
     st.markdown("**Подходящие вакансии**")
     if ranked.is_empty():
         st.caption(

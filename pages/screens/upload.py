@@ -149,7 +149,8 @@ def body() -> None:
     gen = st.session_state.setdefault(_GEN, 0)
     files = st.file_uploader(
         "Файлы для загрузки",
-        type=["xlsx", "csv"],
+        # json: vacancy extracts of «Работа России» (kind vacancies, base centre)
+        type=["xlsx", "csv"] if scope.role == "college" else ["xlsx", "csv", "json"],
         accept_multiple_files=True,
         key=f"upload_files_{gen}",
         help="Можно выбрать несколько файлов: каждый проверяется и загружается отдельно.",

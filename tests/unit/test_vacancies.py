@@ -136,6 +136,8 @@ def test_matching_ranks_on_a_hand_made_set(region) -> None:  # type: ignore[no-u
         (h, "v5"): (1, 100),
         (h, "v6"): (2, 75),
     }
+    names = {r["source_id"]: r["municipality_name"] for r in got.to_dicts()}
+    assert names["v2"] == "городской округ Тольятти"  # the vacancy's place, not the graduate's
     # the map is data: without «сварщик»-like words the welder gets nothing
     ops_vac.save_specialty_keywords(con, OPERATOR, "15.01.05", "токарь")
     regot = vm.matches(con, OPERATOR, 2024, people)
