@@ -1,7 +1,7 @@
 """Many users at once: page times while sessions of mixed roles click through their pages and the
 base centre loads a status file through the upload page.
 
-    .venv/bin/python benchmarks/concurrent.py --db DEMO.duckdb [--sessions 20] [--browsers 3] \
+    .venv/bin/python benchmarks/load_test.py --db DEMO.duckdb [--sessions 20] [--browsers 3] \
         [--rows 100000] [--json OUT]
 
 The database is copied first (the load changes it). One Chromium tab (demo_base) uploads the file,
