@@ -12,7 +12,12 @@ Prints each figure as it is measured and writes them all to the JSON file:
   speedup_vs_pandas;
   page_render_ms — warm server-side render of every page via AppTest (base centre, plus the
       ministry and college views of their main pages);
+  first_page_after_upload_ms — first render of each page right after one college's status snapshot
+      was loaded (caches invalidated by the load), and its maximum first_page_after_upload_max_ms;
   report_s — time to build each Excel report (and the scorecard zip) when the reports exist;
+  concurrent_p50_ms, concurrent_p95_ms, concurrent_errors (and concurrent_*) — 20 sessions of mixed
+      roles clicking through pages while the base centre loads a file (benchmarks/load_test.py);
+  app_peak_rss_mb — peak resident memory of the server process during that load test;
   peak_rss_mb — peak resident memory of this process.
 """
 
@@ -182,6 +187,100 @@ def page_renders(db_path: Path, out: dict[str, Any]) -> None:
     out["page_render_ms"] = result
 
 
+def _college_snapshot_file(db_path: Path, folder: Path, shift: int) -> tuple[Path, str]:
+    """A status file replacing the newest snapshot of the biggest college of the newest cohort
+    (statuses rotated by `shift`, so every upload changes figures). Returns (file, college)."""
+    import csv
+
+    from data_layer.statuses import BY_CODE
+
+    labels = [BY_CODE[c].label for c in ("employed", "continuing_education", "undetermined", "self_employed")]
+    con = db.get_connection(db_path)
+    with con.cursor() as cur:
+        cohort = cur.execute("SELECT max(cohort) FROM graduates").fetchall()[0][0]
+        college = cur.execute(
+            "SELECT college_code FROM graduates WHERE cohort = ? GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+            [cohort],
+        ).fetchall()[0][0]
+        snapshot = cur.execute(
+            "SELECT max(snapshot_date) FROM status_rows WHERE college_code = ? AND cohort = ?",
+            [college, cohort],
+        ).fetchall()[0][0]
+        people = [
+            r[0]
+            for r in cur.execute(
+                "SELECT snils FROM graduates WHERE cohort = ? AND college_code = ? AND snils IS NOT NULL ORDER BY 1",
+                [cohort, college],
+            ).fetchall()
+        ]
+    path = folder / f"statuses_{college}_{shift}.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, delimiter=";")
+        w.writerow(["СНИЛС", "Код ПОО", "Дата актуализации", "Статус"])
+        for i, snils in enumerate(people):
+            w.writerow([snils, college, snapshot.strftime("%d.%m.%Y"), labels[(i + shift) % len(labels)]])
+    return path, str(college)
+
+
+def first_page_after_upload(db_path: Path, out: dict[str, Any]) -> None:
+    """For every page of the base centre (and the ministry's and college's main pages): render it
+    warm, load one college's status snapshot through the importer in the same process (as the upload
+    page does), then time the first render after the load. Keys as in page_render_ms."""
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    from data_layer.importer import load_file
+    from tests.helpers import login_as
+    from ui.registry import PAGE_SPECS
+
+    with tempfile.TemporaryDirectory(prefix="vypusk_upload_") as tmp:
+        # the uploads change the database: work on a copy
+        source, db_path = db_path, Path(tmp) / "after_upload.duckdb"
+        shutil.copyfile(source, db_path)
+        os.environ["VYPUSK_DB"] = str(db_path)
+        os.environ.setdefault("VYPUSK_CREDENTIALS", str(Path(tempfile.mkdtemp()) / "credentials.yaml"))
+        db.close_all()
+        result: dict[str, float] = {}
+        shift = 0
+        first_file, college = _college_snapshot_file(db_path, Path(tmp), shift)
+        users: dict[str, tuple[str, str | None]] = {
+            "base_centre": ("demo_base", None),
+            "ministry": ("demo_ministry", None),
+            "college": ("demo_college", college),
+        }
+        for role in ("base_centre", "ministry", "college"):
+            name, code = users[role]
+            for spec in PAGE_SPECS:
+                if role not in spec.roles or not (ROOT / spec.file).exists() or spec.url_path == "upload":
+                    continue
+                if role != "base_centre" and spec.url_path not in ("overview", "college", "home"):
+                    continue
+                at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+                login_as(at, name, role, code)  # type: ignore[arg-type]
+                at.run()
+                at.switch_page(spec.file).run()  # warm
+                shift += 1
+                file, _ = _college_snapshot_file(db_path, Path(tmp), shift)
+                res = load_file(db.get_connection(db_path), file, file.name, scope=OPERATOR)
+                if not res.ok:
+                    raise SystemExit(f"upload failed: {res.message}")
+                t, _ = timed(at.run)
+                if at.exception:
+                    print(
+                        f"  after upload {spec.url_path}@{role}: EXCEPTION {at.exception[0].message}",
+                        flush=True,
+                    )
+                key = spec.url_path if role == "base_centre" else f"{spec.url_path}@{role}"
+                result[key] = round(t * 1000, 1)
+                print(f"  first render after upload {key}: {t * 1000:.0f} ms", flush=True)
+        first_file.unlink(missing_ok=True)
+        db.close_all()
+        os.environ["VYPUSK_DB"] = str(source)
+    out["first_page_after_upload_ms"] = result
+    out["first_page_after_upload_max_ms"] = max(result.values()) if result else None
+
+
 def reports(db_path: Path, out: dict[str, Any]) -> None:
     try:
         import reports as rep
@@ -228,6 +327,14 @@ def main() -> int:
     )
     p.add_argument("--skip-pages", action="store_true")
     p.add_argument("--skip-reports", action="store_true")
+    p.add_argument("--skip-after-upload", action="store_true", help="skip first_page_after_upload_ms")
+    p.add_argument(
+        "--concurrent",
+        type=int,
+        default=20,
+        metavar="N",
+        help="sessions of the load test (benchmarks/load_test.py; 0 skips it; needs Chromium)",
+    )
     args = p.parse_args()
     out: dict[str, Any] = {
         "graduates": args.graduates,
@@ -244,9 +351,17 @@ def main() -> int:
         if not args.skip_pages:
             page_renders(db_path, out)
             phase_done(out, "pages")
+        if not args.skip_after_upload:
+            first_page_after_upload(db_path, out)
+            phase_done(out, "first_page_after_upload")
         if not args.skip_reports:
             reports(db_path, out)
             phase_done(out, "reports")
+        if args.concurrent:
+            from benchmarks import load_test
+
+            # the server is its own process: its peak memory is the app's own work (app_peak_rss_mb)
+            out.update(load_test.run(db_path, sessions=args.concurrent))
         out["peak_rss_mb"] = round(peak_rss_mb())
         print(f"peak RSS {out['peak_rss_mb']} MB", flush=True)
         if args.json_out:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -93,11 +94,56 @@ def dataset_version(cur: duckdb.DuckDBPyConnection) -> int:
     return int(row[0][0]) if row else 0
 
 
-def bump_dataset_version(cur: duckdb.DuckDBPyConnection) -> int:
-    """Increment the dataset version; call inside the transaction that changes the data."""
+def bump_dataset_version(
+    cur: duckdb.DuckDBPyConnection, pairs: Iterable[tuple[str, int]] | None = None
+) -> int:
+    """Increment the dataset version; call inside the transaction that changes the data.
+
+    `pairs`: the change touched only these (college_code, cohort) pairs (a status or graduation-list
+    load); they get the new version, and caches that read other pairs stay valid. Without `pairs`
+    the change may affect anything: the base version moves and every cache is invalidated."""
     new = dataset_version(cur) + 1
     cur.execute("UPDATE meta SET value = ? WHERE key = 'dataset_version'", [str(new)])
+    if pairs is None:
+        set_meta(cur, "base_version", str(new))
+    else:
+        rows = sorted(set(pairs))
+        if rows:
+            cur.executemany("DELETE FROM pair_versions WHERE college_code = ? AND cohort = ?", rows)
+            cur.executemany("INSERT INTO pair_versions VALUES (?, ?, ?)", [[c, y, new] for c, y in rows])
     return new
+
+
+@dataclass(frozen=True)
+class CacheVersions:
+    """What result caches are keyed by: the base version (last change not limited to pairs) and the
+    version of every (college, cohort) pair changed since then by a pair-limited load."""
+
+    dataset: int
+    base: int
+    pairs: dict[tuple[str, int], int]
+
+    def of(self, cohort: int | None, colleges: Iterable[str] | None = None) -> int:
+        """The newest version among the pairs of `cohort` (any cohort when None) and `colleges` (all
+        when None), never older than the base version."""
+        wanted = None if colleges is None else set(colleges)
+        newest = self.base
+        for (college, year), version in self.pairs.items():
+            if (cohort is None or year == cohort) and (wanted is None or college in wanted):
+                newest = max(newest, version)
+        return newest
+
+
+def cache_versions(cur: duckdb.DuckDBPyConnection) -> CacheVersions:
+    meta = dict(
+        cur.execute("SELECT key, value FROM meta WHERE key IN ('dataset_version', 'base_version')").fetchall()
+    )
+    dataset = int(meta.get("dataset_version") or 0)
+    base = int(meta.get("base_version") or dataset)
+    rows = cur.execute(
+        "SELECT college_code, cohort, version FROM pair_versions WHERE version > ?", [base]
+    ).fetchall()
+    return CacheVersions(dataset, base, {(str(c), int(y)): int(v) for c, y, v in rows})
 
 
 def get_meta(cur: duckdb.DuckDBPyConnection, key: str) -> str | None:

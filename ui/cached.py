@@ -1,15 +1,24 @@
 """Cached access to the metrics for pages.
 
-Every cache key starts with the dataset version (bumped by each load), so a load invalidates
-every cached figure at once and nothing is recomputed on a click that does not change the view.
-The version parameter is `v`, not `_v`: Streamlit leaves underscore-prefixed parameters out of
-the cache key.
+Pages pass `v = version()` (the dataset version, bumped by every write) as the first argument.
+Cheap lookups are keyed by `v` itself: any write recomputes them. The expensive figures are keyed
+finer (`@by_pairs`): by the version of the data they actually read — the base version (the last
+write not limited to some colleges' data: reference, УФНС/ЦЗН, settings, criteria) and the
+newest version among the (college, cohort) pairs in their view (db.CacheVersions). So when a college
+loads its status snapshot, only views that include that college and cohort are recomputed; the
+other colleges' and cohorts' views stay cached. Nothing is recomputed on a click that does not
+change the view. The version parameter is `v`, not `_v`: Streamlit leaves underscore-prefixed
+parameters out of the cache key.
 Large frames are returned, never passed in as keys (stack_notes §1.3).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import polars as pl
 import streamlit as st
@@ -44,6 +53,84 @@ def demo_notice(v: int) -> str:
 
 def _filters(items: FilterItems) -> dict[str, str | bool | list[str]]:
     return dict(items)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _cache_versions(v: int) -> db.CacheVersions:
+    with cursor() as cur:
+        return db.cache_versions(cur)
+
+
+def _codes(value: object) -> set[str]:
+    return {str(x) for x in value} if isinstance(value, list | tuple) else {str(value)}
+
+
+def view_colleges(
+    v: int, scope: Scope, filters: FilterItems = (), college: str | None = None
+) -> frozenset[str] | None:
+    """The colleges whose data a view may read (None: any college): the narrowest of the scope,
+    a college, territory or municipality filter and an explicit college."""
+    wanted: set[str] | None = None
+
+    def narrow(codes: set[str]) -> None:
+        nonlocal wanted
+        wanted = codes if wanted is None else wanted & codes
+
+    if scope.role == "college":
+        narrow({scope.code or ""})
+    f = _filters(filters)
+    if f.get("college"):
+        narrow(_codes(f["college"]))
+    if college:
+        narrow({college})
+    if scope.role == "territory" or f.get("territory") or f.get("municipality"):
+        colleges = college_list(v, scope)
+        if f.get("territory"):
+            colleges = colleges.filter(pl.col("tu_code").is_in(sorted(_codes(f["territory"]))))
+        if f.get("municipality"):
+            colleges = colleges.filter(pl.col("oktmo").is_in(sorted(_codes(f["municipality"]))))
+        narrow(set(colleges["college_code"].to_list()))
+    return None if wanted is None else frozenset(wanted)
+
+
+def data_key(
+    v: int, scope: Scope | None, cohort: int | None, filters: FilterItems = (), college: str | None = None
+) -> int:
+    """The cache key of a view: the database file and the newest data version among the pairs it
+    reads (all colleges when `scope` is None, every cohort when `cohort` is None)."""
+    colleges = None if scope is None else view_colleges(v, scope, filters, college)
+    return hash((str(config.db_path()), "pairs", _cache_versions(v).of(cohort, colleges)))
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def by_pairs(*, region: bool = False, all_cohorts: bool = False) -> Callable[[F], F]:
+    """Key a cached function by `data_key` instead of the dataset version: the wrapper takes `v`
+    like every other function here and hands the cached function the finer key in its place.
+
+    `region=True`: the result reads every college of the cohort whatever the scope (comparisons,
+    ranks). `all_cohorts=True`: it reads other cohorts too (forecasts learned from past cohorts)."""
+
+    def deco(fn: F) -> F:
+        sig = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def wrapper(v: int, *args: Any, **kwargs: Any) -> Any:
+            a = sig.bind(v, *args, **kwargs).arguments
+            key = data_key(
+                v,
+                None if region else a.get("scope"),
+                None if all_cohorts else a.get("cohort"),
+                a.get("filters", ()),
+                a.get("college"),
+            )
+            return fn(key, *args, **kwargs)
+
+        wrapper.clear = fn.clear  # type: ignore[attr-defined]  # pages clear after writes without a bump
+        return wrapper  # type: ignore[return-value]
+
+    return deco
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -94,6 +181,7 @@ def college_list(v: int, scope: Scope) -> pl.DataFrame:
         return engine.college_list(cur, scope)
 
 
+@by_pairs()
 @st.cache_data(max_entries=256, show_spinner=False)
 def indicator_table(
     v: int,
@@ -110,6 +198,7 @@ def indicator_table(
         return engine.indicator_table(cur, scope, cohort, as_of, ind, by, _filters(filters), forecast)
 
 
+@by_pairs(region=True)
 @st.cache_data(max_entries=64, show_spinner=False)
 def comparison(
     v: int,
@@ -127,6 +216,7 @@ def comparison(
         return indicators.with_indicator(counts, ind, forecast)
 
 
+@by_pairs()
 @st.cache_data(max_entries=128, show_spinner=False)
 def weekly_series(
     v: int,
@@ -160,6 +250,7 @@ def year_end_forecast(
         return forecast_mod.year_end(cur, cohort, date, rate_now, ind, forecast, target, need)
 
 
+@by_pairs()
 @st.cache_data(max_entries=128, show_spinner=False)
 def risk_counts(
     v: int, scope: Scope, cohort: int, as_of: dt.date, by: str = "region", filters: FilterItems = ()
@@ -170,6 +261,7 @@ def risk_counts(
         )
 
 
+@by_pairs()
 @st.cache_data(max_entries=32, show_spinner=False)
 def reconciliation_table(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
     with cursor() as cur:
@@ -183,12 +275,14 @@ def contested(v: int, scope: Scope) -> pl.DataFrame:
         return identity.contested(cur, scope)
 
 
+@by_pairs()
 @st.cache_data(max_entries=32, show_spinner=False)
 def timeliness(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
     with cursor() as cur:
         return criteria.timeliness_table(cur, scope, cohort, as_of)
 
 
+@by_pairs(region=True)
 @st.cache_data(max_entries=16, show_spinner=False)
 def college_metric_values(v: int, cohort: int, as_of: dt.date) -> pl.DataFrame:
     """Region-wide criteria metrics (never shown as such: `rating` filters by scope)."""
@@ -225,6 +319,7 @@ def municipalities(v: int) -> pl.DataFrame:
         return reference.municipalities(cur)
 
 
+@by_pairs()
 @st.cache_data(max_entries=64, show_spinner=False)
 def verification_summary(
     v: int, scope: Scope, cohort: int, as_of: dt.date, by: str = "", filters: FilterItems = ()
@@ -249,6 +344,7 @@ def criteria_set(v: int, year: int, version: int | None = None) -> criteria.Crit
 # the small result it shows.
 
 
+@by_pairs()
 @st.cache_data(max_entries=16, show_spinner=False)
 def risk_view(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()) -> pl.DataFrame:
     """The risk register with names, masked СНИЛС, programme, imported measures and labels
@@ -263,6 +359,7 @@ def risk_view(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: Filter
     return risk_view_mod.register_view(reg, persons, imported, names)
 
 
+@by_pairs()
 @st.cache_data(max_entries=32, show_spinner=False)
 def program_options(v: int, scope: Scope, cohort: int, college: str | None = None) -> pl.DataFrame:
     """Programmes with graduates of the cohort in scope (one college or all): program_code,
@@ -272,6 +369,7 @@ def program_options(v: int, scope: Scope, cohort: int, college: str | None = Non
     return persons.select("program_code", "program_name").unique().sort("program_name", nulls_last=True)
 
 
+@by_pairs()
 @st.cache_data(max_entries=32, show_spinner=False)
 def verification_overview(
     v: int, scope: Scope, cohort: int, as_of: dt.date
@@ -299,6 +397,7 @@ def verification_overview(
 # ---------------------------------------------------------------- risk cases
 
 
+@by_pairs()
 @st.cache_data(max_entries=16, show_spinner=False)
 def risk_stays(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()) -> pl.DataFrame:
     """Every stay in the risk group (one case each); the measures are joined per run (metrics.cases)."""
@@ -306,6 +405,7 @@ def risk_stays(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: Filte
         return risk.risk_stays(cur, scope, cohort, as_of, settings.risk_thresholds(cur), _filters(filters))
 
 
+@by_pairs()
 @st.cache_data(max_entries=16, show_spinner=False)
 def resolved_by_college(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
     """The status-based criterion «выведены из группы риска» per college (aggregates only)."""

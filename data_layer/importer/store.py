@@ -149,7 +149,10 @@ def apply(
         ],
     )
     audit.record(cur, scope.username, scope.role, "upload", file_name, details)
-    bump_dataset_version(cur)
+    # a status snapshot changes only its (college, cohort) pairs: caches of other colleges' and
+    # cohorts' figures stay valid (db.bump_dataset_version, ui/cached.py). A graduation list can make
+    # another college's СНИЛС contested (data_layer.identity), so every other kind moves the base.
+    bump_dataset_version(cur, sorted(touched) if spec.kind == "statuses" else None)
     return load_id, replaced, sorted(touched)
 
 

@@ -1,0 +1,136 @@
+"""A page never shows figures older than the last load, and a college's load leaves the cached
+figures of other colleges' views alone (ui/cached.py keys by (college, cohort) data versions).
+
+A status snapshot of P015 (cohort 2025) is loaded through the importer in the test process, on the
+connection the pages use, between two runs of the same pages, as the upload page does.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data_layer import db
+from data_layer.importer import load_file
+from data_layer.scope import OPERATOR, Role, Scope
+from data_layer.statuses import BY_CODE
+from metrics import engine, indicators
+from metrics.formatting import fmt_pct
+from tests.helpers import APP_FILE, login_as
+
+COHORT = 2025
+IND = "employment_federal"
+
+
+@pytest.fixture
+def live_db(monitoring_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "live.duckdb"
+    shutil.copyfile(monitoring_db, path)
+    monkeypatch.setenv("VYPUSK_DB", str(path))
+    monkeypatch.setenv("VYPUSK_CREDENTIALS", str(tmp_path / "credentials.yaml"))
+    db.close_all()
+    yield path
+    db.close_all()
+
+
+def _open(page: str, role: Role, code: str | None = None, **drill: str) -> AppTest:
+    at = login_as(AppTest.from_file(APP_FILE, default_timeout=60), "tester", role, code)
+    if drill:
+        at.session_state["_vyp_ctx"] = {"cohort": str(COHORT), "ind": IND, **drill}
+    at.run()
+    at.switch_page(f"pages/screens/{page}.py").run()
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    return at
+
+
+def _kpi(at: AppTest, label: str) -> str:
+    return str({m.label: m for m in at.metric}[label].value)
+
+
+def _rate(scope: Scope, college: str | None = None) -> str:
+    """The engine's rate now, for the page's default date."""
+    with db.cursor() as cur:
+        as_of = engine.default_as_of(cur, scope, COHORT)
+        ind = indicators.get_indicator(cur, IND)
+        filters = {"college": college} if college else None
+        row = engine.indicator_table(cur, scope, COHORT, as_of, ind, "region", filters).row(0, named=True)
+    return fmt_pct(row["rate"])
+
+
+def _load_snapshot(tmp: Path, college: str, status: str) -> None:
+    """Replace the newest snapshot of `college` (cohort 2025) with every graduate in `status`."""
+    with db.cursor() as cur:
+        date = cur.execute(
+            "SELECT max(snapshot_date) FROM status_rows WHERE college_code = ? AND cohort = ?",
+            [college, COHORT],
+        ).fetchall()[0][0]
+        people = [
+            r[0]
+            for r in cur.execute(
+                "SELECT snils FROM graduates WHERE college_code = ? AND cohort = ? AND snils IS NOT NULL",
+                [college, COHORT],
+            ).fetchall()
+        ]
+    file = tmp / f"statuses_{college}_{status}.csv"
+    with file.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, delimiter=";")
+        w.writerow(["СНИЛС", "Код ПОО", "Дата актуализации", "Статус"])
+        for snils in people:
+            w.writerow([snils, college, date.strftime("%d.%m.%Y"), BY_CODE[status].label])
+    res = load_file(db.get_connection(), file, file.name, scope=OPERATOR)
+    assert res.ok, (res.message, res.errors[:3])
+
+
+def test_pages_show_the_figures_of_the_last_load(live_db: Path, tmp_path: Path) -> None:
+    region = _open("overview", "ministry")
+    own = _open("college", "college", "P015")
+    before_region, before_own = _kpi(region, "Значение показателя"), _kpi(own, "Показатель ПОО")
+    assert before_region == _rate(Scope("ministry"))
+
+    for status in ("employed", "czn_unemployed", "employed"):
+        _load_snapshot(tmp_path, "P015", status)
+        region.run()
+        own.run()
+        assert _kpi(region, "Значение показателя") == _rate(Scope("ministry"))
+        assert _kpi(own, "Показатель ПОО") == _rate(Scope("college", "P015"), "P015")
+        if status == "czn_unemployed":
+            assert _kpi(own, "Показатель ПОО") == fmt_pct(0.0)
+    assert _kpi(own, "Показатель ПОО") != before_own  # the loads did change what the page shows
+    assert _kpi(region, "Значение показателя") != before_region
+
+
+def test_a_college_load_does_not_recompute_other_colleges_views(
+    live_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, str | None]] = []
+    real = engine.indicator_table
+
+    def counting(cur: Any, scope: Scope, *args: Any, **kwargs: Any) -> pl.DataFrame:
+        calls.append((scope.role, scope.code))
+        return real(cur, scope, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "indicator_table", counting)
+    other = _open("college", "college", "P001")
+    assert ("college", "P001") in calls
+    calls.clear()
+
+    _load_snapshot(tmp_path, "P015", "employed")
+    other.run()
+    assert ("college", "P001") not in calls  # P001's figures came from the cache
+    own = _open("college", "college", "P015")
+    assert ("college", "P015") in calls  # P015's were recomputed
+    assert _kpi(own, "Показатель ПОО") == fmt_pct(1.0) == _rate(Scope("college", "P015"), "P015")
+
+    # a change not limited to some colleges (a setting, reference data, УФНС) recomputes everything
+    calls.clear()
+    with db.cursor() as cur:
+        db.bump_dataset_version(cur)
+    other.run()
+    assert ("college", "P001") in calls
