@@ -52,6 +52,7 @@ FILE_NAME = "statuses_concurrent_bench.csv"
 class Session:
     name: str
     page_ms: list[float] = field(default_factory=list)
+    page_paths: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -73,6 +74,7 @@ async def _websocket(url: str, user: str, role: str, log: Session, done: asyncio
                     t0 = time.perf_counter()
                     drawn = await s.open(url_path)
                     log.page_ms.append((time.perf_counter() - t0) * 1000)
+                    log.page_paths.append(url_path or "home")
                     if not drawn.main_count():
                         log.errors.append(f"/{url_path}: the page drew nothing")
                     log.errors += [f"/{url_path}: {p}" for p in s.problems()]
@@ -95,6 +97,7 @@ async def _chromium(browser: Any, url: str, user: str, role: str, log: Session, 
                 t0 = time.perf_counter()
                 await pw.open_page(page, url_path, timeout_ms=STEP_TIMEOUT_MS)
                 log.page_ms.append((time.perf_counter() - t0) * 1000)
+                log.page_paths.append(url_path or "home")
                 log.errors += [f"/{url_path}: {p}" for p in await pw.page_problems(page)]
             if not _keep_browsing(done, started):
                 break
@@ -188,6 +191,10 @@ def run(db_path: Path, *, sessions: int = 20, browsers: int = 3, rows: int = 100
         finally:
             server.stop()
     times = [t for log in logs for t in log.page_ms]
+    by_page: dict[str, list[float]] = {}
+    for log in logs:
+        for path, t in zip(log.page_paths, log.page_ms, strict=True):
+            by_page.setdefault(path, []).append(t)
     errors = [f"{log.name}: {e}" for log in logs for e in log.errors]
     errors += [f"{log.name}: visited no page" for log in logs[1:] if not log.page_ms]
     out: dict[str, Any] = {
@@ -199,6 +206,7 @@ def run(db_path: Path, *, sessions: int = 20, browsers: int = 3, rows: int = 100
         "concurrent_max_ms": round(max(times)) if times else None,
         "concurrent_errors": len(errors),
         "concurrent_error_list": errors[:20],
+        "concurrent_page_p95_ms": {p: round(percentile(ts, 95)) for p, ts in sorted(by_page.items())},
         "concurrent_load_s": round(load_s, 1),
         "concurrent_wall_s": round(wall_s, 1),
         "app_peak_rss_mb": round(rss) if rss is not None else None,
@@ -210,6 +218,7 @@ def run(db_path: Path, *, sessions: int = 20, browsers: int = 3, rows: int = 100
         f"server peak RSS {out['app_peak_rss_mb']} MB",
         flush=True,
     )
+    print("  p95 by page: " + ", ".join(f"{p} {t} ms" for p, t in out["concurrent_page_p95_ms"].items()))
     for e in errors[:20]:
         print(f"  error: {e}", flush=True)
     return out
