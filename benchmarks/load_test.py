@@ -15,7 +15,9 @@ nothing, a failed login or a refused load.
 
 Prints and returns: concurrent_sessions, concurrent_pages, concurrent_p50_ms, concurrent_p95_ms,
 concurrent_max_ms, concurrent_errors (count; the first ones in concurrent_error_list),
-concurrent_load_s, app_peak_rss_mb (the server process's peak resident memory, VmHWM).
+concurrent_load_s, concurrent_page_p95_ms (per page), app_peak_rss_mb (the server process's peak
+resident memory, VmHWM), app_cpu_s and app_cpu_ms_per_page (CPU the server spent, load included:
+independent of what else runs on the machine).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -164,6 +167,15 @@ def _vm_hwm_mb(pid: int) -> float | None:
     return None
 
 
+def _cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of a process so far (/proc/PID/stat fields 14 and 15)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100) of a non-empty list."""
     ordered = sorted(values)
@@ -184,10 +196,12 @@ def run(db_path: Path, *, sessions: int = 20, browsers: int = 3, rows: int = 100
         try:
             assert server._proc is not None
             pid = server._proc.pid
+            cpu0 = _cpu_s(pid)
             t0 = time.monotonic()
             logs, load_s = asyncio.run(_all(server.url, file, roles, sessions, browsers))
             wall_s = time.monotonic() - t0
             rss = _vm_hwm_mb(pid)
+            cpu1 = _cpu_s(pid)
         finally:
             server.stop()
     times = [t for log in logs for t in log.page_ms]
@@ -210,12 +224,17 @@ def run(db_path: Path, *, sessions: int = 20, browsers: int = 3, rows: int = 100
         "concurrent_load_s": round(load_s, 1),
         "concurrent_wall_s": round(wall_s, 1),
         "app_peak_rss_mb": round(rss) if rss is not None else None,
+        # CPU the server spent (the load included): unlike wall times, this does not depend on what
+        # else the machine runs, so it gives the capacity of N cores
+        "app_cpu_s": round(cpu1 - cpu0, 1) if cpu0 is not None and cpu1 is not None else None,
     }
+    if out["app_cpu_s"] is not None and times:
+        out["app_cpu_ms_per_page"] = round(out["app_cpu_s"] * 1000 / len(times))
     print(
         f"{len(logs)} sessions ({browsers + 1} Chromium), {len(times)} page views in {wall_s:.0f} s while "
         f"{written} status rows loaded in {load_s:.0f} s: p50 {out['concurrent_p50_ms']} ms, "
         f"p95 {out['concurrent_p95_ms']} ms, max {out['concurrent_max_ms']} ms, errors {len(errors)}; "
-        f"server peak RSS {out['app_peak_rss_mb']} MB",
+        f"server peak RSS {out['app_peak_rss_mb']} MB, server CPU {out['app_cpu_s']} s",
         flush=True,
     )
     print("  p95 by page: " + ", ".join(f"{p} {t} ms" for p, t in out["concurrent_page_p95_ms"].items()))

@@ -15,6 +15,7 @@ already read the database file.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
 import logging
@@ -39,6 +40,16 @@ WORKING_SUFFIX = ".working"
 
 _lock = threading.Lock()
 _threads: dict[Path, threading.Thread] = {}
+_stop = threading.Event()
+
+
+@atexit.register
+def _stop_all() -> None:
+    """Stop the threads before the interpreter tears down: a daemon thread inside a DuckDB call
+    while the process finalises can abort it."""
+    _stop.set()
+    for t in list(_threads.values()):
+        t.join(timeout=2 * POLL_S + 1)
 
 
 def service_dir(db_file: Path | str | None = None) -> Path:
@@ -110,7 +121,7 @@ def _run(p: Path) -> None:
     os.chmod(folder, 0o700)
     next_status = 0.0
     log.info("housekeeping thread started for %s", p.name)
-    while True:
+    while not _stop.is_set():
         con = _connection(p)
         if con is None:
             log.info("housekeeping thread for %s ends: connection closed", p.name)
@@ -121,7 +132,7 @@ def _run(p: Path) -> None:
             next_status = now + _status_interval()
         for req in sorted(folder.glob(f"*{REQUEST_SUFFIX}")):
             _claim_and_serve(con, p, req)
-        time.sleep(POLL_S)
+        _stop.wait(POLL_S)
 
 
 def _write_status(con: duckdb.DuckDBPyConnection, p: Path) -> None:
