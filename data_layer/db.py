@@ -99,8 +99,8 @@ def bump_dataset_version(
 ) -> int:
     """Increment the dataset version; call inside the transaction that changes the data.
 
-    `pairs`: the change touched only these (college_code, cohort) pairs (a status or graduation-list
-    load); they get the new version, and caches that read other pairs stay valid. Without `pairs`
+    `pairs`: the change touched only these (college_code, cohort) pairs (a status snapshot load);
+    they get the new version, and caches that read other pairs stay valid. Without `pairs`
     the change may affect anything: the base version moves and every cache is invalidated."""
     new = dataset_version(cur) + 1
     cur.execute("UPDATE meta SET value = ? WHERE key = 'dataset_version'", [str(new)])

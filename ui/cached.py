@@ -3,8 +3,9 @@
 Pages pass `v = version()` (the dataset version, bumped by every write) as the first argument.
 Cheap lookups are keyed by `v` itself: any write recomputes them. The expensive figures are keyed
 finer (`@by_pairs`): by the version of the data they actually read — the base version (the last
-write not limited to some colleges' data: reference, УФНС/ЦЗН, settings, criteria) and the
-newest version among the (college, cohort) pairs in their view (db.CacheVersions). So when a college
+write not limited to some colleges' data: graduation lists, reference, УФНС/ЦЗН, settings,
+criteria) and the newest version among the (college, cohort) pairs in their view
+(db.CacheVersions). So when a college
 loads its status snapshot, only views that include that college and cohort are recomputed; the
 other colleges' and cohorts' views stay cached. Nothing is recomputed on a click that does not
 change the view. The version parameter is `v`, not `_v`: Streamlit leaves underscore-prefixed
