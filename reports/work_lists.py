@@ -18,9 +18,12 @@ PD_NOTE = (
 )
 
 
-def czn_list_workbook(batch: pl.DataFrame, reasons: dict[str, str], measures: dict[str, str]) -> bytes:
+def czn_list_workbook(
+    batch: pl.DataFrame, reasons: dict[str, str], measures: dict[str, str], *, notice: str = ""
+) -> bytes:
     """The list sent to ЦЗН (rows of data_layer.cases.escalation_batch); `reasons` and `measures`
-    map person_key to the case's reasons and the measures already taken."""
+    map person_key to the case's reasons and the measures already taken; `notice`: DEMO_NOTICE on
+    a demo database (ui.cached.demo_notice)."""
     if batch.is_empty():
         raise ValueError("empty batch")
     sent_at: dt.datetime = batch["sent_at"][0]
@@ -52,6 +55,7 @@ def czn_list_workbook(batch: pl.DataFrame, reasons: dict[str, str], measures: di
         "Базовый центр содействия трудоустройству выпускников",
         (f"Сформирован {sent_at:%d.%m.%Y %H:%M}, пользователь {batch['sent_by'][0]}.", PD_NOTE),
         footer="Передача в ЦЗН",
+        notice=notice,
     )
     props = Properties(
         title="Список для ЦЗН",
@@ -65,9 +69,10 @@ def czn_list_workbook(batch: pl.DataFrame, reasons: dict[str, str], measures: di
 
 
 def vacancy_list_workbook(
-    fio: str, program: str, college: str, ranked: pl.DataFrame, as_of: dt.date, user: str
+    fio: str, program: str, college: str, ranked: pl.DataFrame, as_of: dt.date, user: str, *, notice: str = ""
 ) -> bytes:
-    """One graduate's matched vacancies, best first, ready to print and hand over."""
+    """One graduate's matched vacancies, best first, ready to print and hand over; `notice`:
+    DEMO_NOTICE on a demo database (ui.cached.demo_notice)."""
     rows = ranked.with_columns(
         salary=pl.concat_str(
             [
@@ -106,6 +111,7 @@ def vacancy_list_workbook(
             f"На {fmt_date(as_of)}; соответствие: профессия (до 60), место работы (до 30), образование (до 10).",
         ),
         footer="Подбор вакансий",
+        notice=notice,
     )
     props = Properties(
         title="Подобранные вакансии",

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from data_layer import cases as store
+from data_layer.db import DEMO_NOTICE
 from data_layer.errors import ScopeError, UserFacingError
 from data_layer.graduates import format_snils
 from data_layer.importer import load_file
@@ -78,6 +79,9 @@ def test_escalation_list_and_the_answer_back(tmp_path: Path) -> None:
     ws = book.active
     values = [c for row in ws.iter_rows(values_only=True) for c in row if c is not None]
     assert format_snils(a) in values and format_snils(b) in values and "нет статуса" in values
+    assert DEMO_NOTICE not in values
+    demo = openpyxl.load_workbook(io.BytesIO(czn_list_workbook(rows, {}, {}, notice=DEMO_NOTICE)))
+    assert demo.active["A3"].value == DEMO_NOTICE  # a demo database's list says so under its subject
     with pytest.raises(ScopeError):
         store.escalation_batch(con, Scope("college", "P001"), batch)
     # the answer from ЦЗН comes back as a file and shows in the cases
