@@ -237,9 +237,7 @@ def _make_colleges(ref: Reference, n: int, rng: np.random.Generator) -> tuple[Co
     full, founder = [], []
     for name, short, _town, prof, ty, _tier in rows:
         if ty == "f":
-            parent = cat.FEDERAL_PARENTS.get(
-                prof, "ФГБОУ ВО «Самарский государственный технический университет»"
-            )
+            parent = cat.FEDERAL_PARENTS.get(prof, "ФГБОУ ВО «Средневолжский политехнический университет»")
             full.append(name if "университет" in name else f"{name} (структурное подразделение {parent})")
             founder.append(cat.FEDERAL_FOUNDERS.get(prof, "Министерство науки и высшего образования РФ"))
         elif ty == "p":
