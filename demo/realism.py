@@ -248,7 +248,8 @@ class Summary:
                     continue
                 values = [self.region(checkpoint, y)[key] for y in ys]
                 marks = "".join(f"{pct(v):>8}{' ' if t.holds(v) else '!'}" for v in values)
-                lines.append(f"  {t.label}".ljust(58) + marks + f"   {pct(t.lo)}–{pct(t.hi)} ({t.source})")
+                band = "" if (t.lo, t.hi) == (0.0, 1.0) else f"   {pct(t.lo)}–{pct(t.hi)} ({t.source})"
+                lines.append(f"  {t.label}".ljust(58) + marks + band)
 
         block("30 сентября года выпуска, доля выпускников:", "september", cal.SEPTEMBER)
         block("31 декабря года выпуска:", "year_end", cal.YEAR_END)
@@ -257,7 +258,11 @@ class Summary:
                 "доля трудоустроенных без продолживших обучение", 0.0, 1.0, "для сравнения"
             )
         }
-        block("31 декабря года выпуска, для сравнения:", "year_end", extra)
+        block(
+            "31 декабря года выпуска, для сравнения (знаменатель — все, кроме продолживших обучение):",
+            "year_end",
+            extra,
+        )
         block("конец окна мониторинга:", "window_end", cal.WINDOW_END)
         for y in ys[-1:]:
             rates = self.colleges(y)
@@ -280,9 +285,9 @@ class Summary:
             lines.append(" Все обязательные границы соблюдены.")
         else:
             if self.plan.n_graduates < MIN_COMPARABLE:
+                size = f"{MIN_COMPARABLE:,}".replace(",", " ")
                 lines.append(
-                    f" Регион мал для сравнения (ориентиры — для региона от {MIN_COMPARABLE:,} выпускников), "
-                    "отклонения ожидаемы.".replace(",", " ")
+                    f" Регион мал для сравнения (ориентиры — для региона от {size} выпускников), отклонения ожидаемы."
                 )
             lines.append(" Нарушены обязательные границы:")
             lines += [f"  - {p}" for p in problems]
