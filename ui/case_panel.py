@@ -197,8 +197,11 @@ def vacancy_block(
     )
     fio = str(fio_row["fio"][0]) if fio_row.height else "Выпускник"
     program = f"{fio_row['program_code'][0]} {fio_row['program_name'][0] or ''}" if fio_row.height else ""
+    notice = cached.demo_notice(cached.version())
     downloads.personal_file_button(
-        lambda: work_lists.vacancy_list_workbook(fio, program, college, ranked, as_of, scope.username),
+        lambda: work_lists.vacancy_list_workbook(
+            fio, program, college, ranked, as_of, scope.username, notice=notice
+        ),
         f"Вакансии_{college}_{as_of:%d.%m.%Y}.xlsx",
         "Список вакансий для печати (Excel)",
         key=f"{key}_vacancy_print",

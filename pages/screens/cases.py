@@ -302,7 +302,9 @@ def _escalation(
         if rows.height:
             st.download_button(
                 f"Скачать список № {batch} (Excel)",
-                data=work_lists.czn_list_workbook(rows, reasons, measures),
+                data=work_lists.czn_list_workbook(
+                    rows, reasons, measures, notice=cached.demo_notice(cached.version())
+                ),
                 file_name=f"Список_для_ЦЗН_{batch}.xlsx",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 on_click="ignore",
