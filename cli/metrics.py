@@ -16,9 +16,12 @@ from data_layer import db
 from data_layer.errors import UserFacingError
 from data_layer.scope import Scope
 from metrics import engine, indicators, risk, settings
+from metrics.groups import PRIORITY_GROUPS, group_filters
 from metrics.statuses import CODES
 
 BY_CHOICES = ("region", "territory", "college", "program")
+# group keys of the JSON renamed so that `group.level` stays the breakdown level (issue 11 item 9)
+GROUP_KEY_RENAMES = {"level": "edu_level"}
 
 
 def parse_date(text: str) -> dt.date:
@@ -43,18 +46,21 @@ def metric_groups(
     by: str,
     indicator_id: str,
     forecast: bool = False,
+    priority_group: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The JSON elements of `vypusk metrics`: one per group, with the fields of data_contract §8."""
+    """The JSON elements of `vypusk metrics`: one per group, with the fields of data_contract §8.
+    `priority_group` restricts every figure to a priority group (metrics.groups)."""
     ind = indicators.get_indicator(cur, indicator_id)
-    table = engine.indicator_table(cur, scope, cohort, as_of, ind, by, None, forecast)
-    risks = risk.risk_counts(cur, scope, cohort, as_of, settings.risk_thresholds(cur), by)
+    filters = group_filters(priority_group, as_of) if priority_group else None
+    table = engine.indicator_table(cur, scope, cohort, as_of, ind, by, filters, forecast)
+    risks = risk.risk_counts(cur, scope, cohort, as_of, settings.risk_thresholds(cur), by, filters)
     risk_by_code = dict(zip(risks["code"].to_list(), risks["risk_count"].to_list(), strict=True))
     dim = engine.DIMENSIONS[by]
     out: list[dict[str, Any]] = []
     for row in table.iter_rows(named=True):
         group: dict[str, Any] = {"level": by, "code": row["code"], "name": row["name"]}
         for alias, _ in dim.extra:
-            group[alias] = row[alias]
+            group[GROUP_KEY_RENAMES.get(alias, alias)] = row[alias]
         out.append(
             {
                 "group": group,
@@ -83,7 +89,9 @@ def _run(args: argparse.Namespace) -> int:
             indicator_id = args.indicator or settings.headline_indicator(cur)
             if args.cohort not in engine.cohorts(cur, scope):
                 raise UserFacingError(f"Нет данных о выпуске {args.cohort} г. в вашей зоне доступа.")
-            groups = metric_groups(cur, scope, args.cohort, as_of, args.by, indicator_id, args.forecast)
+            groups = metric_groups(
+                cur, scope, args.cohort, as_of, args.by, indicator_id, args.forecast, args.group
+            )
     finally:
         con.close()
     if args.format == "json":
@@ -118,6 +126,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--by", choices=BY_CHOICES, default="region", help="разрез")
     p.add_argument("--indicator", help="код показателя (по умолчанию основной)")
     p.add_argument("--forecast", action="store_true", help="с учётом прогноза")
+    p.add_argument(
+        "--group",
+        choices=list(PRIORITY_GROUPS),
+        help="только приоритетная группа: "
+        + "; ".join(f"{g.key} — {g.label.lower()}" for g in PRIORITY_GROUPS.values()),
+    )
     p.add_argument("--user", help="применить роль и зону доступа пользователя")
     p.add_argument("--format", choices=("json", "csv"), default="json")
     p.add_argument("--db", help="файл базы данных DuckDB")

@@ -125,7 +125,16 @@ LEFT JOIN territories t ON t.tu_code = m.tu_code
 LEFT JOIN programs p ON p.program_code = s.program_code
 """
 
-Filters = dict[str, str | bool | list[str]]
+Filters = dict[str, str | bool | list[str] | dt.date]
+
+# Filters whose value is a date D, with their SQL (code constants; D bound twice).
+# army_return_by: graduates discharged from conscript service on or before D, as reported in a
+# college snapshot dated on or before D (issue 11, item 8).
+DATE_FILTERS: dict[str, str] = {
+    "army_return_by": """ AND EXISTS (SELECT 1 FROM status_rows r
+        WHERE r.college_code = s.college_code AND r.cohort = s.cohort AND r.person_key = s.person_key
+          AND r.discharge_date IS NOT NULL AND r.discharge_date <= ? AND r.snapshot_date <= ?)""",
+}
 
 
 def window_end(cohort: int) -> dt.date:
@@ -156,6 +165,9 @@ def scope_where(
         elif key in BOOL_FILTERS:
             sql.append(f" AND {BOOL_FILTERS[key]} = ?")
             params.append(bool(value))
+        elif key in DATE_FILTERS and isinstance(value, dt.date):
+            sql.append(DATE_FILTERS[key])
+            params += [value, value]
         else:
             raise UserFacingError(f"Неизвестный фильтр: {key}")
     return "".join(sql), params

@@ -52,7 +52,7 @@ def demo_notice(v: int) -> str:
         return db.DEMO_NOTICE if db.is_demo(cur) else ""
 
 
-def _filters(items: FilterItems) -> dict[str, str | bool | list[str]]:
+def _filters(items: FilterItems) -> engine.Filters:
     return dict(items)
 
 
@@ -249,6 +249,31 @@ def year_end_forecast(
     with cursor() as cur:
         ind = indicators.get_indicator(cur, indicator_id)
         return forecast_mod.year_end(cur, cohort, date, rate_now, ind, forecast, target, need)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def priority_groups(
+    v: int,
+    scope: Scope,
+    cohort: int,
+    as_of: dt.date,
+    indicator_id: str,
+    by: str = "region",
+    forecast: bool = False,
+) -> pl.DataFrame:
+    """metrics.groups.group_table: every priority group by `by` (rates, counts, risk counts)."""
+    from metrics import groups
+
+    with cursor() as cur:
+        ind = indicators.get_indicator(cur, indicator_id)
+        return groups.group_table(cur, scope, cohort, as_of, ind, settings.risk_thresholds(cur), by, forecast)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def not_yet_graduated(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()) -> int:
+    """Graduates of the cohort in scope who graduate after `as_of` (in no figure yet)."""
+    with cursor() as cur:
+        return engine.not_yet_graduated(cur, scope, cohort, as_of, _filters(filters))
 
 
 @by_pairs()

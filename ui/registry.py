@@ -46,6 +46,14 @@ PAGE_SPECS: tuple[PageSpec, ...] = (
         ALL,
     ),
     PageSpec(
+        "pages/screens/priority_groups.py",
+        "Приоритетные группы",
+        ":material/diversity_3:",
+        "priority_groups",
+        "Мониторинг",
+        ALL,
+    ),
+    PageSpec(
         "pages/screens/risk.py",
         "Группа риска",
         ":material/warning:",
