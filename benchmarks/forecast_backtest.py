@@ -21,6 +21,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as a file, this folder is first on sys.path and benchmarks/concurrent.py would shadow the
+# standard library's `concurrent` package (polars imports concurrent.futures): the repository
+# root replaces it.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
 sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402

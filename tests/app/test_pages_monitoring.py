@@ -356,3 +356,23 @@ def test_every_page_of_a_demo_database_says_so(
     for page in ("home", "overview", "ranking"):
         at = open_page(page, "ministry")
         assert any(i.value == db.DEMO_NOTICE for i in at.sidebar.info), page
+
+
+@pytest.mark.parametrize(("role", "code"), AGG_ROLES)
+def test_overview_shows_the_learned_forecast_with_its_range(role: Role, code: str | None) -> None:
+    from metrics import forecast
+    from ui import charts
+
+    scope = scope_of(role, code)
+    at = open_page("overview", role, code)
+    with db.cursor() as cur:
+        ind = indicators.get_indicator(cur, IND)
+        series = engine.weekly_series(cur, scope, COHORT, as_of(scope), ind)
+        p = forecast.project_series(cur, series, COHORT, ind, TARGET)
+    # cohort 2024 closed on 31.12.2025: the forecast for 31.12.2026 is learned from it
+    assert p.projected_rate is not None and p.cohorts == (2024,) and p.low is not None and p.high is not None
+    text = charts.forecast_text(p)
+    assert "диапазон" in text
+    verdict = (at.warning or at.success)[0].value
+    assert f"Прогноз на 31.12.2026: **{text}**" in verdict
+    assert any(text in c.value and "2024" in c.value for c in at.caption)

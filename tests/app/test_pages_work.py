@@ -881,3 +881,35 @@ def test_objection_filed_answered_and_visible(region: tuple[Path, dict[str, str]
         assert any("версия публикации 2" in s.value for s in at.success)
     at = open_page("pages/screens/criteria.py", "territory", "TU01")
     assert not tables(at, "Ответ базового центра")  # another territory's college: not shown
+
+
+# ТУ and ministry do not see this 2-graduate college's card (small groups are hidden from them)
+@pytest.mark.parametrize(("role", "code"), [("college", "P003"), ("base_centre", None)])
+def test_college_card_shows_the_published_score_and_the_current_one(
+    region: tuple[Path, dict[str, str]], role: Role, code: str | None
+) -> None:
+    from metrics.criteria import publication
+
+    path, keys = region
+    _publish_and_change(path, keys)
+    at = login_as(AppTest.from_file(APP_FILE, default_timeout=60), f"t_{role}", role, code)
+    at.query_params.update({"cohort": str(COHORT), "as_of": AS_OF.isoformat(), "poo": "P003"})
+    at.run()
+    at.switch_page("pages/screens/college.py").run()
+    assert_clean(at)
+    with cur_of(path) as cur:
+        pub = publication.latest_publication(cur, COHORT, AS_OF)
+        assert pub is not None
+        frozen = publication.published_rating(cur, Scope(role, code), pub).filter(
+            pl.col("college_code") == "P003"
+        )
+        now = criteria.rating(cur, Scope(role, code), COHORT, AS_OF, pub.criteria_set).filter(
+            pl.col("college_code") == "P003"
+        )
+    from metrics.formatting import fmt_num
+
+    assert frozen["score"][0] != now["score"][0]  # the newer data changed ТТК's score
+    line = next(m.value for m in at.markdown if "баллов ·" in m.value)
+    assert line.startswith(f"**{fmt_num(frozen['score'][0])}** из")
+    caption = next(c.value for c in at.caption if "Опубликованный рейтинг" in c.value)
+    assert f"{fmt_num(now['score'][0])} баллов, {now['rank'][0]}-е место" in caption
