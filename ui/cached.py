@@ -233,6 +233,7 @@ def weekly_series(
         return engine.weekly_series(cur, scope, cohort, as_of, ind, _filters(filters), forecast)
 
 
+@by_pairs(region=True, all_cohorts=True)
 @st.cache_data(max_entries=128, show_spinner=False)
 def year_end_forecast(
     v: int,
