@@ -88,6 +88,35 @@ def current_block(scope: Scope, ctx: mctx.Context, rated: pl.DataFrame, pub: pub
     st.dataframe(diff_display(diff), hide_index=True, placeholder="—", width="stretch", key="rating_current")
 
 
+def register(ctx: mctx.Context) -> None:
+    """Every publication of the cohort's rating (aggregates: every role sees the register)."""
+    with cursor() as cur:
+        pubs = publication.publications(cur, ctx.cohort)
+    if not pubs:
+        return
+    with st.expander(
+        f"Опубликованные рейтинги выпуска {ctx.cohort} г. ({fmt_int(len(pubs))})", expanded=False
+    ):
+        st.dataframe(
+            pl.DataFrame(
+                {
+                    "№": [p.publication_id for p in pubs],
+                    "Дата оценки": [fmt_date(p.as_of) for p in pubs],
+                    "Версия публикации": [p.version for p in pubs],
+                    "Критерии, версия": [p.criteria_version for p in pubs],
+                    "Опубликован": [p.published_at.strftime("%d.%m.%Y %H:%M") for p in pubs],
+                    "Кем": [p.published_by for p in pubs],
+                    "По возражению №": [p.objection_id for p in pubs],
+                    "Причина / комментарий": [p.reason or "" for p in pubs],
+                }
+            ),
+            hide_index=True,
+            placeholder="—",
+            width="stretch",
+            key="rating_register",
+        )
+
+
 def publish_form(scope: Scope, ctx: mctx.Context, pub_set: criteria.CriteriaSet) -> None:
     if scope.role != "base_centre":
         return

@@ -71,6 +71,7 @@ def _rating_tab(scope: Scope, ctx: mctx.Context, pub_set: criteria.CriteriaSet) 
     _rating_table(rated, cs, "crit_rating")
     if pub is not None:
         rating_view.current_block(scope, ctx, rated, pub)
+    rating_view.register(ctx)
     rating_view.publish_form(scope, ctx, pub_set)
 
 

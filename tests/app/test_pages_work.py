@@ -879,6 +879,11 @@ def test_objection_filed_answered_and_visible(region: tuple[Path, dict[str, str]
             ("ТТК", "принято, рейтинг переопубликован", "Срез учтён")
         ]
         assert any("версия публикации 2" in s.value for s in at.success)
+        register = table(at, "Версия публикации")
+        assert register.select("Версия публикации", "По возражению №", "Причина / комментарий").rows() == [
+            (1, None, "для выплат"),
+            (2, 1, "Срез учтён"),
+        ]
     at = open_page("pages/screens/criteria.py", "territory", "TU01")
     assert not tables(at, "Ответ базового центра")  # another territory's college: not shown
 

@@ -95,3 +95,17 @@ def test_project_series_uses_the_last_point(region: Region) -> None:
     p = forecast.project_series(con, series, 2024, EF, 0.625)
     assert p.projected_rate == pytest.approx(0.75)  # rate 3/10 at week 4, as above
     assert p.places_needed == 4  # ceil(0.625 * 10) - 3
+
+
+def test_backtest_by_hand(region: Region) -> None:
+    # 2021 (closed 31.12.2022): 5 of 10 employed 13 weeks after 28.06.2021 (27.09.2021), 10 of 10 at
+    # the end -> share 0.5. 2023: 4 of 10 at 27.09.2023 -> forecast 0.4 / 0.5 = 0.8; actually 7 of 10
+    # on 31.12.2024 -> error +10 p.p.; one trajectory: the range is the point, the actual is outside.
+    _cohort(region, "P001", 2021, 10, {D(2021, 9, 27): 5, D(2022, 12, 30): 10})
+    _cohort(region, "P001", 2023, 10, {D(2023, 9, 27): 4, D(2024, 12, 27): 7})
+    con = region.done()
+    r = forecast.backtest(con, 2023, EF, 13)
+    assert r["made_on"] == "2023-09-27" and r["learned_from"] == [2021] and r["trajectories"] == 1
+    assert r["rate_then"] == pytest.approx(0.4) and r["actual"] == pytest.approx(0.7)
+    assert r["forecast"] == pytest.approx(0.8) and r["low"] == r["high"] == pytest.approx(0.8)
+    assert r["error_pp"] == pytest.approx(10.0) and r["inside_range"] is False
