@@ -119,6 +119,11 @@ class Outcomes:
     # work statuses: share by specialty per college ~ U(lo, hi); later jobs are off-specialty more
     by_specialty: tuple[float, float] = (0.44, 0.74)
     job_loss: float = 0.07
+    rehired: float = 0.6  # of those who lost a job without an offer, find another later
+    # back from conscript service: announce work/study/contract; idle for weeks (the army_return
+    # reason); the rest go straight to work
+    returnees_announced: float = 0.7
+    returnees_idle: float = 0.15
     # risk reasons (гр.13–16): informal, czn_unemployed, no_motivation, other_risk
     risk_mix: tuple[float, float, float, float] = (0.25, 0.43, 0.12, 0.20)
     risk_to_family: float = 0.04  # of the risk track, later «семейные обстоятельства»

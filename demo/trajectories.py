@@ -272,7 +272,7 @@ def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
     after_loss = b.draw(JOB_LOST)
     b.assign(4, lost, t_lost, after_loss)
     offer = after_loss == S["forecast_employed"]
-    again = lost & (offer | (b.u() < 0.6))
+    again = lost & (offer | (b.u() < o.rehired))
     lag = np.where(offer, b.days(*FC_LEAD), lognormal(np.log(45), 0.6, n).astype(np.int64) + 7)
     b.assign(5, again, t_lost + lag, S["employed"])
 
@@ -367,7 +367,8 @@ def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
         u < 0.72, S["employed"], np.where(u < 0.85, S["continuing_education"], S["military_contract"])
     ).astype(np.int8)
     u = b.u()
-    announced, idle = is_c & (u < 0.7), is_c & (u >= 0.7) & (u < 0.85)
+    announced = is_c & (u < o.returnees_announced)
+    idle = is_c & (u >= o.returnees_announced) & (u < o.returnees_announced + o.returnees_idle)
     direct = is_c & (u >= 0.85)
     lag = np.where(b.u() < 0.7, b.days(3, 28), b.days(28, 70))
     b.put(4, announced, td, _FORECAST[after])
