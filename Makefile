@@ -36,6 +36,7 @@ run: $(RUN_STAMP) $(DEMO_DB)
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy app.py data_layer metrics ops reports cli demo ui pages benchmarks

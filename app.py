@@ -10,13 +10,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import auth, context, data
+from ui import auth, connection, context
 from ui.registry import pages_for_role
 
 APP_DIR = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="Выпускник — мониторинг трудоустройства", page_icon="🎓", layout="wide")
-data.configure_logging()
+connection.configure_logging()
 
 scope = auth.authenticate()
 if scope is None:

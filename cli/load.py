@@ -1,4 +1,4 @@
-"""`vypusk init` and `vypusk load` (data_contract §8)."""
+"""`vypusk init` and `vypusk load` (docs/data_contract.md §8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`vypusk` command line (data_contract §8): init, load, sample, metrics, report, users;
+"""`vypusk` command line (docs/data_contract.md §8): init, load, sample, metrics, report, users;
 backup, restore, health (running the server unattended).
 
 Each command group lives in its own module of cli/ exposing `register(subparsers)`; `--user` is

@@ -1,4 +1,4 @@
-"""`vypusk metrics`: an indicator by group at a date, as JSON or CSV (data_contract §8)."""
+"""`vypusk metrics`: an indicator by group at a date, as JSON or CSV (docs/data_contract.md §8)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def metric_groups(
     forecast: bool = False,
     priority_group: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The JSON elements of `vypusk metrics`: one per group, with the fields of data_contract §8.
+    """The JSON elements of `vypusk metrics`: one per group, with the fields of docs/data_contract.md §8.
     `priority_group` restricts every figure to a priority group (metrics.groups)."""
     ind = indicators.get_indicator(cur, indicator_id)
     filters = group_filters(priority_group, as_of) if priority_group else None

@@ -6,7 +6,7 @@ that user's role and scope. KIND `scorecards_zip` writes every college's scoreca
 (engine.default_as_of, as the app's default date: the newest snapshot, never after the
 monitoring window or today).
 
-Regional report (issue 11, item 3; data_contract §8), exactly:
+Regional report (issue 11, item 3; docs/data_contract.md §8), exactly:
   --format json          print {"final", "violations", "rows"} (reports.regional.form_json), exit 0;
   --out F.xlsx           the final report, refused (Russian message, nothing written) while a
                          control rule fails; written unregistered when every rule passes;

@@ -1,4 +1,4 @@
-"""`vypusk users` (data_contract §8): add, list, disable, enable, passwd, unlock."""
+"""`vypusk users` (docs/data_contract.md §8): add, list, disable, enable, passwd, unlock."""
 
 from __future__ import annotations
 

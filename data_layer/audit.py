@@ -1,4 +1,4 @@
-"""Append-only audit log (domain.md §10): logins, uploads, confirmations, criteria publications,
+"""Append-only audit log (docs/domain.md §10): logins, uploads, confirmations, criteria publications,
 user changes and downloads containing personal data. There is deliberately no update or delete.
 """
 

@@ -5,7 +5,7 @@ A case itself is not stored: it is a stay in the risk group, derived from the ri
 evaluation date (metrics.cases). What people record — the measures — is stored per graduate with a
 date, and a measure belongs to the stay that was under way on its date.
 
-Scope: measure texts, responsible persons and outcomes are personal data (domain.md §10): only the
+Scope: measure texts, responsible persons and outcomes are personal data (docs/domain.md §10): only the
 college (own graduates) and the base centre read them (`measure_list`). `measure_facts` carries no
 text and serves the counts every role may see.
 """
@@ -172,7 +172,7 @@ def czn_answers(cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int) -> pl
 
 def escalation_batch(cur: duckdb.DuckDBPyConnection, scope: Scope, batch_id: int) -> pl.DataFrame:
     """One list sent to ЦЗН with the graduates' identity (full СНИЛС: the ЦЗН needs it to act,
-    domain.md §10): base centre only."""
+    docs/domain.md §10): base centre only."""
     scope.require_role("base_centre")
     return cur.sql(
         """SELECT e.batch_id, e.sent_at, e.sent_by, e.college_code, c.short_name AS college_name, e.cohort,

@@ -1,4 +1,4 @@
-"""Graduate records (personal data, domain.md §10): the list as a college or the base centre may see
+"""Graduate records (personal data, docs/domain.md §10): the list as a college or the base centre may see
 it, and the masked СНИЛС shown on screens (***-***-123 45)."""
 
 from __future__ import annotations

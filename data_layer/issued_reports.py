@@ -1,6 +1,6 @@
 """Register of issued (approved) reports: stored bytes, checksum, data version, approval.
 
-Scope (domain §1, issue 11 item 3): the ministry and the base centre list the register and
+Scope (docs/domain.md §1, issue 11 item 3): the ministry and the base centre list the register and
 download the stored workbooks; a territory or a college reads its own part — the register entries
 and, for each, the form rows of its own colleges (stored with the report, so the part is as frozen
 as the workbook). Rows are inserted once and never changed (the code has no UPDATE or DELETE).

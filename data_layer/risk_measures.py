@@ -1,4 +1,4 @@
-"""«Меры поддержки» imported from the colleges' status files (domain.md §6).
+"""«Меры поддержки» imported from the colleges' status files (docs/domain.md §6).
 
 The measures a college records are kept in `case_measures` (data_layer.cases, written by ops.cases);
 the free-text measures of the first release (table risk_measures, kept as it was) were copied there

@@ -1,6 +1,6 @@
 """Role scope, enforced in the data layer: every query function takes a `Scope`.
 
-Roles (domain.md §1, §10):
+Roles (docs/domain.md §1, §10):
 - ministry     — whole region, aggregates only;
 - territory    — colleges whose municipality belongs to the ТУ `code`; aggregates only
                  (region-level totals allowed for comparison);

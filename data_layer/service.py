@@ -8,7 +8,7 @@ file into the spool folder next to the database and wait for the answer, which t
     <db>.service/spool/ID.request.json a request: {"kind": "backup", "out_dir": ...} or {"kind": "health"}
     <db>.service/spool/ID.result.json  the answer (written atomically; the requester deletes it)
 
-The thread starts together with the app's database connection (`ui.data`) and ends when that
+The thread starts together with the app's database connection (`ui.connection`) and ends when that
 connection is closed. The folder is created owner-only (0700): whoever may drop a request may
 already read the database file.
 """

@@ -2,11 +2,11 @@
 
 Rebuilt inside the load transaction for the (college, cohort) pairs a load touched, so that the
 status of every graduate at any date is one range lookup (valid_from <= D < valid_to) and the
-weekly series is one pass over spell boundaries. Semantics (data_contract §5): a graduate's status
+weekly series is one pass over spell boundaries. Semantics (docs/data_contract.md §5): a graduate's status
 at D is the one in the latest snapshot dated <= D that contains the graduate; before the first
 such snapshot it is 'unknown'.
 
-Cohort membership in time (domain §2): a graduate belongs to his cohort's figures only from his own
+Cohort membership in time (docs/domain.md §2): a graduate belongs to his cohort's figures only from his own
 graduation date. Spells are clipped to [graduation_date, ...): a graduate has no spell at all
 before he graduates, so every reader of this table (counts at a date, weekly series, risk group,
 verification, reports) leaves him out without a condition of its own. A status reported before
@@ -14,7 +14,7 @@ graduation carries into the first spell after it.
 
 `declared_from` is the first snapshot of the uninterrupted run of the spell's status (a change of
 "по специальности" or of the start date splits a spell but not the run): the date the college
-first declared that status, the start of the unconfirmed-work clock N3 (domain §6).
+first declared that status, the start of the unconfirmed-work clock N3 (docs/domain.md §6).
 """
 
 from __future__ import annotations

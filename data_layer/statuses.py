@@ -1,4 +1,4 @@
-"""The graduate status dictionary (domain.md §3): codes, Russian labels, federal columns, groups.
+"""The graduate status dictionary (docs/domain.md §3): codes, Russian labels, federal columns, groups.
 
 Lives in the data layer because the importer parses status labels; `metrics.statuses` re-exports it.
 """

@@ -26,7 +26,7 @@ How the figures map onto the app's quantities (our reading, README «Толко�
     the target. `employment_excl_study` (denominator: all but those studying) is printed as well.
   * [S1] shares are of all graduates of the cohort who have graduated by 30 September.
   * [S5] registered unemployment = status «Зарегистрирован в ЦЗН как безработный» (гр.14) at 31
-    December; at-risk = the risk group of domain.md §6 (all five reasons) at 31 December.
+    December; at-risk = the risk group of docs/domain.md §6 (all five reasons) at 31 December.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ WINDOW_END: dict[str, Target] = {
     "work_share": Target("работают, доля всех выпускников", 0.52, 0.72, "S3: 68,5 % за второй год"),
 }
 # spread of colleges at 31 December of the graduation year (employment_federal); the rating scale of
-# criterion 1 (domain.md §8) has steps at 60, 70 and 80 %
+# criterion 1 (docs/domain.md §8) has steps at 60, 70 and 80 %
 COLLEGE_SPREAD = {"below_target": 0.625, "top": 0.80, "min_below": 2, "min_top": 3}
 
 
@@ -170,7 +170,7 @@ class Graduation:
 class Activity:
     """Career events and external extracts."""
 
-    # career events run October–May (domain.md §2): months 10..12 and 1..5
+    # career events run October–May (docs/domain.md §2): months 10..12 and 1..5
     event_months: tuple[int, ...] = (10, 11, 12, 1, 2, 3, 4, 5)
     # УФНС/ЦЗН extracts: monthly, on the 1st, from this month of the first cohort's window on
     first_extract: tuple[int, int] = (2021, 3)

@@ -1,4 +1,4 @@
-"""External and activity data derived from the trajectories (data_contract.md §6–7):
+"""External and activity data derived from the trajectories (docs/data_contract.md §6–7):
 ФИС ФРДО, УФНС and ЦЗН extracts, career events, career tracks."""
 
 from __future__ import annotations

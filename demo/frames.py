@@ -1,4 +1,4 @@
-"""Turning generated arrays into import-file tables (data_contract.md §4–5 headers) and writing them."""
+"""Turning generated arrays into import-file tables (docs/data_contract.md §4–5 headers) and writing them."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Measured from the generated trajectories and extracts while the files are written (chunk by chunk,
 so it costs no extra pass), for every cohort at three dates: 30 September and 31 December of the
 graduation year, and the end of the monitoring window (31 December of the next year, or today).
-The quantities follow the app's definitions (domain.md §4, §6) on the generator's own arrays:
+The quantities follow the app's definitions (docs/domain.md §4, §6) on the generator's own arrays:
   employment_federal  work (гр.06–08, 11) / (all − study − conscripts − parental leave − excluded);
   risk group          a risk status (гр.13–16); «не определился» more than N1 = 8 weeks after
                       graduation; back from the army more than N2 = 4 weeks without work or study
@@ -109,7 +109,7 @@ class Tally:
                 "employed_spec": (st == cat.S["employed"]) & sp.spec[rows, slot],
                 "undetermined": st == cat.S["undetermined"],
             }
-            # the risk group (domain.md §6) with the default thresholds
+            # the risk group (docs/domain.md §6) with the default thresholds
             army = (discharge != NO_DATE) & (when - discharge > N2_DAYS)
             army &= ~(np.isin(st, _WORK_OR_STUDY) & (since > discharge))
             at = np.minimum(when, cov)

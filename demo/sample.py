@@ -1,4 +1,4 @@
-"""Synthetic demo region: import files in the data_contract.md formats (the command is cli/sample.py).
+"""Synthetic demo region: import files in the docs/data_contract.md formats (the command is cli/sample.py).
 
 The default region has 55 fictional colleges in the 13 territorial units and 82,000 graduates of
 the 2021–2025 cohorts, as of DEMO_TODAY (26.11.2026), calibrated to published figures
@@ -65,7 +65,7 @@ class SampleResult:
 
 
 def write_sample(out_dir: Path, graduates: int | None = None, seed: int = 42) -> list[Path]:
-    """Write synthetic import files (data_contract.md formats, Russian headers) into out_dir and
+    """Write synthetic import files (docs/data_contract.md formats, Russian headers) into out_dir and
     return them in load order: reference (territories, municipalities, programs copied from
     sample_data/reference/, colleges generated), graduates, statuses, frdo, ufns, czn, events,
     career_tracks."""

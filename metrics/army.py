@@ -1,5 +1,5 @@
 """Graduates coming back from conscript service (issue 14, part 2), so that the college contacts them
-before the four-week clock of the risk rule (domain.md §6, N2) starts.
+before the four-week clock of the risk rule (docs/domain.md §6, N2) starts.
 
 Expected discharge = call-up date + 12 months (conscript service lasts a year). The call-up date is
 the status file's «Дата призыва», else the «Дата начала статуса» of the conscript status, else the

@@ -1,4 +1,4 @@
-"""Risk cases: one case per graduate per stay in the risk group (domain.md §6, issue 14).
+"""Risk cases: one case per graduate per stay in the risk group (docs/domain.md §6, issue 14).
 
 A case is derived, not stored: the stays come from the risk register at the evaluation date
 (`metrics.risk.risk_stays`: opened at the first checkpoint in the group with the reasons of that

@@ -1,4 +1,4 @@
-"""Status counts at any date, breakdowns and the weekly series (domain.md §4).
+"""Status counts at any date, breakdowns and the weekly series (docs/domain.md §4).
 
 Speed by design: queries read `status_spells` (one row per graduate and period of constant status,
 rebuilt at load time), never raw snapshots. The status of every graduate at D is the spell with
@@ -21,7 +21,7 @@ from data_layer.spells import FAR_FUTURE
 from metrics.indicators import COUNT_COLUMNS, EMPLOYED_BY_SPECIALTY, Indicator, with_indicator
 from metrics.statuses import CODES
 
-SMALL_GROUP = 5  # domain §10 / issue 4: aggregates of fewer graduates are marked in aggregate views
+SMALL_GROUP = 5  # docs/domain.md §10 / issue 4: aggregates of fewer graduates are marked in aggregate views
 REGION_CODE = "63"
 REGION_NAME = "Самарская область"
 
@@ -138,7 +138,7 @@ DATE_FILTERS: dict[str, str] = {
 
 
 def window_end(cohort: int) -> dt.date:
-    """The monitoring window of a cohort ends on 31 December of the following year (domain §2)."""
+    """The monitoring window of a cohort ends on 31 December of the following year (docs/domain.md §2)."""
     return dt.date(cohort + 1, 12, 31)
 
 
@@ -242,7 +242,7 @@ def not_yet_graduated(
 ) -> int:
     """Graduates of the cohort in scope whose graduation date is after `as_of`.
 
-    They are in no figure at `as_of` (domain §2: spells start at the graduation date,
+    They are in no figure at `as_of` (docs/domain.md §2: spells start at the graduation date,
     data_layer.spells); pages show the number beside the figures («ещё не выпустились: N»).
     Every graduate has exactly one open-ended spell, so counting those counts graduates.
     """
@@ -281,7 +281,7 @@ def comparison_counts(
     """Aggregate counts of the whole region or of one territory, for comparison.
 
     Aggregates carry no personal data, so every role may see the region and a territory role or a
-    college its own territory (domain §1: "may see region-level figures for comparison").
+    college its own territory (docs/domain.md §1: "may see region-level figures for comparison").
     """
     from data_layer.scope import OPERATOR
 

@@ -1,9 +1,9 @@
-"""The indicator registry (domain.md §4): every indicator defined once, with its formula.
+"""The indicator registry (docs/domain.md §4): every indicator defined once, with its formula.
 
 An indicator is numerator / denominator over the status counts of a group at an as-of date:
     numerator   = sum of N(s) for s in `numerator`
     denominator = (total, or the sum over `base` when given) - sum of N(s) for s in `exclusions`
-With "с учётом прогноза" each forecast status counts as its target status (domain §4).
+With "с учётом прогноза" each forecast status counts as its target status (docs/domain.md §4).
 A denominator of 0 gives no value (None, shown as "—").
 Built-in indicators live in code; the base centre's own indicators are rows of
 `custom_indicators` (versioned) and are served by the same registry.
@@ -111,7 +111,7 @@ BUILTIN: tuple[Indicator, ...] = (
 )
 BUILTIN_BY_ID: dict[str, Indicator] = {i.id: i for i in BUILTIN}
 DEFAULT_HEADLINE = "employment_federal"
-# The seed's target: 62.5 % for employment_federal, cohort 2022 (domain §2).
+# The seed's target: 62.5 % for employment_federal, cohort 2022 (docs/domain.md §2).
 SEED_TARGETS: tuple[tuple[str, int, float], ...] = (("employment_federal", 2022, 0.625),)
 
 

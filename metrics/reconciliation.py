@@ -1,4 +1,4 @@
-"""Reconciliation of actual graduation with ФИС ФРДО (domain.md §7).
+"""Reconciliation of actual graduation with ФИС ФРДО (docs/domain.md §7).
 
 Per college and cohort: graduates in the college's list, diplomas in the ФИС ФРДО extract (issue
 year = cohort), СНИЛС only in one of them, completeness = list graduates found in ФИС ФРДО / list

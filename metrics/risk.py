@@ -1,4 +1,4 @@
-"""The risk group (domain.md §6): five reasons, thresholds N1–N3 from settings, entry and exit.
+"""The risk group (docs/domain.md §6): five reasons, thresholds N1–N3 from settings, entry and exit.
 
 A graduate is in the group at D when any reason holds:
   risk_status      status at D in гр.13–16 (informal, czn_unemployed, no_motivation, other_risk);
@@ -234,7 +234,7 @@ def membership(
 
 
 def reason_list(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add `reasons`: list of reason codes that hold, in the order of domain §6."""
+    """Add `reasons`: list of reason codes that hold, in the order of docs/domain.md §6."""
     return frame.with_columns(
         reasons=pl.concat_list(
             [pl.when(pl.col(r)).then(pl.lit(r)).otherwise(None) for r in REASONS]

@@ -1,4 +1,4 @@
-"""Settings the base centre tunes (domain.md §6: N1–N3; the headline indicator), stored as data."""
+"""Settings the base centre tunes (docs/domain.md §6: N1–N3; the headline indicator), stored as data."""
 
 from __future__ import annotations
 

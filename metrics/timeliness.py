@@ -1,4 +1,4 @@
-"""Timeliness of the colleges' status updates by arrival time (domain.md §8 criterion 5, issue 11).
+"""Timeliness of the colleges' status updates by arrival time (docs/domain.md §8 criterion 5, issue 11).
 
 The base centre sets, per cohort, the weekly deadline: a weekday and an hour, Samara time
 (Europe/Samara, UTC+4 all year), and for the current cohort how many weeks apart updates are due.

@@ -1,4 +1,4 @@
-"""Verification of declared statuses against external data (domain.md §5).
+"""Verification of declared statuses against external data (docs/domain.md §5).
 
 УФНС data covers every date up to its newest "Дата выгрузки" (coverage). For a graduate whose
 college declares work that УФНС can see (labour contract, ИП, НПД) at D, with D' = min(D, coverage):

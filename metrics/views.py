@@ -227,7 +227,7 @@ def with_labels(frame: pl.DataFrame, mask_small: bool) -> pl.DataFrame:
     below 10).
 
     In aggregate views (ministry, territory) a group under 5 graduates shows «<5» instead of its
-    rate, change, gap and counts, so that no graduate can be singled out (domain §10).
+    rate, change, gap and counts, so that no graduate can be singled out (docs/domain.md §10).
     """
     from metrics.engine import SMALL_GROUP
 

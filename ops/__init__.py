@@ -1,5 +1,5 @@
 """Write operations, below the UI and the command line: every change of stored state is one
-transaction holding the change, its audit entry (domain.md §10) and, where the change feeds a
+transaction holding the change, its audit entry (docs/domain.md §10) and, where the change feeds a
 cached figure, the dataset-version bump that invalidates the caches.
 
 - `transaction` — the one transaction helper all operations use;

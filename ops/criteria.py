@@ -1,4 +1,4 @@
-"""Criteria of effectiveness (domain.md §8): save the draft, publish it, discard it.
+"""Criteria of effectiveness (docs/domain.md §8): save the draft, publish it, discard it.
 
 Only the base centre edits criteria. Publishing bumps the dataset version in the same transaction:
 ratings elsewhere are cached under "the newest published version" and must be recomputed.

@@ -1,5 +1,5 @@
 """Publish the effectiveness rating, object to it (a college), answer an objection (the base centre):
-each one transaction with its audit entry (domain.md §9; issue 11 item 4). A publication and an
+each one transaction with its audit entry (docs/domain.md §9; issue 11 item 4). A publication and an
 accepted objection change what the rating pages show, so they bump the dataset version; an
 objection and a rejection feed no cached figure."""
 

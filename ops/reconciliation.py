@@ -1,4 +1,4 @@
-"""Confirm or return the reconciliation with ФИС ФРДО (domain.md §7), as the college or its ТУ.
+"""Confirm or return the reconciliation with ФИС ФРДО (docs/domain.md §7), as the college or its ТУ.
 
 A decision feeds no cached figure (the page clears the reconciliation table cache itself), so the
 dataset version is not bumped.

@@ -1,4 +1,4 @@
-"""The base centre's update schedule per cohort (domain.md §2, §8 criterion 5): weekday and hour of
+"""The base centre's update schedule per cohort (docs/domain.md §2, §8 criterion 5): weekday and hour of
 the deadline, Samara time, and the current cohort's period. The timeliness criterion depends on it,
 so a change bumps the dataset version in its transaction (audit action 'schedule_change')."""
 

@@ -1,4 +1,4 @@
-"""Official Excel reports (domain.md §9), one implementation for the CLI (`vypusk report`) and the
+"""Official Excel reports (docs/domain.md §9), one implementation for the CLI (`vypusk report`) and the
 «Отчёты» page: the regional report, the territory report, the college scorecard, the
 effectiveness rating and the risk group list, plus the zip of every college's scorecard.
 

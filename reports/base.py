@@ -25,17 +25,6 @@ FORECAST_NOTE = (
 )
 
 
-def month_before(d: dt.date) -> dt.date:
-    """The same day a month earlier (31 March -> 28/29 February)."""
-    year, month = (d.year, d.month - 1) if d.month > 1 else (d.year - 1, 12)
-    for day in (d.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 def rate_row(counts: dict[str, Any] | None, ind: Indicator) -> tuple[int, int, float | None]:
     """(numerator, denominator, rate) of one row of engine.status_counts; no row -> (0, 0, None)."""
     if not counts:

@@ -1,4 +1,4 @@
-"""Effectiveness rating of the colleges' career centres (domain.md §8–9): points per criterion,
+"""Effectiveness rating of the colleges' career centres (docs/domain.md §8–9): points per criterion,
 total, rank, category and the criteria version. Ranks are region-wide; a territory sees its own
 colleges' rows and a college its own row."""
 

@@ -1,4 +1,4 @@
-"""Regional report for the ministry and the federal platform (domain.md §9, issue 11 items 2–3).
+"""Regional report for the ministry and the federal platform (docs/domain.md §9, issue 11 items 2–3).
 
 Form: one block per college and specialty/profession with the five rows of the federal form,
 columns гр.05 (number of graduates) and гр.06–27 (graduates by status, metrics.statuses):

@@ -1,5 +1,5 @@
 """Risk group list of one college (personal data: the college itself and the base centre only),
-domain.md §6, §9–10. СНИЛС is masked; the ФИО identifies the graduate for the college's work."""
+docs/domain.md §6, §9–10. СНИЛС is masked; the ФИО identifies the graduate for the college's work."""
 
 from __future__ import annotations
 

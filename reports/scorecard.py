@@ -1,4 +1,4 @@
-"""College scorecard (карточка ПОО), domain.md §9: the college's indicators against its territory and
+"""College scorecard (карточка ПОО), docs/domain.md §9: the college's indicators against its territory and
 the region, the weekly trend, specialties, the risk group, criteria points, rank and category."""
 
 from __future__ import annotations

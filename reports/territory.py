@@ -1,4 +1,4 @@
-"""Territory report for a territorial unit (ТУ), domain.md §9: its colleges, the indicators and
+"""Territory report for a territorial unit (ТУ), docs/domain.md §9: its colleges, the indicators and
 their change since the previous month, risk group counts and the state of the reconciliation."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from data_layer.scope import Scope
 from metrics import engine, reconciliation, risk
 from metrics.formatting import fmt_date, fmt_datetime
 from metrics.statuses import RISK_STATUSES
-from reports.base import ReportContext, first_row, month_before
+from metrics.views import month_before
+from reports.base import ReportContext, first_row
 from reports.xlsx import Col, Sheet, Table, TitleBlock
 
 TITLE = "Отчёт территориального управления о трудоустройстве выпускников ПОО"

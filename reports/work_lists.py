@@ -1,5 +1,5 @@
 """Workbooks of the targeted work with the risk group (issue 14): the list of graduates the base
-centre sends to ЦЗН (full СНИЛС: the ЦЗН needs it to act, domain.md §10) and a college's printable
+centre sends to ЦЗН (full СНИЛС: the ЦЗН needs it to act, docs/domain.md §10) and a college's printable
 list of vacancies matched to one graduate."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Helpers shared by AppTests.
 
 `login_as(at, username, role, code)` pre-seeds an AppTest session as logged in, so the test skips the
-login form (stack_notes §2) and lands on the role's navigation:
+login form (docs/architecture.md §5.4) and lands on the role's navigation:
 
     at = AppTest.from_file("app.py", default_timeout=30)
     login_as(at, "ivanov", "college", "P001")

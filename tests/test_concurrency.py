@@ -278,7 +278,7 @@ def test_twenty_sessions_browse_while_a_big_status_file_loads(tmp_path: Path) ->
             loaded = cur.execute(
                 "SELECT rows FROM loads WHERE file_name = ? AND kind = 'statuses'", [FILE_NAME]
             ).fetchall()
-            # The file replaced these (college, date) snapshots entirely (data_contract §5).
+            # The file replaced these (college, date) snapshots entirely (docs/data_contract.md §5).
             stored = cur.execute(
                 "SELECT count(*) FROM status_rows WHERE snapshot_date >= ? AND list_contains(?, college_code)",
                 [min(dates), colleges],

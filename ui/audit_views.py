@@ -7,9 +7,9 @@ import polars as pl
 import streamlit as st
 
 from data_layer import identity
-from data_layer.scope import Scope
 from ops import identity as ops_identity
-from ui.data import cursor
+from ui.connection import cursor
+from ui.roles import Scope
 
 _SEEN = "_external_views_logged"
 

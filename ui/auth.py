@@ -27,7 +27,7 @@ from streamlit_authenticator.utilities import LoginError
 from data_layer import audit, config, db, users
 from data_layer.errors import UserFacingError
 from data_layer.scope import ROLE_LABELS, Scope
-from ui import data
+from ui import connection
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def _cookie_key(demo: bool) -> str:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _demo_accounts(db_file: str, version: int) -> dict[str, users.UserRecord]:
     del db_file, version  # cache keys only
-    with data.cursor() as cur:
+    with connection.cursor() as cur:
         return users.demo_users(cur)
 
 
@@ -151,7 +151,7 @@ def library_credentials(accounts: dict[str, users.UserRecord]) -> dict[str, Any]
 def authenticate() -> Scope | None:
     """Settle who is logged in, before the navigation is built. None: show the login page."""
     try:
-        with data.cursor() as cur:
+        with connection.cursor() as cur:
             demo = db.is_demo(cur)
             version = db.dataset_version(cur)
         accounts = _accounts(demo, version)
@@ -252,7 +252,7 @@ def _attempt_login(username: str, password: str) -> None:
         )
         return
     now = _now()
-    with data.cursor() as cur:
+    with connection.cursor() as cur:
         until = users.locked_until(cur, uname, now)
         if until is not None:
             audit.record(cur, uname, None, "login_locked", uname, "Попытка входа во время блокировки")
@@ -271,7 +271,7 @@ def _attempt_login(username: str, password: str) -> None:
         ok = False
     if ok:
         role = (st.session_state.get("roles") or [None])[0]
-        with data.cursor() as cur:
+        with connection.cursor() as cur:
             users.reset_failed_logins(cur, uname)
             audit.record(cur, uname, role, "login", uname)
         st.session_state[_LOGIN_AT] = now
@@ -280,7 +280,7 @@ def _attempt_login(username: str, password: str) -> None:
         st.rerun()
 
     policy = users.LockoutPolicy.from_env()
-    with data.cursor() as cur:
+    with connection.cursor() as cur:
         until = users.record_failed_login(cur, uname, now, policy)
         left = policy.max_failed - users.failed_count(cur, uname)
         audit.record(cur, uname, None, "login_failed", uname)
@@ -323,7 +323,7 @@ def _demo_accounts_table() -> None:
 
 
 def _current_version() -> int:
-    with data.cursor() as cur:
+    with connection.cursor() as cur:
         return db.dataset_version(cur)
 
 
@@ -365,7 +365,7 @@ def login_page() -> None:
 
 def _audit_logout(event: dict[str, Any]) -> None:
     role = (event.get("roles") or [None])[0]
-    with data.cursor() as cur:
+    with connection.cursor() as cur:
         audit.record(cur, event.get("username"), role, "logout", event.get("username"))
 
 

@@ -10,7 +10,7 @@ loads its status snapshot, only views that include that college and cohort are r
 other colleges' and cohorts' views stay cached. Nothing is recomputed on a click that does not
 change the view. The version parameter is `v`, not `_v`: Streamlit leaves underscore-prefixed
 parameters out of the cache key.
-Large frames are returned, never passed in as keys (stack_notes §1.3).
+Large frames are returned, never passed in as keys (docs/architecture.md §5.2).
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from data_layer.scope import Scope
 from metrics import cases as case_metrics
 from metrics import support
 from metrics import vacancies as vacancy_metrics
@@ -18,8 +17,9 @@ from metrics.risk import REASONS
 from ops import cases as case_ops
 from reports import work_lists
 from ui import cached, case_view, downloads, widgets
-from ui.data import cursor
+from ui.connection import cursor
 from ui.risk_view import STATUS_LABELS
+from ui.roles import Scope
 
 SAVED_KEY = "_case_saved"
 
@@ -260,19 +260,10 @@ def measure_form(
         if st.form_submit_button("Записать меру", type="primary"):
             try:
                 with cursor() as cur:
+                    what = (str(measure_type), who, when, due, text)
                     case_ops.add_measure(
-                        cur,
-                        scope,
-                        college,
-                        cohort,
-                        person_key,
-                        str(measure_type),
-                        who,
-                        when,  # type: ignore[arg-type]
-                        due,  # type: ignore[arg-type]
-                        text,
-                        vacancy_id=vacancy_id,
-                    )
+                        cur, scope, college, cohort, person_key, *what, vacancy_id=vacancy_id
+                    )  # type: ignore[arg-type]
             except Exception as exc:
                 widgets.action_error(exc, "case_measure")
             else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
@@ -136,35 +137,39 @@ def trend_figure(
         )
     )
     if projection is not None and projection.projected_rate is not None and not pts.is_empty():
-        last = pts.row(-1, named=True)
-        mid = projection.projected_rate * 100
-        low = (projection.low if projection.low is not None else projection.projected_rate) * 100
-        high = (projection.high if projection.high is not None else projection.projected_rate) * 100
-        fig.add_trace(
-            go.Scatter(
-                x=[last["date"], projection.year_end],
-                y=[last["rate"] * 100, mid],
-                mode="lines+markers",
-                name=f"Прогноз на {fmt_date(projection.year_end)}: {forecast_text(projection)}",
-                line={"color": OKABE_ITO["orange"], "width": 2, "dash": "dot"},
-                marker={"size": [0, 9], "symbol": "diamond"},
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": [0, high - mid],
-                    "arrayminus": [0, mid - low],
-                    "color": OKABE_ITO["orange"],
-                    "thickness": 2,
-                    "width": 8,
-                },
-                hovertemplate="%{x|%d.%m.%Y}: прогноз %{y:.1f} %<extra></extra>",
-            )
-        )
+        fig.add_trace(_projection_trace(pts.row(-1, named=True), projection))
     add_target_line(fig, target)
     base_layout(fig, title=title, height=height)
     fig.update_yaxes(title=None, ticksuffix=" %", tickformat=".0f", rangemode="tozero", range=[0, 100])
     fig.update_xaxes(title=None, tickformat=DATE_TICKS, hoverformat="%d.%m.%Y")
     return fig
+
+
+def _projection_trace(last: dict[str, Any], projection: Projection) -> go.Scatter:
+    """Dotted segment from the last point to the year-end projection, with its 10–90 % range."""
+    rate = projection.projected_rate
+    assert rate is not None
+    mid = rate * 100
+    low = (projection.low if projection.low is not None else rate) * 100
+    high = (projection.high if projection.high is not None else rate) * 100
+    return go.Scatter(
+        x=[last["date"], projection.year_end],
+        y=[last["rate"] * 100, mid],
+        mode="lines+markers",
+        name=f"Прогноз на {fmt_date(projection.year_end)}: {forecast_text(projection)}",
+        line={"color": OKABE_ITO["orange"], "width": 2, "dash": "dot"},
+        marker={"size": [0, 9], "symbol": "diamond"},
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": [0, high - mid],
+            "arrayminus": [0, mid - low],
+            "color": OKABE_ITO["orange"],
+            "thickness": 2,
+            "width": 8,
+        },
+        hovertemplate="%{x|%d.%m.%Y}: прогноз %{y:.1f} %<extra></extra>",
+    )
 
 
 def status_bar_figure(

@@ -1,276 +1,275 @@
-"""Pure helpers of the criteria editor: a CriteriaSet as editable tables and back (no Streamlit).
-
-Shares are edited in percent (80 means 80 %), counts per graduate (events) as they are; the stored
-set keeps fractions, as the metrics compute them.
-"""
+"""The criteria editor of the «Эффективность ЦСТВ» page (base centre): criteria, weights and scales in
+editable tables, a what-if preview of the rating, save / publish / discard through ops.criteria."""
 
 from __future__ import annotations
 
-import math
-from dataclasses import replace
-from typing import Any
-
 import polars as pl
+import streamlit as st
 
-from data_layer.errors import UserFacingError
 from metrics import criteria
-from metrics.formatting import fmt_num, num_expr
+from metrics.formatting import fmt_int
+from ops import criteria as ops_criteria
+from ui import cached, widgets
+from ui import criteria_tables as ct
+from ui import filter_context as mctx
+from ui.connection import cursor
+from ui.criteria_sections import FLASH, metric_labels, version_line
+from ui.roles import Scope
 
-KIND_LABELS = {"step": "ступенчатая", "linear": "линейная"}
-KIND_BY_LABEL = {v: k for k, v in KIND_LABELS.items()}
-OP_LABELS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "else": "иначе"}
-OP_BY_LABEL = {v: k for k, v in OP_LABELS.items()}
-# Metrics that are not shares (edited as plain numbers).
-PLAIN_METRICS = frozenset({"events_per_graduate"})
-
-# Column names of the main table (Russian, shown in the editor).
-C_ID, C_NAME, C_METRIC, C_WEIGHT, C_KIND, C_LOWER = (
-    "Код",
-    "Критерий",
-    "Метрика",
-    "Вес",
-    "Шкала",
-    "Меньше — лучше",
-)
-C_X0, C_X1, C_P0, C_P1 = "От", "До", "Баллы при «от»", "Баллы при «до»"
-R_OP, R_VALUE, R_POINTS = "Условие", "Порог", "Баллы"
+_GEN = "crit_gen"  # bumped after save / publish / discard so the editors restart from the stored set
 
 
-def is_share(metric: str) -> bool:
-    return metric not in PLAIN_METRICS
+def bump_generation() -> None:
+    st.session_state[_GEN] = st.session_state.get(_GEN, 0) + 1
 
 
-def _to_ui(metric: str, x: float | None) -> float | None:
-    if x is None:
-        return None
-    return round(x * 100, 6) if is_share(metric) else x
+def save(scope: Scope, cand: criteria.CriteriaSet) -> int:
+    with cursor() as cur:
+        return ops_criteria.save_draft(cur, scope, cand)
 
 
-def _from_ui(metric: str, x: float | None) -> float | None:
-    if x is None:
-        return None
-    # Rounded so that 70 % edited back gives 0.7, not 0.7000000000000001.
-    return round(x / 100, 12) if is_share(metric) else x
+_PUBLISH_OPEN = "_crit_publish_open"
 
 
-def metric_label(metric: str, labels: dict[str, str]) -> str:
-    return labels.get(metric, metric)
+def close_publish() -> None:
+    st.session_state.pop(_PUBLISH_OPEN, None)
 
 
-def criteria_frame(cs: criteria.CriteriaSet) -> pl.DataFrame:
-    """One row per criterion: code, name, metric, weight, scale kind, direction, linear bounds."""
-    rows = []
-    for c in cs.criteria:
-        lin = c.scale.kind == "linear"
-        rows.append(
-            {
-                C_ID: c.id,
-                C_NAME: c.name,
-                C_METRIC: c.metric,
-                C_WEIGHT: c.weight,
-                C_KIND: KIND_LABELS[c.scale.kind],
-                C_LOWER: c.lower_is_better,
-                C_X0: _to_ui(c.metric, c.scale.x0) if lin else None,
-                C_X1: _to_ui(c.metric, c.scale.x1) if lin else None,
-                C_P0: c.scale.p0 if lin else None,
-                C_P1: c.scale.p1 if lin else None,
-            }
+@st.dialog("Опубликовать критерии?", width="large", on_dismiss=close_publish)
+def publish_dialog(
+    scope: Scope, cand: criteria.CriteriaSet, draft: criteria.CriteriaSet | None, n_moves: int
+) -> None:
+    version = draft.version if draft is not None else None
+    st.markdown(
+        f"Будут опубликованы критерии {cand.year} г."
+        + (f" (версия {version})" if version else " (новая версия)")
+        + f". Изменят место в рейтинге: **{fmt_int(n_moves)}** ПОО."
+    )
+    st.markdown(
+        "Опубликованную версию нельзя изменить: дальнейшие правки создадут новую версию. "
+        "Рейтинг для всех пользователей будет рассчитываться по ней."
+    )
+    if cand.comment:
+        st.markdown(f"Комментарий: {cand.comment}")
+    c1, c2 = st.columns(2)
+    if c1.button("Опубликовать", type="primary", key="crit_publish_confirm"):
+        try:
+            with cursor() as cur:
+                published = ops_criteria.publish(cur, scope, cand)
+        except Exception as exc:
+            widgets.action_error(exc, "criteria_publish")
+            return
+        close_publish()
+        bump_generation()
+        st.session_state[FLASH] = f"Опубликована версия {published} критериев {cand.year} г."
+        st.rerun()
+    if c2.button("Отмена", key="crit_publish_cancel"):
+        close_publish()
+        st.rerun()
+
+
+def editor_tab(
+    scope: Scope, ctx: mctx.Context, pub: criteria.CriteriaSet, draft: criteria.CriteriaSet | None
+) -> None:
+    """The edited set from the tables below, the what-if preview, then save / publish / discard."""
+    base = draft or pub
+    if draft is not None:
+        st.info(f"Редактируется {version_line(draft)}. Опубликована сейчас {version_line(pub)}.")
+    else:
+        st.info(
+            f"Черновика нет: правки начинаются с опубликованной версии {pub.version}. "
+            "При сохранении будет создан черновик новой версии."
         )
-    schema = {
-        C_ID: pl.Utf8,
-        C_NAME: pl.Utf8,
-        C_METRIC: pl.Utf8,
-        C_WEIGHT: pl.Float64,
-        C_KIND: pl.Utf8,
-        C_LOWER: pl.Boolean,
-        C_X0: pl.Float64,
-        C_X1: pl.Float64,
-        C_P0: pl.Float64,
-        C_P1: pl.Float64,
-    }
-    return pl.DataFrame(rows, schema=schema)
+    keyp = f"crit_{ctx.cohort}_{st.session_state.setdefault(_GEN, 0)}"
+    with cursor() as cur:
+        known = criteria.known_metrics(cur)
+    edited = criteria_table(base, known, keyp)
+    rules = step_rules(base, edited, keyp)
+    cand, problems = candidate(base, edited, rules, known, keyp)
+    if problems or cand is None:
+        st.warning("Черновик нельзя сохранить: " + " ".join(problems))
+        return
+    n_moves = what_if(scope, ctx, pub, cand)
+    actions(scope, ctx, pub, draft, cand, n_moves)
 
 
-def rules_frame(cs: criteria.CriteriaSet, criterion_id: str, metric: str) -> pl.DataFrame:
-    """Step thresholds of one criterion (a default «иначе → 0» row for a new step scale)."""
-    rules: tuple[criteria.StepRule, ...] = ()
-    for c in cs.criteria:
-        if c.id == criterion_id and c.scale.kind == "step":
-            rules = c.scale.rules
-    if not rules:
-        rules = (criteria.StepRule("else", None, 0.0),)
-    return pl.DataFrame(
-        {
-            R_OP: [OP_LABELS[r.op] for r in rules],
-            R_VALUE: [_to_ui(metric, r.value) for r in rules],
-            R_POINTS: [r.points for r in rules],
+def criteria_table(base: criteria.CriteriaSet, known: set[str], keyp: str) -> pl.DataFrame:
+    """Criteria, weights and linear scales, one editable row per criterion."""
+    labels = metric_labels()
+    st.markdown("**Критерии, веса и линейные шкалы**")
+    st.caption(
+        "Доли — в процентах (80 = 80 %), мероприятия — участий на выпускника. «От» и «До» заполняются "
+        "для линейной шкалы; пороги ступенчатой шкалы — ниже. Строку можно добавить или удалить."
+    )
+    number = st.column_config.NumberColumn
+    edited: pl.DataFrame = st.data_editor(  # type: ignore[call-overload]
+        ct.criteria_frame(base),
+        key=f"{keyp}_main",
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        placeholder="",
+        column_config={
+            ct.C_ID: st.column_config.TextColumn(
+                ct.C_ID, help="Латинские буквы, уникальный в наборе", required=True
+            ),
+            ct.C_NAME: st.column_config.TextColumn(ct.C_NAME, required=True, width="medium"),
+            ct.C_METRIC: st.column_config.SelectboxColumn(
+                ct.C_METRIC,
+                options=sorted(known),
+                format_func=lambda m: labels.get(str(m), str(m)),
+                required=True,
+                width="medium",
+            ),
+            ct.C_WEIGHT: number(ct.C_WEIGHT, min_value=0.0, step=0.1, format="localized", required=True),
+            ct.C_KIND: st.column_config.SelectboxColumn(
+                ct.C_KIND, options=list(ct.KIND_LABELS.values()), required=True
+            ),
+            ct.C_LOWER: st.column_config.CheckboxColumn(
+                ct.C_LOWER, help="Только для пояснения: пороги задают направление"
+            ),
+            **{c: number(c, format="localized") for c in (ct.C_X0, ct.C_X1, ct.C_P0, ct.C_P1)},
         },
-        schema={R_OP: pl.Utf8, R_VALUE: pl.Float64, R_POINTS: pl.Float64},
     )
+    return edited
 
 
-def _num(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
+def step_rules(
+    base: criteria.CriteriaSet, edited: pl.DataFrame, keyp: str
+) -> dict[str, list[dict[str, object]]]:
+    """The thresholds of every step-scale criterion, one editable table each."""
+    st.markdown("**Пороги ступенчатых шкал**")
+    st.caption(
+        "Условия проверяются сверху вниз; первое выполненное даёт баллы. Последняя строка — обычно «иначе»."
+    )
+    rules: dict[str, list[dict[str, object]]] = {}
+    for row in edited.iter_rows(named=True):
+        cid, metric = ct.cell_text(row[ct.C_ID]), ct.cell_text(row[ct.C_METRIC])
+        if row[ct.C_KIND] != ct.KIND_LABELS["step"] or not cid:
+            continue
+        unit = "порог в %" if ct.is_share(metric) else "порог — значение метрики"
+        with st.expander(f"{row[ct.C_NAME] or cid} ({unit})", expanded=False):
+            table = st.data_editor(
+                ct.rules_frame(base, cid, metric),
+                key=f"{keyp}_rules_{cid}",
+                num_rows="dynamic",
+                hide_index=True,
+                placeholder="",
+                column_config={
+                    ct.R_OP: st.column_config.SelectboxColumn(
+                        ct.R_OP, options=list(ct.OP_LABELS.values()), required=True
+                    ),
+                    ct.R_VALUE: st.column_config.NumberColumn(ct.R_VALUE, format="localized"),
+                    ct.R_POINTS: st.column_config.NumberColumn(
+                        ct.R_POINTS, format="localized", required=True
+                    ),
+                },
+            )
+            rules[cid] = table.to_dicts()
+    return rules
 
 
-def cell_text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def build_set(
+def candidate(
     base: criteria.CriteriaSet,
-    rows: list[dict[str, Any]],
-    rules: dict[str, list[dict[str, Any]]],
-    *,
-    high_from: float,
-    medium_from: float,
-    comment: str,
-) -> criteria.CriteriaSet:
-    """The candidate set from the edited tables. Raises UserFacingError listing every problem of the
-    tables themselves (the metric-level checks are criteria.validate_set)."""
-    problems: list[str] = []
-    out: list[criteria.Criterion] = []
-    for n, row in enumerate(rows, start=1):
-        if all(cell_text(v) == "" for v in row.values()):
-            continue  # a row added and left empty
-        cid, name, metric = cell_text(row.get(C_ID)), cell_text(row.get(C_NAME)), cell_text(row.get(C_METRIC))
-        label = f"строка {n}" + (f" («{name}»)" if name else "")
-        if not cid:
-            problems.append(f"{label}: укажите код критерия.")
-            continue
-        if not name:
-            problems.append(f"{label}: укажите название критерия.")
-        if not metric:
-            problems.append(f"{label}: выберите метрику.")
-            continue
-        weight = _num(row.get(C_WEIGHT))
-        if weight is None:
-            problems.append(f"{label}: укажите вес.")
-            weight = 0.0
-        kind = KIND_BY_LABEL.get(cell_text(row.get(C_KIND)), "")
-        if kind == "linear":
-            x0, x1 = _from_ui(metric, _num(row.get(C_X0))), _from_ui(metric, _num(row.get(C_X1)))
-            p0, p1 = _num(row.get(C_P0)), _num(row.get(C_P1))
-            if None in (x0, x1, p0, p1):
-                problems.append(f"{label}: для линейной шкалы заполните «От», «До» и баллы.")
-                continue
-            scale = criteria.Scale("linear", x0=x0, x1=x1, p0=p0, p1=p1)  # type: ignore[arg-type]
-        elif kind == "step":
-            scale_rules = []
-            for m, r in enumerate(rules.get(cid, []), start=1):
-                if all(cell_text(v) == "" for v in r.values()):
-                    continue
-                op = OP_BY_LABEL.get(cell_text(r.get(R_OP)))
-                value = _from_ui(metric, _num(r.get(R_VALUE)))
-                points = _num(r.get(R_POINTS))
-                if op is None or points is None or (op != "else" and value is None):
-                    problems.append(f"{label}, порог {m}: заполните условие, порог и баллы.")
-                    continue
-                scale_rules.append(criteria.StepRule(op, None if op == "else" else value, points))
-            scale = criteria.Scale("step", tuple(scale_rules))
-        else:
-            problems.append(f"{label}: выберите шкалу (ступенчатая или линейная).")
-            continue
-        out.append(criteria.Criterion(cid, name, metric, weight, scale, bool(row.get(C_LOWER))))
-    if problems:
-        raise UserFacingError(" ".join(problems))
-    return replace(
-        base,
-        criteria=tuple(out),
-        high_from=float(high_from),
-        medium_from=float(medium_from),
-        comment=comment.strip(),
-        status="draft",
-    )
-
-
-def description_frame(cs: criteria.CriteriaSet, metric_labels: dict[str, str]) -> pl.DataFrame:
-    """The set as a read-only table: criterion, metric description, scale, weight, max points."""
-    return pl.DataFrame(
-        {
-            "Критерий": [c.name for c in cs.criteria],
-            "Метрика": [metric_label(c.metric, metric_labels) for c in cs.criteria],
-            "Шкала": [c.scale.describe() for c in cs.criteria],
-            "Вес": [fmt_num(c.weight, 2).rstrip("0").rstrip(",") for c in cs.criteria],
-            "Максимум баллов": [fmt_num(c.weight * c.scale.max_points(), 1) for c in cs.criteria],
-        }
-    )
-
-
-def fmt_points(x: float | None) -> str:
-    """10.25 -> '10,25', 4.0 -> '4', None -> '—' (points are shown as text: Russian decimal comma
-    whatever the browser's locale)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    text = f"{x:.2f}".rstrip("0").rstrip(".")
-    return ("0" if text in ("-0", "") else text).replace(".", ",")
-
-
-def points_expr(col: str) -> pl.Expr:
-    """Vectorised fmt_points: two decimals, trailing zeros (and a bare comma) dropped."""
-    return num_expr(pl.col(col), 2).str.replace(r",?0+$", "")
-
-
-def rank_change_expr(col: str) -> pl.Expr:
-    """Vectorised rank_change_text."""
-    c = pl.col(col)
-    return (
-        pl.when(c.is_null())
-        .then(pl.lit("—"))
-        .when(c > 0)
-        .then(pl.lit("↑ ") + c.cast(pl.Utf8))
-        .when(c < 0)
-        .then(pl.lit("↓ ") + (-c).cast(pl.Utf8))
-        .otherwise(pl.lit("без изменений"))
-    )
-
-
-def rank_change_text(change: int | None) -> str:
-    if change is None:
-        return "—"
-    if change > 0:
-        return f"↑ {change}"
-    if change < 0:
-        return f"↓ {-change}"
-    return "без изменений"
-
-
-def what_if_display(diff: pl.DataFrame) -> pl.DataFrame:
-    """criteria.what_if output as a Russian table, colleges that move first."""
-    labels = criteria.CATEGORY_LABELS
-    return (
-        diff.with_columns(moved=pl.col("rank_change").fill_null(0).abs())
-        .sort(["moved", "rank_new"], descending=[True, False])
-        .select(
-            pl.col("short_name").alias("ПОО"),
-            pl.col("rank_base").alias("Место сейчас"),
-            pl.col("rank_new").alias("Место по черновику"),
-            rank_change_expr("rank_change").alias("Изменение"),
-            points_expr("score_base").alias("Баллы сейчас"),
-            points_expr("score_new").alias("Баллы по черновику"),
-            pl.col("category_base").replace_strict(labels, default=None).alias("Категория сейчас"),
-            pl.col("category_new").replace_strict(labels, default=None).alias("Категория по черновику"),
+    edited: pl.DataFrame,
+    rules: dict[str, list[dict[str, object]]],
+    known: set[str],
+    keyp: str,
+) -> tuple[criteria.CriteriaSet | None, list[str]]:
+    """Category thresholds and comment, then the edited set and what prevents saving it."""
+    c1, c2, c3 = st.columns([1, 1, 2])
+    high, medium = (
+        col.number_input(
+            f"Категория «{criteria.CATEGORY_LABELS[cat]}» — от, баллов",
+            min_value=0.0,
+            value=float(value),
+            step=1.0,
+            key=f"{keyp}_{cat}",
         )
+        for col, cat, value in ((c1, "high", base.high_from), (c2, "medium", base.medium_from))
     )
+    comment = c3.text_input("Комментарий к версии", value=base.comment, max_chars=500, key=f"{keyp}_comment")
+    try:
+        cand = ct.build_set(
+            base, edited.to_dicts(), rules, high_from=high, medium_from=medium, comment=comment
+        )
+        return cand, criteria.validate_set(cand, known)
+    except Exception as exc:
+        return None, [str(exc)]
 
 
-def rating_display(
-    rated: pl.DataFrame, cs: criteria.CriteriaSet, show_territory: bool = True
-) -> pl.DataFrame:
-    """A rating (criteria.rating) as a Russian table: place, college, points per criterion, total,
-    category."""
-    pts = [points_expr(f"pts:{c.id}").alias(c.name) for c in cs.criteria if f"pts:{c.id}" in rated.columns]
-    return rated.select(
-        pl.col("rank").alias("Место"),
-        pl.col("short_name").alias("ПОО"),
-        *([pl.col("tu_name").alias("ТУ")] if show_territory else []),
-        *pts,
-        points_expr("score").alias("Итого баллов"),
-        pl.col("category").replace_strict(criteria.CATEGORY_LABELS, default=None).alias("Категория"),
+def actions(
+    scope: Scope,
+    ctx: mctx.Context,
+    pub: criteria.CriteriaSet,
+    draft: criteria.CriteriaSet | None,
+    cand: criteria.CriteriaSet,
+    n_moves: int,
+) -> None:
+    """Save the draft, publish (after a confirmation dialog), discard the draft."""
+    # Nothing to save: the draft as stored, or no draft and no edit of the published version.
+    reference = draft or pub
+    unchanged = criteria.same_definition(cand, reference) and cand.comment == reference.comment
+    nothing_new = draft is None and criteria.same_definition(cand, pub)
+    b1, b2, b3 = st.columns([1, 1, 1])
+    if b1.button("Сохранить черновик", key="crit_save", disabled=unchanged, width="stretch"):
+        try:
+            version = save(scope, cand)
+        except Exception as exc:
+            widgets.action_error(exc, "criteria_draft")
+        else:
+            done(f"Черновик версии {version} сохранён.")
+    if b2.button(
+        "Опубликовать…",
+        key="crit_publish",
+        type="primary",
+        width="stretch",
+        disabled=nothing_new,
+        help="Нет правок относительно опубликованной версии." if nothing_new else None,
+    ):
+        st.session_state[_PUBLISH_OPEN] = True
+    # Kept open across reruns until confirmed, cancelled or dismissed.
+    if st.session_state.get(_PUBLISH_OPEN):
+        publish_dialog(scope, cand, draft, n_moves)
+    with b3.popover("Удалить черновик", disabled=draft is None, width="stretch"):
+        st.markdown("Черновик и все несохранённые правки будут удалены; опубликованная версия не изменится.")
+        if st.button("Да, удалить черновик", key="crit_discard"):
+            try:
+                with cursor() as cur:
+                    ops_criteria.discard_draft(cur, scope, ctx.cohort)
+            except Exception as exc:
+                widgets.action_error(exc, "criteria_discard")
+            else:
+                done("Черновик удалён.")
+
+
+def done(message: str) -> None:
+    """After a write: editors restart from the stored set, the message shows once."""
+    bump_generation()
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
+def what_if(scope: Scope, ctx: mctx.Context, pub: criteria.CriteriaSet, cand: criteria.CriteriaSet) -> int:
+    """Rank changes under the edited set, on the same metric values as the published rating.
+    Returns the number of colleges whose place changes."""
+    st.markdown("**Что изменится в рейтинге (до публикации)**")
+    if criteria.same_definition(cand, pub):
+        st.caption("Правок относительно опубликованной версии нет: места не изменятся.")
+        return 0
+    v = cached.version()
+    values = cached.college_metric_values(v, ctx.cohort, ctx.as_of)
+    base = cached.rating(v, scope, ctx.cohort, ctx.as_of, pub.version)
+    with cursor() as cur:
+        new = criteria.rating(cur, scope, ctx.cohort, ctx.as_of, cand, values)
+    diff = criteria.what_if(base, new)
+    moved = diff.filter(pl.col("rank_change").fill_null(0) != 0)
+    changed_cat = diff.filter(pl.col("category_changed").fill_null(False))
+    st.caption(
+        f"Изменят место: {fmt_int(moved.height)} ПОО; сменят категорию: {fmt_int(changed_cat.height)}. "
+        f"Максимум баллов: {ct.fmt_points(pub.max_score())} → {ct.fmt_points(cand.max_score())}."
     )
+    st.dataframe(
+        ct.what_if_display(diff), hide_index=True, placeholder="—", width="stretch", key="crit_what_if"
+    )
+    return moved.height

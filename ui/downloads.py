@@ -3,7 +3,7 @@
 Any page can drop in `report_button(kind, code=None, label=None)`: the button appears only when the
 user's role may build that report for the current context (sidebar cohort and date). The file is
 built when the user clicks: `data=` is a callable that Streamlit runs on another thread
-(stack_notes §1.5), so it closes over plain values only and opens its own cursor. Refusals and
+(docs/architecture.md §5.3), so it closes over plain values only and opens its own cursor. Refusals and
 the regional control rule are decided while drawing the button, because a deferred download
 cannot show a message.
 """
@@ -25,7 +25,7 @@ from data_layer.scope import Scope
 from reports.csv import to_csv_bytes
 from ui import cached
 from ui import context as ui_context
-from ui.data import cursor
+from ui.connection import cursor
 
 ICON = ":material/download:"
 

@@ -2,7 +2,7 @@
 municipality's rate against the target.
 
 Offline by construction: `map_provider=None` draws no basemap, so the page makes no external
-request (stack_notes §3; `map_style=None` would pull Carto tiles). Boundaries are OpenStreetMap
+request (docs/architecture.md §5.5; `map_style=None` would pull Carto tiles). Boundaries are OpenStreetMap
 data (ODbL): every map must be shown with ATTRIBUTION under it.
 Pure functions: frames in, pdk.Deck out; layers have ids and are pickable so a click can drill.
 """

@@ -10,7 +10,7 @@ from metrics.reconciliation import DECISION_LABELS
 from metrics.statuses import BY_CODE
 from metrics.verification import VERIFICATION_LABELS
 
-# Colleges update statuses weekly (domain §2): a snapshot older than this is late.
+# Colleges update statuses weekly (docs/domain.md §2): a snapshot older than this is late.
 LATE_AFTER_DAYS = 7
 SIDE_LABELS = {"only_in_list": "Только в списке ПОО", "only_in_frdo": "Только в ФИС ФРДО"}
 

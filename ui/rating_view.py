@@ -13,9 +13,9 @@ from metrics.criteria import publication
 from metrics.formatting import datetime_expr, fmt_date, fmt_int
 from ops import rating as ops_rating
 from ui import cached, widgets
-from ui import criteria_editor as ce
+from ui import criteria_tables as ct
 from ui import filter_context as mctx
-from ui.data import cursor
+from ui.connection import cursor
 
 FLASH = "_rating_flash"
 
@@ -60,13 +60,13 @@ def diff_display(diff: pl.DataFrame) -> pl.DataFrame:
 
     return diff.select(
         pl.col("short_name").alias("ПОО"),
-        ce.points_expr("score_published").alias("Баллы (опубл.)"),
+        ct.points_expr("score_published").alias("Баллы (опубл.)"),
         pl.col("rank_published").alias("Место (опубл.)"),
         cat("category_published").alias("Категория (опубл.)"),
-        ce.points_expr("score_current").alias("Баллы (текущий расчёт)"),
+        ct.points_expr("score_current").alias("Баллы (текущий расчёт)"),
         pl.col("rank_current").alias("Место (текущий расчёт)"),
         cat("category_current").alias("Категория (текущий расчёт)"),
-        ce.points_expr("score_change").alias("Разница баллов"),
+        ct.points_expr("score_change").alias("Разница баллов"),
         pl.col("rank_change").alias("Изменение места (+ выше)"),
     )
 

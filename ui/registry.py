@@ -1,7 +1,7 @@
 """Which pages exist, in which menu section, and which roles may open them.
 
 The navigation is built from this table after login; a page a role may not see is never
-registered, so it cannot be reached by URL either (stack_notes §1.2).
+registered, so it cannot be reached by URL either (docs/architecture.md §5.1).
 """
 
 from __future__ import annotations

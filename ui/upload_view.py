@@ -66,7 +66,7 @@ def example_bytes(path: Path, notice: str = "") -> bytes:
         return data
     if path.suffix == ".csv":
         bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
-        try:  # the line in the file's own encoding (UTF-8 or Windows-1251, data_contract §1)
+        try:  # the line in the file's own encoding (UTF-8 or Windows-1251, docs/data_contract.md §1)
             data.decode("utf-8")
             encoding = "utf-8"
         except UnicodeDecodeError:
@@ -86,7 +86,7 @@ def example_bytes(path: Path, notice: str = "") -> bytes:
 
 
 def columns_text(kind: str) -> str:
-    """Markdown: required and optional columns of a file kind (data_contract §3–7)."""
+    """Markdown: required and optional columns of a file kind (docs/data_contract.md §3–7)."""
     spec = SPEC_BY_KIND[kind]
     required = [c.header for c in spec.columns if c.required]
     optional = [c.header for c in spec.columns if not c.required]

@@ -19,7 +19,7 @@ import streamlit as st
 from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import Scope
 from metrics.formatting import fmt_date, fmt_pp
-from ui import cached, maps, monitor
+from ui import cached, maps, monitoring_data
 from ui import context as ui_context
 from ui import filter_context as mctx
 from ui.filter_context import Context
@@ -160,7 +160,7 @@ class Kpi:
 
 
 def target_kpi(row: Mapping[str, Any], label: str = "Значение показателя", help: str | None = None) -> Kpi:
-    """The indicator of a group (row of monitor.table) with its distance to the target in п. п.
+    """The indicator of a group (row of monitoring_data.table) with its distance to the target in п. п.
 
     `gap` is signed so that negative is always worse (metrics.views.vs_target)."""
     gap = row.get("gap")
@@ -205,7 +205,7 @@ def kpi_row(kpis: list[Kpi]) -> None:
 
 
 def indicator_map(
-    fr: monitor.Frame,
+    fr: monitoring_data.Frame,
     table: pl.DataFrame,
     level: str,
     key: str,
@@ -216,7 +216,7 @@ def indicator_map(
 ) -> Any:
     """The choropleth of `table` (by territory or municipality) with its legend and attribution;
     returns the selection event (read it with map_code)."""
-    rows = maps.map_rows(monitor.municipalities(fr), table, level)
+    rows = maps.map_rows(monitoring_data.municipalities(fr), table, level)
     deck = maps.choropleth(
         maps.load_geojson(),
         rows,

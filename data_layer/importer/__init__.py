@@ -1,4 +1,4 @@
-"""Import of data-contract files (data_contract §1–7): readers, validation, all-or-nothing loads.
+"""Import of data-contract files (docs/data_contract.md §1–7): readers, validation, all-or-nothing loads.
 
 Public API:
 - `KINDS` — file kind → Russian label;

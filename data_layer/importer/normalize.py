@@ -1,4 +1,4 @@
-"""Normalisation of header names and cell values (data_contract §1), as vectorised polars expressions.
+"""Normalisation of header names and cell values (docs/data_contract.md §1), as vectorised polars expressions.
 
 Every cell arrives as a string (or null); these expressions turn strings into typed values and
 leave null where a non-empty value could not be parsed, so that "invalid" is always

@@ -1,4 +1,4 @@
-"""One upload, all or nothing: read → validate the whole file → one transaction (data_contract §2).
+"""One upload, all or nothing: read → validate the whole file → one transaction (docs/data_contract.md §2).
 
 A refused file leaves every table as it was and is recorded in the audit log as
 `upload_rejected`; an accepted one is recorded in `loads` and the audit log inside the same

@@ -1,4 +1,4 @@
-"""Reading an uploaded file into a table of strings (data_contract §1).
+"""Reading an uploaded file into a table of strings (docs/data_contract.md §1).
 
 - `.xlsx` (also .xlsm/.xls/.ods): calamine through fastexcel, every cell as text, no header
   inference; the first sheet whose header row names a known kind is used. The header row may be

@@ -1,4 +1,4 @@
-"""The downloadable Excel report of a load's problems (data_contract §2)."""
+"""The downloadable Excel report of a load's problems (docs/data_contract.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Vacancy extracts of «Работа России» (open-data JSON, ../shared/notes/vacancy_format.md) turned into
+"""Vacancy extracts of «Работа России» (open-data JSON, docs/data_contract.md §6) turned into
 the rows of the `vacancies` kind, so that they go through the same validation and store as a
 CSV/XLSX vacancy file.
 

@@ -1,4 +1,4 @@
-"""Validation of a read file against its kind (data_contract §2): every problem at once.
+"""Validation of a read file against its kind (docs/data_contract.md §2): every problem at once.
 
 All checks are vectorised polars expressions over the whole file (no per-row Python), so a
 million-row status file validates in seconds. Each check contributes a small frame of problems

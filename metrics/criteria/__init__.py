@@ -1,4 +1,4 @@
-"""Effectiveness criteria of the colleges' career centres (ЦСТВ), domain.md §8.
+"""Effectiveness criteria of the colleges' career centres (ЦСТВ), docs/domain.md §8.
 
 - `model`  — criteria sets as data (criteria, scales, thresholds, JSON, the starting set);
 - `store`  — stored versions: read; the row writes of ops.criteria (save, publish, discard);

@@ -1,7 +1,7 @@
 """Criteria sets as data: criteria, scales, category thresholds; JSON (de)serialisation; the starting set.
 
 Pure Python, no database: a set is a list of criteria, each a metric, a weight and a scale (step
-thresholds, or linear between two bounds), plus category thresholds on the total score (domain.md §8).
+thresholds, or linear between two bounds), plus category thresholds on the total score (docs/domain.md §8).
 """
 
 from __future__ import annotations
@@ -188,87 +188,87 @@ def _steps(*rules: tuple[str, float | None, float]) -> Scale:
     return Scale("step", tuple(StepRule(op, v, p) for op, v, p in rules))
 
 
+# The starting set of docs/domain.md §8 (assumed; weights 1 as proposed).
+STARTING_CRITERIA: tuple[Criterion, ...] = (
+    Criterion(
+        "employment",
+        "Трудоустройство",
+        "employment_federal",
+        1.0,
+        _steps((">=", 0.8, 10), (">=", 0.7, 7), (">=", 0.6, 4), ("else", None, 0)),
+    ),
+    Criterion(
+        "by_specialty",
+        "Трудоустройство по специальности",
+        "by_specialty_share",
+        1.0,
+        _steps((">", 0.7, 5), (">=", 0.5, 3), ("else", None, 0)),
+    ),
+    Criterion(
+        "risk_share",
+        "Доля группы риска",
+        "risk_share",
+        1.0,
+        _steps(("<=", 0.03, 5), ("<=", 0.07, 3), ("else", None, 0)),
+        lower_is_better=True,
+    ),
+    Criterion(
+        "risk_resolved",
+        "Выведены из группы риска",
+        "risk_resolved",
+        1.0,
+        Scale("linear", x0=0.0, x1=1.0, p0=0.0, p1=10.0),
+    ),
+    Criterion(
+        "timeliness",
+        "Своевременность данных",
+        "timeliness",
+        1.0,
+        Scale("linear", x0=0.5, x1=1.0, p0=0.0, p1=5.0),
+    ),
+    Criterion(
+        "verification",
+        "Подтверждение данными УФНС",
+        "verification",
+        1.0,
+        Scale("linear", x0=0.0, x1=1.0, p0=0.0, p1=5.0),
+    ),
+    Criterion(
+        "frdo",
+        "Полнота ФИС ФРДО",
+        "frdo_completeness",
+        1.0,
+        _steps((">=", 1.0, 5), (">=", 0.95, 3), ("else", None, 0)),
+    ),
+    Criterion(
+        "career_tracks",
+        "Карьерные треки",
+        "career_tracks",
+        1.0,
+        Scale("linear", x0=0.0, x1=1.0, p0=0.0, p1=5.0),
+    ),
+    Criterion(
+        "events",
+        "Карьерные мероприятия",
+        "events_per_graduate",
+        1.0,
+        Scale("linear", x0=0.0, x1=2.0, p0=0.0, p1=5.0),
+    ),
+    Criterion(
+        "czn",
+        "Зарегистрированные безработные",
+        "czn_unemployed_share",
+        1.0,
+        _steps(("<=", 0.0, 3), ("<=", 0.02, 1), ("else", None, 0)),
+        lower_is_better=True,
+    ),
+)
+
+
 def starting_set(year: int) -> CriteriaSet:
-    """The starting set of domain §8 (assumed; weights 1 as proposed)."""
+    """The starting set of docs/domain.md §8 for a year."""
     return CriteriaSet(
-        year,
-        (
-            Criterion(
-                "employment",
-                "Трудоустройство",
-                "employment_federal",
-                1.0,
-                _steps((">=", 0.8, 10), (">=", 0.7, 7), (">=", 0.6, 4), ("else", None, 0)),
-            ),
-            Criterion(
-                "by_specialty",
-                "Трудоустройство по специальности",
-                "by_specialty_share",
-                1.0,
-                _steps((">", 0.7, 5), (">=", 0.5, 3), ("else", None, 0)),
-            ),
-            Criterion(
-                "risk_share",
-                "Доля группы риска",
-                "risk_share",
-                1.0,
-                _steps(("<=", 0.03, 5), ("<=", 0.07, 3), ("else", None, 0)),
-                lower_is_better=True,
-            ),
-            Criterion(
-                "risk_resolved",
-                "Выведены из группы риска",
-                "risk_resolved",
-                1.0,
-                Scale("linear", x0=0.0, x1=1.0, p0=0.0, p1=10.0),
-            ),
-            Criterion(
-                "timeliness",
-                "Своевременность данных",
-                "timeliness",
-                1.0,
-                Scale("linear", x0=0.5, x1=1.0, p0=0.0, p1=5.0),
-            ),
-            Criterion(
-                "verification",
-                "Подтверждение данными УФНС",
-                "verification",
-                1.0,
-                Scale("linear", x0=0.0, x1=1.0, p0=0.0, p1=5.0),
-            ),
-            Criterion(
-                "frdo",
-                "Полнота ФИС ФРДО",
-                "frdo_completeness",
-                1.0,
-                _steps((">=", 1.0, 5), (">=", 0.95, 3), ("else", None, 0)),
-            ),
-            Criterion(
-                "career_tracks",
-                "Карьерные треки",
-                "career_tracks",
-                1.0,
-                Scale("linear", x0=0.0, x1=1.0, p0=0.0, p1=5.0),
-            ),
-            Criterion(
-                "events",
-                "Карьерные мероприятия",
-                "events_per_graduate",
-                1.0,
-                Scale("linear", x0=0.0, x1=2.0, p0=0.0, p1=5.0),
-            ),
-            Criterion(
-                "czn",
-                "Зарегистрированные безработные",
-                "czn_unemployed_share",
-                1.0,
-                _steps(("<=", 0.0, 3), ("<=", 0.02, 1), ("else", None, 0)),
-                lower_is_better=True,
-            ),
-        ),
-        high_from=40.0,
-        medium_from=25.0,
-        comment="Исходный набор (domain.md §8)",
+        year, STARTING_CRITERIA, high_from=40.0, medium_from=25.0, comment="Исходный набор (domain.md §8)"
     )
 
 

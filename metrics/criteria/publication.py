@@ -1,4 +1,4 @@
-"""Published (frozen) ratings and objections (domain.md §9, issue 11 item 4).
+"""Published (frozen) ratings and objections (docs/domain.md §9, issue 11 item 4).
 
 Publishing stores a rating — criteria set version × cohort × evaluation date — with the criteria
 definition as published, every metric value it used (inputs) and its results (points per criterion,

@@ -15,7 +15,7 @@ WEEKLY_HISTORY_MAX = 100_000  # graduates of a cohort up to which criterion 4 us
 
 
 def preparation_year(cohort: int, as_of: dt.date) -> tuple[dt.date, dt.date]:
-    """The cohort's own preparation year (domain §2, §8 criterion 9): 1 October before graduation to
+    """The cohort's own preparation year (docs/domain.md §2, §8 criterion 9): 1 October before graduation to
     31 May of the graduation year, not after the evaluation date."""
     return dt.date(cohort - 1, 10, 1), min(dt.date(cohort, 5, 31), as_of)
 
@@ -79,6 +79,18 @@ def college_metric_values(
     rec = reconciliation.reconciliation_table(cur, OPERATOR, cohort).select(
         "college_code", pl.col("completeness").alias("frdo_completeness")
     )
+    tracks, events = _activity_values(cur, cohort, as_of)
+    for extra in (res, tml, ver, rec, tracks, events):
+        base = base.join(extra, on="college_code", how="left")
+    # risk_resolved: colleges with nobody ever in the risk group have nothing to resolve -> full marks.
+    base = base.with_columns(pl.col("risk_resolved").fill_null(1.0).alias("risk_resolved"))
+    return base.sort("college_code")
+
+
+def _activity_values(
+    cur: duckdb.DuckDBPyConnection, cohort: int, as_of: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Criteria 8 and 9 per college: share with a career track, event participations per graduate."""
     academic_year = f"{cohort - 1}/{cohort}"
     tracks = cur.sql(
         """SELECT g.college_code, count(*) FILTER (WHERE t.person_key IS NOT NULL) / count(*) AS career_tracks
@@ -94,11 +106,7 @@ def college_metric_values(
                       WHERE event_date >= ? AND event_date <= ? GROUP BY 1) e USING (college_code)""",
         params=[cohort, *preparation_year(cohort, as_of)],
     ).pl()
-    for extra in (res, tml, ver, rec, tracks, events):
-        base = base.join(extra, on="college_code", how="left")
-    # risk_resolved: colleges with nobody ever in the risk group have nothing to resolve -> full marks.
-    base = base.with_columns(pl.col("risk_resolved").fill_null(1.0).alias("risk_resolved"))
-    return base.sort("college_code")
+    return tracks, events
 
 
 def known_metrics(cur: duckdb.DuckDBPyConnection) -> set[str]:

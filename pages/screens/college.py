@@ -4,51 +4,45 @@ the college itself and the base centre, its graduates (masked СНИЛС)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 import streamlit as st
 
-from data_layer import graduates
-from data_layer.scope import Scope
-from metrics import views
 from metrics.engine import SMALL_GROUP
-from metrics.formatting import date_expr, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_pp, num_expr
-from ui import charts, downloads, monitor, widgets
+from ui import college_sections, downloads, monitoring_data, widgets
 from ui import context as ui_context
 from ui import filter_context as mctx
-from ui.data import cursor
-
-PROGRAM_COLUMNS = ["code", "name", *widgets.RATE_COLUMNS, "reliability", "rate_bar"]
+from ui.roles import Scope
 
 
 def render() -> None:
     scope = widgets.current_scope()
     ctx = widgets.require_context(scope)
-    fr = monitor.frame(scope, ctx)
-    colleges = monitor.colleges(scope)
+    fr = monitoring_data.frame(scope, ctx)
+    colleges = monitoring_data.colleges(scope)
     if colleges.is_empty():
         st.info("В вашей зоне доступа нет ПОО.")
         return
     college = choose_college(scope, ctx, colleges)
     info = colleges.filter(pl.col("college_code") == college).row(0, named=True)
     if scope.role != "college":
-        ui_context.breadcrumb(widgets.names_for_breadcrumb(scope) | program_names(scope, ctx, fr, college))
+        ui_context.breadcrumb(
+            widgets.names_for_breadcrumb(scope) | college_sections.program_names(scope, ctx, fr, college)
+        )
     widgets.header(info["short_name"], ctx, fr.indicator.name, note=info["tu_name"])
     if info["full_name"]:
         st.markdown(info["full_name"])
 
     own = (("college", college),)
-    row = monitor.region_row(scope, ctx, fr, own)
+    row = monitoring_data.region_row(scope, ctx, fr, own)
     if not row:
         st.info("У этой ПОО нет выпускников выбранного выпуска.")
         return
     hidden = fr.mask_small and row["total"] < SMALL_GROUP
     others = {
-        "Территория": monitor.comparison_rate(scope, ctx, fr, "territory", info["tu_code"]),
-        "Регион": monitor.comparison_rate(scope, ctx, fr, "region"),
+        "Территория": monitoring_data.comparison_rate(scope, ctx, fr, "territory", info["tu_code"]),
+        "Регион": monitoring_data.comparison_rate(scope, ctx, fr, "region"),
     }
-    kpis(scope, ctx, fr, college, row, others, hidden)
+    college_sections.kpis(scope, ctx, fr, college, row, others, hidden)
     if hidden:
         st.info(
             f"В выпуске этой ПОО меньше {SMALL_GROUP} выпускников: подробности не показываются, "
@@ -56,11 +50,11 @@ def render() -> None:
         )
         return
     if ctx.drill.program:
-        program_detail(scope, ctx, fr, college, ctx.drill.program)
+        college_sections.program_detail(scope, ctx, fr, college, ctx.drill.program)
         return
-    comparison_and_trend(scope, ctx, fr, row, others, own)
-    specialties(scope, ctx, fr, own)
-    rating(scope, ctx, fr, college)
+    college_sections.comparison_and_trend(scope, ctx, fr, row, others, own)
+    college_sections.specialties(scope, ctx, fr, own)
+    college_sections.rating(scope, ctx, fr, college)
     downloads.report_button("scorecard", college, "Скачать карточку ПОО (Excel)")
 
 
@@ -83,178 +77,6 @@ def choose_college(scope: Scope, ctx: mctx.Context, colleges: pl.DataFrame) -> s
     if chosen != ctx.drill.college:
         ui_context.set_drill(mctx.Drill(territory=tus[chosen], college=chosen))
     return chosen
-
-
-def program_names(scope: Scope, ctx: mctx.Context, fr: monitor.Frame, college: str) -> dict[str, str]:
-    if not ctx.drill.program:
-        return {}
-    progs = monitor.table(scope, ctx, fr, "program", (("college", college),))
-    return dict(zip(progs["code"].to_list(), progs["name"].to_list(), strict=True))
-
-
-def kpis(
-    scope: Scope,
-    ctx: mctx.Context,
-    fr: monitor.Frame,
-    college: str,
-    row: dict[str, Any],
-    others: dict[str, float | None],
-    hidden: bool,
-) -> None:
-    rate = row["rate"]
-    risk = monitor.risk_total(scope, ctx, fr, (("college", college),))
-
-    def vs(other: float | None, label: str) -> widgets.Kpi:
-        d = None if rate is None or other is None else rate - other
-        better = None if d is None or d == 0 else (d > 0) != fr.lower_is_better
-        return widgets.Kpi(
-            label,
-            fmt_pct(other),
-            delta=None if d is None or hidden else f"ПОО {fmt_pp(d)}",
-            good=better,
-            up=None if d is None or d == 0 else d > 0,
-            help="Значение показателя и разница ПОО с ним в процентных пунктах.",
-        )
-
-    widgets.kpi_row(
-        [
-            widgets.target_kpi(row, "Показатель ПОО", f"**{fr.indicator.name}.** {fr.indicator.description}"),
-            *[vs(other, label) for label, other in others.items()],
-            widgets.Kpi("Выпускников", fmt_int(row["total"])),
-            widgets.Kpi(
-                "Группа риска",
-                "<5" if hidden else fmt_int(risk),
-                help="Выпускники в группе риска нетрудоустройства на дату расчёта.",
-            ),
-        ]
-    )
-
-
-def comparison_and_trend(
-    scope: Scope,
-    ctx: mctx.Context,
-    fr: monitor.Frame,
-    row: dict[str, Any],
-    others: dict[str, float | None],
-    own: monitor.Filters,
-) -> None:
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        st.subheader("Динамика с момента выпуска")
-        series, projection = monitor.trend(scope, ctx, fr, own)
-        st.plotly_chart(charts.trend_figure(series, fr.target, projection), key="college_trend")
-        st.caption(charts.trend_caption(projection, ctx.as_of))
-    with right:
-        st.subheader("Сравнение")
-        st.plotly_chart(
-            charts.comparison_figure(
-                ["ПОО", *others],
-                [row["rate"], *others.values()],
-                fr.target,
-                lower_is_better=fr.lower_is_better,
-            ),
-            key="college_comparison",
-        )
-    st.subheader("Структура статусов")
-    st.plotly_chart(charts.status_bar_figure(views.status_groups(row)), key="college_status")
-    st.caption(charts.STATUS_CAPTION)
-
-
-def specialties(scope: Scope, ctx: mctx.Context, fr: monitor.Frame, own: monitor.Filters) -> None:
-    st.subheader("По специальностям и профессиям")
-    progs = monitor.table(scope, ctx, fr, "program", own, change=True).sort("code")
-    st.caption("Выберите строку, чтобы открыть специальность: структуру статусов, динамику и выпускников.")
-    code = widgets.selectable_table(
-        progs,
-        PROGRAM_COLUMNS,
-        widgets.drill_key("college_programs", ctx),
-        labels={"code": "Код", "name": "Специальность / профессия"},
-    )
-    widgets.small_group_note(scope)
-    if code:
-        ui_context.set_drill(ctx.drill.to("program", code))
-
-
-def program_detail(scope: Scope, ctx: mctx.Context, fr: monitor.Frame, college: str, program: str) -> None:
-    filters = (("college", college), ("program", program))
-    row = monitor.region_row(scope, ctx, fr, filters)
-    if not row:
-        st.info("У этой специальности нет выпускников выбранного выпуска.")
-        return
-    names = program_names(scope, ctx, fr, college)
-    st.subheader(f"{program} {names.get(program, '')}".strip())
-    if fr.mask_small and row["total"] < SMALL_GROUP:
-        st.info(f"Меньше {SMALL_GROUP} выпускников: подробности не показываются.")
-        return
-    widgets.kpi_row(
-        [
-            widgets.target_kpi(row),
-            widgets.change_kpi(row, fr.lower_is_better),
-            widgets.Kpi("Выпускников", fmt_int(row["total"])),
-        ]
-    )
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        series, projection = monitor.trend(scope, ctx, fr, filters)
-        st.plotly_chart(
-            charts.trend_figure(series, fr.target, projection, title="Динамика"), key="program_trend"
-        )
-    with right:
-        st.plotly_chart(
-            charts.status_bar_figure(views.status_groups(row), title="Структура статусов"),
-            key="program_status",
-        )
-    if scope.sees_personal_data:
-        graduate_list(scope, ctx, college, program)
-
-
-def graduate_list(scope: Scope, ctx: mctx.Context, college: str, program: str) -> None:
-    st.subheader("Выпускники")
-    with cursor() as cur:
-        people = graduates.graduate_statuses(cur, scope, college, ctx.cohort, ctx.as_of, program)
-    st.caption(
-        f"Статус на {fmt_date(ctx.as_of)}. Персональные данные: СНИЛС показан частично. "
-        "Работа с выпускниками группы риска — на странице «Группа риска»."
-    )
-    st.dataframe(
-        people.select(
-            pl.col("fio").alias("ФИО"),
-            pl.col("snils_masked").alias("СНИЛС"),
-            pl.col("status_label").alias("Статус"),
-            date_expr(pl.col("status_date")).alias("С даты"),
-        ),
-        hide_index=True,
-        height=widgets.fit_height(people.height),
-        key="college_graduates",
-    )
-
-
-def rating(scope: Scope, ctx: mctx.Context, fr: monitor.Frame, college: str) -> None:
-    r = monitor.college_rating(scope, ctx, fr, college)
-    st.subheader("Эффективность ЦСТВ")
-    if r is None:
-        st.info("ПОО нет в рейтинге эффективности этого года.")
-        return
-    st.markdown(
-        f"**{fmt_num(r.score)}** из {fmt_num(r.max_score, 0)} баллов · **{r.rank}-е место** из {r.rated} · "
-        f"эффективность: **{r.category.lower()}** · критерии {ctx.cohort} г., версия {r.version}"
-    )
-    if r.published is None:
-        st.caption("Рейтинг не опубликован: текущий расчёт, он меняется с новыми данными.")
-    else:
-        st.caption(
-            f"Опубликованный {r.published}. Текущий расчёт на {ctx.as_of:%d.%m.%Y}: "
-            f"{fmt_num(r.current_score)} баллов, {r.current_rank or '—'}-е место."
-        )
-    st.dataframe(
-        r.points.select(
-            pl.col("criterion").alias("Критерий"),
-            num_expr(pl.col("points")).alias("Баллы"),
-            num_expr(pl.col("max_points"), 0).alias("Максимум"),
-        ),
-        hide_index=True,
-        key="college_criteria",
-    )
 
 
 widgets.safe_page(render)

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from data_layer.scope import ROLE_LABELS, Scope
 from metrics.formatting import date_expr, fmt_date, fmt_int, int_expr
 from ui import context as ui_context
-from ui import monitor, widgets
+from ui import monitoring_data, widgets
+from ui.roles import ROLE_LABELS, Scope
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def render() -> None:
 def where(scope: Scope) -> str:
     if scope.code is None:
         return ""
-    colleges = monitor.colleges(scope)
+    colleges = monitoring_data.colleges(scope)
     if scope.role == "college":
         names = colleges.filter(pl.col("college_code") == scope.code)["short_name"].to_list()
     else:
@@ -103,7 +103,7 @@ def where(scope: Scope) -> str:
 
 def loaded(scope: Scope) -> None:
     st.subheader("Какие данные загружены")
-    summary = monitor.cohort_summary(scope)
+    summary = monitoring_data.cohort_summary(scope)
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.dataframe(
@@ -116,10 +116,10 @@ def loaded(scope: Scope) -> None:
             hide_index=True,
             key="home_cohorts",
         )
-        n = monitor.colleges(scope).height
+        n = monitoring_data.colleges(scope).height
         st.caption(f"ПОО в справочнике (в вашей зоне доступа): {fmt_int(n)}.")
     with right:
-        dates = monitor.data_dates(scope)
+        dates = monitoring_data.data_dates(scope)
         st.dataframe(
             pl.DataFrame(
                 {"Источник": list(dates), "Данные на": [fmt_date(d) for d in dates.values()]},

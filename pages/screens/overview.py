@@ -3,43 +3,33 @@ by the end of the monitoring window, and which territories and colleges pull it 
 
 from __future__ import annotations
 
-from typing import Any
-
-import polars as pl
 import streamlit as st
 
-from data_layer.scope import Scope
 from metrics import views
-from metrics.forecast import Projection
-from metrics.formatting import fmt_date, fmt_int, fmt_pct, fmt_pp, plural
-from ui import charts, maps, monitor, widgets
-from ui import context as ui_context
-from ui import filter_context as mctx
+from ui import charts, monitoring_data, overview_sections, widgets
 from ui.registry import AGG
-
-WORST_COLLEGES = 10
 
 
 def render() -> None:
     scope = widgets.current_scope()
     widgets.require_role(scope, AGG, "Страница «Обзор региона»")
     ctx = widgets.require_context(scope)
-    fr = monitor.frame(scope, ctx)
+    fr = monitoring_data.frame(scope, ctx)
     whole = "по территории" if scope.role == "territory" else "по региону"
     widgets.header(
         "Обзор региона" if scope.role != "territory" else "Обзор территории", ctx, fr.indicator.name
     )
 
-    total = monitor.region_row(scope, ctx, fr)
+    total = monitoring_data.region_row(scope, ctx, fr)
     if not total:
         widgets.no_data(scope)
         return
-    series, projection = monitor.trend(scope, ctx, fr)
-    territories = monitor.table(scope, ctx, fr, "territory")
+    series, projection = monitoring_data.trend(scope, ctx, fr)
+    territories = monitoring_data.table(scope, ctx, fr, "territory")
     # Who pulls the figure down: territories for the region, colleges for a territorial unit.
-    parts = monitor.college_table(scope, ctx, fr) if scope.role == "territory" else territories
-    verdict(total, fr, projection, parts, whole)
-    kpis(scope, ctx, fr, total, projection)
+    parts = monitoring_data.college_table(scope, ctx, fr) if scope.role == "territory" else territories
+    overview_sections.verdict(total, fr, projection, parts, whole)
+    overview_sections.kpis(scope, ctx, fr, total, projection)
 
     left, right = st.columns([3, 2], gap="large")
     with left:
@@ -49,7 +39,7 @@ def render() -> None:
             key="overview_trend",
             config={"displaylogo": False},
         )
-        st.markdown(needed_line(projection, fr))
+        st.markdown(overview_sections.needed_line(projection, fr))
         st.caption(charts.trend_caption(projection, ctx.as_of))
     with right:
         st.subheader("Структура статусов")
@@ -59,164 +49,8 @@ def render() -> None:
         )
         st.caption(charts.STATUS_CAPTION)
 
-    territory_map(scope, ctx, fr, territories)
-    worst_colleges(scope, ctx, fr)
-
-
-def verdict(
-    total: dict[str, Any],
-    fr: monitor.Frame,
-    projection: Projection,
-    parts: pl.DataFrame,
-    whole: str,
-) -> None:
-    """One sentence a minister can read in ten seconds: on track or not, and who pulls it down
-    (the parts — territories or colleges — furthest from the target in graduates to place)."""
-    rate = total["rate"]
-    if fr.target is None or rate is None:
-        st.info(f"Значение {whole}: **{fmt_pct(rate)}** (цель на этот выпуск не задана).")
-        return
-    gap = total["gap"]
-    assert isinstance(gap, float)
-    line = f"Значение {whole}: **{fmt_pct(rate)}** при цели {fmt_pct(fr.target)} ({fmt_pp(gap)})."
-    if projection.projected_rate is not None:
-        line += f" Прогноз на {fmt_date(projection.year_end)}: **{charts.forecast_text(projection)}**."
-    laggards = parts.filter(pl.col("gap") < 0).sort("places_needed", descending=True, nulls_last=True).head(3)
-    if laggards.height and not fr.lower_is_better:
-        names = ", ".join(
-            f"{n} — {fmt_int(p)}" for n, p in zip(laggards["name"], laggards["places_needed"], strict=True)
-        )
-        line += f" Больше всего трудоустроенных до цели не хватает: {names}."
-    if gap >= 0:
-        st.success(line, icon=":material/check_circle:")
-    else:
-        st.warning(line, icon=":material/trending_down:")
-
-
-def kpis(
-    scope: Scope, ctx: mctx.Context, fr: monitor.Frame, total: dict[str, Any], projection: Projection
-) -> None:
-    risk = monitor.risk_total(scope, ctx, fr)
-    ver = monitor.confirmed_share(scope, ctx, fr)
-    graduates = int(total["total"])
-    widgets.kpi_row(
-        [
-            widgets.target_kpi(
-                total,
-                help=f"**{fr.indicator.name}.** {fr.indicator.description}\n\nФормула: {fr.indicator.formula()}",
-            ),
-            widgets.Kpi("Выпускников", fmt_int(graduates), help="Численность фактического выпуска."),
-            widgets.Kpi(
-                "Группа риска",
-                fmt_int(risk),
-                delta=f"{fmt_pct(risk / graduates if graduates else None)} выпускников",
-                help="Выпускники в группе риска нетрудоустройства на дату расчёта (все причины).",
-            ),
-            widgets.Kpi(
-                "Подтверждено УФНС",
-                fmt_pct(ver.get("confirmed_share")),
-                delta=f"{fmt_int(ver.get('confirmed'))} из {fmt_int(_checkable(ver))}",
-                help="Доля заявленной ПОО занятости (договор, ИП, самозанятость), подтверждённой данными УФНС.",
-            ),
-        ]
-    )
-
-
-def needed_line(projection: Projection, fr: monitor.Frame) -> str:
-    """«ещё трудоустроить N» and where the current pace leads by the end of the window."""
-    if fr.target is None or projection.places_needed is None:
-        return ""
-    n = projection.places_needed
-    if n == 0:
-        text = "Цель достигнута на дату расчёта."
-    else:
-        text = (
-            f"Чтобы выйти на цель сейчас, нужно трудоустроить ещё **{fmt_int(n)}** "
-            f"{plural(n, 'выпускника', 'выпускников', 'выпускников')}."
-        )
-    if projection.projected_rate is not None:
-        text += (
-            f" К {fmt_date(projection.year_end)} цель "
-            + _reach(projection, fr.target, fr.lower_is_better)
-            + "."
-        )
-    return text
-
-
-def _reach(p: Projection, target: float, lower_is_better: bool = False) -> str:
-    """Whether the forecast reaches the target, with its range: the whole range on one side decides."""
-    assert p.projected_rate is not None
-    text = charts.forecast_text(p)
-    low = p.low if p.low is not None else p.projected_rate
-    high = p.high if p.high is not None else p.projected_rate
-
-    def good(x: float) -> bool:
-        return x <= target if lower_is_better else x >= target
-
-    if good(low) and good(high):
-        return f"**будет достигнута** по прогнозу ({text})"
-    if not good(low) and not good(high):
-        return f"**не будет достигнута** по прогнозу ({text})"
-    side = "скорее будет достигнута" if good(p.projected_rate) else "скорее не будет достигнута"
-    return f"**{side}**: цель внутри диапазона прогноза ({text})"
-
-
-def _checkable(ver: dict[str, Any]) -> int:
-    return int(ver.get("confirmed", 0) or 0) + int(ver.get("unconfirmed", 0) or 0)
-
-
-def territory_map(scope: Scope, ctx: mctx.Context, fr: monitor.Frame, territories: pl.DataFrame) -> None:
-    st.subheader("Карта")
-    level = st.segmented_control(
-        "Раскраска",
-        ["territory", "municipality"],
-        format_func=lambda x: "по территориальным управлениям" if x == "territory" else "по муниципалитетам",
-        default="territory",
-        key="overview_map_level",
-    )
-    by_municipality = level == "municipality"
-    table = monitor.table(scope, ctx, fr, "municipality") if by_municipality else territories
-    event = widgets.indicator_map(
-        fr, table, "municipality" if by_municipality else "territory", "overview_map", height=480
-    )
-    st.caption("Щелчок по территории открывает её ПОО на странице «Территории».")
-    code = widgets.map_code(event, maps.AREA_LAYER, "tu_code")
-    if code and code in set(territories["code"].to_list()):
-        ui_context.go("pages/screens/territories.py", mctx.Drill(territory=code))
-
-
-def worst_colleges(scope: Scope, ctx: mctx.Context, fr: monitor.Frame) -> None:
-    st.subheader("ПОО дальше всего от цели")
-    colleges = monitor.college_table(scope, ctx, fr)
-    reliable = colleges.filter(pl.col("reliable"))
-    below = reliable.filter(pl.col("gap") < 0).sort("gap")
-    if below.is_empty():
-        st.success(
-            "Все ПОО на уровне цели или выше." if fr.target is not None else "Цель на этот выпуск не задана."
-        )
-        return
-    shown = below.head(WORST_COLLEGES)
-    st.caption(
-        f"Ниже цели {fmt_int(below.height)} из {fmt_int(reliable.height)} ПОО с 10 и более выпускниками; "
-        f"показаны {shown.height} с наибольшим отставанием. Выберите строку, чтобы открыть карточку ПОО."
-    )
-    code = widgets.selectable_table(
-        shown,
-        [
-            "name",
-            "tu_name",
-            "total",
-            "rate_label",
-            "gap_label",
-            "places_needed_label",
-            "change_label",
-            "rate_bar",
-        ],
-        "overview_worst",
-        labels={"name": "ПОО"},
-    )
-    if code:
-        ui_context.go("pages/screens/college.py", mctx.Drill(college=code))
+    overview_sections.territory_map(scope, ctx, fr, territories)
+    overview_sections.worst_colleges(scope, ctx, fr)
 
 
 widgets.safe_page(render)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from data_layer.scope import Scope
 from metrics import views
 from metrics.engine import SMALL_GROUP
 from metrics.groups import PRIORITY_GROUPS
-from ui import cached, monitor, widgets
+from ui import cached, monitoring_data, widgets
+from ui.roles import Scope
 
 LEVELS: dict[str, str] = {"region": "Регион", "territory": "Территории", "college": "ПОО"}
 LABELS = {
@@ -35,7 +35,7 @@ def _levels(scope: Scope) -> list[str]:
 def render() -> None:
     scope = widgets.current_scope()
     ctx = widgets.require_context(scope)
-    fr = monitor.frame(scope, ctx)
+    fr = monitoring_data.frame(scope, ctx)
     widgets.header("Приоритетные группы выпускников", ctx, fr.indicator.name)
     st.caption(
         " · ".join(f"**{g.label}** — {g.description}" for g in PRIORITY_GROUPS.values())

@@ -6,11 +6,11 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from data_layer.scope import Scope
 from metrics.formatting import fmt_int
-from ui import charts, monitor, widgets
+from ui import charts, monitoring_data, widgets
 from ui import context as ui_context
 from ui import filter_context as mctx
+from ui.roles import Scope
 
 PROGRAM_COLUMNS = ["code", "name", *widgets.RATE_COLUMNS, "rate_bar", "reliability", "ugps_name", "level"]
 UGPS_COLUMNS = ["code", "name", *widgets.RATE_COLUMNS, "rate_bar"]
@@ -20,10 +20,10 @@ HEATMAP_MAX_COLLEGES = 60
 def render() -> None:
     scope = widgets.current_scope()
     ctx = widgets.require_context(scope)
-    fr = monitor.frame(scope, ctx)
+    fr = monitoring_data.frame(scope, ctx)
     widgets.header("Специальности и профессии", ctx, fr.indicator.name)
 
-    programs = monitor.table(scope, ctx, fr, "program", change=True).sort("code")
+    programs = monitoring_data.table(scope, ctx, fr, "program", change=True).sort("code")
     if programs.is_empty():
         st.info("Нет выпускников выбранного выпуска.")
         return
@@ -42,7 +42,7 @@ def render() -> None:
             },
         )
     with by_ugps:
-        ugps = monitor.table(scope, ctx, fr, "ugps", change=True).sort("code")
+        ugps = monitoring_data.table(scope, ctx, fr, "ugps", change=True).sort("code")
         widgets.selectable_table(
             ugps, UGPS_COLUMNS, "specialties_ugps", labels={"code": "Код", "name": "Укрупнённая группа"}
         )
@@ -50,9 +50,9 @@ def render() -> None:
     heatmap(scope, ctx, fr)
 
 
-def heatmap(scope: Scope, ctx: mctx.Context, fr: monitor.Frame) -> None:
+def heatmap(scope: Scope, ctx: mctx.Context, fr: monitoring_data.Frame) -> None:
     st.subheader("ПОО × УГПС")
-    cells = monitor.table(scope, ctx, fr, "college_ugps")
+    cells = monitoring_data.table(scope, ctx, fr, "college_ugps")
     if scope.role in ("ministry", "base_centre"):
         tus = cells.select("tu_code").unique().drop_nulls().sort("tu_code")["tu_code"].to_list()
         names = widgets.names_for_breadcrumb(scope)

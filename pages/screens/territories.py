@@ -3,18 +3,14 @@ choosing one (a table row or a click on the map) opens its colleges, and a colle
 
 from __future__ import annotations
 
-from typing import Any
-
-import polars as pl
 import streamlit as st
 
-from data_layer.scope import Scope
 from metrics.engine import SMALL_GROUP
-from metrics.formatting import fmt_int, fmt_pct
-from ui import charts, downloads, maps, monitor, widgets
+from ui import charts, downloads, monitoring_data, territory_sections, widgets
 from ui import context as ui_context
 from ui import filter_context as mctx
 from ui.registry import AGG
+from ui.roles import Scope
 
 TABLE_COLUMNS = ["name", "colleges", *widgets.RATE_COLUMNS, "risk_count_label", "rate_bar"]
 COLLEGE_COLUMNS = ["name", *widgets.RATE_COLUMNS, "risk_count_label", "reliability", "rate_bar"]
@@ -24,13 +20,13 @@ def render() -> None:
     scope = widgets.current_scope()
     widgets.require_role(scope, AGG, "Страница «Территории»")
     ctx = widgets.require_context(scope)
-    fr = monitor.frame(scope, ctx)
+    fr = monitoring_data.frame(scope, ctx)
     widgets.header("Территории", ctx, fr.indicator.name)
     territory = ctx.drill.territory or (scope.code if scope.role == "territory" else None)
     if scope.role != "territory":
         ui_context.breadcrumb(widgets.names_for_breadcrumb(scope))
 
-    territories = monitor.territory_table(scope, ctx, fr)
+    territories = monitoring_data.territory_table(scope, ctx, fr)
     if territory is None:
         st.subheader("Территориальные управления")
         st.caption("Выберите строку, столбец диаграммы или территорию на карте, чтобы увидеть её ПОО.")
@@ -44,7 +40,7 @@ def render() -> None:
         widgets.small_group_note(scope)
         left, right = st.columns([1, 1], gap="large")
         with left:
-            picked = territory_map(scope, ctx, fr, territories, None) or picked
+            picked = territory_sections.territory_map(scope, ctx, fr, territories, None) or picked
         with right:
             bars = territories.sort(
                 ["rate", "name"], descending=[not fr.lower_is_better, False], nulls_last=True
@@ -60,14 +56,14 @@ def render() -> None:
         if picked and scope.role != "territory":
             ui_context.set_drill(mctx.Drill(territory=picked))
         return
-    row = territory_summary(territories, territory, fr)
+    row = territory_sections.territory_summary(territories, territory, fr)
     left, right = st.columns([1, 1], gap="large")
     with left:
-        picked = territory_map(scope, ctx, fr, territories, territory)
+        picked = territory_sections.territory_map(scope, ctx, fr, territories, territory)
     with right:
         if row is not None and not (fr.mask_small and row["total"] < SMALL_GROUP):
             st.markdown("**Динамика с момента выпуска**")
-            series, projection = monitor.trend(scope, ctx, fr, (("territory", territory),))
+            series, projection = monitoring_data.trend(scope, ctx, fr, (("territory", territory),))
             st.plotly_chart(
                 charts.trend_figure(series, fr.target, projection, height=400),
                 key=widgets.drill_key("territory_trend", ctx),
@@ -78,56 +74,9 @@ def render() -> None:
     downloads.report_button("territory", territory, "Скачать отчёт ТУ (Excel)")
 
 
-def territory_map(
-    scope: Scope, ctx: mctx.Context, fr: monitor.Frame, territories: pl.DataFrame, territory: str | None
-) -> str | None:
-    """The map; returns the territory code clicked (a click on a college point opens its card)."""
-    points = None
-    if territory is not None:
-        colleges = monitor.college_table(scope, ctx, fr, territory)
-        places = monitor.colleges(scope).select("college_code", "lat", "lon").rename({"college_code": "code"})
-        points = colleges.join(places, on="code", how="inner").filter(pl.col("lat").is_not_null())
-    event = widgets.indicator_map(
-        fr,
-        territories,
-        "territory",
-        widgets.drill_key("territories_map", ctx),
-        selected_tu=territory,
-        points=points,
-    )
-    college = widgets.map_code(event, maps.POINT_LAYER, "code")
-    if college:
-        ui_context.go("pages/screens/college.py", mctx.Drill(territory=territory, college=college))
-    code = widgets.map_code(event, maps.AREA_LAYER, "tu_code")
-    return code if code in set(territories["code"].to_list()) else None
-
-
-def territory_summary(territories: pl.DataFrame, territory: str, fr: monitor.Frame) -> dict[str, Any] | None:
-    """The territory's name and KPI row; returns its row of the territory table (None: no graduates)."""
-    found = territories.filter(pl.col("code") == territory)
-    if found.is_empty():
-        st.info("В этой территории нет выпускников выбранного выпуска.")
-        return None
-    r = found.row(0, named=True)
-    st.subheader(r["name"])
-    widgets.kpi_row(
-        [
-            widgets.target_kpi(r, help=f"Цель: {fmt_pct(fr.target)}"),
-            widgets.change_kpi(r, fr.lower_is_better),
-            widgets.Kpi("Выпускников", fmt_int(r["total"]), help=f"ПОО с выпуском: {fmt_int(r['colleges'])}"),
-            widgets.Kpi(
-                "Ещё трудоустроить",
-                r["places_needed_label"],
-                help="Сколько выпускников нужно трудоустроить, чтобы территория вышла на цель.",
-            ),
-        ]
-    )
-    return r
-
-
-def territory_colleges(scope: Scope, ctx: mctx.Context, fr: monitor.Frame, territory: str) -> None:
+def territory_colleges(scope: Scope, ctx: mctx.Context, fr: monitoring_data.Frame, territory: str) -> None:
     st.subheader("ПОО территории")
-    colleges = monitor.college_table(scope, ctx, fr, territory).sort("rate", nulls_last=True)
+    colleges = monitoring_data.college_table(scope, ctx, fr, territory).sort("rate", nulls_last=True)
     if colleges.is_empty():
         st.info("У ПОО этой территории нет выпускников выбранного выпуска.")
         return

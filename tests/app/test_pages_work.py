@@ -33,7 +33,7 @@ from metrics import criteria, indicators, risk, settings
 from ops import cases as case_ops
 from tests.factories import D, Region, snils_with_checksum
 from tests.helpers import APP_FILE, login_as
-from ui import criteria_editor as ce
+from ui import criteria_tables as ct
 from ui import upload_view as uv
 from ui.registry import PAGE_SPECS
 
@@ -362,7 +362,7 @@ def test_rating_rows_follow_the_scope(
     assert shown["Место"].to_list() == expected["rank"].to_list()
     if role == "college":
         assert metric(at, "Место в рейтинге") == "1 из 3"
-        assert metric(at, "Баллы") == ce.fmt_points(float(expected["score"][0]))
+        assert metric(at, "Баллы") == ct.fmt_points(float(expected["score"][0]))
     assert len(at.tabs) == (5 if role == "base_centre" else 4)  # the editor is the base centre's only
 
 
@@ -371,7 +371,7 @@ FRDO_ROW = 6  # «Полнота ФИС ФРДО» in the starting set
 
 def _edit_weight(at: AppTest, gen: int, row: int, weight: float) -> None:
     at.session_state[f"crit_{COHORT}_{gen}_main"] = {
-        "edited_rows": {row: {ce.C_WEIGHT: weight}},
+        "edited_rows": {row: {ct.C_WEIGHT: weight}},
         "added_rows": [],
         "deleted_rows": [],
     }
@@ -390,12 +390,12 @@ def test_what_if_shows_rank_changes_before_publishing(region: tuple[Path, dict[s
     assert (rows["СМК"]["Место сейчас"], rows["СМК"]["Место по черновику"], rows["СМК"]["Изменение"]) == (
         2,
         1,
-        "↑ 1",
+        "▲ 1",
     )
     assert (rows["СПК"]["Место сейчас"], rows["СПК"]["Место по черновику"], rows["СПК"]["Изменение"]) == (
         1,
         2,
-        "↓ 1",
+        "▼ 1",
     )
     assert rows["ТТК"]["Изменение"] == "без изменений"
     assert rows["СМК"]["Баллы по черновику"] == "13"
@@ -459,7 +459,7 @@ def test_criteria_editor_refuses_a_broken_set(region: tuple[Path, dict[str, str]
     at = open_page("pages/screens/criteria.py", "base_centre")
     at.session_state[f"crit_{COHORT}_0_main"] = {
         "edited_rows": {},
-        "added_rows": [{ce.C_NAME: "Без кода", ce.C_METRIC: "timeliness", ce.C_WEIGHT: 1.0}],
+        "added_rows": [{ct.C_NAME: "Без кода", ct.C_METRIC: "timeliness", ct.C_WEIGHT: 1.0}],
         "deleted_rows": [],
     }
     at.run()
@@ -470,10 +470,10 @@ def test_criteria_editor_refuses_a_broken_set(region: tuple[Path, dict[str, str]
 
 def test_criteria_tables_round_trip() -> None:
     start = criteria.starting_set(COHORT)
-    rules = {c.id: ce.rules_frame(start, c.id, c.metric).to_dicts() for c in start.criteria}
-    rebuilt = ce.build_set(
+    rules = {c.id: ct.rules_frame(start, c.id, c.metric).to_dicts() for c in start.criteria}
+    rebuilt = ct.build_set(
         start,
-        ce.criteria_frame(start).to_dicts(),
+        ct.criteria_frame(start).to_dicts(),
         rules,
         high_from=start.high_from,
         medium_from=start.medium_from,
@@ -481,15 +481,11 @@ def test_criteria_tables_round_trip() -> None:
     )
     # Compared as stored (points become floats when a set is read back).
     assert criteria.from_json(COHORT, rebuilt.to_json()) == criteria.from_json(COHORT, start.to_json())
-    assert ce.fmt_points(10.25) == "10,25" and ce.fmt_points(4.0) == "4" and ce.fmt_points(None) == "—"
-    assert ce.rank_change_text(2) == "↑ 2" and ce.rank_change_text(-1) == "↓ 1"
-    # The vectorised twins used in tables give the same strings.
+    assert ct.fmt_points(10.25) == "10,25" and ct.fmt_points(4.0) == "4" and ct.fmt_points(None) == "—"
+    # The vectorised twin used in tables gives the same strings.
     values = [10.25, 4.0, 0.0, 100.0, 10.5, None, 58.0]
-    points = pl.DataFrame({"x": values}, schema={"x": pl.Float64}).select(ce.points_expr("x")).to_series()
-    assert points.to_list() == [ce.fmt_points(v) for v in values]
-    changes = [2, -1, 0, None]
-    texts = pl.DataFrame({"r": changes}, schema={"r": pl.Int64}).select(ce.rank_change_expr("r")).to_series()
-    assert texts.to_list() == [ce.rank_change_text(c) for c in changes]
+    points = pl.DataFrame({"x": values}, schema={"x": pl.Float64}).select(ct.points_expr("x")).to_series()
+    assert points.to_list() == [ct.fmt_points(v) for v in values]
 
 
 # ---------------------------------------------------------------- reconciliation and data quality
@@ -846,11 +842,11 @@ def test_published_rating_with_current_calculation_beside(
         frozen = publication.published_rating(cur, Scope(role, code), pub)
         now = criteria.rating(cur, Scope(role, code), COHORT, AS_OF, pub.criteria_set)
     assert shown.height == colleges == frozen.height
-    assert shown["Итого баллов"].to_list() == [ce.fmt_points(x) for x in frozen["score"].to_list()]
+    assert shown["Итого баллов"].to_list() == [ct.fmt_points(x) for x in frozen["score"].to_list()]
     current = table(at, "Баллы (текущий расчёт)")
     assert current.height == colleges
     got = dict(zip(current["ПОО"], current["Баллы (текущий расчёт)"], strict=True))
-    assert got == {n: ce.fmt_points(x) for n, x in zip(now["short_name"], now["score"], strict=True)}
+    assert got == {n: ct.fmt_points(x) for n, x in zip(now["short_name"], now["score"], strict=True)}
     if role in ("college", "ministry", "base_centre"):
         # ТТК gained points with the newer data; the published score stays as issued
         ttk = current.filter(pl.col("ПОО") == "ТТК").row(0, named=True)

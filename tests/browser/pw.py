@@ -36,7 +36,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
     "--disable-sync",
-    # WebGL for the pydeck map without a GPU (stack_notes §7).
+    # WebGL for the pydeck map without a GPU (docs/architecture.md §5.6).
     "--use-gl=swiftshader",
     "--enable-unsafe-swiftshader",
 ]
@@ -54,7 +54,7 @@ NAV_LINK = "[data-testid='stSidebarNav'] a[data-testid='stSidebarNavLink']"
 EXCEPTION = "[data-testid='stException']"
 ERROR_ALERT = "[data-testid='stAlertContentError']"
 RESULT_ALERTS = ", ".join(f"[data-testid='stAlertContent{k}']" for k in ("Success", "Info", "Error"))
-# Our own failure boxes (pages/_ui/guard.py INTERNAL_ERROR etc.) say «ошибка/ошибки».
+# Our own failure boxes (ui/widgets.py etc.) say «ошибка/ошибки».
 ERROR_WORD = re.compile(r"ошибк", re.IGNORECASE)
 
 

@@ -73,3 +73,75 @@ def test_argparse_only_in_the_cli_package() -> None:
         if re.match(r"\s*(import argparse|from argparse import)", line)
     ]
     assert bad == []
+
+
+PAGES = sorted(p for p in (ROOT / "pages" / "screens").glob("*.py") if p.name != "__init__.py")
+MAX_PAGE_LINES = 150
+
+
+def test_every_page_is_short_and_has_the_same_entry() -> None:
+    """A page reads like a description of its screen: `render()` run through widgets.safe_page,
+    its sections in ui/ (ui/<page>_sections.py), at most 150 lines."""
+    assert PAGES
+    long_pages = {
+        p.name: n for p in PAGES if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_PAGE_LINES
+    }
+    assert long_pages == {}
+    for p in PAGES:
+        text = p.read_text(encoding="utf-8")
+        assert "\ndef render() -> None:\n" in text, p.name
+        assert text.rstrip().endswith("widgets.safe_page(render)"), p.name
+
+
+MAX_FUNCTION_LINES = 60
+# Functions written before the limit, with their length when it came in: none may grow, and an entry
+# must be removed once its function is split (the test fails on a stale entry too). New code has
+# no entry to hide behind.
+LONG_FUNCTIONS_TO_SPLIT: dict[str, int] = {
+    "demo/trajectories.py:make_spells": 217,
+    "demo/plan.py:_make_colleges": 104,
+    "demo/people.py:make_people": 103,
+    "ui/vacancies_sections.py:registry": 108,
+    "ui/maps.py:choropleth": 88,
+    "ui/charts.py:heatmap_figure": 86,
+    "demo/sample.py:generate": 82,
+    "benchmarks/reports_bench.py:main": 81,
+    "reports/scorecard.py:_criteria": 81,
+    "metrics/criteria/publication.py:insert_publication": 78,
+    "data_layer/importer/pipeline.py:_load_table": 74,
+    "ui/cases_sections.py:escalation": 76,
+    "ui/case_panel.py:vacancy_block": 72,
+    "reports/rating.py:sheets": 66,
+    "reports/regional.py:sheets": 72,
+    "reports/regional.py:violations": 72,
+    "data_layer/importer/store.py:apply": 62,
+    "data_layer/importer/validate.py:_statuses": 69,
+    "data_layer/backup.py:copy_database": 68,
+    "metrics/forecast.py:trajectory_shares": 62,
+}
+
+
+def _function_lengths() -> dict[str, int]:
+    import ast
+
+    out: dict[str, int] = {}
+    for p in [*SOURCES, *sorted((ROOT / "benchmarks").rglob("*.py"))]:
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                assert node.end_lineno is not None
+                out[f"{p.relative_to(ROOT).as_posix()}:{node.name}"] = node.end_lineno - start + 1
+    return out
+
+
+def test_no_function_over_60_lines() -> None:
+    """A function longer than a screen does several jobs: split it (README «Слои»)."""
+    lengths = _function_lengths()
+    too_long = {
+        name: n
+        for name, n in lengths.items()
+        if n > MAX_FUNCTION_LINES and n > LONG_FUNCTIONS_TO_SPLIT.get(name, 0)
+    }
+    assert too_long == {}
+    stale = {name for name in LONG_FUNCTIONS_TO_SPLIT if lengths.get(name, 0) <= MAX_FUNCTION_LINES}
+    assert stale == set(), "split already: remove from LONG_FUNCTIONS_TO_SPLIT"

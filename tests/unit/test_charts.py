@@ -1,4 +1,4 @@
-"""Chart and map builders (pages/_ui/charts.py, maps.py): pure functions, checked on the figure and
+"""Chart and map builders (ui/charts.py, ui/maps.py): pure functions, checked on the figure and
 deck objects they return — target line, Russian separators, drill codes, offline map."""
 
 from __future__ import annotations
@@ -240,7 +240,7 @@ def test_choropleth_is_offline_pickable_and_returns_the_territory() -> None:
         selected_tu="TU01",
         points=points,
     )
-    assert deck.map_provider is None  # no basemap: no tile requests (stack_notes §3)
+    assert deck.map_provider is None  # no basemap: no tile requests (docs/architecture.md §5.5)
     spec = json.loads(deck.to_json())
     assert "mapProvider" not in spec
     assert spec["mapStyle"] == "__MAP_STYLE__"

@@ -1,4 +1,4 @@
-"""Effectiveness criteria (domain §8): scales by hand, scoring, ranks, versions, what-if."""
+"""Effectiveness criteria (docs/domain.md §8): scales by hand, scoring, ranks, versions, what-if."""
 
 from __future__ import annotations
 

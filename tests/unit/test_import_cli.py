@@ -1,4 +1,4 @@
-"""`vypusk init` and `vypusk load` (data_contract §8), run in-process through the dispatcher."""
+"""`vypusk init` and `vypusk load` (docs/data_contract.md §8), run in-process through the dispatcher."""
 
 from __future__ import annotations
 

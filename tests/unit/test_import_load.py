@@ -1,4 +1,4 @@
-"""Loads through `load_file` (data_contract §2–7): every kind, every error class, replace semantics,
+"""Loads through `load_file` (docs/data_contract.md §2–7): every kind, every error class, replace semantics,
 identical reloads and role scope. Every refused load must leave every table exactly as it was."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Value and header normalisation of the importer (data_contract §1): pure functions."""
+"""Value and header normalisation of the importer (docs/data_contract.md §1): pure functions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reading files (data_contract §1): encodings, delimiters, title rows, Excel dates, row numbers."""
+"""Reading files (docs/data_contract.md §1): encodings, delimiters, title rows, Excel dates, row numbers."""
 
 from __future__ import annotations
 

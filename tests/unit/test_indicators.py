@@ -1,4 +1,4 @@
-"""Indicators: hand-computed values for every built-in indicator and the edge cases of domain §4."""
+"""Indicators: hand-computed values for every built-in indicator and the edge cases of docs/domain.md §4."""
 
 from __future__ import annotations
 

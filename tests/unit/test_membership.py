@@ -1,4 +1,4 @@
-"""Cohort membership in time (domain §2, issue 11 item 1): a graduate is in his cohort's figures at
+"""Cohort membership in time (docs/domain.md §2, issue 11 item 1): a graduate is in his cohort's figures at
 D only from his own graduation date — counts, denominators, weekly points, risk group.
 
 Cohort 2025, college P001, four graduates plus one without any status:

@@ -30,6 +30,7 @@ from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import OPERATOR, Scope
 from metrics import criteria, engine, indicators, risk, settings
 from metrics.statuses import FEDERAL_COLUMNS
+from metrics.views import month_before
 from reports import (
     REPORT_KINDS,
     allowed_kinds,
@@ -39,7 +40,6 @@ from reports import (
     default_code,
     report_file_name,
 )
-from reports.base import month_before
 from reports.csv import to_csv_bytes
 from tests.factories import D, Region
 

@@ -1,4 +1,4 @@
-"""Risk group (domain §6): each reason by hand, with the N1–N3 edges; entry and exit dates."""
+"""Risk group (docs/domain.md §6): each reason by hand, with the N1–N3 edges; entry and exit dates."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pure shaping of the risk-group page (pages/_ui/risk_view.py)."""
+"""Pure shaping of the risk-group page (ui/risk_view.py)."""
 
 from __future__ import annotations
 

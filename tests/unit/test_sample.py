@@ -504,7 +504,7 @@ def test_external_and_activity_files_reference_known_people(small: tuple[list[Pa
     events = pl.read_excel(_by_prefix(files, "events")[0], read_options={"header_row": 2})
     assert set(events.get_column("Тип")) <= set(cat.EVENT_TYPES)
     assert events.get_column("Участников-выпускников").min() >= 3
-    # career events run October–May (domain.md §2)
+    # career events run October–May (docs/domain.md §2)
     when = events.get_column("Дата")
     when = when if when.dtype == pl.Date else when.str.to_date("%d.%m.%Y")
     assert set(when.dt.month().unique()) == {10, 11, 12, 1, 2, 3, 4, 5}

@@ -1,4 +1,4 @@
-"""Verification against УФНС/ЦЗН (domain §5) and reconciliation with ФИС ФРДО (domain §7), by hand."""
+"""Verification against УФНС/ЦЗН (docs/domain.md §5) and reconciliation with ФИС ФРДО (docs/domain.md §7), by hand."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The DuckDB connection as seen from Streamlit pages.
 
 One base connection per database file and process (`st.cache_resource`), and a fresh cursor per
-query or transaction: DuckDB 2.0 refuses concurrent calls on one connection (stack_notes §1.3).
+query or transaction: DuckDB 2.0 refuses concurrent calls on one connection (docs/architecture.md §5.2).
 """
 
 from __future__ import annotations

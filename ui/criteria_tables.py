@@ -1,0 +1,259 @@
+"""Pure helpers of the criteria editor: a CriteriaSet as editable tables and back (no Streamlit).
+
+Shares are edited in percent (80 means 80 %), counts per graduate (events) as they are; the stored
+set keeps fractions, as the metrics compute them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+import polars as pl
+
+from data_layer.errors import UserFacingError
+from metrics import criteria, views
+from metrics.formatting import fmt_num, num_expr
+
+KIND_LABELS = {"step": "ступенчатая", "linear": "линейная"}
+KIND_BY_LABEL = {v: k for k, v in KIND_LABELS.items()}
+OP_LABELS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "else": "иначе"}
+OP_BY_LABEL = {v: k for k, v in OP_LABELS.items()}
+# Metrics that are not shares (edited as plain numbers).
+PLAIN_METRICS = frozenset({"events_per_graduate"})
+
+# Column names of the main table (Russian, shown in the editor).
+C_ID, C_NAME, C_METRIC, C_WEIGHT, C_KIND, C_LOWER = (
+    "Код",
+    "Критерий",
+    "Метрика",
+    "Вес",
+    "Шкала",
+    "Меньше — лучше",
+)
+C_X0, C_X1, C_P0, C_P1 = "От", "До", "Баллы при «от»", "Баллы при «до»"
+R_OP, R_VALUE, R_POINTS = "Условие", "Порог", "Баллы"
+
+
+def is_share(metric: str) -> bool:
+    return metric not in PLAIN_METRICS
+
+
+def _to_ui(metric: str, x: float | None) -> float | None:
+    if x is None:
+        return None
+    return round(x * 100, 6) if is_share(metric) else x
+
+
+def _from_ui(metric: str, x: float | None) -> float | None:
+    if x is None:
+        return None
+    # Rounded so that 70 % edited back gives 0.7, not 0.7000000000000001.
+    return round(x / 100, 12) if is_share(metric) else x
+
+
+def metric_label(metric: str, labels: dict[str, str]) -> str:
+    return labels.get(metric, metric)
+
+
+def criteria_frame(cs: criteria.CriteriaSet) -> pl.DataFrame:
+    """One row per criterion: code, name, metric, weight, scale kind, direction, linear bounds."""
+    rows = []
+    for c in cs.criteria:
+        lin = c.scale.kind == "linear"
+        rows.append(
+            {
+                C_ID: c.id,
+                C_NAME: c.name,
+                C_METRIC: c.metric,
+                C_WEIGHT: c.weight,
+                C_KIND: KIND_LABELS[c.scale.kind],
+                C_LOWER: c.lower_is_better,
+                C_X0: _to_ui(c.metric, c.scale.x0) if lin else None,
+                C_X1: _to_ui(c.metric, c.scale.x1) if lin else None,
+                C_P0: c.scale.p0 if lin else None,
+                C_P1: c.scale.p1 if lin else None,
+            }
+        )
+    schema = {
+        C_ID: pl.Utf8,
+        C_NAME: pl.Utf8,
+        C_METRIC: pl.Utf8,
+        C_WEIGHT: pl.Float64,
+        C_KIND: pl.Utf8,
+        C_LOWER: pl.Boolean,
+        C_X0: pl.Float64,
+        C_X1: pl.Float64,
+        C_P0: pl.Float64,
+        C_P1: pl.Float64,
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def rules_frame(cs: criteria.CriteriaSet, criterion_id: str, metric: str) -> pl.DataFrame:
+    """Step thresholds of one criterion (a default «иначе → 0» row for a new step scale)."""
+    rules: tuple[criteria.StepRule, ...] = ()
+    for c in cs.criteria:
+        if c.id == criterion_id and c.scale.kind == "step":
+            rules = c.scale.rules
+    if not rules:
+        rules = (criteria.StepRule("else", None, 0.0),)
+    return pl.DataFrame(
+        {
+            R_OP: [OP_LABELS[r.op] for r in rules],
+            R_VALUE: [_to_ui(metric, r.value) for r in rules],
+            R_POINTS: [r.points for r in rules],
+        },
+        schema={R_OP: pl.Utf8, R_VALUE: pl.Float64, R_POINTS: pl.Float64},
+    )
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def cell_text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _step_rules(
+    rows: list[dict[str, Any]], metric: str, label: str, problems: list[str]
+) -> tuple[criteria.StepRule, ...]:
+    """The thresholds of one step scale; problems are appended to `problems`."""
+    out = []
+    for m, r in enumerate(rows, start=1):
+        if all(cell_text(v) == "" for v in r.values()):
+            continue
+        op = OP_BY_LABEL.get(cell_text(r.get(R_OP)))
+        value = _from_ui(metric, _num(r.get(R_VALUE)))
+        points = _num(r.get(R_POINTS))
+        if op is None or points is None or (op != "else" and value is None):
+            problems.append(f"{label}, порог {m}: заполните условие, порог и баллы.")
+            continue
+        out.append(criteria.StepRule(op, None if op == "else" else value, points))
+    return tuple(out)
+
+
+def build_set(
+    base: criteria.CriteriaSet,
+    rows: list[dict[str, Any]],
+    rules: dict[str, list[dict[str, Any]]],
+    *,
+    high_from: float,
+    medium_from: float,
+    comment: str,
+) -> criteria.CriteriaSet:
+    """The candidate set from the edited tables. Raises UserFacingError listing every problem of the
+    tables themselves (the metric-level checks are criteria.validate_set)."""
+    problems: list[str] = []
+    out: list[criteria.Criterion] = []
+    for n, row in enumerate(rows, start=1):
+        if all(cell_text(v) == "" for v in row.values()):
+            continue  # a row added and left empty
+        cid, name, metric = cell_text(row.get(C_ID)), cell_text(row.get(C_NAME)), cell_text(row.get(C_METRIC))
+        label = f"строка {n}" + (f" («{name}»)" if name else "")
+        if not cid:
+            problems.append(f"{label}: укажите код критерия.")
+            continue
+        if not name:
+            problems.append(f"{label}: укажите название критерия.")
+        if not metric:
+            problems.append(f"{label}: выберите метрику.")
+            continue
+        weight = _num(row.get(C_WEIGHT))
+        if weight is None:
+            problems.append(f"{label}: укажите вес.")
+            weight = 0.0
+        kind = KIND_BY_LABEL.get(cell_text(row.get(C_KIND)), "")
+        if kind == "linear":
+            x0, x1 = _from_ui(metric, _num(row.get(C_X0))), _from_ui(metric, _num(row.get(C_X1)))
+            p0, p1 = _num(row.get(C_P0)), _num(row.get(C_P1))
+            if None in (x0, x1, p0, p1):
+                problems.append(f"{label}: для линейной шкалы заполните «От», «До» и баллы.")
+                continue
+            scale = criteria.Scale("linear", x0=x0, x1=x1, p0=p0, p1=p1)  # type: ignore[arg-type]
+        elif kind == "step":
+            scale = criteria.Scale("step", _step_rules(rules.get(cid, []), metric, label, problems))
+        else:
+            problems.append(f"{label}: выберите шкалу (ступенчатая или линейная).")
+            continue
+        out.append(criteria.Criterion(cid, name, metric, weight, scale, bool(row.get(C_LOWER))))
+    if problems:
+        raise UserFacingError(" ".join(problems))
+    return replace(
+        base,
+        criteria=tuple(out),
+        high_from=float(high_from),
+        medium_from=float(medium_from),
+        comment=comment.strip(),
+        status="draft",
+    )
+
+
+def description_frame(cs: criteria.CriteriaSet, metric_labels: dict[str, str]) -> pl.DataFrame:
+    """The set as a read-only table: criterion, metric description, scale, weight, max points."""
+    return pl.DataFrame(
+        {
+            "Критерий": [c.name for c in cs.criteria],
+            "Метрика": [metric_label(c.metric, metric_labels) for c in cs.criteria],
+            "Шкала": [c.scale.describe() for c in cs.criteria],
+            "Вес": [fmt_num(c.weight, 2).rstrip("0").rstrip(",") for c in cs.criteria],
+            "Максимум баллов": [fmt_num(c.weight * c.scale.max_points(), 1) for c in cs.criteria],
+        }
+    )
+
+
+def fmt_points(x: float | None) -> str:
+    """10.25 -> '10,25', 4.0 -> '4', None -> '—' (points are shown as text: Russian decimal comma
+    whatever the browser's locale)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    text = f"{x:.2f}".rstrip("0").rstrip(".")
+    return ("0" if text in ("-0", "") else text).replace(".", ",")
+
+
+def points_expr(col: str) -> pl.Expr:
+    """Vectorised fmt_points: two decimals, trailing zeros (and a bare comma) dropped."""
+    return num_expr(pl.col(col), 2).str.replace(r",?0+$", "")
+
+
+def what_if_display(diff: pl.DataFrame) -> pl.DataFrame:
+    """criteria.what_if output as a Russian table, colleges that move first."""
+    labels = criteria.CATEGORY_LABELS
+    return (
+        diff.with_columns(moved=pl.col("rank_change").fill_null(0).abs())
+        .sort(["moved", "rank_new"], descending=[True, False])
+        .select(
+            pl.col("short_name").alias("ПОО"),
+            pl.col("rank_base").alias("Место сейчас"),
+            pl.col("rank_new").alias("Место по черновику"),
+            views.rank_change_expr(pl.col("rank_change")).alias("Изменение"),
+            points_expr("score_base").alias("Баллы сейчас"),
+            points_expr("score_new").alias("Баллы по черновику"),
+            pl.col("category_base").replace_strict(labels, default=None).alias("Категория сейчас"),
+            pl.col("category_new").replace_strict(labels, default=None).alias("Категория по черновику"),
+        )
+    )
+
+
+def rating_display(
+    rated: pl.DataFrame, cs: criteria.CriteriaSet, show_territory: bool = True
+) -> pl.DataFrame:
+    """A rating (criteria.rating) as a Russian table: place, college, points per criterion, total,
+    category."""
+    pts = [points_expr(f"pts:{c.id}").alias(c.name) for c in cs.criteria if f"pts:{c.id}" in rated.columns]
+    return rated.select(
+        pl.col("rank").alias("Место"),
+        pl.col("short_name").alias("ПОО"),
+        *([pl.col("tu_name").alias("ТУ")] if show_territory else []),
+        *pts,
+        points_expr("score").alias("Итого баллов"),
+        pl.col("category").replace_strict(criteria.CATEGORY_LABELS, default=None).alias("Категория"),
+    )
