@@ -30,7 +30,7 @@ from metrics import criteria, engine, indicators, reconciliation, risk, settings
 from metrics import forecast as forecast_mod
 from metrics.criteria import publication
 from ui import risk_view as risk_view_mod
-from ui.data import cursor
+from ui.connection import cursor
 
 FilterItems = tuple[tuple[str, str], ...]
 
