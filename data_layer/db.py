@@ -123,13 +123,19 @@ class CacheVersions:
     base: int
     pairs: dict[tuple[str, int], int]
 
-    def of(self, cohort: int | None, colleges: Iterable[str] | None = None) -> int:
-        """The newest version among the pairs of `cohort` (any cohort when None) and `colleges` (all
-        when None), never older than the base version."""
+    def of(
+        self, cohort: int | None, colleges: Iterable[str] | None = None, *, before: int | None = None
+    ) -> int:
+        """The newest version among the pairs of `cohort` (any cohort when None; with `before`, the
+        cohorts before it) and `colleges` (all when None), never older than the base version."""
         wanted = None if colleges is None else set(colleges)
         newest = self.base
         for (college, year), version in self.pairs.items():
-            if (cohort is None or year == cohort) and (wanted is None or college in wanted):
+            if cohort is not None and year != cohort:
+                continue
+            if before is not None and year >= before:
+                continue
+            if wanted is None or college in wanted:
                 newest = max(newest, version)
         return newest
 

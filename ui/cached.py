@@ -95,23 +95,32 @@ def view_colleges(
 
 
 def data_key(
-    v: int, scope: Scope | None, cohort: int | None, filters: FilterItems = (), college: str | None = None
+    v: int,
+    scope: Scope | None,
+    cohort: int | None,
+    filters: FilterItems = (),
+    college: str | None = None,
+    before: int | None = None,
 ) -> int:
     """The cache key of a view: the database file and the newest data version among the pairs it
-    reads (all colleges when `scope` is None, every cohort when `cohort` is None)."""
+    reads (all colleges when `scope` is None, every cohort when `cohort` is None, the cohorts
+    before `before` when given)."""
     colleges = None if scope is None else view_colleges(v, scope, filters, college)
-    return hash((str(config.db_path()), "pairs", _cache_versions(v).of(cohort, colleges)))
+    return hash((str(config.db_path()), "pairs", _cache_versions(v).of(cohort, colleges, before=before)))
 
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def by_pairs(*, region: bool = False, all_cohorts: bool = False) -> Callable[[F], F]:
+def by_pairs(
+    *, region: bool = False, all_cohorts: bool = False, past_cohorts: bool = False
+) -> Callable[[F], F]:
     """Key a cached function by `data_key` instead of the dataset version: the wrapper takes `v`
     like every other function here and hands the cached function the finer key in its place.
 
     `region=True`: the result reads every college of the cohort whatever the scope (comparisons,
-    ranks). `all_cohorts=True`: it reads other cohorts too (forecasts learned from past cohorts)."""
+    ranks). `all_cohorts=True`: it reads other cohorts too. `past_cohorts=True`: of the status data
+    it reads only cohorts before `cohort`, of every college (forecasts learned from past cohorts)."""
 
     def deco(fn: F) -> F:
         sig = inspect.signature(fn)
@@ -121,10 +130,11 @@ def by_pairs(*, region: bool = False, all_cohorts: bool = False) -> Callable[[F]
             a = sig.bind(v, *args, **kwargs).arguments
             key = data_key(
                 v,
-                None if region else a.get("scope"),
-                None if all_cohorts else a.get("cohort"),
+                None if region or past_cohorts else a.get("scope"),
+                None if all_cohorts or past_cohorts else a.get("cohort"),
                 a.get("filters", ()),
                 a.get("college"),
+                a.get("cohort") if past_cohorts else None,
             )
             return fn(key, *args, **kwargs)
 
@@ -233,7 +243,7 @@ def weekly_series(
         return engine.weekly_series(cur, scope, cohort, as_of, ind, _filters(filters), forecast)
 
 
-@by_pairs(region=True, all_cohorts=True)
+@by_pairs(past_cohorts=True)
 @st.cache_data(max_entries=128, show_spinner=False)
 def year_end_forecast(
     v: int,
