@@ -226,18 +226,42 @@ def key_of(url_path: str, role: str) -> str:
     return url_path if role == "base_centre" else f"{url_path}@{role}"
 
 
+def _render_after_upload(
+    db_path: Path, folder: Path, shift: int, spec: Any, role: str, user: tuple[str, str | None]
+) -> tuple[float, float]:
+    """Render one page warm, load a college's snapshot, render it again: (wall s, CPU s) of the
+    second render (CPU of this process, all threads: independent of what else the machine runs)."""
+    from streamlit.testing.v1 import AppTest
+
+    from data_layer.importer import load_file
+    from tests.helpers import login_as
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    login_as(at, user[0], role, user[1])  # type: ignore[arg-type]
+    at.run()
+    at.switch_page(spec.file).run()  # warm
+    file, _ = _college_snapshot_file(db_path, folder, shift)
+    res = load_file(db.get_connection(db_path), file, file.name, scope=OPERATOR)
+    if not res.ok:
+        raise SystemExit(f"upload failed: {res.message}")
+    cpu0 = time.process_time()
+    t, _ = timed(at.run)
+    cpu_s = time.process_time() - cpu0
+    if at.exception:
+        print(f"  after upload {spec.url_path}@{role}: EXCEPTION {at.exception[0].message}", flush=True)
+    return t, cpu_s
+
+
 def first_page_after_upload(db_path: Path, out: dict[str, Any]) -> None:
     """For every page of the base centre (and the ministry's and college's main pages): render it
     warm, load one college's status snapshot through the importer in the same process (as the upload
     page does), then time the first render after the load. Keys as in page_render_ms."""
     import shutil
 
-    from streamlit.testing.v1 import AppTest
-
-    from data_layer.importer import load_file
-    from tests.helpers import login_as
     from ui.registry import PAGE_SPECS
 
+    result: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="vypusk_upload_") as tmp:
         # the uploads change the database: work on a copy
         source, db_path = db_path, Path(tmp) / "after_upload.duckdb"
@@ -245,46 +269,25 @@ def first_page_after_upload(db_path: Path, out: dict[str, Any]) -> None:
         os.environ["VYPUSK_DB"] = str(db_path)
         os.environ.setdefault("VYPUSK_CREDENTIALS", str(Path(tempfile.mkdtemp()) / "credentials.yaml"))
         db.close_all()
-        result: dict[str, float] = {}
-        cpu: dict[str, float] = {}  # CPU of this process, all threads: independent of machine load
-        shift = 0
-        first_file, college = _college_snapshot_file(db_path, Path(tmp), shift)
+        _, college = _college_snapshot_file(db_path, Path(tmp), 0)
         users: dict[str, tuple[str, str | None]] = {
             "base_centre": ("demo_base", None),
             "ministry": ("demo_ministry", None),
             "college": ("demo_college", college),
         }
         for role in ("base_centre", "ministry", "college"):
-            name, code = users[role]
             for spec in PAGE_SPECS:
                 if role not in spec.roles or not (ROOT / spec.file).exists() or spec.url_path == "upload":
                     continue
                 if role != "base_centre" and spec.url_path not in ("overview", "college", "home"):
                     continue
-                at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
-                login_as(at, name, role, code)  # type: ignore[arg-type]
-                at.run()
-                at.switch_page(spec.file).run()  # warm
-                shift += 1
-                file, _ = _college_snapshot_file(db_path, Path(tmp), shift)
-                res = load_file(db.get_connection(db_path), file, file.name, scope=OPERATOR)
-                if not res.ok:
-                    raise SystemExit(f"upload failed: {res.message}")
-                cpu0 = time.process_time()
-                t, _ = timed(at.run)
-                cpu[key_of(spec.url_path, role)] = round((time.process_time() - cpu0) * 1000, 1)
-                if at.exception:
-                    print(
-                        f"  after upload {spec.url_path}@{role}: EXCEPTION {at.exception[0].message}",
-                        flush=True,
-                    )
                 key = key_of(spec.url_path, role)
-                result[key] = round(t * 1000, 1)
+                t, cpu_s = _render_after_upload(db_path, Path(tmp), len(result) + 1, spec, role, users[role])
+                result[key], cpu[key] = round(t * 1000, 1), round(cpu_s * 1000, 1)
                 print(
                     f"  first render after upload {key}: {t * 1000:.0f} ms (CPU {cpu[key]:.0f} ms)",
                     flush=True,
                 )
-        first_file.unlink(missing_ok=True)
         db.close_all()
         os.environ["VYPUSK_DB"] = str(source)
     out["first_page_after_upload_ms"] = result
