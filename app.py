@@ -27,4 +27,5 @@ else:
     current = st.navigation(sections, expanded=True)
     context.render_sidebar(scope)
     auth.logout_button()
+    context.data_used_caption(scope)
     current.run()

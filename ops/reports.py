@@ -47,7 +47,7 @@ def issue_regional(
             file_name=name,
             content=content,
             dataset_version=db.dataset_version(cur),
-            data_used=ctx.data_dates_line(),
+            data_used=ctx.data_used_line(),
             form_rows=rows,
             generated_at=when,
             approved_by=scope.username,

@@ -14,7 +14,7 @@ import polars as pl
 
 from data_layer.db import DEMO_NOTICE, is_demo
 from data_layer.scope import OPERATOR, ROLE_LABELS, Scope
-from metrics import criteria, engine, indicators, risk, settings
+from metrics import criteria, engine, indicators, provenance, risk, settings
 from metrics.criteria import publication
 from metrics.formatting import fmt_date, fmt_datetime
 from metrics.indicators import Indicator
@@ -281,6 +281,11 @@ class ReportContext:
         parts = [f"{label} — {fmt_date(d) if d else 'нет данных'}" for label, d in dates.items()]
         return "Даты данных: " + "; ".join(parts) + "."
 
+    def data_used_line(self) -> str:
+        """Every external extract (kind, «Дата выгрузки», when loaded) and the newest college snapshot
+        the figures rest on (metrics.provenance, as on every page)."""
+        return provenance.data_used_line(provenance.data_used(self.cur, self.scope, self.as_of), full=True)
+
     def indicator_lines(self, ids: Iterable[str] | None = None) -> list[str]:
         chosen = list(self.registry) if ids is None else [i for i in ids if i in self.registry]
         lines = ["Показатели (числитель) / (знаменатель):"]
@@ -314,7 +319,12 @@ class ReportContext:
         extra: Iterable[str] = (),
     ) -> TitleBlock:
         ids = None if indicator_ids is None else list(indicator_ids)
-        lines = [self.context_line(), self.criteria_line(), self.data_dates_line(subject_scope)]
+        lines = [
+            self.context_line(),
+            self.criteria_line(),
+            self.data_dates_line(subject_scope),
+            self.data_used_line(),
+        ]
         if ids is None or ids:
             lines += self.indicator_lines(ids)
         if with_risk:

@@ -281,6 +281,15 @@ def priority_groups(
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+def data_used_line(v: int, scope: Scope, as_of: dt.date | None) -> str:
+    """metrics.provenance: the extracts and the newest snapshot the figures rest on (one line)."""
+    from metrics import provenance
+
+    with cursor() as cur:
+        return provenance.data_used_line(provenance.data_used(cur, scope, as_of))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
 def not_yet_graduated(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()) -> int:
     """Graduates of the cohort in scope who graduate after `as_of` (in no figure yet)."""
     with cursor() as cur:

@@ -115,8 +115,14 @@ def trend_figure(
     """Weekly rate from graduation (series: date, rate), the target line and the year-end projection.
 
     The projection is a dotted segment from the last point to 31 December of the following year.
+    Each point's hover names its number of graduates (`total`): a graduate counts only from his own
+    graduation date, so points before the main graduation rest on the few who finished early; they
+    are drawn as open markers (fewer than half the graduates of the last point).
     """
     pts = series.filter(pl.col("rate").is_not_null()).sort("date")
+    has_counts = "numerator" in pts.columns and "total" in pts.columns
+    last_total = int(pts["total"][-1]) if has_counts and pts.height else 0
+    early = [int(t) * 2 < last_total for t in pts["total"].to_list()] if has_counts else []
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -125,14 +131,19 @@ def trend_figure(
             mode="lines+markers",
             name="Факт",
             line={"color": GOOD, "width": 3},
-            marker={"size": 5},
+            marker={"size": 5, "symbol": ["circle-open" if e else "circle" for e in early] or "circle"},
             customdata=[
-                [fmt_int(n), fmt_int(d)] for n, d in zip(pts["numerator"], pts["denominator"], strict=True)
+                [fmt_int(n), fmt_int(d), fmt_int(t)]
+                for n, d, t in zip(pts["numerator"], pts["denominator"], pts["total"], strict=True)
             ]
-            if "numerator" in pts.columns
+            if has_counts
             else None,
             hovertemplate="%{x|%d.%m.%Y}: <b>%{y:.1f} %</b>"
-            + ("<br>%{customdata[0]} из %{customdata[1]}" if "numerator" in pts.columns else "")
+            + (
+                "<br>%{customdata[0]} из %{customdata[1]}<br>выпускников на эту дату: %{customdata[2]}"
+                if has_counts
+                else ""
+            )
             + "<extra></extra>",
         )
     )

@@ -12,7 +12,7 @@ from data_layer import graduates
 from metrics import views
 from metrics.engine import SMALL_GROUP
 from metrics.formatting import date_expr, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_pp, num_expr
-from ui import charts, monitoring_data, widgets
+from ui import cached, charts, monitoring_data, widgets
 from ui import context as ui_context
 from ui import filter_context as mctx
 from ui.connection import cursor
@@ -56,7 +56,11 @@ def kpis(
         [
             widgets.target_kpi(row, "Показатель ПОО", f"**{fr.indicator.name}.** {fr.indicator.description}"),
             *[vs(other, label) for label, other in others.items()],
-            widgets.Kpi("Выпускников", fmt_int(row["total"])),
+            widgets.graduates_kpi(
+                int(row["total"]),
+                cached.not_yet_graduated(fr.v, scope, ctx.cohort, ctx.as_of, (("college", college),)),
+                "Выпускники ПОО на дату расчёта.",
+            ),
             widgets.Kpi(
                 "Группа риска",
                 "<5" if hidden else fmt_int(risk),
@@ -130,7 +134,11 @@ def program_detail(
         [
             widgets.target_kpi(row),
             widgets.change_kpi(row, fr.lower_is_better),
-            widgets.Kpi("Выпускников", fmt_int(row["total"])),
+            widgets.graduates_kpi(
+                int(row["total"]),
+                cached.not_yet_graduated(fr.v, scope, ctx.cohort, ctx.as_of, filters),
+                "Выпускники специальности на дату расчёта.",
+            ),
         ]
     )
     left, right = st.columns([3, 2], gap="large")

@@ -111,6 +111,13 @@ def render_sidebar(scope: Scope) -> None:
                 st.caption(f"{label}: **{fmt_date(d)}**")
 
 
+def data_used_caption(scope: Scope) -> None:
+    """The header line of every page: the external extracts (kind, «Дата выгрузки», when loaded)
+    and the newest college snapshot the figures rest on (metrics.provenance)."""
+    ctx = get_context()
+    st.caption(cached.data_used_line(cached.version(), scope, ctx.as_of if ctx else None))
+
+
 def get_context() -> mctx.Context | None:
     """The context the sidebar resolved for this run (None: no data yet)."""
     ctx = st.session_state.get("ctx")

@@ -10,7 +10,7 @@ import streamlit as st
 
 from metrics.forecast import Projection
 from metrics.formatting import fmt_date, fmt_int, fmt_pct, fmt_pp, plural
-from ui import charts, maps, monitoring_data, widgets
+from ui import cached, charts, maps, monitoring_data, widgets
 from ui import context as ui_context
 from ui import filter_context as mctx
 from ui.roles import Scope
@@ -60,7 +60,7 @@ def kpis(
                 total,
                 help=f"**{fr.indicator.name}.** {fr.indicator.description}\n\nФормула: {fr.indicator.formula()}",
             ),
-            widgets.Kpi("Выпускников", fmt_int(graduates), help="Численность фактического выпуска."),
+            widgets.graduates_kpi(graduates, cached.not_yet_graduated(fr.v, scope, ctx.cohort, ctx.as_of)),
             widgets.Kpi(
                 "Группа риска",
                 fmt_int(risk),

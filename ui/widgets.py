@@ -18,7 +18,7 @@ import streamlit as st
 
 from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import Scope
-from metrics.formatting import fmt_date, fmt_pp
+from metrics.formatting import fmt_date, fmt_int, fmt_pp
 from ui import cached, maps, monitoring_data
 from ui import context as ui_context
 from ui import filter_context as mctx
@@ -180,6 +180,20 @@ def change_kpi(row: Mapping[str, Any], lower_is_better: bool) -> Kpi:
         str(row["change_label"]),
         good=good,
         help="Изменение показателя с той же даты месяцем раньше.",
+    )
+
+
+def graduates_kpi(
+    total: int, pending: int, help: str = "Численность фактического выпуска на дату расчёта."
+) -> Kpi:
+    """«Выпускников» at the as-of date and, beside it, «ещё не выпустились: N»: a graduate counts
+    only from his own graduation date (domain §2)."""
+    return Kpi(
+        "Выпускников",
+        fmt_int(total),
+        delta=f"ещё не выпустились: {fmt_int(pending)}" if pending else None,
+        help=help
+        + " Выпускник входит во все показатели с даты своего выпуска; кто выпустится позже, пока не считается.",
     )
 
 

@@ -69,7 +69,8 @@ def _rows(at: AppTest) -> dict[str, dict[str, str]]:
 
 @pytest.mark.parametrize(("role", "code"), ROLES)
 def test_every_role_sees_the_groups_of_its_scope(role: Role, code: str | None) -> None:
-    rows = _rows(_open(role, code))
+    at = _open(role, code)
+    rows = _rows(at)
     assert list(rows) == [g.label for g in groups.PRIORITY_GROUPS.values()]
     ovz, disabled = rows["Лица с ОВЗ"], rows["Инвалиды и дети-инвалиды"]
     if role == "base_centre":
@@ -95,6 +96,10 @@ def test_every_role_sees_the_groups_of_its_scope(role: Role, code: str | None) -
         assert ovz["Выпускников"] == "0" and disabled["Выпускников"] == "2"
         assert disabled["Значение"] == "100,0\u00a0%"  # a college sees its own small groups
     assert rows["Вернулись со службы по призыву"]["Выпускников"] == "0"
+    # the page header names the data used (issue 11 item 6)
+    assert any(
+        c.value.startswith("Данные расчёта: последний срез статусов ПОО — на 06.09.2024") for c in at.caption
+    )
 
 
 def test_college_breakdown_for_the_base_centre() -> None:

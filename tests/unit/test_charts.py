@@ -304,3 +304,21 @@ def test_spread_separates_colleges_at_one_point() -> None:
     assert (a["lat"], a["lon"]) != (b["lat"], b["lon"])
     for p in (a, b):
         assert abs(p["lat"] - 53.2) < 0.05 and abs(p["lon"] - 50.1) < 0.1
+
+
+def test_trend_points_name_their_number_of_graduates() -> None:
+    """Issue 11 item 1: early points rest on the few graduates who finished before the main
+    graduation; the hover names each point's graduates and those points are open markers."""
+    series = pl.DataFrame(
+        {
+            "date": [dt.date(2025, 3, 7), dt.date(2025, 6, 27), dt.date(2025, 7, 4)],
+            "total": [3, 3, 120],
+            "numerator": [1, 2, 30],
+            "denominator": [3, 3, 110],
+            "rate": [1 / 3, 2 / 3, 30 / 110],
+        }
+    )
+    (fact,) = charts.trend_figure(series, None, None).data
+    assert [row[2] for row in fact.customdata] == ["3", "3", "120"]
+    assert "выпускников на эту дату: %{customdata[2]}" in fact.hovertemplate
+    assert list(fact.marker.symbol) == ["circle-open", "circle-open", "circle"]

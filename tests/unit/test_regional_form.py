@@ -226,6 +226,10 @@ def test_draft_is_marked_on_every_sheet_and_lists_violations_and_graduates(
     assert str(ok["Форма по ПОО"]["A1"].value) == "ЧЕРНОВИК — не является официальным отчётом"
     final = _book(build_report(cur, BASE, "regional", COHORT, S2)[0])
     assert "Нарушения" not in final.sheetnames
+    # every sheet's header names the data used (issue 11 item 6): the newest snapshot on or before 06.09
+    for ws in final.worksheets:
+        head = [str(r[0]) for r in ws.iter_rows(max_row=12, values_only=True) if r[0]]
+        assert any(h.startswith("Данные расчёта: последний срез статусов ПОО — на 06.09.2024") for h in head)
     assert str(final["Форма по ПОО"]["A1"].value).startswith("Мониторинг трудоустройства")
 
 
@@ -243,7 +247,7 @@ def test_issue_stores_the_workbook_and_downloads_it_byte_identical(cur: duckdb.D
     assert name == "Региональный_отчёт_2024_06.09.2024.xlsx"
     reg = issued_reports.register(cur, Scope("college", "P001", "poo1"))
     assert reg.select("report_id", "approved_by", "checksum").rows() == [(rec.report_id, "bc1", checksum)]
-    assert "Статусы выпускников" in reg["data_used"][0]
+    assert reg["data_used"][0].startswith("Данные расчёта: последний срез статусов ПОО — на 06.09.2024")
     log = audit.read_log(cur, action="report_issue")
     assert log.height == 1 and checksum in log["details"][0]
     # newer data arrives: the stored workbook does not change
