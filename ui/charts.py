@@ -306,6 +306,60 @@ def plotly_text(label: str) -> str:
     return label.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _heat_trace(
+    z: list[list[float | None]],
+    x: list[Any],
+    y: list[Any],
+    text: list[list[str]],
+    hover: list[list[str]],
+    custom: list[list[list[Any]]],
+    target: float | None,
+    lower_is_better: bool,
+) -> go.Heatmap:
+    """The coloured cells on a fixed 0–100 % scale, diverging around the target."""
+    low, high = (GOOD, BAD) if lower_is_better else (BAD, GOOD)
+    # White sits at the target on a fixed 0–100 % scale (zmid has no effect once zmin/zmax are set).
+    mid = min(max(target if target is not None else 0.5, 0.01), 0.99)
+    return go.Heatmap(
+        z=z,
+        x=x,
+        y=y,
+        text=text,
+        texttemplate="%{text}",
+        textfont={"size": 10},
+        hovertext=hover,
+        customdata=custom,
+        colorscale=[[0.0, low], [mid, "#F7F7F7"], [1.0, high]],
+        zmin=0,
+        zmax=100,
+        xgap=2,
+        ygap=2,
+        hoverongaps=False,
+        colorbar={"title": {"text": "%"}, "ticksuffix": " %", "tickformat": ".0f"},
+        hoverinfo="skip",
+    )
+
+
+def _cell_hover(row_name: str, col_name: str, label: str, n: int | None) -> str:
+    return f"{plotly_text(row_name)}<br>{plotly_text(col_name)}<br><b>{plotly_text(label)}</b>" + (
+        "" if n is None else f" · выпускников: {fmt_int(n)}"
+    )
+
+
+def _click_markers(x: list[Any], y: list[Any], custom: list[Any], hover: list[str]) -> go.Scatter:
+    """Transparent squares over the filled cells: the clickable layer of a heat map."""
+    return go.Scatter(
+        x=x,
+        y=y,
+        mode="markers",
+        marker={"symbol": "square", "size": 22, "color": "rgba(0,0,0,0)"},
+        customdata=custom,
+        hovertext=hover,
+        hovertemplate="%{hovertext}<extra></extra>",
+        showlegend=False,
+    )
+
+
 def heatmap_figure(
     frame: pl.DataFrame,
     target: float | None,
@@ -331,8 +385,7 @@ def heatmap_figure(
     r_index = {c: i for i, c in enumerate(row_codes)}
     c_index = {c: j for j, c in enumerate(col_codes)}
     z: list[list[float | None]] = [[None] * len(col_codes) for _ in row_codes]
-    text: list[list[str]] = [[""] * len(col_codes) for _ in row_codes]
-    hover: list[list[str]] = [["" for _ in col_codes] for _ in row_codes]
+    text, hover = ([[""] * len(col_codes) for _ in row_codes] for _ in range(2))
     custom = [[[rc, cc] for cc in col_codes] for rc in row_codes]
     labels = (
         frame["rate_label"].to_list()
@@ -346,46 +399,21 @@ def heatmap_figure(
         i, j = r_index[rc], c_index[cc]
         z[i][j] = None if rate is None else rate * 100
         text[i][j] = plotly_text(lab)
-        hover[i][j] = (
-            f"{plotly_text(row_names[rc])}<br>{cc} {plotly_text(col_names[cc] or '')}<br><b>{plotly_text(lab)}</b>"
-            + ("" if n is None else f" · выпускников: {fmt_int(n)}")
-        )
-    low, high = (GOOD, BAD) if lower_is_better else (BAD, GOOD)
-    # White sits at the target on a fixed 0–100 % scale (zmid has no effect once zmin/zmax are set).
-    mid = min(max(target if target is not None else 0.5, 0.01), 0.99)
+        hover[i][j] = _cell_hover(row_names[rc], f"{cc} {col_names[cc] or ''}", lab, n)
     fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=col_codes,
-            y=[row_names[c] for c in row_codes],
-            text=text,
-            texttemplate="%{text}",
-            textfont={"size": 10},
-            hovertext=hover,
-            customdata=custom,
-            colorscale=[[0.0, low], [mid, "#F7F7F7"], [1.0, high]],
-            zmin=0,
-            zmax=100,
-            xgap=2,
-            ygap=2,
-            hoverongaps=False,
-            colorbar={"title": {"text": "%"}, "ticksuffix": " %", "tickformat": ".0f"},
-            hoverinfo="skip",
+        _heat_trace(
+            z, col_codes, [row_names[c] for c in row_codes], text, hover, custom, target, lower_is_better
         )
     )
     # Streamlit reports no selection on heatmaps (streamlit/streamlit#8760), so every filled cell
     # gets a transparent square marker carrying its codes: clicking the cell selects the marker.
     cells = [(r_index[rc], c_index[cc]) for rc, cc in zip(frame[row_code], frame[col_code], strict=True)]
     fig.add_trace(
-        go.Scatter(
-            x=[col_codes[j] for _, j in cells],
-            y=[row_names[row_codes[i]] for i, _ in cells],
-            mode="markers",
-            marker={"symbol": "square", "size": 22, "color": "rgba(0,0,0,0)"},
-            customdata=[custom[i][j] for i, j in cells],
-            hovertext=[hover[i][j] for i, j in cells],
-            hovertemplate="%{hovertext}<extra></extra>",
-            showlegend=False,
+        _click_markers(
+            [col_codes[j] for _, j in cells],
+            [row_names[row_codes[i]] for i, _ in cells],
+            [custom[i][j] for i, j in cells],
+            [hover[i][j] for i, j in cells],
         )
     )
     base_layout(fig, title=title, height=140 + 24 * max(len(row_codes), 1))

@@ -216,21 +216,15 @@ TOOLTIP = {
 }
 
 
-def choropleth(
+def _area_features(
     geo: dict[str, Any],
     rows: pl.DataFrame,
     target: float | None,
-    *,
     indicator_name: str,
-    lower_is_better: bool = False,
-    selected_tu: str | None = None,
-    points: pl.DataFrame | None = None,
-) -> pdk.Deck:
-    """The map: municipalities from `map_rows`, coloured against the target; the selected territory
-    outlined; optional college points (code, name, lat, lon, rate, rate_label, total_label).
-
-    Feature properties carry oktmo and tu_code, which a click returns (map_selection_code).
-    """
+    lower_is_better: bool,
+    selected_tu: str | None,
+) -> list[dict[str, Any]]:
+    """Municipality features with their colour against the target; the selected territory outlined."""
     by_oktmo = {r["oktmo"]: r for r in rows.iter_rows(named=True)}
     features = []
     for f in geo["features"]:
@@ -253,6 +247,55 @@ def choropleth(
         props["line"] = [0, 0, 0, 255] if chosen else [255, 255, 255, 255]
         f["properties"] = props
         features.append(f)
+    return features
+
+
+def _point_layer(
+    points: pl.DataFrame, target: float | None, indicator_name: str, lower_is_better: bool
+) -> pdk.Layer:
+    """College points coloured like the areas (spread so that colleges of one town do not overlap)."""
+    pts = spread(points)
+    # Colours computed in Python on the few points, not as a polars callback (metrics.formatting).
+    fills = [fill_colour(r, target, lower_is_better) for r in pts["rate"].to_list()]
+    pts = pts.with_columns(
+        fill=pl.Series(fills, dtype=pl.List(pl.Int64)),
+        tu_name=pl.lit("ПОО"),
+        indicator=pl.lit(indicator_name),
+    )
+    return pdk.Layer(
+        "ScatterplotLayer",
+        data=pts.select(
+            "code", "name", "lat", "lon", "rate_label", "total_label", "fill", "tu_name", "indicator"
+        ).to_dicts(),
+        id=POINT_LAYER,
+        pickable=True,
+        get_position=["lon", "lat"],
+        get_fill_color="fill",
+        get_line_color=[0, 0, 0, 255],
+        stroked=True,
+        line_width_min_pixels=1,
+        radius_min_pixels=6,
+        radius_max_pixels=14,
+        get_radius=1500,
+    )
+
+
+def choropleth(
+    geo: dict[str, Any],
+    rows: pl.DataFrame,
+    target: float | None,
+    *,
+    indicator_name: str,
+    lower_is_better: bool = False,
+    selected_tu: str | None = None,
+    points: pl.DataFrame | None = None,
+) -> pdk.Deck:
+    """The map: municipalities from `map_rows`, coloured against the target; the selected territory
+    outlined; optional college points (code, name, lat, lon, rate, rate_label, total_label).
+
+    Feature properties carry oktmo and tu_code, which a click returns (map_selection_code).
+    """
+    features = _area_features(geo, rows, target, indicator_name, lower_is_better, selected_tu)
     layers = [
         pdk.Layer(
             "GeoJsonLayer",
@@ -270,32 +313,7 @@ def choropleth(
         )
     ]
     if points is not None and not points.is_empty():
-        pts = spread(points)
-        # Colours computed in Python on the few points, not as a polars callback (metrics.formatting).
-        fills = [fill_colour(r, target, lower_is_better) for r in pts["rate"].to_list()]
-        pts = pts.with_columns(
-            fill=pl.Series(fills, dtype=pl.List(pl.Int64)),
-            tu_name=pl.lit("ПОО"),
-            indicator=pl.lit(indicator_name),
-        )
-        layers.append(
-            pdk.Layer(
-                "ScatterplotLayer",
-                data=pts.select(
-                    "code", "name", "lat", "lon", "rate_label", "total_label", "fill", "tu_name", "indicator"
-                ).to_dicts(),
-                id=POINT_LAYER,
-                pickable=True,
-                get_position=["lon", "lat"],
-                get_fill_color="fill",
-                get_line_color=[0, 0, 0, 255],
-                stroked=True,
-                line_width_min_pixels=1,
-                radius_min_pixels=6,
-                radius_max_pixels=14,
-                get_radius=1500,
-            )
-        )
+        layers.append(_point_layer(points, target, indicator_name, lower_is_better))
     # A selected territory is framed: its municipalities fill the map, the rest stay visible around.
     framed = [f for f in features if selected_tu is not None and f["properties"]["tu_code"] == selected_tu]
     return CompactDeck(
