@@ -58,6 +58,19 @@ def sheets(ctx: ReportContext) -> list[Sheet]:
         rated.sort("short_name"),
         caption="Значения показателей, по которым начислены баллы",
     )
+    criteria_table = _criteria_table(cs)
+    out = [
+        Sheet("Рейтинг", (rating_table,), freeze_cols=3, signature=True),
+        Sheet("Значения показателей", (values_table,), freeze_cols=2),
+        Sheet("Критерии", (criteria_table,)),
+    ]
+    if ctx.publication is not None:
+        out.insert(1, Sheet("Текущий расчёт", (current_table(ctx),), freeze_cols=2))
+    return out
+
+
+def _criteria_table(cs: criteria.CriteriaSet) -> Table:
+    """The criteria set itself: each criterion's metric, weight, scale and maximum."""
     definition = pl.DataFrame(
         [
             {
@@ -87,14 +100,7 @@ def sheets(ctx: ReportContext) -> list[Sheet]:
         note=f"Категория: высокая — от {fmt_g(cs.high_from)} баллов, средняя — от {fmt_g(cs.medium_from)}, "
         f"иначе низкая. Максимальная сумма — {fmt_g(cs.max_score())} баллов.",
     )
-    out = [
-        Sheet("Рейтинг", (rating_table,), freeze_cols=3, signature=True),
-        Sheet("Значения показателей", (values_table,), freeze_cols=2),
-        Sheet("Критерии", (criteria_table,)),
-    ]
-    if ctx.publication is not None:
-        out.insert(1, Sheet("Текущий расчёт", (current_table(ctx),), freeze_cols=2))
-    return out
+    return criteria_table
 
 
 def _caption(ctx: ReportContext) -> str:

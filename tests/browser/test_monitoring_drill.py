@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser import pw
 from tests.browser.conftest import DemoApp
@@ -23,21 +24,30 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
 ROW_HEIGHT = 35  # st.dataframe's default row height in pixels (header row included)
 
 
-async def _click(page: Page, x: float, y: float) -> None:
+async def _click(page: Page, x: float, y: float, lands_on: str, *, plotly: bool = False) -> None:
+    """Hover, click, then wait for the drill to land on the page whose URL matches `lands_on` (no
+    fixed pauses: each wait ends as soon as its condition holds). Plotly takes a click only on the
+    point it hovers, so on a plotly chart the click waits for the hover label first."""
     await page.mouse.move(x - 2, y - 2)
-    await page.wait_for_timeout(200)
     await page.mouse.move(x, y)
-    await page.wait_for_timeout(400)
+    if plotly:
+        await page.locator(".hoverlayer .hovertext").first.wait_for(
+            state="visible", timeout=pw.RUN_TIMEOUT_MS
+        )
     await page.mouse.click(x, y)
+    try:
+        await page.wait_for_url(re.compile(lands_on), timeout=pw.RUN_TIMEOUT_MS)
+    except PlaywrightTimeoutError:
+        return  # the caller reports the URL it finds
     await pw.settle(page)
-    await page.wait_for_timeout(800)
 
 
-async def _click_table_row(page: Page, row: int) -> None:
-    """Tick the selection box of data row `row` (0-based) of the first table on the page."""
+async def _click_table_row(page: Page, row: int, lands_on: str) -> None:
+    """Tick the selection box of data row `row` (0-based) of the first table on the page (the grid is a
+    canvas: its rows have no elements to click, so the box is clicked by position)."""
     box = await page.get_by_test_id("stDataFrame").first.bounding_box()
     assert box is not None
-    await _click(page, box["x"] + 18, box["y"] + ROW_HEIGHT * (row + 1) + ROW_HEIGHT / 2)
+    await _click(page, box["x"] + 18, box["y"] + ROW_HEIGHT * (row + 1) + ROW_HEIGHT / 2, lands_on)
 
 
 def _param(url: str, name: str) -> str | None:
@@ -56,29 +66,37 @@ async def _drill(app: DemoApp, shots: Path) -> list[str]:
         await pw.open_page(page, "ranking")
         bar = await page.locator("[data-testid='stPlotlyChart'] .bars .point").nth(1).bounding_box()
         assert bar is not None
-        await _click(page, bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
+        await _click(
+            page,
+            bar["x"] + bar["width"] / 2,
+            bar["y"] + bar["height"] / 2,
+            r"/college.*[?&]poo=",
+            plotly=True,
+        )
         college = _param(page.url, "poo")
         if "/college" not in page.url or not college:
             failures.append(f"ranking bar: {page.url}")
         await page.screenshot(path=str(shots / "drill-ranking-to-college.png"))
 
-        await _click_table_row(page, 0)  # the first specialty of the card
+        await _click_table_row(page, 0, r"[?&]spec=")  # the first specialty of the card
         if not _param(page.url, "spec") or "Выпускники" not in await page.locator("h3").all_inner_texts():
             failures.append(f"specialty row: {page.url}")
         await page.screenshot(path=str(shots / "drill-specialty.png"))
 
         await pw.open_page(page, "territories")
-        await _click_table_row(page, 0)
+        await _click_table_row(page, 0, r"[?&]tu=")
         if not _param(page.url, "tu"):
             failures.append(f"territory row: {page.url}")
 
         await pw.open_page(page, "overview")
-        await page.wait_for_timeout(1500)
         deck = page.get_by_test_id("stDeckGlJsonChart").first
+        await deck.locator("canvas").first.wait_for(state="visible", timeout=pw.RUN_TIMEOUT_MS)
         await deck.scroll_into_view_if_needed()
         box = await deck.bounding_box()
         assert box is not None
-        await _click(page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        await _click(
+            page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, r"/territories.*[?&]tu="
+        )
         if "/territories" not in page.url or not _param(page.url, "tu"):
             failures.append(f"map click: {page.url}")
         await page.screenshot(path=str(shots / "drill-map-to-territory.png"))
@@ -87,7 +105,9 @@ async def _drill(app: DemoApp, shots: Path) -> list[str]:
         cells = page.locator("[data-testid='stPlotlyChart'] .scatterlayer .point")
         first = await cells.first.bounding_box()
         assert first is not None
-        await _click(page, first["x"] + first["width"] / 2, first["y"] + first["height"] / 2)
+        await _click(
+            page, first["x"] + first["width"] / 2, first["y"] + first["height"] / 2, r"/college.*[?&]poo="
+        )
         if "/college" not in page.url or not _param(page.url, "poo"):
             failures.append(f"heat map cell: {page.url}")
 

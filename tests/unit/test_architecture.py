@@ -109,7 +109,6 @@ LONG_FUNCTIONS_TO_SPLIT: dict[str, int] = {
     "data_layer/importer/pipeline.py:_load_table": 74,
     "ui/cases_sections.py:escalation": 76,
     "ui/case_panel.py:vacancy_block": 72,
-    "reports/rating.py:sheets": 66,
     "reports/regional.py:sheets": 72,
     "reports/regional.py:violations": 72,
     "data_layer/importer/store.py:apply": 62,
