@@ -113,3 +113,19 @@ def test_college_breakdown_for_the_base_centre() -> None:
         ("Инвалиды и дети-инвалиды", "ТТК"): "2",
         ("Целевое обучение", "СПК"): "1",
     }
+
+
+def test_methodology_says_what_changed_in_the_definitions() -> None:
+    at = login_as(AppTest.from_file(APP_FILE, default_timeout=60), "tester", "college", "P003").run()
+    at = at.switch_page("pages/screens/methodology.py").run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    for phrase in (
+        "Кто входит в выпуск на дату (изменено).** Выпускник входит в показатели своего выпуска только с даты",
+        "ещё не выпустились: N",
+        "N3 (изменено) — от даты, когда ПОО впервые заявила этот статус работы",
+        "04 инвалиды и дети-инвалиды, не вошедшие в стр.03 (без ОВЗ)",
+        "На каких данных расчёт (изменено)",
+        "Приоритетные группы.** Лица с ОВЗ",
+    ):
+        assert phrase in text, phrase
