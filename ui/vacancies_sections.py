@@ -4,6 +4,7 @@ editor and the support registry editor (writes through ops.vacancies and ops.sup
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -115,6 +116,16 @@ def registry(scope: Scope, tu_names: dict[str, str]) -> None:
     st.subheader("Реестр региональных мер поддержки молодых специалистов")
     with cursor() as cur:
         reg = support.registry(cur)
+    registry_table(reg)
+    st.caption(
+        "Колледж видит подходящие меры рядом со случаем выпускника (по специальности, территории, группе)."
+    )
+    if scope.role != "base_centre":
+        return
+    registry_form(scope, reg, tu_names)
+
+
+def registry_table(reg: pl.DataFrame) -> None:
     if reg.is_empty():
         st.info("Реестр пуст: меры добавляет базовый центр.")
     else:
@@ -142,14 +153,10 @@ def registry(scope: Scope, tu_names: dict[str, str]) -> None:
             key="vac_support_table",
             column_config={"Ссылка": st.column_config.LinkColumn("Ссылка")},
         )
-    st.caption(
-        "Колледж видит подходящие меры рядом со случаем выпускника (по специальности, территории, группе)."
-    )
-    if scope.role != "base_centre":
-        return
-    with cursor() as cur:
-        programs = vm.specialty_map(cur)
-    prog_names = dict(zip(programs["program_code"], programs["program_name"], strict=True))
+
+
+def _pick_measure(reg: pl.DataFrame) -> tuple[int | None, dict[str, Any]]:
+    """A new measure (None) or a stored one, with its stored values."""
     ids = [None, *reg["measure_id"].to_list()]
     chosen = st.selectbox(
         "Мера",
@@ -159,7 +166,17 @@ def registry(scope: Scope, tu_names: dict[str, str]) -> None:
         ),
         key="vac_support_pick",
     )
-    cur_row = reg.filter(pl.col("measure_id") == chosen).row(0, named=True) if chosen is not None else {}
+    return chosen, (
+        reg.filter(pl.col("measure_id") == chosen).row(0, named=True) if chosen is not None else {}
+    )
+
+
+def registry_form(scope: Scope, reg: pl.DataFrame, tu_names: dict[str, str]) -> None:
+    """Add a support measure or change the chosen one (ops.support, audited)."""
+    with cursor() as cur:
+        programs = vm.specialty_map(cur)
+    prog_names = dict(zip(programs["program_code"], programs["program_name"], strict=True))
+    chosen, cur_row = _pick_measure(reg)
     with st.form(f"vac_support_form_{chosen}"):
         title = st.text_input("Название", value=cur_row.get("title", ""), key=f"vac_sup_title_{chosen}")
         who = st.text_area(
@@ -200,20 +217,9 @@ def registry(scope: Scope, tu_names: dict[str, str]) -> None:
         if st.form_submit_button("Сохранить меру", type="primary"):
             try:
                 with cursor() as cur:
-                    ops_support.save_support_measure(
-                        cur,
-                        scope,
-                        title,
-                        who,
-                        operator,
-                        link,
-                        until if isinstance(until, dt.date) else None,
-                        progs,
-                        tus,
-                        groups,
-                        active=active,
-                        measure_id=chosen,
-                    )
+                    valid_until = until if isinstance(until, dt.date) else None
+                    fields = (title, who, operator, link, valid_until, progs, tus, groups)
+                    ops_support.save_support_measure(cur, scope, *fields, active=active, measure_id=chosen)
             except Exception as exc:
                 widgets.action_error(exc, "support_measure")
             else:

@@ -101,7 +101,6 @@ LONG_FUNCTIONS_TO_SPLIT: dict[str, int] = {
     "demo/trajectories.py:make_spells": 218,
     "demo/plan.py:_make_colleges": 104,
     "demo/people.py:make_people": 103,
-    "ui/vacancies_sections.py:registry": 108,
     "demo/sample.py:generate": 82,
     "benchmarks/reports_bench.py:main": 81,
     "reports/scorecard.py:_criteria": 81,
