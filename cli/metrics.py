@@ -34,7 +34,7 @@ def parse_date(text: str) -> dt.date:
 
 
 def as_of_or_default(cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, text: str | None) -> dt.date:
-    """`--as-of` as given, else the latest data of the cohort (engine.default_as_of)."""
+    """`--as-of` as given, else the last passed weekly deadline of the cohort (engine.default_as_of)."""
     return parse_date(text) if text else engine.default_as_of(cur, scope, cohort)
 
 
@@ -82,10 +82,10 @@ def metric_groups(
 
 def _run(args: argparse.Namespace) -> int:
     scope = resolve_scope(args.user, args.db)
-    as_of = parse_date(args.as_of) if args.as_of else dt.date.today()
     con = db.open_database(args.db)
     try:
         with con.cursor() as cur:
+            as_of = as_of_or_default(cur, scope, args.cohort, args.as_of)
             indicator_id = args.indicator or settings.headline_indicator(cur)
             if args.cohort not in engine.cohorts(cur, scope):
                 raise UserFacingError(f"Нет данных о выпуске {args.cohort} г. в вашей зоне доступа.")
@@ -122,7 +122,11 @@ def _run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("metrics", help="показатель по группам на дату (JSON или CSV)")
     p.add_argument("--cohort", type=int, required=True, help="год выпуска")
-    p.add_argument("--as-of", dest="as_of", help="дата расчёта ГГГГ-ММ-ДД (по умолчанию сегодня)")
+    p.add_argument(
+        "--as-of",
+        dest="as_of",
+        help="дата расчёта ГГГГ-ММ-ДД (по умолчанию — последний прошедший еженедельный срок сдачи)",
+    )
     p.add_argument("--by", choices=BY_CHOICES, default="region", help="разрез")
     p.add_argument("--indicator", help="код показателя (по умолчанию основной)")
     p.add_argument("--forecast", action="store_true", help="с учётом прогноза")

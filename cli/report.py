@@ -2,9 +2,8 @@
 
 The same implementation as the «Отчёты» page (reports.build_report); `--user` applies
 that user's role and scope. KIND `scorecards_zip` writes every college's scorecard into one zip
-(base centre only). Without `--as-of` the report is built at the latest data of the cohort
-(engine.default_as_of, as the app's default date: the newest snapshot, never after the
-monitoring window or today).
+(base centre only). Without `--as-of` the report is built at the last passed weekly deadline
+(engine.default_as_of, the app's default date too; never after the monitoring window).
 
 Regional report (issue 11, item 3; docs/data_contract.md §8), exactly:
   --format json          print {"final", "violations", "rows"} (reports.regional.form_json), exit 0;
@@ -153,7 +152,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--as-of",
         dest="as_of",
-        help="дата расчёта ГГГГ-ММ-ДД или ДД.ММ.ГГГГ (по умолчанию — последние данные)",
+        help="дата расчёта ГГГГ-ММ-ДД или ДД.ММ.ГГГГ (по умолчанию — последний прошедший еженедельный срок сдачи)",
     )
     p.add_argument("--scope", help="код ТУ (отчёт territory) или код ПОО (scorecard, risk_list)")
     p.add_argument("--out", help="файл .xlsx (или .csv — основная таблица), либо папка")

@@ -1,7 +1,7 @@
 """The history of accepted loads (table `loads`), as each role may see it.
 
 `loads.college_code` holds the comma-separated codes of the colleges a file touched (NULL for
-region-wide files: reference data, УФНС, ЦЗН). A college sees the loads that touched it; the base
+region-wide files: reference data, УФНС, ЦЗН). A college sees its own loads (its code alone); the base
 centre sees all of them.
 """
 
@@ -17,15 +17,17 @@ DEFAULT_LIMIT = 200
 
 def load_history(cur: duckdb.DuckDBPyConnection, scope: Scope, limit: int = DEFAULT_LIMIT) -> pl.DataFrame:
     """Newest first: load_id, loaded_at, username, file_name, kind, college_code, scope_key, rows,
-    warnings, replaced_rows."""
+    warnings, replaced_rows, undone_at, undone_by.
+
+    The base centre sees every load. A college sees only its own loads: those of its college alone
+    (not region-wide files of the base centre that also held its rows). A territory sees the loads
+    of its colleges alone; the ministry, having no upload page, sees all."""
     allowed = scope.allowed_colleges(cur)
     return cur.sql(
         """SELECT load_id, loaded_at, username, file_name, kind, college_code, scope_key, rows, warnings,
-                  replaced_rows
+                  replaced_rows, undone_at, undone_by
            FROM loads
-           WHERE ?::VARCHAR[] IS NULL
-              OR (college_code IS NOT NULL
-                  AND len(list_intersect(string_split(college_code, ','), ?::VARCHAR[])) > 0)
+           WHERE ?::VARCHAR[] IS NULL OR college_code IN (SELECT unnest(?::VARCHAR[]))
            ORDER BY load_id DESC LIMIT ?""",
         params=[allowed, allowed, max(int(limit), 1)],
     ).pl()

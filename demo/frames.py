@@ -258,8 +258,29 @@ def colleges_frame(plan: Plan) -> pl.DataFrame:
             "Тип": c.ctype,
             "Широта": [f"{x:.5f}" for x in c.lat],
             "Долгота": [f"{x:.5f}" for x in c.lon],
+            **demo_contacts(list(c.code)),
         }
     )
+
+
+_CONTACT_NAMES = (
+    "Иванова Елена Петровна",
+    "Смирнов Алексей Викторович",
+    "Кузнецова Ольга Николаевна",
+    "Попов Дмитрий Сергеевич",
+    "Васильева Наталья Андреевна",
+    "Соколова Ирина Владимировна",
+    "Михайлов Павел Юрьевич",
+)
+
+
+def demo_contacts(codes: list[str]) -> dict[str, list[str]]:
+    """Fictional ЦСТВ contacts (reserved example.ru addresses, 555 numbers), one per college."""
+    return {
+        "Ответственный ЦСТВ": [_CONTACT_NAMES[i % len(_CONTACT_NAMES)] for i in range(len(codes))],
+        "Телефон": [f"+7 (846) 555-{i // 100:02d}-{i % 100:02d}" for i in range(len(codes))],
+        "E-mail": [f"cstv.{code.lower()}@example.ru" for code in codes],
+    }
 
 
 def write_xlsx(df: pl.DataFrame, path: Path, title: str, created: dt.datetime) -> None:

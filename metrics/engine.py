@@ -75,6 +75,21 @@ DIMENSIONS: dict[str, Dimension] = {
                 ("tu_code", "m.tu_code"),
             ),
         ),
+        # Cross breakdown for admission quotas (КЦП): each college's specialties.
+        Dimension(
+            "college_program",
+            "ПОО × специальность",
+            "s.college_code || '|' || s.program_code",
+            "c.short_name || ' — ' || p.name",
+            (
+                ("college_code", "s.college_code"),
+                ("college_name", "c.short_name"),
+                ("full_name", "c.full_name"),
+                ("program_code", "s.program_code"),
+                ("program_name", "p.name"),
+                ("tu_code", "m.tu_code"),
+            ),
+        ),
         Dimension("level", "Уровень образования", "p.level", "p.level"),
         Dimension("study_form", "Форма обучения", "s.study_form", "s.study_form"),
         Dimension("sex", "Пол", "s.sex", "CASE s.sex WHEN 'М' THEN 'Мужчины' ELSE 'Женщины' END"),
@@ -432,13 +447,19 @@ def latest_snapshot(
 
 
 def default_as_of(
-    cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, today: dt.date | None = None
+    cur: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    cohort: int,
+    today: dt.date | dt.datetime | None = None,
 ) -> dt.date:
-    """The latest data: the newest snapshot of the cohort in scope, never after its window or today."""
-    today = today or dt.date.today()
-    latest = latest_snapshot(cur, scope, cohort)
-    cap = min(today, window_end(cohort))
-    return min(latest, cap) if latest else cap
+    """The default as-of date of the app and the CLI: the last passed deadline of the cohort's
+    update schedule (metrics.deadlines / metrics.timeliness), never after the cohort's monitoring
+    window. The same for every user and scope, and never moved by an upload."""
+    from metrics import deadlines, timeliness  # they build on this module
+
+    del scope
+    schedule = timeliness.get_schedule(cur, cohort)
+    return min(deadlines.last_passed(today, schedule), window_end(cohort))
 
 
 def data_dates(cur: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, dt.date | None]:

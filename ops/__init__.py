@@ -7,6 +7,7 @@ cached figure, the dataset-version bump that invalidates the caches.
 - `settings`    — targets, risk thresholds and the headline indicator, custom indicators;
 - `reconciliation` — confirm or return the ФИС ФРДО reconciliation;
 - `cases`       — risk cases: measures, their outcomes, the measure catalogue, N weeks;
+- `loads`       — undo the latest load of a college and kind;
 - `users`       — account changes of `vypusk users` (credentials file + audit entry).
 
 Loading a file is the importer's own operation (data_layer/importer/pipeline.py), with the same

@@ -112,7 +112,7 @@ def build(
         oktmo = placement[i]
         lat, lon = centres.get(oktmo, (53.2, 50.1))
         con.execute(
-            "INSERT INTO colleges VALUES (?, ?, ?, ?, NULL, 'региональная', ?, ?)",
+            "INSERT INTO colleges (college_code, short_name, full_name, oktmo, founder, college_type, lat, lon) VALUES (?, ?, ?, ?, NULL, 'региональная', ?, ?)",
             [code, f"Колледж № {i + 1}", f"ГБПОУ «Колледж № {i + 1}»", oktmo, lat, lon],
         )
         quality = rnd.uniform(-0.18, 0.12)  # shifts the odds of work vs risk per college
@@ -207,7 +207,7 @@ def build(
         )
     now = dt.datetime(last_snapshot.year, last_snapshot.month, last_snapshot.day, 12, 0)
     con.execute(
-        "INSERT INTO loads VALUES (1, ?, 'builder', 'graduates.xlsx', 'x', 'graduates', NULL, NULL, ?, 0, 0)",
+        "INSERT INTO loads (load_id, loaded_at, username, file_name, checksum, kind, college_code, scope_key, rows, warnings, replaced_rows) VALUES (1, ?, 'builder', 'graduates.xlsx', 'x', 'graduates', NULL, NULL, ?, 0, 0)",
         [now, len(grads)],
     )
     if targets:

@@ -150,8 +150,13 @@ def cohorts(v: int, scope: Scope) -> list[int]:
         return engine.cohorts(cur, scope)
 
 
+def deadline_clock() -> dt.datetime:
+    """Now, to the hour: the cache key of the default date (it changes when a weekly deadline passes)."""
+    return dt.datetime.now().replace(minute=0, second=0, microsecond=0)
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
-def default_as_of(v: int, scope: Scope, cohort: int, today: dt.date) -> dt.date:
+def default_as_of(v: int, scope: Scope, cohort: int, today: dt.date | dt.datetime) -> dt.date:
     with cursor() as cur:
         return engine.default_as_of(cur, scope, cohort, today)
 

@@ -30,7 +30,7 @@ def _resolve(scope: Scope) -> mctx.Context | None:
     cohorts = cached.cohorts(v, scope)
     if not cohorts:
         return None
-    today = dt.date.today()
+    today = cached.deadline_clock()
     defaults = {c: cached.default_as_of(v, scope, c, today) for c in cohorts}
     registry = cached.indicator_registry(v)
     params = dict(st.query_params.to_dict())
@@ -82,7 +82,7 @@ def render_sidebar(scope: Scope) -> None:
         if cohort != ctx.cohort:
             ctx = mctx.Context(
                 cohort,
-                cached.default_as_of(v, scope, cohort, dt.date.today()),
+                cached.default_as_of(v, scope, cohort, cached.deadline_clock()),
                 ctx.indicator,
                 ctx.forecast,
                 ctx.drill,

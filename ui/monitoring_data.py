@@ -137,7 +137,7 @@ def data_dates(scope: Scope) -> dict[str, Any]:
 def cohort_summary(scope: Scope, today: dt.date | None = None) -> pl.DataFrame:
     """Per cohort in scope: graduates, colleges with graduates, newest status date (as_of)."""
     v = cached.version()
-    today = today or dt.date.today()
+    today = today or cached.deadline_clock()
     ind = cached.headline(v)
     rows = []
     for cohort in cached.cohorts(v, scope):

@@ -35,6 +35,10 @@ def problems_frame(problems: list[Problem]) -> pl.DataFrame:
     )
 
 
+def kind_label(kind: str) -> str:
+    return KINDS.get(kind, kind)
+
+
 def error_report_name(file_name: str) -> str:
     return f"ошибки_{Path(file_name).stem}.xlsx"
 
@@ -98,6 +102,11 @@ def columns_text(kind: str) -> str:
 
 def history_display(loads: pl.DataFrame) -> pl.DataFrame:
     """load_history as a Russian table."""
+    for col in ("undone_at", "undone_by"):
+        if col not in loads.columns:
+            loads = loads.with_columns(
+                pl.lit(None, pl.Datetime if col == "undone_at" else pl.Utf8).alias(col)
+            )
     return loads.select(
         pl.col("load_id").alias("№"),
         datetime_expr(pl.col("loaded_at")).alias("Когда"),
@@ -110,4 +119,14 @@ def history_display(loads: pl.DataFrame) -> pl.DataFrame:
         pl.col("rows").alias("Строк"),
         pl.col("warnings").alias("Предупреждений"),
         pl.col("replaced_rows").alias("Заменено записей"),
+        pl.when(pl.col("undone_at").is_not_null())
+        .then(
+            pl.lit("отменена ")
+            + datetime_expr(pl.col("undone_at"))
+            + pl.lit(" (")
+            + pl.col("undone_by").fill_null("")
+            + pl.lit(")")
+        )
+        .otherwise(pl.lit("действует"))
+        .alias("Состояние"),
     )

@@ -20,6 +20,17 @@ from data_layer.scope import Scope
 NEW = "_import_new"
 KEYS = "_import_keys"
 SPELL_KINDS = ("graduates", "statuses")
+# Tables whose replaced rows are kept for undo (each has a replaced_<table> twin, migration
+# m20261203_load_undo); loads of other kinds cannot be undone.
+UNDO_TABLES = (
+    "graduates",
+    "status_rows",
+    "ufns_records",
+    "czn_records",
+    "frdo_records",
+    "events",
+    "career_tracks",
+)
 
 
 def _partition_where(spec: KindSpec) -> str:
@@ -115,9 +126,15 @@ def apply(
         # Snapshots being replaced may belong to other cohorts than the new rows.
         old = cur.execute(f"SELECT DISTINCT college_code, cohort FROM status_rows t WHERE {where}").fetchall()
         touched |= {(str(c), int(y)) for c, y in old}
-    replaced = int(cur.execute(f"DELETE FROM {spec.table} AS t WHERE {where}").fetchall()[0][0])
     load_id = int(cur.execute("SELECT nextval('load_id_seq')").fetchall()[0][0])
     cols = ", ".join(spec.stored)
+    if spec.table in UNDO_TABLES:  # keep what this load replaces, so an undo can bring it back
+        cur.execute(
+            f"""INSERT INTO replaced_{spec.table} ({cols}, load_id, replaced_by)
+                SELECT {cols}, load_id, ? FROM {spec.table} t WHERE {where}""",
+            [load_id],
+        )
+    replaced = int(cur.execute(f"DELETE FROM {spec.table} AS t WHERE {where}").fetchall()[0][0])
     if spec.kind in REFERENCE_KINDS:  # reference tables carry no load_id
         cur.execute(f"INSERT INTO {spec.table} ({cols}) SELECT {cols} FROM {NEW}")
     else:
@@ -166,7 +183,7 @@ def previous_load(
 ) -> tuple[int, dt.datetime, str] | None:
     """The latest accepted load of the same kind with the same checksum: (load_id, time, user)."""
     rows = cur.execute(
-        """SELECT load_id, loaded_at, username FROM loads WHERE kind = ? AND checksum = ?
+        """SELECT load_id, loaded_at, username FROM loads WHERE kind = ? AND checksum = ? AND undone_at IS NULL
            ORDER BY load_id DESC LIMIT 1""",
         [kind, checksum],
     ).fetchall()

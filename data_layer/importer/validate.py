@@ -777,6 +777,17 @@ def _resolve_cohort(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame
         .select(ROW, pl.col("cohort").cast(pl.Int32), pl.col("graduation_date").alias("_graduated"))
     )
     df = df.join(picked, on=ROW, how="left")
+    # A college with no graduation list at all: one message naming the missing step, not one per row.
+    listed = grads.get_column("college_code").unique().to_list()
+    unlisted = sorted(set(df.get_column("college_code").drop_nulls().unique().to_list()) - set(listed))
+    for code in unlisted:
+        ck.note(
+            f"Для ПОО {code} ещё не загружен список фактического выпуска, поэтому статусы её выпускников "
+            "принять нельзя. Сначала загрузите «Фактический выпуск» этой ПОО (в образцах — файл "
+            "05_graduates.xlsx; порядок загрузки — на странице «Шаблоны файлов»), затем этот файл.",
+            column=ck.label("college_code"),
+            value=code,
+        )
     ck.flag(
         df,
         pl.col("_graduated") > pl.col("snapshot_date"),
@@ -792,6 +803,7 @@ def _resolve_cohort(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame
         df,
         pl.col("person_key").is_not_null()
         & pl.col("college_code").is_not_null()
+        & ~pl.col("college_code").is_in(unlisted)
         & pl.col("cohort").is_null(),
         "snils",
         pl.format(

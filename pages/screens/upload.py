@@ -1,5 +1,6 @@
-"""Загрузка данных: xlsx/csv files checked completely and stored all or nothing (docs/data_contract.md §2);
-every problem of a refused file in one table and as an Excel report; the history of loads."""
+"""Загрузка данных: xlsx/csv files checked completely (docs/data_contract.md §2), previewed — what
+will change — and stored all or nothing after a confirmation (issue 13); the history of loads and,
+for the base centre, the undo of the latest load of a college and kind."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ import datetime as dt
 
 import streamlit as st
 
+from ui import templates_view as tv
+from ui import upload_flow as flow
 from ui import upload_sections, widgets
-
-_RESULTS = "_upload_results"
-_GEN = "_upload_gen"
 
 
 def render() -> None:
@@ -18,31 +18,31 @@ def render() -> None:
     widgets.require_role(scope, {"base_centre", "college"}, "Загрузка данных")
     st.title("Загрузка данных")
     kinds = upload_sections.allowed_kinds(scope)
-    if scope.role == "college":
-        st.caption(
-            f"ПОО {scope.code} загружает свои данные: "
-            + ", ".join(f"«{upload_sections.KINDS[k]}»" for k in kinds)
-            + "."
-        )
+    if scope.role == "college" and scope.code:
+        st.caption("Еженедельное обновление: скачайте шаблон, измените статусы и загрузите файл обратно.")
+        tv.weekly_buttons(scope, scope.code, "upload_tpl")
     else:
         st.caption(
             "Базовый центр загружает справочники, списки выпуска, статусы, выгрузки УФНС, ЦЗН и ФИС ФРДО."
         )
     st.caption(
-        "Файл проверяется целиком. Если в нём есть ошибка, не сохраняется ничего, и вы получаете полный список "
-        "ошибок. Повторная загрузка того же файла ничего не меняет."
+        "Файл проверяется целиком; перед сохранением вы увидите, что изменится, и подтвердите загрузку. "
+        "Если в файле есть ошибка, не сохраняется ничего, и вы получаете полный список ошибок. "
+        "Порядок загрузки и пустые шаблоны — на странице «Шаблоны файлов»."
     )
     upload_sections.templates(kinds)
 
-    gen = st.session_state.setdefault(_GEN, 0)
-    files = st.file_uploader(
-        "Файлы для загрузки",
-        # json: vacancy extracts of «Работа России» (kind vacancies, base centre)
-        type=["xlsx", "csv"] if scope.role == "college" else ["xlsx", "csv", "json"],
-        accept_multiple_files=True,
-        key=f"upload_files_{gen}",
-        help="Можно выбрать несколько файлов: каждый проверяется и загружается отдельно.",
-    )
+    gen = st.session_state.setdefault(flow.GEN, 0)
+    flow.russian_uploader()
+    with st.container(key="ru_uploader"):
+        files = st.file_uploader(
+            "Файлы для загрузки",
+            # json: vacancy extracts of «Работа России» (kind vacancies, base centre)
+            type=["xlsx", "csv"] if scope.role == "college" else ["xlsx", "csv", "json"],
+            accept_multiple_files=True,
+            key=f"upload_files_{gen}",
+            help="Можно выбрать несколько файлов: каждый проверяется и загружается отдельно.",
+        )
     c_kind, c_date = st.columns(2)
     kind = c_kind.selectbox(
         "Вид данных",
@@ -56,21 +56,13 @@ def render() -> None:
         format="DD.MM.YYYY",
         key="upload_snapshot",
     )
-    if st.button("Проверить и загрузить", type="primary", disabled=not files, key="upload_go"):
-        with st.spinner("Проверяем и загружаем…"):
-            results = upload_sections.run_loads(
-                scope, list(files or []), kind, snapshot if isinstance(snapshot, dt.date) else None
-            )
-        st.session_state[_RESULTS] = results
-        if any(r.ok and not r.unchanged for r in results):
-            # The importer bumped the dataset version; rerun so the sidebar and every cached figure
-            # are rebuilt from the new data, with a fresh uploader.
-            st.session_state[_GEN] = gen + 1
-            st.rerun()
-
-    for i, res in enumerate(st.session_state.get(_RESULTS) or []):
-        upload_sections.show_result(i, res)
-    upload_sections.history(scope)
+    if st.button("Проверить файлы", type="primary", disabled=not files, key="upload_go"):
+        with st.spinner("Проверяем…"):
+            flow.check(scope, list(files or []), kind, snapshot if isinstance(snapshot, dt.date) else None)
+    flow.confirm_step(scope)
+    flow.show_results()
+    hist = upload_sections.history(scope)
+    flow.undo_panel(scope, hist)
 
 
 widgets.safe_page(render)

@@ -21,6 +21,8 @@ from tests.factories import D, Region
 from tests.helpers import APP_FILE, login_as
 
 COHORT = 2024
+# File names carry the default as-of date: the last passed weekly deadline, capped at the end of the
+# cohort's monitoring window (31.12.2025) — the snapshot of 06.09.2024 does not move it.
 
 
 def _region(path: Path, complete: bool) -> Path:
@@ -129,8 +131,8 @@ def test_college_sees_its_own_reports_only(env: Env) -> None:
     ]
     assert not [s for s in at.selectbox if s.key and s.key.startswith("reports_code_")]  # its own code
     names = [d.file_name for d in _downloads(at)]
-    assert "Карточка_ПОО_P001_2024_06.09.2024.xlsx" in names
-    assert "Группа_риска_P001_2024_06.09.2024.csv" in names
+    assert "Карточка_ПОО_P001_2024_31.12.2025.xlsx" in names
+    assert "Группа_риска_P001_2024_31.12.2025.csv" in names
 
 
 def test_ministry_sees_violations_as_a_table_and_gets_only_the_draft(env: Env) -> None:
@@ -229,7 +231,7 @@ def test_deferred_download_builds_the_workbook_and_logs_it(env: Env) -> None:
     assert log.row(0, named=True)["action"] == "download_pd"
     assert log.row(0, named=True)["object"] == "risk_list:P001"
     # The scorecard callable reuses the app's cached criteria metrics from its thread.
-    card = next(d for d in _downloads(at) if d.file_name == "Карточка_ПОО_P001_2024_06.09.2024.xlsx")
+    card = next(d for d in _downloads(at) if d.file_name == "Карточка_ПОО_P001_2024_31.12.2025.xlsx")
     worker = threading.Thread(target=lambda: result.setdefault("card", card.build()))
     worker.start()
     worker.join(60)
@@ -243,11 +245,11 @@ def test_deferred_download_builds_the_workbook_and_logs_it(env: Env) -> None:
 @pytest.mark.parametrize(
     ("role", "code", "page", "file_name"),
     [
-        ("college", "P001", "pages/screens/college.py", "Карточка_ПОО_P001_2024_06.09.2024.xlsx"),
-        ("college", "P001", "pages/screens/risk.py", "Группа_риска_P001_2024_06.09.2024.xlsx"),
-        ("college", "P001", "pages/screens/criteria.py", "Рейтинг_ЦСТВ_2024_06.09.2024.xlsx"),
-        ("territory", "TU01", "pages/screens/territories.py", "Отчёт_ТУ_TU01_2024_06.09.2024.xlsx"),
-        ("ministry", None, "pages/screens/ranking.py", "Рейтинг_ЦСТВ_2024_06.09.2024.xlsx"),
+        ("college", "P001", "pages/screens/college.py", "Карточка_ПОО_P001_2024_31.12.2025.xlsx"),
+        ("college", "P001", "pages/screens/risk.py", "Группа_риска_P001_2024_31.12.2025.xlsx"),
+        ("college", "P001", "pages/screens/criteria.py", "Рейтинг_ЦСТВ_2024_31.12.2025.xlsx"),
+        ("territory", "TU01", "pages/screens/territories.py", "Отчёт_ТУ_TU01_2024_31.12.2025.xlsx"),
+        ("ministry", None, "pages/screens/ranking.py", "Рейтинг_ЦСТВ_2024_31.12.2025.xlsx"),
     ],
 )
 def test_other_pages_offer_their_report(

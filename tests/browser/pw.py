@@ -279,11 +279,24 @@ async def wait_enabled(page: Page, button: str, timeout_ms: int) -> None:
 
 
 async def upload_file(page: Page, file: Path, *, timeout_ms: int = RUN_TIMEOUT_MS) -> str:
-    """On the upload page: choose `file`, click «Проверить и загрузить», return the result message."""
+    """On the upload page: choose `file`, click «Проверить файлы», then «Загрузить» under the preview
+    (ticking the removal acknowledgement when there is one), return the result message."""
     await page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(str(file))
-    await wait_enabled(page, "Проверить и загрузить", timeout_ms)
+    await wait_enabled(page, "Проверить файлы", timeout_ms)
     await settle(page, timeout_ms)
-    await page.get_by_role("button", name="Проверить и загрузить").click()
+    await page.get_by_role("button", name="Проверить файлы").click()
+    confirm = page.locator(f"{keyed('upload_confirm')} button")
+    refused = page.locator(RESULT_ALERTS).filter(has_text=f"«{file.name}» не загружен")
+    await confirm.or_(refused).first.wait_for(timeout=timeout_ms)
+    await settle(page, timeout_ms)
+    if await refused.count():
+        return await refused.first.inner_text()
+    ack = page.locator(f"{keyed('upload_ack_')} label")
+    if await ack.count():
+        await ack.first.click()
+        await settle(page, timeout_ms)
+    await wait_enabled(page, "Загрузить", timeout_ms)
+    await confirm.click()
     result = page.locator(f"{RESULT_ALERTS}").filter(has_text=f"«{file.name}»").first
     await result.wait_for(timeout=timeout_ms)
     await settle(page, timeout_ms)

@@ -41,7 +41,7 @@ def region(monitoring_db: Path, tmp_path: Path) -> Path:
     shutil.copyfile(monitoring_db, path)
     with closing(db.open_database(path)) as con:
         con.execute(
-            "INSERT INTO loads VALUES (nextval('load_id_seq'), TIMESTAMP '2026-11-20 10:00:00', 'tester',"
+            "INSERT INTO loads (load_id, loaded_at, username, file_name, checksum, kind, college_code, scope_key, rows, warnings, replaced_rows) VALUES (nextval('load_id_seq'), TIMESTAMP '2026-11-20 10:00:00', 'tester',"
             " 'x.csv', 'abc', 'statuses', 'P001', NULL, 3, 0, 0)"
         )
         con.execute(
@@ -71,7 +71,7 @@ def test_round_trip_restores_every_table(
         con.execute("DELETE FROM status_spells WHERE college_code = 'P001'")
         con.execute("DELETE FROM graduates WHERE cohort = 2024")
         con.execute(
-            "INSERT INTO loads VALUES (nextval('load_id_seq'), now()::TIMESTAMP, 'x', 'y', 'z', 'k', NULL, NULL, 1, 0, 0)"
+            "INSERT INTO loads (load_id, loaded_at, username, file_name, checksum, kind, college_code, scope_key, rows, warnings, replaced_rows) VALUES (nextval('load_id_seq'), now()::TIMESTAMP, 'x', 'y', 'z', 'k', NULL, NULL, 1, 0, 0)"
         )
     users.write_text("usernames: {changed: {}}\n", encoding="utf-8")
     assert _tables(region) != before

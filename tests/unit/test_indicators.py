@@ -221,7 +221,7 @@ def test_data_dates_follow_the_scope(region: Region) -> None:
     con = region.done()
     # one load stored the lists of two colleges (the code column then holds "P001,P003")
     con.execute(
-        "INSERT INTO loads VALUES (7, TIMESTAMP '2026-11-02 10:00', 'u', 'g.csv', 'x', 'graduates', 'P001,P003', "
+        "INSERT INTO loads (load_id, loaded_at, username, file_name, checksum, kind, college_code, scope_key, rows, warnings, replaced_rows) VALUES (7, TIMESTAMP '2026-11-02 10:00', 'u', 'g.csv', 'x', 'graduates', 'P001,P003', "
         "NULL, 1, 0, 0)"
     )
     con.execute("UPDATE graduates SET load_id = 7")

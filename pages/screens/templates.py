@@ -1,0 +1,35 @@
+"""Шаблоны файлов: the college's weekly status template and graduation list, and a blank template
+of every import kind in the order to load them."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from data_layer.importer.kinds import COLLEGE_KINDS, KINDS
+from ui import templates_view as tv
+from ui import widgets
+
+
+def body() -> None:
+    scope = widgets.current_scope()
+    widgets.require_role(scope, {"base_centre", "college"}, "Шаблоны файлов")
+    st.title("Шаблоны файлов")
+    st.subheader("Еженедельное обновление")
+    st.caption(
+        "Шаблон на неделю — выпускники ПОО на мониторинге с их текущими статусами. Измените статусы "
+        "(раскрывающийся список), сохраните и загрузите файл на странице «Загрузка данных»."
+    )
+    college = tv.pick_college(scope, "tpl_college")
+    if college:
+        tv.weekly_buttons(scope, college, "tpl")
+    kinds = tuple(COLLEGE_KINDS) if scope.role == "college" else tuple(KINDS)
+    st.subheader("Порядок загрузки и пустые шаблоны")
+    st.caption(
+        "Каждый файл ссылается на загруженные раньше: статусы принимаются только для выпускников из "
+        "списка выпуска, список выпуска — только для ПОО и специальностей из справочников."
+    )
+    st.dataframe(tv.order_table(kinds), hide_index=True, width="stretch", key="tpl_order")
+    tv.blank_buttons(kinds)
+
+
+widgets.safe_page(body)
