@@ -17,10 +17,12 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import polars as pl
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from data_layer import audit, roster
 from data_layer.importer.kinds import KINDS, SPEC_BY_KIND, SPECS, Column
@@ -105,6 +107,71 @@ def _cell(value: object) -> object:
     return value
 
 
+def _formats(book: xlsxwriter.Workbook) -> dict[object, Any]:
+    return {
+        "head": book.add_format({"bold": True, "bg_color": "#D9E2F3", "border": 1, "text_wrap": True}),
+        "head_req": book.add_format({"bold": True, "bg_color": "#F8CBAD", "border": 1, "text_wrap": True}),
+        (False, "text"): book.add_format({"locked": False, "num_format": "@"}),
+        (True, "text"): book.add_format({"locked": True, "num_format": "@", "bg_color": "#EDEDED"}),
+        (False, "date"): book.add_format({"locked": False, "num_format": "dd.mm.yyyy"}),
+        (True, "date"): book.add_format({"locked": True, "num_format": "dd.mm.yyyy", "bg_color": "#EDEDED"}),
+        (False, "list"): book.add_format({"locked": False}),
+        (True, "list"): book.add_format({"locked": True, "bg_color": "#EDEDED"}),
+    }
+
+
+def _validation(ws: Worksheet, lists: Worksheet, c: int, col: TemplateColumn, last: int) -> None:
+    """The drop-down of a list column (its options on the hidden «Списки» sheet) or a date check."""
+    if col.kind == "list" and col.options:
+        for r, opt in enumerate(col.options):
+            lists.write_string(r, c, opt)
+        letter = xlsxwriter.utility.xl_col_to_name(c)
+        ws.data_validation(
+            1,
+            c,
+            last,
+            c,
+            {
+                "validate": "list",
+                "source": f"=Списки!${letter}$1:${letter}${len(col.options)}",
+                "error_title": "Значение не из списка",
+                "error_message": "Выберите значение из раскрывающегося списка.",
+            },
+        )
+    elif col.kind == "date" and not col.locked:
+        ws.data_validation(
+            1,
+            c,
+            last,
+            c,
+            {
+                "validate": "date",
+                "criteria": "between",
+                "minimum": dt.date(1950, 1, 1),
+                "maximum": dt.date(2100, 12, 31),
+                "error_title": "Дата",
+                "error_message": "Введите дату в виде ДД.ММ.ГГГГ.",
+            },
+        )
+
+
+def _write_rows(
+    ws: Worksheet, columns: Sequence[TemplateColumn], rows: Sequence[Sequence[object]], fmt: dict[object, Any]
+) -> None:
+    for r, row in enumerate(rows, start=1):
+        for c, (col, value) in enumerate(zip(columns, row, strict=True)):
+            v = _cell(value)
+            f = fmt[(col.locked, col.kind)]
+            if v is None:
+                ws.write_blank(r, c, None, f)
+            elif isinstance(v, dt.date):
+                ws.write_datetime(r, c, dt.datetime(v.year, v.month, v.day), f)
+            elif isinstance(v, int | float):
+                ws.write_number(r, c, v, f)
+            else:
+                ws.write_string(r, c, str(v), f)
+
+
 def write_workbook(
     sheet_title: str,
     columns: Sequence[TemplateColumn],
@@ -119,71 +186,16 @@ def write_workbook(
         buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
     )
     book.set_properties({"title": sheet_title, "author": "«Выпускник»", "created": dt.datetime(2026, 1, 1)})
-    head = book.add_format(
-        {"bold": True, "bg_color": "#D9E2F3", "border": 1, "text_wrap": True, "locked": True}
-    )
-    head_req = book.add_format(
-        {"bold": True, "bg_color": "#F8CBAD", "border": 1, "text_wrap": True, "locked": True}
-    )
-    fmt = {
-        (False, "text"): book.add_format({"locked": False, "num_format": "@"}),
-        (True, "text"): book.add_format({"locked": True, "num_format": "@", "bg_color": "#EDEDED"}),
-        (False, "date"): book.add_format({"locked": False, "num_format": "dd.mm.yyyy"}),
-        (True, "date"): book.add_format({"locked": True, "num_format": "dd.mm.yyyy", "bg_color": "#EDEDED"}),
-        (False, "list"): book.add_format({"locked": False}),
-        (True, "list"): book.add_format({"locked": True, "bg_color": "#EDEDED"}),
-    }
+    fmt = _formats(book)
     ws = book.add_worksheet(sheet_title[:31])
     info = book.add_worksheet("Инструкция")
     lists = book.add_worksheet("Списки")
     last = len(rows) + EXTRA_ROWS
     for c, col in enumerate(columns):
-        ws.write_string(0, c, col.header, head_req if col.required else head)
+        ws.write_string(0, c, col.header, fmt["head_req"] if col.required else fmt["head"])
         ws.set_column(c, c, col.width, fmt[(col.locked, col.kind)])
-        if col.kind == "list" and col.options:
-            for r, opt in enumerate(col.options):
-                lists.write_string(r, c, opt)
-            letter = xlsxwriter.utility.xl_col_to_name(c)
-            source = f"=Списки!${letter}$1:${letter}${len(col.options)}"
-            ws.data_validation(
-                1,
-                c,
-                last,
-                c,
-                {
-                    "validate": "list",
-                    "source": source,
-                    "error_title": "Значение не из списка",
-                    "error_message": "Выберите значение из раскрывающегося списка.",
-                },
-            )
-        elif col.kind == "date" and not col.locked:
-            ws.data_validation(
-                1,
-                c,
-                last,
-                c,
-                {
-                    "validate": "date",
-                    "criteria": "between",
-                    "minimum": dt.date(1950, 1, 1),
-                    "maximum": dt.date(2100, 12, 31),
-                    "error_title": "Дата",
-                    "error_message": "Введите дату в виде ДД.ММ.ГГГГ.",
-                },
-            )
-    for r, row in enumerate(rows, start=1):
-        for c, (col, value) in enumerate(zip(columns, row, strict=True)):
-            v = _cell(value)
-            f = fmt[(col.locked, col.kind)]
-            if v is None:
-                ws.write_blank(r, c, None, f)
-            elif isinstance(v, dt.date):
-                ws.write_datetime(r, c, dt.datetime(v.year, v.month, v.day), f)
-            elif isinstance(v, int | float):
-                ws.write_number(r, c, v, f)
-            else:
-                ws.write_string(r, c, str(v), f)
+        _validation(ws, lists, c, col, last)
+    _write_rows(ws, columns, rows, fmt)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
     if protect:
@@ -199,8 +211,7 @@ def write_workbook(
         )
     info.set_column(0, 0, 110)
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    bold = book.add_format({"bold": True, "font_size": 13})
-    info.write_string(0, 0, sheet_title, bold)
+    info.write_string(0, 0, sheet_title, book.add_format({"bold": True, "font_size": 13}))
     for r, line in enumerate(instructions, start=2):
         info.write_string(r, 0, line, wrap)
     lists.hide()

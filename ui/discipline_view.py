@@ -13,7 +13,7 @@ from data_layer.scope import Scope
 from metrics import discipline, timeliness
 from metrics.formatting import fmt_int
 from ui import cached
-from ui.data import cursor
+from ui.connection import cursor
 
 HEATMAP_WEEKS = 16
 STATE_COLOURS = {"в срок": "#009E73", "с опозданием": "#F0C05A", "не прислала": "#B2182B"}

@@ -13,7 +13,7 @@ import streamlit as st
 from data_layer.scope import Scope
 from metrics import engine, quality, quotas
 from ui import cached
-from ui.data import cursor
+from ui.connection import cursor
 
 PCT = st.column_config.NumberColumn(format="%.1f %%")
 INT = st.column_config.NumberColumn(format="localized")

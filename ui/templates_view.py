@@ -9,11 +9,12 @@ import polars as pl
 import streamlit as st
 
 from data_layer import config, roster
+from data_layer.importer.kinds import COLLEGE_KINDS, KINDS
 from data_layer.scope import Scope
 from metrics import deadlines, timeliness
 from reports import templates
 from ui import cached
-from ui.data import get_con
+from ui.connection import get_con
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXAMPLES_DIR = config.SAMPLE_DATA_DIR / "examples"
@@ -79,6 +80,11 @@ def weekly_buttons(scope: Scope, college: str, key: str) -> None:
             key=f"{key}_grads",
             icon=":material/group:",
         )
+
+
+def allowed_kinds(scope: Scope) -> tuple[str, ...]:
+    """The kinds the user may upload, in load order."""
+    return tuple(COLLEGE_KINDS) if scope.role == "college" else tuple(KINDS)
 
 
 def order_table(kinds: tuple[str, ...]) -> pl.DataFrame:

@@ -17,15 +17,15 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from data_layer.importer import LoadResult, load_file
 from data_layer.importer.preview import Preview, preview_file
 from data_layer.importer.undo import undoable_ids
 from data_layer.scope import Scope
 from metrics.formatting import fmt_int, plural
+from ops.load import LoadResult, load_file
 from ops.loads import undo_load
 from ui import downloads, widgets
 from ui import upload_view as uv
-from ui.data import cursor, get_con
+from ui.connection import cursor, get_con
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PENDING = "_upload_pending"

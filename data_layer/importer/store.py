@@ -103,6 +103,50 @@ def _college_column(v: Validated) -> str | None:
     return ",".join(v.college_codes)
 
 
+def _take_out(cur: duckdb.DuckDBPyConnection, spec: KindSpec, where: str, load_id: int) -> int:
+    """Delete the rows this load replaces (returns how many), keeping a copy in replaced_<table>
+    so that an undo (data_layer.importer.undo) can bring them back."""
+    if spec.table in UNDO_TABLES:
+        cols = ", ".join(spec.stored)
+        cur.execute(
+            f"""INSERT INTO replaced_{spec.table} ({cols}, load_id, replaced_by)
+                SELECT {cols}, load_id, ? FROM {spec.table} t WHERE {where}""",
+            [load_id],
+        )
+    return int(cur.execute(f"DELETE FROM {spec.table} AS t WHERE {where}").fetchall()[0][0])
+
+
+def _register_load(
+    cur: duckdb.DuckDBPyConnection,
+    v: Validated,
+    load_id: int,
+    username: str,
+    file_name: str,
+    checksum: str,
+    replaced: int,
+) -> None:
+    """The load's row in the register `loads`."""
+    assert v.frame is not None
+    cur.execute(
+        """INSERT INTO loads (load_id, loaded_at, username, file_name, checksum, kind, college_code, scope_key,
+                              rows, warnings, replaced_rows)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            load_id,
+            dt.datetime.now(),
+            username,
+            file_name,
+            checksum,
+            v.spec.kind,
+            _college_column(v),
+            _scope_key(v),
+            v.frame.height,
+            int((v.problems.get_column("severity") == "warning").sum()),
+            replaced,
+        ],
+    )
+
+
 def apply(
     cur: duckdb.DuckDBPyConnection,
     v: Validated,
@@ -128,13 +172,7 @@ def apply(
         touched |= {(str(c), int(y)) for c, y in old}
     load_id = int(cur.execute("SELECT nextval('load_id_seq')").fetchall()[0][0])
     cols = ", ".join(spec.stored)
-    if spec.table in UNDO_TABLES:  # keep what this load replaces, so an undo can bring it back
-        cur.execute(
-            f"""INSERT INTO replaced_{spec.table} ({cols}, load_id, replaced_by)
-                SELECT {cols}, load_id, ? FROM {spec.table} t WHERE {where}""",
-            [load_id],
-        )
-    replaced = int(cur.execute(f"DELETE FROM {spec.table} AS t WHERE {where}").fetchall()[0][0])
+    replaced = _take_out(cur, spec, where, load_id)
     if spec.kind in REFERENCE_KINDS:  # reference tables carry no load_id
         cur.execute(f"INSERT INTO {spec.table} ({cols}) SELECT {cols} FROM {NEW}")
     else:
@@ -147,24 +185,7 @@ def apply(
         )
     if touched and rebuild:
         spells.rebuild_spells(cur, sorted(touched))
-    cur.execute(
-        """INSERT INTO loads (load_id, loaded_at, username, file_name, checksum, kind, college_code, scope_key,
-                              rows, warnings, replaced_rows)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [
-            load_id,
-            dt.datetime.now(),
-            scope.username,
-            file_name,
-            checksum,
-            spec.kind,
-            _college_column(v),
-            _scope_key(v),
-            v.frame.height,
-            int((v.problems.get_column("severity") == "warning").sum()),
-            replaced,
-        ],
-    )
+    _register_load(cur, v, load_id, scope.username, file_name, checksum, replaced)
     audit.record(cur, scope.username, scope.role, "upload", file_name, details)
     # a status snapshot changes only its (college, cohort) pairs: caches of other colleges' and
     # cohorts' figures stay valid (db.bump_dataset_version, ui/cached.py). A graduation list can make

@@ -13,7 +13,7 @@ from ui import discipline_view as dv
 from ui import widgets
 
 
-def body() -> None:
+def render() -> None:
     scope = widgets.current_scope()
     ctx = ui_context.get_context()
     st.title("Сдача данных")
@@ -74,4 +74,4 @@ def body() -> None:
         )
 
 
-widgets.safe_page(body)
+widgets.safe_page(render)

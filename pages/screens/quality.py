@@ -82,7 +82,7 @@ def _quotas(scope, ctx) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def body() -> None:
+def render() -> None:
     scope = widgets.current_scope()
     widgets.require_role(scope, {"ministry", "territory", "base_centre"}, "Качество данных и КЦП")
     ctx = ui_context.get_context()
@@ -98,4 +98,4 @@ def body() -> None:
         _quotas(scope, ctx)
 
 
-widgets.safe_page(body)
+widgets.safe_page(render)

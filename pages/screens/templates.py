@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from data_layer.importer.kinds import COLLEGE_KINDS, KINDS
 from ui import templates_view as tv
 from ui import widgets
 
 
-def body() -> None:
+def render() -> None:
     scope = widgets.current_scope()
     widgets.require_role(scope, {"base_centre", "college"}, "Шаблоны файлов")
     st.title("Шаблоны файлов")
@@ -22,7 +21,7 @@ def body() -> None:
     college = tv.pick_college(scope, "tpl_college")
     if college:
         tv.weekly_buttons(scope, college, "tpl")
-    kinds = tuple(COLLEGE_KINDS) if scope.role == "college" else tuple(KINDS)
+    kinds = tv.allowed_kinds(scope)
     st.subheader("Порядок загрузки и пустые шаблоны")
     st.caption(
         "Каждый файл ссылается на загруженные раньше: статусы принимаются только для выпускников из "
@@ -32,4 +31,4 @@ def body() -> None:
     tv.blank_buttons(kinds)
 
 
-widgets.safe_page(body)
+widgets.safe_page(render)
