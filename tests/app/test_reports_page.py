@@ -164,7 +164,7 @@ def test_ministry_sees_violations_as_a_table_and_gets_only_the_draft(env: Env) -
     ]
     names = [d.file_name or "" for d in _downloads(at)]
     assert not any(n.startswith("Региональный_отчёт") for n in names)
-    assert "ЧЕРНОВИК_Региональный_отчёт_2024_06.09.2024.xlsx" in names
+    assert "ЧЕРНОВИК_Региональный_отчёт_2024_31.12.2025.xlsx" in names
     assert any(n.startswith("Отчёт_ТУ_") for n in names)
     draft = next(d for d in _downloads(at) if (d.file_name or "").startswith("ЧЕРНОВИК"))
     result: dict[str, Any] = {}
@@ -184,8 +184,8 @@ def test_base_centre_approves_and_the_college_reads_its_part(env: Env) -> None:
     assert any("Отчёт утверждён и зарегистрирован: № 1" in s.value for s in at.success)
     at = at.run()
     reg = next(d.value for d in at.dataframe if "Утвердил" in d.value.columns)
-    assert reg["Утвердил"].to_list() == ["user_base_centre"] and reg["На дату"].to_list() == ["06.09.2024"]
-    issued = [d for d in _downloads(at) if d.file_name == "Региональный_отчёт_2024_06.09.2024.xlsx"]
+    assert reg["Утвердил"].to_list() == ["user_base_centre"] and reg["На дату"].to_list() == ["31.12.2025"]
+    issued = [d for d in _downloads(at) if d.file_name == "Региональный_отчёт_2024_31.12.2025.xlsx"]
     assert len(issued) == 2  # the final report of the page and the stored one of the register
     result: dict[str, Any] = {}
     worker = threading.Thread(target=lambda: result.setdefault("data", issued[-1].build()))

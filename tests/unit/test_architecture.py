@@ -110,7 +110,6 @@ LONG_FUNCTIONS_TO_SPLIT: dict[str, int] = {
     "ui/case_panel.py:vacancy_block": 72,
     "reports/regional.py:sheets": 72,
     "reports/regional.py:violations": 72,
-    "data_layer/importer/store.py:apply": 62,
     "data_layer/importer/validate.py:_statuses": 69,
     "data_layer/backup.py:copy_database": 68,
     "metrics/forecast.py:trajectory_shares": 62,
