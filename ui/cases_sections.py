@@ -16,6 +16,7 @@ from ui import cached, case_panel, case_view, widgets
 from ui.connection import cursor
 from ui.filter_context import Context
 from ui.roles import Scope
+from ui.text import md
 
 DATE_FMT = "DD.MM.YYYY"
 
@@ -134,8 +135,8 @@ def case_list(scope: Scope, ctx: Context, frame: pl.DataFrame, names: dict[str, 
         return
     row = view.row(i, named=True)
     masked = str(row["snils_masked"]).replace("*", "\\*")
-    st.subheader(f"{row['fio'] or 'Выпускник'} · СНИЛС {masked}")
-    st.caption(f"{row['college_name']} · {row['program_code'] or ''} {row['program_name'] or ''}")
+    st.subheader(f"{md(row['fio'] or 'Выпускник')} · СНИЛС {md(masked)}")
+    st.caption(md(f"{row['college_name']} · {row['program_code'] or ''} {row['program_name'] or ''}"))
     case_panel.case_panel(
         scope, ctx.cohort, ctx.as_of, str(row["college_code"]), str(row["person_key"]), "cases_panel"
     )

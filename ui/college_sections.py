@@ -17,6 +17,7 @@ from ui import context as ui_context
 from ui import filter_context as mctx
 from ui.connection import cursor
 from ui.roles import Scope
+from ui.text import md
 
 PROGRAM_COLUMNS = ["code", "name", *widgets.RATE_COLUMNS, "reliability", "rate_bar"]
 
@@ -126,7 +127,7 @@ def program_detail(
         st.info("У этой специальности нет выпускников выбранного выпуска.")
         return
     names = program_names(scope, ctx, fr, college)
-    st.subheader(f"{program} {names.get(program, '')}".strip())
+    st.subheader(md(f"{program} {names.get(program, '')}".strip()))
     if fr.mask_small and row["total"] < SMALL_GROUP:
         st.info(f"Меньше {SMALL_GROUP} выпускников: подробности не показываются.")
         return

@@ -14,6 +14,7 @@ from data_layer.scope import ROLE_LABELS, Scope
 from metrics.formatting import fmt_date
 from ui import cached
 from ui import filter_context as mctx
+from ui.text import md
 
 _CTX_KEY = "_vyp_ctx"
 
@@ -60,7 +61,9 @@ def render_sidebar(scope: Scope) -> None:
     """Draw the context widgets and the data freshness block; store the context for the page."""
     with st.sidebar:
         user = st.session_state.get("name") or scope.username
-        st.caption(f"**{user}** · {ROLE_LABELS[scope.role]}" + (f" · {scope.code}" if scope.code else ""))
+        st.caption(
+            f"**{md(user)}** · {ROLE_LABELS[scope.role]}" + (f" · {md(scope.code)}" if scope.code else "")
+        )
         notice = cached.demo_notice(cached.version())
         if notice:
             st.info(notice, icon=":material/science:")
@@ -157,8 +160,8 @@ def breadcrumb(names: dict[str, str]) -> None:
     for i, (label, target) in enumerate(crumbs):
         with cols[i]:
             if i == len(crumbs) - 1:
-                st.markdown(f"**{label}**")
-            elif st.button(label, key=f"crumb_{i}", type="tertiary"):
+                st.markdown(f"**{md(label)}**")
+            elif st.button(md(label), key=f"crumb_{i}", type="tertiary"):
                 set_drill(target)
     if ctx.drill.level() != "region":
         with cols[-1]:

@@ -15,6 +15,7 @@ from ui import filter_context as mctx
 from ui.connection import cursor
 from ui.criteria_sections import FLASH, metric_labels, version_line
 from ui.roles import Scope
+from ui.text import md
 
 _GEN = "crit_gen"  # bumped after save / publish / discard so the editors restart from the stored set
 
@@ -50,7 +51,7 @@ def publish_dialog(
         "Рейтинг для всех пользователей будет рассчитываться по ней."
     )
     if cand.comment:
-        st.markdown(f"Комментарий: {cand.comment}")
+        st.markdown(f"Комментарий: {md(cand.comment)}")
     c1, c2 = st.columns(2)
     if c1.button("Опубликовать", type="primary", key="crit_publish_confirm"):
         try:
@@ -148,7 +149,7 @@ def step_rules(
         if row[ct.C_KIND] != ct.KIND_LABELS["step"] or not cid:
             continue
         unit = "порог в %" if ct.is_share(metric) else "порог — значение метрики"
-        with st.expander(f"{row[ct.C_NAME] or cid} ({unit})", expanded=False):
+        with st.expander(md(f"{row[ct.C_NAME] or cid} ({unit})"), expanded=False):
             table = st.data_editor(
                 ct.rules_frame(base, cid, metric),
                 key=f"{keyp}_rules_{cid}",

@@ -11,6 +11,7 @@ from ui import cached, rating_view
 from ui import criteria_tables as ct
 from ui import filter_context as mctx
 from ui.roles import Scope
+from ui.text import md
 
 FLASH = "_crit_flash"  # a message shown once after save / publish / discard
 
@@ -80,7 +81,7 @@ def criteria_tab(pub: criteria.CriteriaSet) -> None:
     )
     with st.expander("Что измеряет каждая метрика", expanded=False):
         for label, desc in criteria.METRICS.values():
-            st.markdown(f"- **{label}** — {desc}")
+            st.markdown(f"- **{md(label)}** — {md(desc)}")
 
 
 def history_tab(scope: Scope, ctx: mctx.Context, all_versions: list[criteria.CriteriaSet]) -> None:

@@ -22,6 +22,7 @@ from pydeck.bindings.json_tools import default_serialize
 
 from data_layer import config
 from metrics.formatting import fmt_pct
+from ui.text import html_text
 
 GEOJSON_PATH = config.GEO_DIR / "samara_municipalities.geojson"
 ATTRIBUTION = "Границы муниципальных образований: © OpenStreetMap contributors (ODbL)"
@@ -236,12 +237,13 @@ def _area_features(
         else:
             props.update(
                 tu_code=r["tu_code"],
-                tu_name=r["tu_name"] or "",
+                tu_name=html_text(r["tu_name"] or ""),
                 rate_label=r["rate_label"],
                 total_label=r["total_label"],
                 fill=fill_colour(r["rate"], target, lower_is_better) if r["in_table"] else list(OUT_OF_SCOPE),
             )
-        props["indicator"] = indicator_name
+        props["indicator"] = html_text(indicator_name)  # the tooltip is HTML: names typed by users escaped
+        props["name"] = html_text(props.get("name"))
         chosen = selected_tu is not None and props["tu_code"] == selected_tu
         props["line_w"] = 3 if chosen else 1
         props["line"] = [0, 0, 0, 255] if chosen else [255, 255, 255, 255]
@@ -260,7 +262,8 @@ def _point_layer(
     pts = pts.with_columns(
         fill=pl.Series(fills, dtype=pl.List(pl.Int64)),
         tu_name=pl.lit("ПОО"),
-        indicator=pl.lit(indicator_name),
+        indicator=pl.lit(html_text(indicator_name)),
+        name=pl.Series([html_text(n) for n in pts["name"].to_list()], dtype=pl.Utf8),
     )
     return pdk.Layer(
         "ScatterplotLayer",

@@ -14,6 +14,7 @@ from ui import cached, widgets
 from ui import criteria_tables as ct
 from ui.connection import cursor
 from ui.roles import Scope
+from ui.text import md
 
 # Where the regional functional model leaves room, what the app does (kept in step with the
 # module docstrings of metrics/*.py, which state the same rules for developers).
@@ -165,11 +166,11 @@ ATTRIBUTIONS = (
 def indicators(v: int) -> None:
     registry = cached.indicator_registry(v)
     headline = cached.headline(v)
-    st.caption(f"Основной показатель: «{registry[headline].name if headline in registry else headline}».")
+    st.caption(f"Основной показатель: «{md(registry[headline].name if headline in registry else headline)}».")
     for ind in registry.values():
         with st.expander(ind.name + ("" if ind.builtin else f" (свой показатель, версия {ind.version})")):
-            st.markdown(ind.description or "")
-            st.markdown(f"**Формула:** {ind.formula()}")
+            st.markdown(md(ind.description or ""))
+            st.markdown(f"**Формула:** {md(ind.formula())}")
             st.caption(
                 ("Чем меньше, тем лучше. " if ind.lower_is_better else "") + f"Код показателя: `{ind.id}`."
             )

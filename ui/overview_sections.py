@@ -14,6 +14,7 @@ from ui import cached, charts, maps, monitoring_data, widgets
 from ui import context as ui_context
 from ui import filter_context as mctx
 from ui.roles import Scope
+from ui.text import md
 
 WORST_COLLEGES = 10
 
@@ -39,7 +40,8 @@ def verdict(
     laggards = parts.filter(pl.col("gap") < 0).sort("places_needed", descending=True, nulls_last=True).head(3)
     if laggards.height and not fr.lower_is_better:
         names = ", ".join(
-            f"{n} — {fmt_int(p)}" for n, p in zip(laggards["name"], laggards["places_needed"], strict=True)
+            f"{md(n)} — {fmt_int(p)}"
+            for n, p in zip(laggards["name"], laggards["places_needed"], strict=True)
         )
         line += f" Больше всего трудоустроенных до цели не хватает: {names}."
     if gap >= 0:

@@ -16,6 +16,7 @@ from ui import audit_views, cached, case_panel, risk_view, widgets
 from ui import filter_context as mctx
 from ui.connection import cursor
 from ui.roles import Scope
+from ui.text import md
 
 DATE_FMT = "DD.MM.YYYY"
 
@@ -81,7 +82,7 @@ def person_panel(scope: Scope, ctx: mctx.Context, row: dict[str, object], form_k
     person_key = str(row["person_key"])
     # The mask's asterisks would be read as Markdown emphasis.
     masked = str(row["snils_masked"]).replace("*", "\\*")
-    st.subheader(f"{row['fio'] or 'Выпускник'} · СНИЛС {masked}")
+    st.subheader(f"{md(row['fio'] or 'Выпускник')} · СНИЛС {md(masked)}")
     reasons = row["reasons"] if isinstance(row["reasons"], list) else []
     lines = [
         f"**ПОО:** {row['college_name']}",
@@ -93,7 +94,7 @@ def person_panel(scope: Scope, ctx: mctx.Context, row: dict[str, object], form_k
     ]
     st.markdown("  \n".join(lines))
     if row.get("support_measures"):
-        st.markdown(f"**Меры поддержки из файла статусов:** {row['support_measures']}")
+        st.markdown(f"**Меры поддержки из файла статусов:** {md(row['support_measures'])}")
     case_panel.case_panel(scope, ctx.cohort, ctx.as_of, college, person_key, form_key)
 
 

@@ -17,6 +17,7 @@ from ops import timeliness as ops_timeliness
 from ui import widgets
 from ui.connection import cursor
 from ui.roles import Scope
+from ui.text import md
 
 FLASH = "_settings_flash"
 
@@ -270,7 +271,7 @@ def schedule(scope: Scope, cohorts: list[int], gen: int) -> None:
     with cursor() as cur:
         current = timeliness.get_schedule(cur, int(cohort))
         history = timeliness.schedule_history(cur, int(cohort))
-    st.markdown(f"Сейчас: **{current.describe()}**" + ("" if current.set_at else " (по умолчанию)"))
+    st.markdown(f"Сейчас: **{md(current.describe())}**" + ("" if current.set_at else " (по умолчанию)"))
     with st.form(f"settings_sched_form_{gen}_{cohort}"):
         c1, c2, c3 = st.columns(3)
         weekday = c1.selectbox(

@@ -12,6 +12,7 @@ from ui import context as ui_context
 from ui import filter_context as mctx
 from ui import maps, monitoring_data, widgets
 from ui.roles import Scope
+from ui.text import md
 
 
 def territory_map(
@@ -55,7 +56,7 @@ def territory_summary(
         st.info("В этой территории нет выпускников выбранного выпуска.")
         return None
     r = found.row(0, named=True)
-    st.subheader(r["name"])
+    st.subheader(md(r["name"]))
     widgets.kpi_row(
         [
             widgets.target_kpi(r, help=f"Цель: {fmt_pct(fr.target)}"),

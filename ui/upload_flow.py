@@ -26,6 +26,7 @@ from ops.loads import undo_load
 from ui import downloads, widgets
 from ui import upload_view as uv
 from ui.connection import cursor, get_con
+from ui.text import md
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PENDING = "_upload_pending"
@@ -123,9 +124,9 @@ def problem_table(frame: pl.DataFrame, key: str) -> None:
 
 
 def refusal(i: int, res: LoadResult) -> None:
-    st.error(res.message, icon=":material/error:")
+    st.error(md(res.message), icon=":material/error:")
     n = len(res.errors)
-    st.markdown(f"**{_n(n, 'ошибка', 'ошибки', 'ошибок')} в файле «{res.file_name}»:**")
+    st.markdown(f"**{_n(n, 'ошибка', 'ошибки', 'ошибок')} в файле «{md(res.file_name)}»:**")
     problem_table(uv.problems_frame(res.errors), f"upload_errors_{i}")
     downloads.error_report_button(res, uv.error_report_name(res.file_name), key=f"upload_error_report_{i}")
 
@@ -184,9 +185,9 @@ def _finish(results: list[LoadResult]) -> None:
 def show_results() -> None:
     for i, res in enumerate(st.session_state.get(RESULTS) or []):
         if res.ok and res.unchanged:
-            st.info(res.message, icon=":material/check:")
+            st.info(md(res.message), icon=":material/check:")
         elif res.ok:
-            st.success(res.message, icon=":material/check_circle:")
+            st.success(md(res.message), icon=":material/check_circle:")
         else:  # changed between the preview and the load (another user): the full refusal again
             refusal(100 + i, res)
 

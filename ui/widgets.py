@@ -23,6 +23,7 @@ from ui import cached, maps, monitoring_data
 from ui import context as ui_context
 from ui import filter_context as mctx
 from ui.filter_context import Context
+from ui.text import md
 
 log = logging.getLogger("vypusk.pages")
 
@@ -50,7 +51,7 @@ def safe_page(render: Callable[[], None]) -> None:
         log.warning("scope refused: %s", exc)
         st.error(str(exc), icon=":material/lock:")
     except UserFacingError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md(str(exc)), icon=":material/error:")
     except Exception:
         log.exception("page failed")
         st.error(
@@ -64,7 +65,7 @@ def action_error(exc: Exception, action: str) -> None:
     """Show the failure of a button action (save, publish, confirm, upload) and keep the page:
     a user-facing error as it is, anything else as one Russian sentence with the traceback logged."""
     if isinstance(exc, UserFacingError):
-        st.error(str(exc), icon=":material/error:")
+        st.error(md(str(exc)), icon=":material/error:")
     else:
         log.exception("action %s failed", action)
         st.error(
@@ -116,11 +117,11 @@ def page_has(scope: Scope, page_file: str) -> bool:
 
 def header(title: str, ctx: Context, indicator_name: str, note: str | None = None) -> None:
     """Page title and the context line: cohort, as-of date, indicator."""
-    st.title(title)
-    line = f"Выпуск {ctx.cohort} г. · на {fmt_date(ctx.as_of)} · {indicator_name}"
+    st.title(md(title))
+    line = f"Выпуск {ctx.cohort} г. · на {fmt_date(ctx.as_of)} · {md(indicator_name)}"
     if ctx.forecast:
         line += " · с учётом прогноза"
-    st.caption(line + (f" · {note}" if note else ""))
+    st.caption(line + (f" · {md(note)}" if note else ""))
 
 
 def no_data(scope: Scope) -> None:

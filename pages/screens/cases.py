@@ -10,6 +10,7 @@ from metrics import cases as case_metrics
 from metrics.formatting import fmt_date
 from ui import cached, case_panel, cases_sections, widgets
 from ui.connection import cursor
+from ui.text import md
 
 
 def render() -> None:
@@ -31,7 +32,7 @@ def render() -> None:
         st.caption("Для вашей роли — только количества; списки выпускников видят ПОО и базовый центр.")
     saved = st.session_state.pop(case_panel.SAVED_KEY, None)
     if saved:
-        st.success(saved)
+        st.success(md(saved))
     cases_sections.kpis(frame, weeks)
     colleges = cached.college_list(v, scope)
     names = dict(zip(colleges["college_code"], colleges["short_name"], strict=True))

@@ -12,6 +12,7 @@ from ui import college_sections, downloads, monitoring_data, widgets
 from ui import context as ui_context
 from ui import filter_context as mctx
 from ui.roles import Scope
+from ui.text import md
 
 
 def render() -> None:
@@ -30,7 +31,7 @@ def render() -> None:
         )
     widgets.header(info["short_name"], ctx, fr.indicator.name, note=info["tu_name"])
     if info["full_name"]:
-        st.markdown(info["full_name"])
+        st.markdown(md(info["full_name"]))
 
     own = (("college", college),)
     row = monitoring_data.region_row(scope, ctx, fr, own)

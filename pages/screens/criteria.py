@@ -9,6 +9,7 @@ import streamlit as st
 from metrics import criteria
 from ui import cached, criteria_editor, criteria_sections, downloads, rating_view, widgets
 from ui.connection import cursor
+from ui.text import md
 
 
 def render() -> None:
@@ -24,7 +25,7 @@ def render() -> None:
     )
     flash = st.session_state.pop(criteria_sections.FLASH, None)
     if flash:
-        st.success(flash)
+        st.success(md(flash))
     rating_view.flash()
     names = ["Рейтинг", "Возражения", "Критерии", "История версий"]
     if scope.role == "base_centre":

@@ -8,6 +8,7 @@ import streamlit as st
 
 from metrics.formatting import fmt_date
 from ui import reconciliation_sections, widgets
+from ui.text import md
 
 
 def render() -> None:
@@ -18,7 +19,7 @@ def render() -> None:
     st.caption(f"Выпуск {ctx.cohort} г. · на {fmt_date(ctx.as_of)}")
     flash = st.session_state.pop(reconciliation_sections.FLASH, None)
     if flash:
-        st.success(flash)
+        st.success(md(flash))
     names = ["Фактический выпуск и ФИС ФРДО", "Подтверждение статусов", "Своевременность обновлений"]
     if scope.role == "base_centre":
         names.append("Спорные СНИЛС")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import cached, settings_forms, widgets
+from ui.text import md
 
 
 def render() -> None:
@@ -16,7 +17,7 @@ def render() -> None:
     st.caption("Изменения записываются в журнал действий и сразу применяются ко всем страницам и отчётам.")
     flash = st.session_state.pop(settings_forms.FLASH, None)
     if flash:
-        st.success(flash)
+        st.success(md(flash))
     gen = st.session_state.setdefault(settings_forms.GEN, 0)
     v = cached.version()
     registry = cached.indicator_registry(v)

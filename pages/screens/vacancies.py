@@ -13,6 +13,7 @@ from metrics import vacancies as vm
 from metrics.formatting import fmt_date, fmt_int
 from ui import cached, vacancies_sections, widgets
 from ui.connection import cursor
+from ui.text import md
 
 
 def render() -> None:
@@ -20,7 +21,7 @@ def render() -> None:
     st.title("Вакансии и меры поддержки")
     saved = st.session_state.pop(vacancies_sections.SAVED, None)
     if saved:
-        st.success(saved)
+        st.success(md(saved))
     with cursor() as cur:  # edited without a load: read fresh, never cached
         vac = vm.vacancy_list(cur)
     munis = cached.municipalities(cached.version())
