@@ -38,6 +38,7 @@ from tests.app.test_pages_work import (
     has_key,
     metric,
     open_page,
+    plain,
     selectable,
     table,
 )
@@ -219,7 +220,7 @@ def test_base_centre_edits_the_map_and_the_registry(region: tuple[Path, dict[str
     at.text_area(key="vac_map_text_15.01.05").input("сварщик\nэлектросварщик")
     click(at, "Сохранить")
     assert_clean(at)
-    assert [s.value for s in at.success] == ["Соответствие сохранено."]
+    assert [plain(s.value) for s in at.success] == ["Соответствие сохранено."]
     at.text_input(key="vac_sup_title_None").input("Подъёмные")
     at.text_area(key="vac_sup_who_None").input("Выпускники, переехавшие в село")
     at.text_input(key="vac_sup_op_None").input("Минсельхоз СО")

@@ -131,9 +131,14 @@ def open_page(page: str, role: Role, code: str | None = None, **state: object) -
     return at
 
 
+def plain(text: str) -> str:
+    """Markdown source as the reader sees it: user text reaches Markdown escaped (ui/text.md)."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
 def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+    assert not at.error, [plain(e.value) for e in at.error]
 
 
 def click(at: AppTest, label: str) -> AppTest:
@@ -215,7 +220,7 @@ def test_empty_database_explains_what_to_load(tmp_path: Path, monkeypatch: pytes
     try:
         for page in ("pages/screens/risk.py", "pages/screens/criteria.py", "pages/screens/reconciliation.py"):
             at = open_page(page, "base_centre")
-            assert any("Данных о выпускниках пока нет" in i.value for i in at.info)
+            assert any("Данных о выпускниках пока нет" in plain(i.value) for i in at.info)
     finally:
         db.close_all()
 
@@ -263,16 +268,16 @@ def test_college_records_a_measure_in_place(region: tuple[Path, dict[str, str]])
     at.session_state["risk_in_table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     at.run()
     assert_clean(at)
-    assert any("Направлен на ярмарку вакансий" in m.value for m in at.markdown)
+    assert any("Направлен на ярмарку вакансий" in plain(m.value) for m in at.markdown)
     # the graduate's case: opened on the first Friday in the group (05.07.2024), still open
-    assert any("Случай 1: Открыт.** Открыт 05.07.2024" in m.value for m in at.markdown)
+    assert any("Случай 1: Открыт.** Открыт 05.07.2024" in plain(m.value) for m in at.markdown)
     at.selectbox(key="risk_in_measure_form_new_type").set_value("consultation")
     at.text_input(key="risk_in_measure_form_new_who").input("Петрова А. А.")
     at.date_input(key="risk_in_measure_form_new_date").set_value(D(2024, 10, 2))
     at.text_area(key="risk_in_measure_form_new_text").input("Консультация, предложены вакансии ЦЗН")
     click(at, "Записать меру")
     assert_clean(at)
-    assert [s.value for s in at.success] == ["Мера записана."]
+    assert [plain(s.value) for s in at.success] == ["Мера записана."]
     with cur_of(path) as cur:
         stored = case_store.measure_list(cur, Scope("base_centre"), COHORT)
         assert stored.select(
@@ -411,12 +416,12 @@ def test_publish_makes_the_version_immutable_and_next_draft_is_version_plus_one(
     _edit_weight(at, 0, FRDO_ROW, 2.0)
     at.button(key="crit_save").click().run()
     assert_clean(at)
-    assert [s.value for s in at.success] == ["Черновик версии 2 сохранён."]
+    assert [plain(s.value) for s in at.success] == ["Черновик версии 2 сохранён."]
     at.button(key="crit_publish").click().run()
     assert_clean(at)
     at.button(key="crit_publish_confirm").click().run()
     assert_clean(at)
-    assert [s.value for s in at.success] == [f"Опубликована версия 2 критериев {COHORT} г."]
+    assert [plain(s.value) for s in at.success] == [f"Опубликована версия 2 критериев {COHORT} г."]
     with cur_of(path) as cur:
         v2 = criteria.published(cur, COHORT)
         assert (v2.version, v2.status, v2.published_by) == (2, "published", "t_base_centre")
@@ -448,7 +453,7 @@ def test_discarding_a_draft_keeps_the_published_set(region: tuple[Path, dict[str
     at.button(key="crit_save").click().run()
     at.button(key="crit_discard").click().run()
     assert_clean(at)
-    assert [s.value for s in at.success] == ["Черновик удалён."]
+    assert [plain(s.value) for s in at.success] == ["Черновик удалён."]
     with cur_of(path) as cur:
         assert [(v.version, v.status) for v in criteria.versions(cur, COHORT)] == [(1, "published")]
         assert audit.read_log(cur, action="criteria_draft")["details"].to_list() == ["черновик удалён", None]
@@ -464,7 +469,7 @@ def test_criteria_editor_refuses_a_broken_set(region: tuple[Path, dict[str, str]
     }
     at.run()
     assert not at.exception
-    assert any("укажите код критерия" in w.value for w in at.warning)
+    assert any("укажите код критерия" in plain(w.value) for w in at.warning)
     assert not has_key(at, "crit_save")
 
 
@@ -523,7 +528,9 @@ def test_territory_and_college_confirm_or_return(region: tuple[Path, dict[str, s
     college = open_page("pages/screens/reconciliation.py", "college", "P001")
     college.radio(key="recon_decision").set_value("returned")
     click(college, "Отправить решение")
-    assert [e.value for e in college.error] == ["При возврате укажите комментарий: что нужно исправить."]
+    assert [plain(e.value) for e in college.error] == [
+        "При возврате укажите комментарий: что нужно исправить."
+    ]
     college.radio(key="recon_decision").set_value("returned")
     college.text_area(key="recon_comment").input("В ФИС ФРДО лишний диплом")
     click(college, "Отправить решение")
@@ -547,7 +554,7 @@ def test_timeliness_marks_late_colleges(region: tuple[Path, dict[str, str]]) -> 
         ("СМК", "в срок", 0),
         ("СПК", "в срок", 0),
     ]
-    assert any("Опаздывают с обновлением: 1 из 3 ПОО — ТТК" in w.value for w in at.warning)
+    assert any("Опаздывают с обновлением: 1 из 3 ПОО — ТТК" in plain(w.value) for w in at.warning)
 
 
 # ---------------------------------------------------------------- upload
@@ -577,7 +584,7 @@ def test_upload_shows_every_error_in_russian_and_stores_nothing(region: tuple[Pa
     at.file_uploader(key="upload_files_0").set_value(("выпуск.csv", bad, "text/csv")).run()
     at.button(key="upload_go").click().run()
     assert not at.exception
-    assert [e.value for e in at.error] == [
+    assert [plain(e.value) for e in at.error] == [
         "Файл «выпуск.csv» не загружен: 2 ошибки. Данные в системе не изменены; исправьте файл и загрузите его снова."
     ]
     errors = pl.from_pandas(at.table[0].value)  # a wrapping table: «Проблема» is never cut off
@@ -692,7 +699,7 @@ def test_changing_n1_is_audited_and_recomputes_the_risk_group(region: tuple[Path
     at.number_input(key="settings_risk_n1_weeks_0").set_value(20)
     click(at, "Сохранить")
     assert_clean(at)
-    assert [s.value for s in at.success] == ["Настройки сохранены; показатели пересчитаны."]
+    assert [plain(s.value) for s in at.success] == ["Настройки сохранены; показатели пересчитаны."]
     with cur_of(path) as cur:
         assert settings.risk_thresholds(cur).n1_weeks == 20
         log = audit.read_log(cur, action="settings_change")
@@ -719,7 +726,7 @@ def test_target_and_custom_indicator_versions(region: tuple[Path, dict[str, str]
     at.multiselect(key="settings_custom_exc_2_work_or_study").set_value(["foreign_no_snils"])
     click(at, "Сохранить новую версию")
     assert_clean(at)
-    assert [s.value for s in at.success] == ["Показатель «Работают или учатся» сохранён, версия 2."]
+    assert [plain(s.value) for s in at.success] == ["Показатель «Работают или учатся» сохранён, версия 2."]
     with cur_of(path) as cur:
         ind = indicators.get_indicator(cur, "work_or_study")
         assert (ind.version, ind.numerator, ind.exclusions) == (
@@ -737,7 +744,7 @@ def test_target_and_custom_indicator_versions(region: tuple[Path, dict[str, str]
 def test_methodology_states_formulas_thresholds_and_attribution(region: tuple[Path, dict[str, str]]) -> None:
     path, _ = region
     at = open_page("pages/screens/methodology.py", "ministry")
-    text = "\n".join(m.value for m in at.markdown)
+    text = "\n".join(plain(m.value) for m in at.markdown)
     with cur_of(path) as cur:
         for ind in indicators.registry(cur).values():
             assert ind.formula() in text
@@ -778,12 +785,12 @@ def test_schedule_is_set_on_the_settings_page_and_audited(region: tuple[Path, di
 
     path, _ = region
     at = open_page("pages/screens/settings.py", "base_centre")
-    assert any("по пятницам до 18:00" in m.value for m in at.markdown)
+    assert any("по пятницам до 18:00" in plain(m.value) for m in at.markdown)
     at.selectbox(key=f"settings_sched_day_0_{COHORT}").set_value(3)
     at.number_input(key=f"settings_sched_hour_0_{COHORT}").set_value(12)
     click(at, "Сохранить график")
     assert_clean(at)
-    assert [s.value for s in at.success] == [
+    assert [plain(s.value) for s in at.success] == [
         f"График выпуска {COHORT} г.: по средам до 12:00 (самарское время)."
     ]
     with cur_of(path) as cur:
@@ -816,11 +823,11 @@ def test_publish_button_freezes_the_rating(region: tuple[Path, dict[str, str]]) 
 
     path, _ = region
     at = open_page("pages/screens/criteria.py", "base_centre")
-    assert any("не опубликован" in i.value for i in at.info)
+    assert any("не опубликован" in plain(i.value) for i in at.info)
     at.text_input(key="rating_publish_reason").input("для стимулирующих выплат")
     click(at, "Опубликовать рейтинг")
     assert_clean(at)
-    assert any(f"Опубликован рейтинг на {AS_OF:%d.%m.%Y}" in s.value for s in at.success)
+    assert any(f"Опубликован рейтинг на {AS_OF:%d.%m.%Y}" in plain(s.value) for s in at.success)
     with cur_of(path) as cur:
         pub = publication.latest_publication(cur, COHORT, AS_OF)
         assert pub is not None and pub.reason == "для стимулирующих выплат" and pub.colleges_total == 3
@@ -839,7 +846,7 @@ def test_published_rating_with_current_calculation_beside(
     path, keys = region
     _publish_and_change(path, keys)
     at = open_page("pages/screens/criteria.py", role, code)
-    assert any(f"Опубликованный рейтинг на {AS_OF:%d.%m.%Y}" in s.value for s in at.success)
+    assert any(f"Опубликованный рейтинг на {AS_OF:%d.%m.%Y}" in plain(s.value) for s in at.success)
     shown = table(at, "Итого баллов")
     with cur_of(path) as cur:
         pub = publication.latest_publication(cur, COHORT, AS_OF)
@@ -866,20 +873,22 @@ def test_objection_filed_answered_and_visible(region: tuple[Path, dict[str, str]
     at.text_area(key="rating_objection_text").input("Выпускник трудоустроен, срез загружен")
     click(at, "Подать возражение")
     assert_clean(at)
-    assert any("Возражение № 1 подано" in s.value for s in at.success)
+    assert any("Возражение № 1 подано" in plain(s.value) for s in at.success)
     at = open_page("pages/screens/criteria.py", "base_centre")
     at.radio(key="rating_answer_decision").set_value("accepted")
     at.text_area(key="rating_answer_reason").input("Срез учтён")
     click(at, "Ответить")
     assert_clean(at)
-    assert any("Возражение № 1 принято" in s.value and "версия публикации 2" in s.value for s in at.success)
+    assert any(
+        "Возражение № 1 принято" in s.value and "версия публикации 2" in plain(s.value) for s in at.success
+    )
     for role, code in (("college", "P003"), ("territory", "TU02"), ("ministry", None)):
         at = open_page("pages/screens/criteria.py", role, code)
         log = table(at, "Ответ базового центра")
         assert log.select("ПОО", "Состояние", "Ответ базового центра").rows() == [
             ("ТТК", "принято, рейтинг переопубликован", "Срез учтён")
         ]
-        assert any("версия публикации 2" in s.value for s in at.success)
+        assert any("версия публикации 2" in plain(s.value) for s in at.success)
         register = table(at, "Версия публикации")
         assert register.select("Версия публикации", "По возражению №", "Причина / комментарий").rows() == [
             (1, None, "для выплат"),
@@ -915,7 +924,7 @@ def test_college_card_shows_the_published_score_and_the_current_one(
     from metrics.formatting import fmt_num
 
     assert frozen["score"][0] != now["score"][0]  # the newer data changed ТТК's score
-    line = next(m.value for m in at.markdown if "баллов ·" in m.value)
+    line = next(plain(m.value) for m in at.markdown if "баллов ·" in m.value)
     assert line.startswith(f"**{fmt_num(frozen['score'][0])}** из")
     caption = next(c.value for c in at.caption if "Опубликованный рейтинг" in c.value)
     assert f"{fmt_num(now['score'][0])} баллов, {now['rank'][0]}-е место" in caption

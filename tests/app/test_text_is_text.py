@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from data_layer import db
 from data_layer.scope import Role
 from tests.app.test_pages_work import (  # noqa: F401  (fixtures)
     ALLOWED,
@@ -49,7 +50,7 @@ def _poison(path: Path) -> None:
         )
         cur.execute("UPDATE programs SET name = ?", [EVIL])
         cur.execute("UPDATE status_rows SET support_measures = ?", [EVIL])
-        cur.execute("UPDATE meta SET value = (value::INTEGER + 1)::VARCHAR WHERE key = 'dataset_version'")
+        db.bump_dataset_version(cur)  # a change not limited to pairs: every cache
 
 
 @pytest.mark.parametrize(("page", "role"), ALLOWED, ids=[f"{p.split('/')[-1]}-{r}" for p, r in ALLOWED])
