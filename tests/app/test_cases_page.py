@@ -157,7 +157,7 @@ def test_college_opens_a_case_records_a_measure_and_its_outcome(region: tuple[Pa
     at.date_input(key="cases_panel_new_due").set_value(D(2024, 10, 3))
     click(at, "Записать меру")
     assert_clean(at)
-    assert [s.value for s in at.success] == ["Мера записана."]
+    assert [plain(s.value) for s in at.success] == ["Мера записана."]
     # due 03.10, evaluated on 04.10 with no outcome: overdue, and the case is no longer stale
     assert metric(at, "С просроченной мерой") == "1"
     assert metric(at, "Без мер дольше 3 недель") == "1"
@@ -257,13 +257,13 @@ def test_college_offers_a_matched_vacancy_in_one_click(region: tuple[Path, dict[
     assert "Меры поддержки, на которые выпускник может претендовать (1)" in [e.label for e in at.expander]
     assert any(m.value.startswith("**Выплата молодому специалисту** — Все выпускники.") for m in at.markdown)
     # 09.02.07 «программист» matches v1 (Самара = the college's municipality, СПО): 60 + 30 + 10
-    offers = [m.value for m in at.markdown if "Программист 1С" in m.value]
+    offers = [plain(m.value) for m in at.markdown if "Программист 1С" in m.value]
     assert offers and offers[0].startswith("1. ") and offers[0].endswith("**100**")
-    assert not any("Повар" in m.value for m in at.markdown)
+    assert not any("Повар" in plain(m.value) for m in at.markdown)
     assert has_key(at, "cases_panel_vacancy_print")
     at.button(key="cases_panel_offer_1").click().run()
     assert_clean(at)
-    assert [s.value for s in at.success] == ["Вакансия предложена: мера записана."]
+    assert [plain(s.value) for s in at.success] == ["Вакансия предложена: мера записана."]
     with cur_of(path) as cur:
         stored = case_store.measure_list(cur, Scope("college", "P001"), COHORT)
         assert stored.select("person_key", "measure_type", "vacancy_id").rows() == [
