@@ -26,7 +26,17 @@ import streamlit as st
 
 from data_layer import config, db, graduates, identity, reference, risk_measures
 from data_layer.scope import Scope
-from metrics import criteria, engine, indicators, reconciliation, risk, settings, vacancies, verification
+from metrics import (
+    army,
+    criteria,
+    engine,
+    indicators,
+    reconciliation,
+    risk,
+    settings,
+    vacancies,
+    verification,
+)
 from metrics import forecast as forecast_mod
 from metrics.criteria import publication
 from ui import risk_view as risk_view_mod
@@ -488,3 +498,16 @@ def vacancy_matching(v: int, stamp: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     the next load (v) or map edit (stamp)."""
     with cursor() as cur:
         return vacancies.prepare(cur)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def returnees(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
+    """Graduates coming back from the army (personal data: the data layer refuses other roles)."""
+    with cursor() as cur:
+        return army.returnee_list(cur, scope, cohort, as_of)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def returnee_counts(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
+    with cursor() as cur:
+        return army.returnee_counts(cur, scope, cohort, as_of)

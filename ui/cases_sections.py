@@ -12,7 +12,7 @@ from metrics import cases as case_metrics
 from metrics.formatting import fmt_int, plural
 from ops import cases as case_ops
 from reports import work_lists
-from ui import cached, case_panel, case_view, widgets
+from ui import cached, case_panel, case_view, downloads, widgets
 from ui.connection import cursor
 from ui.filter_context import Context
 from ui.roles import Scope
@@ -170,13 +170,11 @@ def returnees(scope: Scope, ctx: Context, names: dict[str, str]) -> None:
         f"{army.WEEKS_AHEAD} недель вперёд, чтобы связаться с выпускником до того, как пойдут 4 недели "
         "правила группы риска. Файл Минтруда (вид «Уволенные с военной службы») добавляет известные даты."
     )
-    with cursor() as cur:
-        if not scope.sees_personal_data:
-            counts = army.returnee_counts(cur, scope, ctx.cohort, ctx.as_of)
-            frame = None
-        else:
-            frame = army.returnee_list(cur, scope, ctx.cohort, ctx.as_of)
-            counts = None
+    v = cached.version()
+    if scope.sees_personal_data:
+        frame, counts = cached.returnees(v, scope, ctx.cohort, ctx.as_of), None
+    else:
+        frame, counts = None, cached.returnee_counts(v, scope, ctx.cohort, ctx.as_of)
     if counts is not None:
         if counts.is_empty():
             st.info("В ближайшие недели никто не возвращается.")
@@ -305,15 +303,13 @@ def escalation(
             r["person_key"]: "; ".join(kinds.get(t, t) for t in r["measure_types"]) for r in frame.to_dicts()
         }
         if rows.height:
-            st.download_button(
+            notice = cached.demo_notice(cached.version())
+            downloads.personal_file_button(
+                lambda: work_lists.czn_list_workbook(rows, reasons, measures, notice=notice),
+                f"Список_для_ЦЗН_{batch}.xlsx",
                 f"Скачать список № {batch} (Excel)",
-                data=work_lists.czn_list_workbook(
-                    rows, reasons, measures, notice=cached.demo_notice(cached.version())
-                ),
-                file_name=f"Список_для_ЦЗН_{batch}.xlsx",
-                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                on_click="ignore",
                 key="cases_czn_download",
+                what=f"Список для ЦЗН № {batch}",
             )
     if sent.height:
         done = sent.join(answers, on=["college_code", "person_key"], how="left")
