@@ -32,7 +32,8 @@ def fmt_pp(delta_fraction: float | None, digits: int = 1) -> str:
     if _is_missing(delta_fraction):
         return DASH
     assert delta_fraction is not None
-    sign = "+" if delta_fraction > 0 else ("−" if delta_fraction < 0 else "")
+    shown = round(delta_fraction * 100, digits)  # the sign of what is shown: never «−0,0 п. п.»
+    sign = "+" if shown > 0 else ("−" if shown < 0 else "")
     return f"{sign}{abs(delta_fraction) * 100:.{digits}f}".replace(".", ",") + NBSP + "п." + NBSP + "п."
 
 
@@ -116,7 +117,8 @@ def pct_expr(expr: pl.Expr, digits: int = 1) -> pl.Expr:
 def pp_expr(expr: pl.Expr, digits: int = 1) -> pl.Expr:
     """Vectorised `fmt_pp`: 0.012 -> '+1,2 п. п.', -0.012 -> '−1,2 п. п.'."""
     x = expr.cast(pl.Float64)
-    sign = pl.when(x > 0).then(pl.lit("+")).when(x < 0).then(pl.lit("−")).otherwise(pl.lit(""))
+    shown = (x * 100 * 10**digits).round(0)  # the sign of what is shown: never «−0,0 п. п.»
+    sign = pl.when(shown > 0).then(pl.lit("+")).when(shown < 0).then(pl.lit("−")).otherwise(pl.lit(""))
     body = num_expr(x.abs() * 100, digits).str.replace_all(NBSP, "")
     return _missing(x, sign + body + pl.lit(NBSP + "п." + NBSP + "п.")).name.keep()
 

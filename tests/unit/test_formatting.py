@@ -22,6 +22,7 @@ from metrics.formatting import (
     num_expr,
     pct_expr,
     plural,
+    pp_expr,
 )
 
 
@@ -34,6 +35,15 @@ def test_scalar_formats_by_hand() -> None:
     assert fmt_num(1234.56, 1) == f"1{NBSP}234,6"
     assert fmt_pp(0.012) == f"+1,2{NBSP}п.{NBSP}п."
     assert fmt_pp(-0.003) == f"−0,3{NBSP}п.{NBSP}п."
+    # a change that rounds to zero has no sign (issue 13: «−0,0 п. п.»)
+    assert fmt_pp(-0.0004) == fmt_pp(0.0004) == f"0,0{NBSP}п.{NBSP}п."
+    frame = pl.DataFrame({"d": [-0.0004, 0.0004, -0.0006, None]})
+    assert frame.select(pp_expr(pl.col("d"))).to_series().to_list() == [
+        f"0,0{NBSP}п.{NBSP}п.",
+        f"0,0{NBSP}п.{NBSP}п.",
+        f"−0,1{NBSP}п.{NBSP}п.",
+        "—",
+    ]
     assert fmt_date(dt.date(2026, 11, 26)) == "26.11.2026"
     assert fmt_datetime(dt.datetime(2026, 11, 26, 9, 5)) == "26.11.2026 09:05"
     assert [plural(n, "выпускник", "выпускника", "выпускников") for n in (1, 2, 5, 11, 21, 104)] == [
