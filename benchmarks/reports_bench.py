@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/reports_bench.py --db /tmp/demo_reports.duckdb [--json OUT]
 
 Works on a temporary copy of the database (builds write audit records). Cohort: the newest one,
-as-of date: its default (the newest snapshot). First the regional control rule is checked on the
+as-of date: its default (the last passed weekly deadline, engine.default_as_of). First the regional control rule is checked on the
 data as loaded and its outcome printed. When it fails, the copy gets a "year-end clean-up"
 (undetermined statuses of the cohort become «Иные причины риска нетрудоустройства», spells
 rebuilt) so that the regional report can be timed on its real path; --no-cleanup skips that.
