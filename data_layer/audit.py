@@ -16,6 +16,7 @@ ACTION_LABELS: dict[str, str] = {
     "logout": "Выход",
     "upload": "Загрузка файла",
     "upload_rejected": "Файл отклонён",
+    "upload_undone": "Отмена загрузки",
     "confirm": "Подтверждение сверки",
     "return": "Возврат сверки",
     "criteria_publish": "Публикация критериев",

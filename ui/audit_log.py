@@ -32,6 +32,6 @@ def display(log: pl.DataFrame) -> pl.DataFrame:
         pl.col("username").alias("Пользователь"),
         pl.col("role").replace(ROLE_LABELS).alias("Роль"),
         pl.col("action").replace(ACTION_LABELS).alias("Действие"),
-        pl.col("object").alias("Объект"),
-        pl.col("details").alias("Подробности"),
+        pl.col("object").fill_null("—").alias("Объект"),
+        pl.col("details").fill_null("—").alias("Подробности"),
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from data_layer import audit
 from data_layer.errors import ScopeError, UserFacingError
 from data_layer.importer import load_file
 from data_layer.importer.preview import Preview, preview_file
@@ -32,6 +33,7 @@ from tests.fixtures.import_helpers import (
     rows,
     snils,
 )
+from ui import audit_log
 
 BASE = Scope("base_centre", None, "base")
 P001 = Scope("college", "P001", "col1")
@@ -117,6 +119,11 @@ def test_undo_brings_back_what_the_load_replaced(con: duckdb.DuckDBPyConnection)
     assert _spells(con) == spells_before
     assert rows(con, "SELECT undone_by FROM loads WHERE load_id = ?", [res.load_id]) == [("base",)]
     assert ("upload_undone", f"№ {res.load_id} «short.csv»") in audit_actions(con)
+    # the journal names it in Russian, with what was removed and restored
+    shown = audit_log.display(audit.read_log(con.cursor(), action="upload_undone"))
+    assert shown.select("Действие", "Подробности").rows() == [
+        ("Отмена загрузки", "удалено строк: 1; восстановлено: 3")
+    ]
     with pytest.raises(UserFacingError, match="уже отменена"):
         undo_load(con, BASE, res.load_id)
     # the same file can be loaded again after its undo (it is no longer «уже загружен»)
