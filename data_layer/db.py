@@ -102,11 +102,16 @@ def bump_dataset_version(
     `pairs`: the change touched only these (college_code, cohort) pairs (a status snapshot load);
     they get the new version, and caches that read other pairs stay valid. Without `pairs`
     the change may affect anything: the base version moves and every cache is invalidated."""
-    new = dataset_version(cur) + 1
+    old = dataset_version(cur)
+    new = old + 1
     cur.execute("UPDATE meta SET value = ? WHERE key = 'dataset_version'", [str(new)])
     if pairs is None:
         set_meta(cur, "base_version", str(new))
     else:
+        if old > _last_recorded(cur):
+            # an earlier write moved the counter without saying what it changed: it counts as a
+            # change of everything, before this one
+            set_meta(cur, "base_version", str(old))
         rows = sorted(set(pairs))
         if rows:
             cur.executemany("DELETE FROM pair_versions WHERE college_code = ? AND cohort = ?", rows)
@@ -140,12 +145,23 @@ class CacheVersions:
         return newest
 
 
+def _last_recorded(cur: duckdb.DuckDBPyConnection) -> int:
+    """The newest version some write recorded what it changed for (the base or a pair)."""
+    row = cur.execute(
+        "SELECT greatest((SELECT max(version) FROM pair_versions), "
+        "(SELECT max(value::BIGINT) FROM meta WHERE key = 'base_version'))"
+    ).fetchall()
+    return int(row[0][0] or 0)
+
+
 def cache_versions(cur: duckdb.DuckDBPyConnection) -> CacheVersions:
     meta = dict(
         cur.execute("SELECT key, value FROM meta WHERE key IN ('dataset_version', 'base_version')").fetchall()
     )
     dataset = int(meta.get("dataset_version") or 0)
     base = int(meta.get("base_version") or dataset)
+    if dataset > _last_recorded(cur):
+        base = dataset  # the newest write did not say what it changed: everything may have changed
     rows = cur.execute(
         "SELECT college_code, cohort, version FROM pair_versions WHERE version > ?", [base]
     ).fetchall()

@@ -32,3 +32,15 @@ def test_pair_loads_move_only_their_pairs_and_other_writes_move_the_base(tmp_pat
         v = db.cache_versions(cur)
         assert (v.dataset, v.base, v.pairs) == (4, 4, {})
         assert v.of(2025, ["P003"]) == v.of(2024) == 4
+
+
+def test_a_bump_that_records_nothing_invalidates_everything(tmp_path: Path) -> None:
+    with closing(db.open_database(tmp_path / "v.duckdb")) as con, con.cursor() as cur:
+        db.bump_dataset_version(cur, [("P001", 2025)])  # 1
+        # a writer that moves the counter by hand (no pairs, no base): version 2
+        cur.execute("UPDATE meta SET value = '2' WHERE key = 'dataset_version'")
+        assert db.cache_versions(cur).of(2025, ["P002"]) == 2
+        # a later pair load (3) must not hide it: the unrecorded change becomes the base
+        db.bump_dataset_version(cur, [("P001", 2025)])
+        v = db.cache_versions(cur)
+        assert (v.base, v.of(2025, ["P002"]), v.of(2025, ["P001"])) == (2, 2, 3)
