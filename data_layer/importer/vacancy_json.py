@@ -97,8 +97,15 @@ def read_vacancies_json(data: bytes, row_column: str) -> tuple[list[str | None],
     vacancy's position); UnreadableFileError when the file is not such a JSON document."""
     try:
         doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UnreadableFileError(f"Файл не является корректным JSON: {exc}.") from exc
+    except json.JSONDecodeError as exc:
+        raise UnreadableFileError(
+            f"Файл не является корректным JSON: ошибка в строке {exc.lineno}, позиция {exc.colno}."
+        ) from exc
+    except (UnicodeDecodeError, RecursionError, MemoryError) as exc:
+        # a deeply nested document ([[[[…]]]]) must be a refusal, not a traceback
+        raise UnreadableFileError(
+            "Файл не является корректным JSON: неверная кодировка или слишком глубокая вложенность."
+        ) from exc
     items = _get(doc, "results", "vacancies") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
         raise UnreadableFileError(
