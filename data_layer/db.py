@@ -38,19 +38,49 @@ def open_database(path: Path | str | None = None, *, read_only: bool = False) ->
     p = config.db_path(path)
     if read_only and not p.exists():
         raise UserFacingError(f"База данных не найдена: {p}. Создайте её командой «vypusk init».")
-    p.parent.mkdir(parents=True, exist_ok=True)
+    private_files()
+    p.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(p), read_only=read_only, config=dict(_DUCKDB_CONFIG))
     except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
+        text = str(exc).lower()
+        if "lock" in text:
             raise DatabaseLockedError(
                 f"База данных {p} занята другим процессом (например, запущенным приложением). "
                 "Остановите его или выполните загрузку через страницу «Загрузка данных»."
             ) from exc
-        raise UserFacingError(f"Не удалось открыть базу данных {p}: {exc}") from exc
+        if "permission" in text or "read-only" in text or "read only" in text:
+            raise UserFacingError(
+                f"Нет прав на запись в базу данных {p} (файл или папка только для чтения). "
+                "Проверьте права доступа; данные не изменены."
+            ) from exc
+        raise UserFacingError(f"Не удалось открыть базу данных {p}: ошибка ввода-вывода.") from exc
     if not read_only:
+        _owner_only(p)
         apply_schema(con)
     return con
+
+
+def private_files() -> None:
+    """Files this process creates (database, WAL, reports, temporary files) are owner-only: the
+    database holds personal data under 152-ФЗ. Called on every open; a no-op after the first."""
+    global _UMASK_SET
+    if not _UMASK_SET:
+        os.umask(0o077)
+        _UMASK_SET = True
+
+
+_UMASK_SET = False
+
+
+def _owner_only(p: Path) -> None:
+    """A database file created before this release (or by another tool) made owner-only."""
+    for f in (p, p.with_name(p.name + ".wal")):
+        try:
+            if f.exists() and f.stat().st_uid == os.getuid() and f.stat().st_mode & 0o077:
+                f.chmod(0o600)
+        except OSError:
+            pass
 
 
 def get_connection(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
