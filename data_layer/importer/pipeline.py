@@ -115,14 +115,18 @@ def _reject(
     label = KINDS.get(kind or "", "вид не определён")
     first = errors[0].message if errors else ""
     details = f"{label}; {_count(n, 'ошибка', 'ошибки', 'ошибок')}; {first}"[:1000]
-    with con.cursor() as cur:
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            audit.record(cur, scope.username, scope.role, "upload_rejected", file_name, details)
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
+    try:
+        with con.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                audit.record(cur, scope.username, scope.role, "upload_rejected", file_name, details)
+                cur.execute("COMMIT")
+            except BaseException:
+                _rollback(cur)
+                raise
+    except (duckdb.IOException, duckdb.PermissionException, OSError) as exc:
+        # the storage that refused the load refuses the audit entry too: the user still gets the answer
+        _log.error("refusal of %s not audited: %s", file_name, type(exc).__name__)
     return LoadResult(
         ok=False,
         kind=kind,
@@ -131,6 +135,23 @@ def _reject(
         errors=errors,
         warnings=warnings or [],
         message=_refusal_message(file_name, n),
+    )
+
+
+def storage_message(exc: BaseException) -> str:
+    """A Russian message for a storage failure during a load (never the English original)."""
+    text = str(exc).lower()
+    if "no space" in text or "disk full" in text or "enospc" in text:
+        cause = "на диске сервера закончилось место"
+    elif "read-only" in text or "read only" in text or "permission" in text:
+        cause = "база данных открыта только для чтения или нет прав на запись"
+    elif "lock" in text:
+        cause = "файл базы данных занят другим процессом"
+    else:
+        cause = "ошибка записи в базу данных"
+    return (
+        f"Файл не загружен: {cause}. Данные в системе не изменены, ранее загруженное не потеряно; "
+        "сообщите администратору и повторите загрузку позже."
     )
 
 
@@ -303,6 +324,13 @@ def _load_table(
                 "не изменены; сообщите администратору."
             )
             problem = Problem(None, None, None, msg, "error")
+            return _reject(con, scope, file_name, table.kind, table.frame.height, [problem])
+        except (duckdb.IOException, duckdb.PermissionException, OSError) as exc:
+            # A full disk, a database made read-only, a file locked or gone: the transaction is
+            # rolled back, so nothing of the file is stored and nothing stored is lost.
+            _rollback(cur)
+            _log.error("load of a %s file failed on storage: %s", table.kind, type(exc).__name__)
+            problem = Problem(None, None, None, storage_message(exc), "error")
             return _reject(con, scope, file_name, table.kind, table.frame.height, [problem])
         except BaseException:
             _rollback(cur)
