@@ -32,9 +32,10 @@ def case_label_expr() -> pl.Expr:
 
 
 def case_view(frame: pl.DataFrame, persons: pl.DataFrame, college_names: dict[str, str]) -> pl.DataFrame:
-    """Cases with the graduate's name, masked СНИЛС and programme, labels ready for display; sorted
-    so that what needs action comes first (overdue, stale, open), then by name (a total order, so a
-    selected row stays the same case after a rerun)."""
+    """Cases with the graduate's name, masked СНИЛС and programme, labels ready for display; open
+    cases first, the longest open first, then by name. Only loaded data decides the order (a total
+    order): recording a measure must not move the selected row to another case after the rerun
+    (overdue and stale cases are found with the filter «Требуют внимания»)."""
     people = persons.select(
         "college_code", "person_key", "fio", "snils_masked", "program_code", "program_name"
     )
@@ -50,8 +51,8 @@ def case_view(frame: pl.DataFrame, persons: pl.DataFrame, college_names: dict[st
         _open=pl.col("state") == "open",
     )
     return out.sort(
-        ["_open", "overdue", "stale", "fio", "college_code", "person_key", "stay_no"],
-        descending=[True, True, True, False, False, False, False],
+        ["_open", "entry_date", "fio", "college_code", "person_key", "stay_no"],
+        descending=[True, False, False, False, False, False],
         nulls_last=True,
     ).drop("_open")
 

@@ -83,7 +83,11 @@ async def _work_the_case(url: str, t: Target, snapshot: Path, shots: Path) -> li
         await pw.settle(page)
         await page.get_by_text("Вакансия предложена: мера записана.").wait_for(timeout=pw.RUN_TIMEOUT_MS)
         # the outcome of the measure just recorded (the newest open one comes first)
-        await page.locator(pw.keyed("cases_panel_outcome_value")).click()
+        await pw.settle(page)
+        await page.screenshot(path=str(shots / "case-offered.png"), full_page=True)
+        select = page.locator(pw.keyed("cases_panel_outcome_value")).get_by_role("combobox").first
+        await select.scroll_into_view_if_needed()
+        await select.click()
         await page.get_by_role("option", name="Трудоустроен").click()
         await page.get_by_role("button", name="Записать результат").click()
         await pw.settle(page)
