@@ -259,6 +259,19 @@ def _accepted(
     )
 
 
+def _unchanged(v: Validated, file_name: str, prev: tuple[int, dt.datetime, str] | None) -> LoadResult:
+    """The answer for a file whose rows are stored already: nothing is written."""
+    if prev is None:
+        message = f"Данные файла «{file_name}» совпадают с уже загруженными; данные не изменились."
+        return _accepted(v, file_name, None, message, [], unchanged=True)
+    load_id, when, user = prev
+    message = (
+        f"Этот файл уже загружен {when:%d.%m.%Y} в {when:%H:%M} (пользователь {user}, "
+        f"загрузка № {load_id}); данные не изменились."
+    )
+    return _accepted(v, file_name, load_id, message, [], unchanged=True)
+
+
 def _load_table(
     con: duckdb.DuckDBPyConnection,
     table: RawTable,
@@ -287,17 +300,7 @@ def _load_table(
             small = v.frame.height <= COMPARE_ALWAYS_ROWS
             if (prev is not None or small) and store.same_as_stored(cur, v):
                 _rollback(cur)
-                if prev is None:
-                    message = (
-                        f"Данные файла «{file_name}» совпадают с уже загруженными; данные не изменились."
-                    )
-                    return _accepted(v, file_name, None, message, [], unchanged=True)
-                load_id, when, user = prev
-                message = (
-                    f"Этот файл уже загружен {when:%d.%m.%Y} в {when:%H:%M} (пользователь {user}, "
-                    f"загрузка № {load_id}); данные не изменились."
-                )
-                return _accepted(v, file_name, load_id, message, [], unchanged=True)
+                return _unchanged(v, file_name, prev)
             details = f"{v.spec.label}; {_count(v.frame.height, 'строка', 'строки', 'строк')}"
             load_id, replaced, touched = store.apply(
                 cur,

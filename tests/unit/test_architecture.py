@@ -105,7 +105,7 @@ LONG_FUNCTIONS_TO_SPLIT: dict[str, int] = {
     "benchmarks/reports_bench.py:main": 81,
     "reports/scorecard.py:_criteria": 81,
     "metrics/criteria/publication.py:insert_publication": 78,
-    "data_layer/importer/pipeline.py:_load_table": 74,
+    "data_layer/importer/pipeline.py:_load_table": 71,
     "ui/cases_sections.py:escalation": 76,
     "ui/case_panel.py:vacancy_block": 72,
     "reports/regional.py:sheets": 72,
