@@ -71,6 +71,7 @@ class ReportContext:
         self._given_metric_values = metric_values
         self._territory_counts: dict[str, pl.DataFrame] = {}
         self._territory_series: dict[str, pl.DataFrame] = {}
+        self._targets: dict[str, tuple[float, int] | None] = {}
 
     # ------------------------------------------------------------ configuration
 
@@ -100,7 +101,9 @@ class ReportContext:
         return settings.risk_thresholds(self.cur)
 
     def target(self, ind_id: str) -> tuple[float, int] | None:
-        return indicators.get_target(self.cur, ind_id, self.cohort)
+        if ind_id not in self._targets:
+            self._targets[ind_id] = indicators.get_target(self.cur, ind_id, self.cohort)
+        return self._targets[ind_id]
 
     # ------------------------------------------------------------ shared figures
 
@@ -283,7 +286,12 @@ class ReportContext:
 
     def data_used_line(self) -> str:
         """Every external extract (kind, «Дата выгрузки», when loaded) and the newest college snapshot
-        the figures rest on (metrics.provenance, as on every page)."""
+        the figures rest on (metrics.provenance, as on every page); the user's scope, so the same for
+        every workbook of one request (computed once for the scorecard zip)."""
+        return self._data_used_line
+
+    @cached_property
+    def _data_used_line(self) -> str:
         return provenance.data_used_line(provenance.data_used(self.cur, self.scope, self.as_of), full=True)
 
     def indicator_lines(self, ids: Iterable[str] | None = None) -> list[str]:

@@ -53,10 +53,17 @@ def _indicators(ctx: ReportContext, code: str, tu_code: str | None) -> Table:
 
 
 def _risk(ctx: ReportContext, code: str) -> Table:
-    rc = risk.risk_counts(
-        ctx.cur, ctx.scope, ctx.cohort, ctx.as_of, ctx.thresholds, "college", {"college": code}
-    )
-    row = first_row(rc) or {}
+    if ctx.bulk:
+        # the college's risk-group members, cut from one region-wide membership query
+        members = ctx.risk_members(code)
+        row: dict[str, int] = {"risk_count": members.height} | {
+            r: int(members[r].sum()) for r in risk.REASONS
+        }
+    else:
+        rc = risk.risk_counts(
+            ctx.cur, ctx.scope, ctx.cohort, ctx.as_of, ctx.thresholds, "college", {"college": code}
+        )
+        row = first_row(rc) or {}
     rows = [{"what": "В группе риска — всего", "n": int(row.get("risk_count") or 0), "bold": True}]
     rows += [
         {"what": f"по причине: {label}", "n": int(row.get(r) or 0), "bold": False}
@@ -155,7 +162,7 @@ def _criteria(ctx: ReportContext, code: str) -> tuple[Table, Table]:
 
 
 def _trend(ctx: ReportContext, code: str, tu_code: str | None) -> Table:
-    series = engine.weekly_series(ctx.cur, ctx.scope, ctx.cohort, ctx.as_of, ctx.headline, {"college": code})
+    series = ctx.college_series(code)
     frame = series.select("date", "total", "numerator", "denominator", "rate")
     frame = frame.join(
         ctx.region_series.select("date", pl.col("rate").alias("rate_region")), on="date", how="left"
@@ -192,7 +199,15 @@ def _specialties(ctx: ReportContext, code: str) -> Table:
     spec = indicators.with_indicator(
         table.drop("numerator", "denominator", "rate"), indicators.BUILTIN_BY_ID["by_specialty_share"]
     )
-    rc = risk.risk_counts(ctx.cur, ctx.scope, ctx.cohort, ctx.as_of, ctx.thresholds, "program", filters)
+    if ctx.bulk:
+        members = ctx.risk_members(code)
+        rc = (
+            members.group_by("group_code")
+            .agg(pl.len().cast(pl.Int64).alias("risk_count"))
+            .rename({"group_code": "code"})
+        )
+    else:
+        rc = risk.risk_counts(ctx.cur, ctx.scope, ctx.cohort, ctx.as_of, ctx.thresholds, "program", filters)
     frame = (
         table.join(spec.select("code", pl.col("rate").alias("by_specialty")), on="code", how="left")
         .join(rc.select("code", "risk_count"), on="code", how="left")
