@@ -17,7 +17,7 @@ from data_layer.scope import OPERATOR, ROLE_LABELS, Scope
 from metrics import criteria, engine, indicators, provenance, risk, settings
 from metrics.criteria import publication
 from metrics.formatting import fmt_date, fmt_datetime
-from metrics.indicators import Indicator
+from metrics.indicators import COUNT_COLUMNS, Indicator
 from reports.xlsx import Properties, TitleBlock
 
 FORECAST_NOTE = (
@@ -213,6 +213,26 @@ class ReportContext:
         dates = engine.weekly_dates(min(starts), min(self.as_of, engine.window_end(self.cohort)))
         counts = engine.counts_at_dates(self.cur, self.scope, self.cohort, dates, None, "college")
         return indicators.with_indicator(counts, self.headline)
+
+    def program_counts(self, college: str) -> pl.DataFrame:
+        """Status counts of one college by program at as_of, as engine.status_counts(by="program",
+        filters={"college": college}) gives them, cut from one query over every college (bulk)."""
+        programs = self._programs.select("code", "name", "ugps_code", "ugps_name", "level")
+        counts = self._college_program_counts.filter(pl.col("college_code") == college)
+        return (
+            counts.select(pl.col("program_code").alias("code"), "total", *COUNT_COLUMNS)
+            .join(programs, on="code", how="left")
+            .select([*programs.columns, "total", *COUNT_COLUMNS])
+            .sort(["code", "name", "ugps_code", "ugps_name", "level"])
+        )
+
+    @cached_property
+    def _college_program_counts(self) -> pl.DataFrame:
+        return engine.status_counts(self.cur, self.scope, self.cohort, self.as_of, "college_program")
+
+    @cached_property
+    def _programs(self) -> pl.DataFrame:
+        return engine.status_counts(self.cur, self.scope, self.cohort, self.as_of, "program")
 
     @cached_property
     def colleges(self) -> pl.DataFrame:

@@ -195,7 +195,12 @@ def _trend(ctx: ReportContext, code: str, tu_code: str | None) -> Table:
 def _specialties(ctx: ReportContext, code: str) -> Table:
     filters: engine.Filters = {"college": code}
     head = ctx.headline
-    table = engine.indicator_table(ctx.cur, ctx.scope, ctx.cohort, ctx.as_of, head, "program", filters)
+    if ctx.bulk:
+        table = indicators.with_indicator(ctx.program_counts(code), head).with_columns(
+            small_group=pl.col("total") < engine.SMALL_GROUP
+        )
+    else:
+        table = engine.indicator_table(ctx.cur, ctx.scope, ctx.cohort, ctx.as_of, head, "program", filters)
     spec = indicators.with_indicator(
         table.drop("numerator", "denominator", "rate"), indicators.BUILTIN_BY_ID["by_specialty_share"]
     )
