@@ -29,6 +29,8 @@ def author(username: str | None) -> str:
 
 
 def version_line(cs: criteria.CriteriaSet) -> str:
+    if cs.status == "published" and cs.published_by == "system" and cs.published_at is None:
+        return f"версия {cs.version} (стартовый набор критериев)"
     if cs.status == "published":
         who = f", {author(cs.published_by)}" if cs.published_by else ""
         return f"версия {cs.version}, опубликована {fmt_datetime(cs.published_at)}{who}"

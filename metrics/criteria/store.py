@@ -16,15 +16,22 @@ from data_layer.scope import Scope
 from metrics.criteria.model import CriteriaSet, from_json, starting_set
 
 
+def starting_created_at(year: int) -> dt.datetime:
+    """The fixed creation time of a year's starting set (version 1 by 'system'), the same whether
+    the set is only implied by reads or already stored: storing it must not change what was shown."""
+    return dt.datetime(year, 1, 1)
+
+
 def ensure_seeded(cur: duckdb.DuckDBPyConnection, year: int) -> None:
-    """Publish the starting set as version 1 for a year that has no set yet."""
+    """Store the starting set as published version 1 for a year that has no set yet, exactly as
+    `published` shows it before (no publication time: the system set was never published by anyone
+    at a moment; writing the time of the first draft would change a published version)."""
     n = cur.execute("SELECT count(*) FROM criteria_sets WHERE year = ?", [year]).fetchall()[0][0]
     if n == 0:
         s = starting_set(year)
-        now = dt.datetime.now()
         cur.execute(
-            "INSERT INTO criteria_sets VALUES (?, 1, 'published', ?, ?, ?, 'system', ?, 'system')",
-            [year, s.to_json(), s.comment, now, now],
+            "INSERT INTO criteria_sets VALUES (?, 1, 'published', ?, ?, ?, 'system', NULL, 'system')",
+            [year, s.to_json(), s.comment, starting_created_at(year)],
         )
 
 
@@ -68,6 +75,7 @@ def published(cur: duckdb.DuckDBPyConnection, year: int, version: int | None = N
                 version=1,
                 status="published",
                 comment=s.comment,
+                created_at=starting_created_at(year),
                 created_by="system",
                 published_by="system",
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from pathlib import Path
 
 import polars as pl
@@ -138,6 +140,35 @@ def test_versions_published_is_immutable(tmp_path: Path) -> None:
     assert len(criteria.published(con, 2024, 2).criteria) == 2
     actions = [r[0] for r in con.execute("SELECT action FROM audit_log ORDER BY event_id").fetchall()]
     assert actions.count("criteria_publish") == 1
+
+
+def _rows(con: object, year: int) -> list[tuple[object, ...]]:
+    return con.execute(  # type: ignore[attr-defined, no-any-return]
+        "SELECT * FROM criteria_sets WHERE year = ? AND status = 'published' ORDER BY version", [year]
+    ).fetchall()
+
+
+def _shown(cs: CriteriaSet) -> tuple[object, ...]:
+    return (cs.version, cs.status, cs.comment, cs.created_at, cs.created_by, cs.published_at, cs.published_by)
+
+
+def test_saving_a_draft_changes_no_published_version_to_the_second(tmp_path: Path) -> None:
+    con = Region(tmp_path / "c.duckdb").done()
+    base = Scope("base_centre", None, "bc")
+    implied = criteria.published(con, 2024)  # the starting set, not stored yet
+    ops_criteria.save_draft(con, base, CriteriaSet(2024, implied.criteria[:3], 10, 5))
+    stored = criteria.published(con, 2024, 1)
+    # storing version 1 (done by the first draft) shows exactly what was shown before
+    assert _shown(stored) == _shown(implied)
+    assert stored.published_at is None and stored.created_at == dt.datetime(2024, 1, 1)
+    ops_criteria.publish_draft(con, base, 2024)
+    before = _rows(con, 2024)
+    assert [r[1] for r in before] == [1, 2]
+    time.sleep(1.1)  # any rewrite of a timestamp would now differ by more than a second
+    ops_criteria.save_draft(con, base, CriteriaSet(2024, implied.criteria[:1], 10, 5, comment="новая"))
+    ops_criteria.save_draft(con, base, CriteriaSet(2024, implied.criteria[:2], 10, 5, comment="ещё"))
+    ops_criteria.discard_draft(con, base, 2024)
+    assert _rows(con, 2024) == before
 
 
 def test_only_base_centre_edits(tmp_path: Path) -> None:
