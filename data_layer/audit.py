@@ -35,6 +35,10 @@ ACTION_LABELS: dict[str, str] = {
     "identity_decision": "Решение по спорному СНИЛС",
     "view_external": "Просмотр данных УФНС/ЦЗН по выпускникам",
     "report_issue": "Утверждение и регистрация отчёта",
+    "rating_publish": "Публикация рейтинга ЦСТВ",
+    "rating_objection": "Возражение по рейтингу ЦСТВ",
+    "rating_objection_answer": "Ответ на возражение по рейтингу",
+    "schedule_change": "Изменение графика сдачи данных",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 from data_layer.text import DASH, NBSP
 from data_layer.text import fmt_int as fmt_int  # re-exported: defined once, in the data layer
@@ -131,3 +132,14 @@ def date_expr(expr: pl.Expr) -> pl.Expr:
 def datetime_expr(expr: pl.Expr) -> pl.Expr:
     """Vectorised `fmt_datetime`."""
     return pl.when(expr.is_not_null()).then(expr.dt.strftime("%d.%m.%Y %H:%M")).otherwise(pl.lit(DASH))
+
+
+def parse_decimal(text: str | None) -> float | None:
+    """A number typed the Russian way: «12,5», «12.5», «1 234,5» (spaces, no-break spaces and a
+    trailing «%» allowed) -> float; None when the text is empty or not a number."""
+    if text is None:
+        return None
+    cleaned = re.sub(r"[\s\u00a0\u202f]+", "", text).removesuffix("%").replace(",", ".")
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", cleaned):
+        return None
+    return float(cleaned)

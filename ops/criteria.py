@@ -22,12 +22,20 @@ def _check(cur: duckdb.DuckDBPyConnection, scope: Scope, cs: criteria.CriteriaSe
         raise UserFacingError(" ".join(problems))
 
 
+def entry_object(year: int, version: int) -> str:
+    """The journal's «Объект» of a criteria entry: «критерии 2024 г., версия 2»."""
+    return f"критерии {year} г., версия {version}"
+
+
+SAVED = "черновик сохранён"
+
+
 def save_draft(cur: duckdb.DuckDBPyConnection, scope: Scope, cs: criteria.CriteriaSet) -> int:
     """Create or replace the year's draft; returns its version. A draft feeds no cached figure."""
     _check(cur, scope, cs)
-    with audited(cur, scope, "criteria_draft", bump=False) as entry:
+    with audited(cur, scope, "criteria_draft", details=SAVED, bump=False) as entry:
         version = criteria.write_draft(cur, scope.username, cs)
-        entry.obj = f"{cs.year} v{version}"
+        entry.obj = entry_object(cs.year, version)
     return version
 
 
@@ -39,15 +47,17 @@ def publish(cur: duckdb.DuckDBPyConnection, scope: Scope, cs: criteria.CriteriaS
     and the dataset version bumped.
     """
     _check(cur, scope, cs)
-    with audited(cur, scope, "criteria_publish", details=cs.comment or None, bump=True) as entry:
+    details = f"комментарий: {cs.comment}" if cs.comment else "без комментария"
+    with audited(cur, scope, "criteria_publish", details=details, bump=True) as entry:
         stored = criteria.draft(cur, cs.year)
         if stored is None or not criteria.same_definition(cs, stored) or cs.comment != stored.comment:
             version = criteria.write_draft(cur, scope.username, cs)
-            audit.record(cur, scope.username, scope.role, "criteria_draft", f"{cs.year} v{version}")
+            obj = entry_object(cs.year, version)
+            audit.record(cur, scope.username, scope.role, "criteria_draft", obj, SAVED)
         else:
             version = stored.version
         criteria.mark_published(cur, scope.username, cs.year, version)
-        entry.obj = f"{cs.year} v{version}"
+        entry.obj = entry_object(cs.year, version)
     return version
 
 
@@ -66,5 +76,6 @@ def discard_draft(cur: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> No
     stored = criteria.draft(cur, year)
     if stored is None:
         raise UserFacingError("Черновика нет: удалять нечего.")
-    with audited(cur, scope, "criteria_draft", f"{year} v{stored.version}", "черновик удалён", bump=False):
+    obj = entry_object(year, stored.version)
+    with audited(cur, scope, "criteria_draft", obj, "черновик удалён", bump=False):
         criteria.delete_draft(cur, year)

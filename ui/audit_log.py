@@ -29,9 +29,9 @@ def display(log: pl.DataFrame) -> pl.DataFrame:
     """Russian columns and labels."""
     return log.select(
         pl.col("event_at").alias("Время"),
-        pl.col("username").alias("Пользователь"),
-        pl.col("role").replace(ROLE_LABELS).alias("Роль"),
-        pl.col("action").replace(ACTION_LABELS).alias("Действие"),
+        pl.col("username").fill_null("—").alias("Пользователь"),
+        pl.col("role").replace(ROLE_LABELS).fill_null("—").alias("Роль"),
+        pl.col("action").replace(ACTION_LABELS).fill_null("—").alias("Действие"),
         pl.col("object").fill_null("—").alias("Объект"),
         pl.col("details").fill_null("—").alias("Подробности"),
     )

@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from metrics import criteria
-from metrics.formatting import fmt_int
+from metrics.formatting import fmt_int, parse_decimal
 from ops import criteria as ops_criteria
 from ui import cached, widgets
 from ui import criteria_tables as ct
@@ -179,20 +179,29 @@ def candidate(
 ) -> tuple[criteria.CriteriaSet | None, list[str]]:
     """Category thresholds and comment, then the edited set and what prevents saving it."""
     c1, c2, c3 = st.columns([1, 1, 2])
-    high, medium = (
-        col.number_input(
-            f"Категория «{criteria.CATEGORY_LABELS[cat]}» — от, баллов",
-            min_value=0.0,
-            value=float(value),
-            step=1.0,
-            key=f"{keyp}_{cat}",
-        )
-        for col, cat, value in ((c1, "high", base.high_from), (c2, "medium", base.medium_from))
-    )
+    problems: list[str] = []
+    thresholds: dict[str, float] = {}
+    # Text, not st.number_input: a browser number field refuses the Russian decimal comma («12,5»).
+    for col, cat, value in ((c1, "high", base.high_from), (c2, "medium", base.medium_from)):
+        label = f"Категория «{criteria.CATEGORY_LABELS[cat]}» — от, баллов"
+        shown = str(float(value)).removesuffix(".0").replace(".", ",")
+        typed = col.text_input(label, value=shown, key=f"{keyp}_{cat}")
+        number = parse_decimal(typed)
+        if number is None or number < 0:
+            problems.append(f"{label}: введите неотрицательное число, например 12,5.")
+        else:
+            thresholds[cat] = number
     comment = c3.text_input("Комментарий к версии", value=base.comment, max_chars=500, key=f"{keyp}_comment")
+    if problems:
+        return None, problems
     try:
         cand = ct.build_set(
-            base, edited.to_dicts(), rules, high_from=high, medium_from=medium, comment=comment
+            base,
+            edited.to_dicts(),
+            rules,
+            high_from=thresholds["high"],
+            medium_from=thresholds["medium"],
+            comment=comment,
         )
         return cand, criteria.validate_set(cand, known)
     except Exception as exc:

@@ -364,6 +364,13 @@ COLUMNS: dict[str, Any] = {
 }
 
 
+def column_labels(columns: list[str], overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The Russian headers of `columns` as an indicator table shows them (for its CSV download)."""
+    labels = {c: str(COLUMNS[c].get("label") or c) for c in columns if c in COLUMNS}
+    labels.update(overrides or {})
+    return {c: labels[c] for c in columns if c in labels}
+
+
 # The usual indicator columns of a table of groups, after the group's name.
 RATE_COLUMNS: list[str] = ["total", "rate_label", "gap_label", "change_label", "places_needed_label"]
 

@@ -160,7 +160,20 @@ def same_definition(a: CriteriaSet | None, b: CriteriaSet | None) -> bool:
     """Equal criteria and category thresholds (the stored definition), ignoring version metadata."""
     if a is None or b is None:
         return a is b
-    return a.to_json() == b.to_json()
+    return _canonical(json.loads(a.to_json())) == _canonical(json.loads(b.to_json()))
+
+
+def _canonical(value: object) -> object:
+    """Numbers compared as numbers: a threshold typed as 10,0 equals a stored 10 (an int in JSON)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    return value
 
 
 def _criterion_from_dict(d: dict) -> Criterion:  # type: ignore[type-arg]

@@ -11,6 +11,8 @@ from ui import cached, criteria_editor, criteria_sections, downloads, rating_vie
 from ui.connection import cursor
 from ui.text import md
 
+TAB_KEY = "criteria_tab"
+
 
 def render() -> None:
     scope = widgets.current_scope()
@@ -30,7 +32,9 @@ def render() -> None:
     names = ["Рейтинг", "Возражения", "Критерии", "История версий"]
     if scope.role == "base_centre":
         names.append("Редактор критериев")
-    tabs = st.tabs(names)
+    # Stateful tabs (a key and on_change): the open tab is kept in st.session_state[TAB_KEY], so
+    # the editor stays open after a save or a publication reruns the page.
+    tabs = st.tabs(names, key=TAB_KEY, on_change="rerun")
     with tabs[0]:
         criteria_sections.rating_tab(scope, ctx, pub)
         downloads.report_button("rating", label="Скачать рейтинг эффективности ЦСТВ (Excel)")

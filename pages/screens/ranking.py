@@ -65,7 +65,15 @@ def render() -> None:
         ranking, TABLE_COLUMNS, widgets.drill_key("ranking_table", ctx), labels={"name": "ПОО"}
     )
     widgets.small_group_note(scope)
-    downloads.report_button("rating", label="Скачать рейтинг эффективности ЦСТВ (Excel)")
+    # This page ranks colleges by the chosen indicator: its download is this table, not the
+    # effectiveness rating of the career centres (that one is on «Эффективность ЦСТВ»).
+    downloads.table_csv_button(
+        ranking,
+        widgets.column_labels(TABLE_COLUMNS, {"name": "ПОО"}),
+        f"Рейтинг_ПОО_{fr.indicator.id}",
+        label="Скачать рейтинг ПОО по показателю (CSV)",
+        key="ranking_csv",
+    )
     code = clicked or picked
     if code:
         ui_context.go("pages/screens/college.py", mctx.Drill(college=code))

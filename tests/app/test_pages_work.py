@@ -456,7 +456,10 @@ def test_discarding_a_draft_keeps_the_published_set(region: tuple[Path, dict[str
     assert [plain(s.value) for s in at.success] == ["Черновик удалён."]
     with cur_of(path) as cur:
         assert [(v.version, v.status) for v in criteria.versions(cur, COHORT)] == [(1, "published")]
-        assert audit.read_log(cur, action="criteria_draft")["details"].to_list() == ["черновик удалён", None]
+        assert audit.read_log(cur, action="criteria_draft")["details"].to_list() == [
+            "черновик удалён",
+            "черновик сохранён",
+        ]
     assert table(at, "Итого баллов")["ПОО"].to_list() == ["СПК", "СМК", "ТТК"]
 
 

@@ -249,7 +249,8 @@ def test_deferred_download_builds_the_workbook_and_logs_it(env: Env) -> None:
         ("college", "P001", "pages/screens/risk.py", "Группа_риска_P001_2024_31.12.2025.xlsx"),
         ("college", "P001", "pages/screens/criteria.py", "Рейтинг_ЦСТВ_2024_31.12.2025.xlsx"),
         ("territory", "TU01", "pages/screens/territories.py", "Отчёт_ТУ_TU01_2024_31.12.2025.xlsx"),
-        ("ministry", None, "pages/screens/ranking.py", "Рейтинг_ЦСТВ_2024_31.12.2025.xlsx"),
+        # «Рейтинг ПОО» ranks colleges by the indicator: its file is that table, not the ЦСТВ rating.
+        ("ministry", None, "pages/screens/ranking.py", "Рейтинг_ПОО_employment_federal.csv"),
     ],
 )
 def test_other_pages_offer_their_report(

@@ -219,3 +219,17 @@ def test_college_metric_values_by_hand(tmp_path: Path) -> None:
     assert v["timeliness"] == 0.25
     assert v["risk_resolved"] == 1.0  # nobody was ever in the risk group
     assert v["czn_unemployed_share"] == 0.0
+
+
+def test_the_untouched_editor_tables_rebuild_the_same_definition() -> None:
+    """The starting set has integer points; the editor tables give floats: still no change."""
+    from ui import criteria_tables as ct
+
+    s = starting_set(2024)
+    rules = {c.id: ct.rules_frame(s, c.id, c.metric).to_dicts() for c in s.criteria}
+    rebuilt = ct.build_set(
+        s, ct.criteria_frame(s).to_dicts(), rules, high_from=40.0, medium_from=25.0, comment=s.comment
+    )
+    assert criteria.same_definition(rebuilt, s)
+    heavier = CriteriaSet(2024, s.criteria, 40.5, 25)
+    assert not criteria.same_definition(heavier, s)

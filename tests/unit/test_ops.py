@@ -67,7 +67,7 @@ def test_publish_saves_publishes_audits_and_bumps_in_one_go(region: tuple) -> No
     actions = [r[0] for r in con.execute("SELECT action, object FROM audit_log ORDER BY event_id").fetchall()]
     assert actions == ["criteria_draft", "criteria_publish"]
     assert con.execute("SELECT object FROM audit_log WHERE action = 'criteria_publish'").fetchall() == [
-        ("2024 v2",)
+        ("критерии 2024 г., версия 2",)
     ]
     assert _state(con) == (v0 + 1, n0 + 2)
 
@@ -88,7 +88,7 @@ def test_discard_is_audited_and_needs_a_draft(region: tuple) -> None:  # type: i
     assert criteria.draft(con, 2024) is None
     assert con.execute(
         "SELECT action, object, details FROM audit_log ORDER BY event_id DESC LIMIT 1"
-    ).fetchall() == [("criteria_draft", "2024 v2", "черновик удалён")]
+    ).fetchall() == [("criteria_draft", "критерии 2024 г., версия 2", "черновик удалён")]
     with pytest.raises(ScopeError):
         ops_criteria.discard_draft(con, Scope("ministry", None, "m"), 2024)
 
