@@ -55,13 +55,22 @@ def graduate_list(
         params=[cohort, allowed, allowed, college, college],
     ).pl()
     return frame.with_columns(
-        fio=pl.concat_str(
-            [pl.col("last_name"), pl.col("first_name"), pl.col("middle_name")],
-            separator=" ",
-            ignore_nulls=True,
-        ),
+        fio=fio_expr(),
         snils_masked=masked_snils_expr("snils"),
     )
+
+
+def fio_expr() -> pl.Expr:
+    """Vectorised full_name of the last_name, first_name and middle_name columns."""
+    return pl.concat_str(
+        [pl.col("last_name"), pl.col("first_name"), pl.col("middle_name")], separator=" ", ignore_nulls=True
+    )
+
+
+def status_label_expr(column: str) -> pl.Expr:
+    """The Russian label of a status code column (an unknown code is shown as it is)."""
+    labels = {s.code: s.label for s in STATUSES}
+    return pl.col(column).replace_strict(labels, default=pl.col(column), return_dtype=pl.Utf8)
 
 
 def masked_snils_expr(column: str) -> pl.Expr:
@@ -127,20 +136,13 @@ def graduate_statuses(
            ORDER BY g.last_name, g.first_name, g.middle_name, g.person_key""",
         params=[college, cohort, as_of, as_of, program, program],
     ).pl()
-    labels = {s.code: s.label for s in STATUSES}
     return frame.select(
-        pl.concat_str(
-            [pl.col("last_name"), pl.col("first_name"), pl.col("middle_name")],
-            separator=" ",
-            ignore_nulls=True,
-        ).alias("fio"),
+        fio_expr().alias("fio"),
         masked_snils_expr("snils").alias("snils_masked"),
         "program_code",
         "program_name",
         "status",
-        pl.col("status")
-        .replace_strict(labels, default=pl.col("status"), return_dtype=pl.Utf8)
-        .alias("status_label"),
+        status_label_expr("status").alias("status_label"),
         "status_date",
     )
 
@@ -169,21 +171,14 @@ def graduates_with_status(
            ORDER BY s.college_code, s.program_code, g.last_name, g.first_name, g.middle_name, g.person_key""",
         params=[cohort, as_of, as_of, statuses, allowed, allowed],
     ).pl()
-    labels = {s.code: s.label for s in STATUSES}
     return frame.select(
         "college_code",
         "program_code",
         "is_ovz",
         "is_disabled",
         "is_target",
-        pl.concat_str(
-            [pl.col("last_name"), pl.col("first_name"), pl.col("middle_name")],
-            separator=" ",
-            ignore_nulls=True,
-        ).alias("fio"),
+        fio_expr().alias("fio"),
         masked_snils_expr("snils").alias("snils_masked"),
         "status",
-        pl.col("status")
-        .replace_strict(labels, default=pl.col("status"), return_dtype=pl.Utf8)
-        .alias("status_label"),
+        status_label_expr("status").alias("status_label"),
     )
