@@ -18,9 +18,6 @@ from ui.filter_context import Context
 from ui.roles import Scope
 from ui.text import md
 
-DATE_FMT = "DD.MM.YYYY"
-
-
 MAX_TABLE_ROWS = 2_000
 
 
@@ -117,19 +114,7 @@ def case_list(scope: Scope, ctx: Context, frame: pl.DataFrame, names: dict[str, 
         st.caption(f"Показаны первые {fmt_int(MAX_TABLE_ROWS)} из {fmt_int(view.height)}.")
         view = view.head(MAX_TABLE_ROWS)
     table = case_view.case_display(view, scope.role == "base_centre")
-    event = st.dataframe(
-        table,
-        hide_index=True,
-        placeholder="—",
-        width="stretch",
-        on_select="rerun",
-        selection_mode="single-row",
-        key="cases_table",
-        column_config={
-            c: st.column_config.DateColumn(c, format=DATE_FMT) for c in ("Открыт", "Закрыт", "Последняя мера")
-        },
-    )
-    i = widgets.table_selection_index(event, view.height)
+    i = widgets.pick_table_row(table, key="cases_table", date_columns=("Открыт", "Закрыт", "Последняя мера"))
     if i is None:
         st.caption("Выберите случай в таблице, чтобы записать меру или её результат.")
         return

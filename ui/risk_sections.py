@@ -18,9 +18,6 @@ from ui.connection import cursor
 from ui.roles import Scope
 from ui.text import md
 
-DATE_FMT = "DD.MM.YYYY"
-
-
 MAX_TABLE_ROWS = 2_000
 
 
@@ -98,14 +95,6 @@ def person_panel(scope: Scope, ctx: mctx.Context, row: dict[str, object], form_k
     case_panel.case_panel(scope, ctx.cohort, ctx.as_of, college, person_key, form_key)
 
 
-def selected_row(view: pl.DataFrame, event: object) -> dict[str, object] | None:
-    """The row of `view` selected in its st.dataframe (None: nothing selected)."""
-    i = mctx.table_selection_row(widgets.as_dict(event))
-    if i is None or not 0 <= i < view.height:
-        return None
-    return view.row(i, named=True)
-
-
 def register_tab(
     scope: Scope,
     ctx: mctx.Context,
@@ -135,21 +124,8 @@ def register_tab(
     audit_views.log_external_view(
         scope, f"Группа риска ({key})", f"{scope.code or 'все ПОО'}/{ctx.cohort}", shown.height
     )
-    event = st.dataframe(
-        table,
-        hide_index=True,
-        placeholder="—",
-        width="stretch",
-        on_select="rerun",
-        selection_mode="single-row",
-        key=f"{key}_table",
-        column_config={
-            c: st.column_config.DateColumn(c, format=DATE_FMT)
-            for c in ("В группе с", "Вышел")
-            if c in table.columns
-        },
-    )
-    row = selected_row(shown, event)
+    i = widgets.pick_table_row(table, key=f"{key}_table", date_columns=("В группе с", "Вышел"))
+    row = None if i is None or i >= shown.height else shown.row(i, named=True)
     if row is None:
         st.caption("Выберите выпускника в таблице, чтобы посмотреть его случаи и записать меры.")
     else:

@@ -304,6 +304,24 @@ def table_selection_index(event: Any, height: int) -> int | None:
     return row if row is not None and 0 <= row < height else None
 
 
+def pick_table_row(table: pl.DataFrame, *, key: str, date_columns: tuple[str, ...] = ()) -> int | None:
+    """A full-width table with single-row selection (empty cells «—», `date_columns` as ДД.ММ.ГГГГ);
+    returns the index of the selected row (None: nothing selected)."""
+    event = st.dataframe(
+        table,
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key=key,
+        column_config={
+            c: st.column_config.DateColumn(c, format="DD.MM.YYYY") for c in date_columns if c in table.columns
+        },
+    )
+    return table_selection_index(event, table.height)
+
+
 def drill_key(base: str, ctx: Context) -> str:
     """A widget key tied to the drill path: after a drill the chart or table starts with no
     selection, so going back does not drill straight in again."""
