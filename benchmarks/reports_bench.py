@@ -31,7 +31,7 @@ import duckdb  # noqa: E402
 import polars as pl  # noqa: E402
 
 import reports as rep  # noqa: E402
-from benchmarks.run import timed  # noqa: E402
+from benchmarks.run import timed, write_json  # noqa: E402
 from data_layer import db  # noqa: E402
 from data_layer.errors import UserFacingError  # noqa: E402
 from data_layer.scope import OPERATOR  # noqa: E402
@@ -154,9 +154,7 @@ def main() -> int:
     out |= {"report_s": times, "bytes": sizes, "load_avg_end": [round(x, 1) for x in os.getloadavg()]}
     print(f"load average: start {out['load_avg_start']}, end {out['load_avg_end']} on {out['cpus']} CPUs")
     if args.json_out:
-        args.json_out.parent.mkdir(parents=True, exist_ok=True)
-        args.json_out.write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
-        print(f"written {args.json_out}")
+        write_json(args.json_out, out)
     return 0
 
 

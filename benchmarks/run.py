@@ -43,6 +43,13 @@ from data_layer import db  # noqa: E402
 from data_layer.scope import OPERATOR  # noqa: E402
 
 
+def write_json(path: Path, out: dict[str, Any]) -> None:
+    """Write the figures as JSON (UTF-8, Russian kept readable) and say where."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"written {path}")
+
+
 def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
     best = float("inf")
     result = None
@@ -379,9 +386,7 @@ def main() -> int:
         out["peak_rss_mb"] = round(peak_rss_mb())
         print(f"peak RSS {out['peak_rss_mb']} MB", flush=True)
         if args.json_out:
-            args.json_out.parent.mkdir(parents=True, exist_ok=True)
-            args.json_out.write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
-            print(f"written {args.json_out}")
+            write_json(args.json_out, out)
     return 0
 
 
