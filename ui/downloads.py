@@ -256,24 +256,14 @@ def csv_builder(
 def error_report_button(result: LoadResult, file_name: str, *, key: str) -> None:
     """The Excel list of a refused file's problems (values as the user wrote them, СНИЛС masked),
     written to the audit log when built."""
-    scope = st.session_state.get("scope")
-    user = scope.username if isinstance(scope, Scope) else None
-    role = scope.role if isinstance(scope, Scope) else None
-
-    def build() -> bytes:
-        content = problems_to_xlsx(result)
-        with cursor() as cur:
-            audit.record(cur, user, role, "download", file_name, "отчёт об ошибках загрузки")
-        return content
-
-    st.download_button(
+    _audited_xlsx_button(
         "Скачать список ошибок (Excel)",
-        data=build,
-        file_name=file_name,
-        mime=reports.XLSX_MIME,
-        on_click="ignore",
-        icon=ICON,
+        lambda: problems_to_xlsx(result),
+        file_name,
         key=key,
+        action="download",
+        target=file_name,
+        detail="отчёт об ошибках загрузки",
     )
 
 
@@ -282,6 +272,22 @@ def personal_file_button(
 ) -> None:
     """A download of a file with personal data built on click; the download is written to the audit
     log as 'download_pd' (`what` names it, never the person)."""
+    _audited_xlsx_button(
+        label, build_bytes, file_name, key=key, action="download_pd", target=what, detail=f"файл {file_name}"
+    )
+
+
+def _audited_xlsx_button(
+    label: str,
+    build_bytes: Callable[[], bytes],
+    file_name: str,
+    *,
+    key: str,
+    action: str,
+    target: str,
+    detail: str,
+) -> None:
+    """An Excel download built on click and written to the audit log (as the signed-in user) when built."""
     scope = st.session_state.get("scope")
     user = scope.username if isinstance(scope, Scope) else None
     role = scope.role if isinstance(scope, Scope) else None
@@ -289,7 +295,7 @@ def personal_file_button(
     def build() -> bytes:
         content = build_bytes()
         with cursor() as cur:
-            audit.record(cur, user, role, "download_pd", what, f"файл {file_name}")
+            audit.record(cur, user, role, action, target, detail)
         return content
 
     st.download_button(
