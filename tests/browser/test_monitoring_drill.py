@@ -24,22 +24,33 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
 ROW_HEIGHT = 35  # st.dataframe's default row height in pixels (header row included)
 
 
-async def _click(page: Page, x: float, y: float, lands_on: str, *, plotly: bool = False) -> None:
+async def _click(
+    page: Page, x: float, y: float, lands_on: str, *, plotly: bool = False, attempts: int = 1
+) -> None:
     """Hover, click, then wait for the drill to land on the page whose URL matches `lands_on` (no
     fixed pauses: each wait ends as soon as its condition holds). Plotly takes a click only on the
-    point it hovers, so on a plotly chart the click waits for the hover label first."""
-    await page.mouse.move(x - 2, y - 2)
-    await page.mouse.move(x, y)
-    if plotly:
-        await page.locator(".hoverlayer .hovertext").first.wait_for(
-            state="visible", timeout=pw.RUN_TIMEOUT_MS
-        )
-    await page.mouse.click(x, y)
-    try:
-        await page.wait_for_url(re.compile(lands_on), timeout=pw.RUN_TIMEOUT_MS)
-    except PlaywrightTimeoutError:
-        return  # the caller reports the URL it finds
-    await pw.settle(page)
+    point it hovers, so on a plotly chart the click waits for the hover label first. deck.gl shows
+    its canvas before it can pick objects, so a map click may be swallowed on a busy machine:
+    `attempts` > 1 repeats a click that led nowhere (each repeat waits a bounded time)."""
+    for attempt in range(attempts):
+        await page.mouse.move(x - 2, y - 2)
+        await page.mouse.move(x, y)
+        if plotly:
+            await page.locator(".hoverlayer .hovertext").first.wait_for(
+                state="visible", timeout=pw.RUN_TIMEOUT_MS
+            )
+        await page.mouse.click(x, y)
+        last = attempt == attempts - 1
+        try:
+            await page.wait_for_url(
+                re.compile(lands_on), timeout=pw.RUN_TIMEOUT_MS if last else pw.RUN_TIMEOUT_MS // 4
+            )
+        except PlaywrightTimeoutError:
+            if last:
+                return  # the caller reports the URL it finds
+            continue
+        await pw.settle(page)
+        return
 
 
 async def _click_table_row(page: Page, row: int, lands_on: str) -> None:
@@ -95,7 +106,11 @@ async def _drill(app: DemoApp, shots: Path) -> list[str]:
         box = await deck.bounding_box()
         assert box is not None
         await _click(
-            page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, r"/territories.*[?&]tu="
+            page,
+            box["x"] + box["width"] / 2,
+            box["y"] + box["height"] / 2,
+            r"/territories.*[?&]tu=",
+            attempts=4,
         )
         if "/territories" not in page.url or not _param(page.url, "tu"):
             failures.append(f"map click: {page.url}")
