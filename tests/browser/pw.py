@@ -195,7 +195,9 @@ async def login(
     """Log in through the real form and wait for the logged-in app (the «Выйти» button); returns
     the number of clicks on «Войти» it took."""
     await page.goto(base_url + "/", timeout=timeout_ms)
-    await page.locator(COOKIE_FRAME).wait_for(state="attached", timeout=timeout_ms)
+    # `.first`: while Streamlit re-renders the login run, the cookie component can briefly be on the
+    # page twice, and a strict locator then fails instead of waiting.
+    await page.locator(COOKIE_FRAME).first.wait_for(state="attached", timeout=timeout_ms)
     await settle(page, timeout_ms)
 
     from playwright.async_api import TimeoutError as PlaywrightTimeoutError
