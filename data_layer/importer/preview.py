@@ -1,5 +1,5 @@
 """What a load would change, before it is made (issue 13): the file is read and validated exactly as
-`load_file` does, inside a transaction that is always rolled back, and compared with what it would
+`load_file` does (bounded: `sandbox.read_bounded`), inside a transaction that is always rolled back, and compared with what it would
 replace. A refused file gives the same refusal as a load (audited as `upload_rejected`).
 
 - graduation list: graduates of its (college, cohort) lists who are new, changed (any stored field),
@@ -19,7 +19,8 @@ import duckdb
 import polars as pl
 
 from data_layer.importer import pipeline, store
-from data_layer.importer.readers import UnreadableFileError, read_table
+from data_layer.importer.errors import UnreadableFileError
+from data_layer.importer.sandbox import read_bounded
 from data_layer.importer.validate import Context, Validated, validate
 from data_layer.scope import Scope
 
@@ -61,7 +62,9 @@ def preview_file(
     if (kind is not None and kind not in pipeline.KINDS) or scope.role not in pipeline.UPLOAD_ROLES:
         return pipeline.load_file(con, source, file_name, kind=kind, scope=scope)  # refused: same message
     try:
-        table = read_table(source, file_name, kind)
+        # the same bounded reading as a load (issue 12): limits first, a workbook parsed in a
+        # memory- and time-limited child process; in-process a far cell would abort the server
+        table = read_bounded(source, file_name, kind)
     except UnreadableFileError as exc:
         problem = pipeline.Problem(exc.row, None, None, exc.message, "error")
         return pipeline._reject(con, scope, file_name, kind, 0, [problem])

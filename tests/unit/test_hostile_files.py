@@ -11,7 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from data_layer.importer import load_file
+from data_layer.importer import LoadResult, load_file
+from data_layer.importer.preview import preview_file
+from data_layer.scope import OPERATOR
 from tests.fixtures.hostile import CASES, Case
 from tests.fixtures.import_helpers import GRAD_HEADER, csv_bytes, digest, grad_row, must_load, region
 
@@ -71,6 +73,25 @@ def test_hostile_file_refused(
     action, obj, details = _audit_tail(con)
     assert (action, obj) == ("upload_rejected", case.file_name)
     assert not _SNILS_FULL.search(details or ""), details
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_hostile_file_refused_by_the_preview(
+    case: Case, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upload page checks a file with `preview_file` before any load: the same bounded reading
+    (a far cell parsed in the server process would abort it), the same Russian refusal."""
+    for k, v in case.env.items():
+        monkeypatch.setenv(k, v)
+    before = _tables_digest(con)
+    res = preview_file(con, case.make(), case.file_name, kind=case.kind, scope=OPERATOR)
+    assert isinstance(res, LoadResult) and not res.ok, f"{case.id} was accepted by the preview"
+    texts = [res.message, *(p.message for p in res.errors)]
+    assert any(re.search(case.expect, t) for t in texts), texts[:5]
+    for t in texts:
+        assert russian(t), t
+    assert _tables_digest(con) == before
+    assert _audit_tail(con)[:2] == ("upload_rejected", case.file_name)
 
 
 def test_server_process_survives_the_corpus(con: duckdb.DuckDBPyConnection) -> None:
