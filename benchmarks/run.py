@@ -12,6 +12,8 @@ Prints each figure as it is measured and writes them all to the JSON file:
   speedup_vs_pandas;
   page_render_ms — warm server-side render of every page via AppTest (base centre, plus the
       ministry and college views of their main pages);
+  college_card_warm_ms — the college card under the college role, biggest college of the newest
+      cohort, warm (best of 3; `--card-only --db FILE` measures just this);
   first_page_after_upload_ms — first render of each page right after one college's status snapshot
       was loaded (caches invalidated by the load), and its maximum first_page_after_upload_max_ms;
   report_s — time to build each Excel report (and the scorecard zip) when the reports exist;
@@ -192,6 +194,35 @@ def page_renders(db_path: Path, out: dict[str, Any]) -> None:
             result[key] = round(t * 1000, 1)
             print(f"  page {key}: {t * 1000:.0f} ms (peak RSS so far {peak_rss_mb():.0f} MB)", flush=True)
     out["page_render_ms"] = result
+    college_card(db_path, out)
+
+
+def college_card(db_path: Path, out: dict[str, Any]) -> None:
+    """The college card as its college sees it, warm (best of 3 reruns after a cold one), for the
+    biggest college of the newest cohort: the page a college opens every week (target <= 1 s)."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.helpers import login_as
+
+    os.environ["VYPUSK_DB"] = str(db_path)
+    os.environ.setdefault("VYPUSK_CREDENTIALS", str(Path(tempfile.mkdtemp()) / "credentials.yaml"))
+    db.close_all()
+    con = db.open_database(db_path)
+    with con.cursor() as cur:
+        college = cur.execute(
+            "SELECT college_code FROM graduates WHERE cohort = (SELECT max(cohort) FROM graduates) "
+            "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        ).fetchall()[0][0]
+    con.close()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    login_as(at, "demo_college", "college", college)
+    at.run()
+    at.switch_page("pages/screens/college.py").run()  # cold: fills the caches
+    t, _ = timed(at.run, repeat=3)
+    if at.exception:
+        print(f"  college card: EXCEPTION {at.exception[0].message}", flush=True)
+    out["college_card_warm_ms"] = round(t * 1000, 1)
+    print(f"college_card_warm_ms: {t * 1000:.0f} (college {college}, college role)", flush=True)
 
 
 def _college_snapshot_file(db_path: Path, folder: Path, shift: int) -> tuple[Path, str]:
@@ -347,6 +378,7 @@ def main() -> int:
         help="reuse this database; when the file does not exist it is built there and kept",
     )
     p.add_argument("--skip-pages", action="store_true")
+    p.add_argument("--card-only", action="store_true", help="only college_card_warm_ms (needs --db)")
     p.add_argument("--skip-reports", action="store_true")
     p.add_argument("--skip-after-upload", action="store_true", help="skip first_page_after_upload_ms")
     p.add_argument(
@@ -367,6 +399,11 @@ def main() -> int:
         if not db_path.exists():
             build(db_path, args.graduates, args.seed, out)
             phase_done(out, "build")
+        if args.card_only:
+            college_card(db_path, out)
+            if args.json_out:
+                write_json(args.json_out, out)
+            return 0
         metric_vs_pandas(db_path, out)
         phase_done(out, "metric_vs_pandas")
         if not args.skip_pages:

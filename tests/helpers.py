@@ -81,3 +81,11 @@ def reference_db(path: Path, *, demo: bool) -> Path:
         db.set_meta(con, "is_demo", "1")
     con.close()
     return path
+
+
+def column_config(element: Any) -> dict[str, dict[str, Any]]:
+    """The column configuration an AppTest dataframe/data_editor element sends to the browser:
+    column name -> its settings (``type_config`` holds the column type and number format)."""
+    import json
+
+    return dict(json.loads(element.proto.columns))

@@ -30,6 +30,8 @@ def save(scope: Scope, cand: criteria.CriteriaSet) -> int:
 
 
 _PUBLISH_OPEN = "_crit_publish_open"
+# Number cells of the editor are text: a browser number cell refuses the Russian decimal comma.
+DECIMAL_HELP = "Число; дробная часть — через запятую, например 12,5."
 
 
 def close_publish() -> None:
@@ -102,7 +104,7 @@ def criteria_table(base: criteria.CriteriaSet, known: set[str], keyp: str) -> pl
         "Доли — в процентах (80 = 80 %), мероприятия — участий на выпускника. «От» и «До» заполняются "
         "для линейной шкалы; пороги ступенчатой шкалы — ниже. Строку можно добавить или удалить."
     )
-    number = st.column_config.NumberColumn
+    number = st.column_config.TextColumn
     edited: pl.DataFrame = st.data_editor(  # type: ignore[call-overload]
         ct.criteria_frame(base),
         key=f"{keyp}_main",
@@ -122,14 +124,14 @@ def criteria_table(base: criteria.CriteriaSet, known: set[str], keyp: str) -> pl
                 required=True,
                 width="medium",
             ),
-            ct.C_WEIGHT: number(ct.C_WEIGHT, min_value=0.0, step=0.1, format="localized", required=True),
+            ct.C_WEIGHT: number(ct.C_WEIGHT, help=DECIMAL_HELP, required=True),
             ct.C_KIND: st.column_config.SelectboxColumn(
                 ct.C_KIND, options=list(ct.KIND_LABELS.values()), required=True
             ),
             ct.C_LOWER: st.column_config.CheckboxColumn(
                 ct.C_LOWER, help="Только для пояснения: пороги задают направление"
             ),
-            **{c: number(c, format="localized") for c in (ct.C_X0, ct.C_X1, ct.C_P0, ct.C_P1)},
+            **{c: number(c, help=DECIMAL_HELP) for c in (ct.C_X0, ct.C_X1, ct.C_P0, ct.C_P1)},
         },
     )
     return edited
@@ -160,10 +162,8 @@ def step_rules(
                     ct.R_OP: st.column_config.SelectboxColumn(
                         ct.R_OP, options=list(ct.OP_LABELS.values()), required=True
                     ),
-                    ct.R_VALUE: st.column_config.NumberColumn(ct.R_VALUE, format="localized"),
-                    ct.R_POINTS: st.column_config.NumberColumn(
-                        ct.R_POINTS, format="localized", required=True
-                    ),
+                    ct.R_VALUE: st.column_config.TextColumn(ct.R_VALUE, help=DECIMAL_HELP),
+                    ct.R_POINTS: st.column_config.TextColumn(ct.R_POINTS, help=DECIMAL_HELP, required=True),
                 },
             )
             rules[cid] = table.to_dicts()

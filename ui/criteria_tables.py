@@ -14,7 +14,7 @@ import polars as pl
 
 from data_layer.errors import UserFacingError
 from metrics import criteria, views
-from metrics.formatting import fmt_num, num_expr
+from metrics.formatting import fmt_num, num_expr, parse_decimal
 
 KIND_LABELS = {"step": "ступенчатая", "linear": "линейная"}
 KIND_BY_LABEL = {v: k for k, v in KIND_LABELS.items()}
@@ -53,6 +53,15 @@ def _from_ui(metric: str, x: float | None) -> float | None:
     return round(x / 100, 12) if is_share(metric) else x
 
 
+def decimal_text(x: float | None) -> str | None:
+    """A number as typed in a Russian table cell: 12.5 -> «12,5», 80.0 -> «80», None -> None.
+    The editor's number cells are text: a browser number cell refuses the decimal comma."""
+    if x is None or math.isnan(x):
+        return None
+    text = f"{x:.6f}".rstrip("0").rstrip(".")
+    return ("0" if text in ("-0", "") else text).replace(".", ",")
+
+
 def metric_label(metric: str, labels: dict[str, str]) -> str:
     return labels.get(metric, metric)
 
@@ -67,26 +76,26 @@ def criteria_frame(cs: criteria.CriteriaSet) -> pl.DataFrame:
                 C_ID: c.id,
                 C_NAME: c.name,
                 C_METRIC: c.metric,
-                C_WEIGHT: c.weight,
+                C_WEIGHT: decimal_text(c.weight),
                 C_KIND: KIND_LABELS[c.scale.kind],
                 C_LOWER: c.lower_is_better,
-                C_X0: _to_ui(c.metric, c.scale.x0) if lin else None,
-                C_X1: _to_ui(c.metric, c.scale.x1) if lin else None,
-                C_P0: c.scale.p0 if lin else None,
-                C_P1: c.scale.p1 if lin else None,
+                C_X0: decimal_text(_to_ui(c.metric, c.scale.x0)) if lin else None,
+                C_X1: decimal_text(_to_ui(c.metric, c.scale.x1)) if lin else None,
+                C_P0: decimal_text(c.scale.p0) if lin else None,
+                C_P1: decimal_text(c.scale.p1) if lin else None,
             }
         )
     schema = {
         C_ID: pl.Utf8,
         C_NAME: pl.Utf8,
         C_METRIC: pl.Utf8,
-        C_WEIGHT: pl.Float64,
+        C_WEIGHT: pl.Utf8,
         C_KIND: pl.Utf8,
         C_LOWER: pl.Boolean,
-        C_X0: pl.Float64,
-        C_X1: pl.Float64,
-        C_P0: pl.Float64,
-        C_P1: pl.Float64,
+        C_X0: pl.Utf8,
+        C_X1: pl.Utf8,
+        C_P0: pl.Utf8,
+        C_P1: pl.Utf8,
     }
     return pl.DataFrame(rows, schema=schema)
 
@@ -102,21 +111,29 @@ def rules_frame(cs: criteria.CriteriaSet, criterion_id: str, metric: str) -> pl.
     return pl.DataFrame(
         {
             R_OP: [OP_LABELS[r.op] for r in rules],
-            R_VALUE: [_to_ui(metric, r.value) for r in rules],
-            R_POINTS: [r.points for r in rules],
+            R_VALUE: [decimal_text(_to_ui(metric, r.value)) for r in rules],
+            R_POINTS: [decimal_text(r.points) for r in rules],
         },
-        schema={R_OP: pl.Utf8, R_VALUE: pl.Float64, R_POINTS: pl.Float64},
+        schema={R_OP: pl.Utf8, R_VALUE: pl.Utf8, R_POINTS: pl.Utf8},
     )
 
 
-def _num(value: Any) -> float | None:
+def _num(value: Any, where: str, problems: list[str]) -> float | None:
+    """A cell's number: a float as it is, text typed the Russian way («12,5», «1 234,5»); None for an
+    empty cell. Text that is not a number appends a Russian problem naming the cell `where`."""
     if value is None:
         return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return None if math.isnan(value) else float(value)
+    text = cell_text(value)
+    if text == "":
         return None
-    return None if math.isnan(f) else f
+    number = parse_decimal(text)
+    if number is None or math.isinf(number):
+        problems.append(
+            f"{where}: «{text}» — не число; введите число, например 12,5 (дробная часть через запятую)."
+        )
+    return number
 
 
 def cell_text(value: Any) -> str:
@@ -132,8 +149,12 @@ def _step_rules(
         if all(cell_text(v) == "" for v in r.values()):
             continue
         op = OP_BY_LABEL.get(cell_text(r.get(R_OP)))
-        value = _from_ui(metric, _num(r.get(R_VALUE)))
-        points = _num(r.get(R_POINTS))
+        where = f"{label}, порог {m}"
+        before = len(problems)
+        value = _from_ui(metric, _num(r.get(R_VALUE), f"{where}, «{R_VALUE}»", problems))
+        points = _num(r.get(R_POINTS), f"{where}, «{R_POINTS}»", problems)
+        if len(problems) > before:
+            continue
         if op is None or points is None or (op != "else" and value is None):
             problems.append(f"{label}, порог {m}: заполните условие, порог и баллы.")
             continue
@@ -167,14 +188,17 @@ def build_set(
         if not metric:
             problems.append(f"{label}: выберите метрику.")
             continue
-        weight = _num(row.get(C_WEIGHT))
-        if weight is None:
+        before = len(problems)
+        weight = _num(row.get(C_WEIGHT), f"{label}, «{C_WEIGHT}»", problems)
+        if weight is None and len(problems) == before:
             problems.append(f"{label}: укажите вес.")
-            weight = 0.0
+        weight = weight or 0.0
         kind = KIND_BY_LABEL.get(cell_text(row.get(C_KIND)), "")
         if kind == "linear":
-            x0, x1 = _from_ui(metric, _num(row.get(C_X0))), _from_ui(metric, _num(row.get(C_X1)))
-            p0, p1 = _num(row.get(C_P0)), _num(row.get(C_P1))
+            x0, x1, p0, p1 = (_num(row.get(c), f"{label}, «{c}»", problems) for c in (C_X0, C_X1, C_P0, C_P1))
+            x0, x1 = _from_ui(metric, x0), _from_ui(metric, x1)
+            if len(problems) > before:
+                continue
             if None in (x0, x1, p0, p1):
                 problems.append(f"{label}: для линейной шкалы заполните «От», «До» и баллы.")
                 continue

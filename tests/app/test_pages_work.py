@@ -32,7 +32,7 @@ from data_layer.scope import Role, Scope
 from metrics import criteria, indicators, risk, settings
 from ops import cases as case_ops
 from tests.factories import D, Region, snils_with_checksum
-from tests.helpers import APP_FILE, login_as
+from tests.helpers import APP_FILE, column_config, login_as
 from ui import criteria_tables as ct
 from ui import upload_view as uv
 from ui.registry import PAGE_SPECS
@@ -374,7 +374,7 @@ def test_rating_rows_follow_the_scope(
 FRDO_ROW = 6  # «Полнота ФИС ФРДО» in the starting set
 
 
-def _edit_weight(at: AppTest, gen: int, row: int, weight: float) -> None:
+def _edit_weight(at: AppTest, gen: int, row: int, weight: str) -> None:
     at.session_state[f"crit_{COHORT}_{gen}_main"] = {
         "edited_rows": {row: {ct.C_WEIGHT: weight}},
         "added_rows": [],
@@ -389,7 +389,7 @@ def test_what_if_shows_rank_changes_before_publishing(region: tuple[Path, dict[s
     at = open_page("pages/screens/criteria.py", "base_centre")
     # Published: СПК 10,25, СМК 8, ТТК 3. Weight 2 on ФИС ФРДО completeness (СМК 100 % -> 5 points)
     # gives СМК 13 and moves it above СПК.
-    _edit_weight(at, 0, FRDO_ROW, 2.0)
+    _edit_weight(at, 0, FRDO_ROW, "2")
     diff = table(at, "Изменение")
     rows = {r["ПОО"]: r for r in diff.iter_rows(named=True)}
     assert (rows["СМК"]["Место сейчас"], rows["СМК"]["Место по черновику"], rows["СМК"]["Изменение"]) == (
@@ -413,7 +413,7 @@ def test_publish_makes_the_version_immutable_and_next_draft_is_version_plus_one(
 ) -> None:
     path, _ = region
     at = open_page("pages/screens/criteria.py", "base_centre")
-    _edit_weight(at, 0, FRDO_ROW, 2.0)
+    _edit_weight(at, 0, FRDO_ROW, "2")
     at.button(key="crit_save").click().run()
     assert_clean(at)
     assert [plain(s.value) for s in at.success] == ["Черновик версии 2 сохранён."]
@@ -430,7 +430,7 @@ def test_publish_makes_the_version_immutable_and_next_draft_is_version_plus_one(
         assert audit.read_log(cur, action="criteria_publish").height == 1
     # The rating now follows version 2 (СМК first); a new edit creates draft 3 and leaves 2 alone.
     assert table(at, "Итого баллов")["ПОО"].to_list()[0] == "СМК"
-    _edit_weight(at, 2, FRDO_ROW, 3.0)  # editor generation 2: after the save and the publication
+    _edit_weight(at, 2, FRDO_ROW, "3")  # editor generation 2: after the save and the publication
     at.button(key="crit_save").click().run()
     assert_clean(at)
     with cur_of(path) as cur:
@@ -449,7 +449,7 @@ def test_publish_makes_the_version_immutable_and_next_draft_is_version_plus_one(
 def test_discarding_a_draft_keeps_the_published_set(region: tuple[Path, dict[str, str]]) -> None:
     path, _ = region
     at = open_page("pages/screens/criteria.py", "base_centre")
-    _edit_weight(at, 0, FRDO_ROW, 2.0)
+    _edit_weight(at, 0, FRDO_ROW, "2")
     at.button(key="crit_save").click().run()
     at.button(key="crit_discard").click().run()
     assert_clean(at)
@@ -467,13 +467,54 @@ def test_criteria_editor_refuses_a_broken_set(region: tuple[Path, dict[str, str]
     at = open_page("pages/screens/criteria.py", "base_centre")
     at.session_state[f"crit_{COHORT}_0_main"] = {
         "edited_rows": {},
-        "added_rows": [{ct.C_NAME: "Без кода", ct.C_METRIC: "timeliness", ct.C_WEIGHT: 1.0}],
+        "added_rows": [{ct.C_NAME: "Без кода", ct.C_METRIC: "timeliness", ct.C_WEIGHT: "1"}],
         "deleted_rows": [],
     }
     at.run()
     assert not at.exception
     assert any("укажите код критерия" in plain(w.value) for w in at.warning)
     assert not has_key(at, "crit_save")
+
+
+def test_criteria_cells_take_the_russian_decimal_comma(region: tuple[Path, dict[str, str]]) -> None:
+    path, _ = region
+    at = open_page("pages/screens/criteria.py", "base_centre")
+    # The editor's number cells are text cells (a browser number cell refuses «2,5»).
+    config = column_config(at.get_by_key(f"crit_{COHORT}_0_main"))
+    assert config[ct.C_WEIGHT]["type_config"]["type"] == "text"
+    _edit_weight(at, 0, FRDO_ROW, "2,5")
+    at.button(key="crit_save").click().run()
+    assert_clean(at)
+    with cur_of(path) as cur:
+        assert {c.id: c.weight for c in criteria.draft(cur, COHORT).criteria}["frdo"] == 2.5  # type: ignore[union-attr]
+    # Not a number: a Russian message naming the row and the column, nothing can be saved.
+    _edit_weight(at, 1, FRDO_ROW, "2,5 балла")
+    warnings = [plain(w.value) for w in at.warning]
+    assert any("«Вес»: «2,5 балла» — не число" in w for w in warnings), warnings
+    assert not has_key(at, "crit_save")
+
+
+def test_criteria_tables_parse_decimal_cells() -> None:
+    start = criteria.starting_set(COHORT)
+    rows = ct.criteria_frame(start).to_dicts()
+    assert all(isinstance(r[ct.C_WEIGHT], str) for r in rows)
+    rules = {c.id: ct.rules_frame(start, c.id, c.metric).to_dicts() for c in start.criteria}
+    rows[0][ct.C_WEIGHT] = "1 234,5"
+    first = start.criteria[0]
+    if first.scale.kind == "step":
+        rules[first.id][0][ct.R_POINTS] = "7,25"
+    built = ct.build_set(start, rows, rules, high_from=1.0, medium_from=0.5, comment="")
+    assert built.criteria[0].weight == 1234.5
+    if first.scale.kind == "step":
+        assert built.criteria[0].scale.rules[0].points == 7.25
+    rows[0][ct.C_WEIGHT] = "1.2.3"
+    rows[1][ct.C_WEIGHT] = ""
+    with pytest.raises(UserFacingError) as err:
+        ct.build_set(start, rows, rules, high_from=1.0, medium_from=0.5, comment="")
+    text = str(err.value)
+    assert f"строка 1 («{start.criteria[0].name}»), «Вес»: «1.2.3» — не число" in text
+    assert f"строка 2 («{start.criteria[1].name}»): укажите вес." in text
+    assert ct.decimal_text(62.5) == "62,5" and ct.decimal_text(80.0) == "80" and ct.decimal_text(None) is None
 
 
 def test_criteria_tables_round_trip() -> None:
