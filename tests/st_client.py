@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import re
+import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from types import TracebackType
 
+import pyarrow as pa
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.Common_pb2 import FileURLs, FileURLsResponse
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
@@ -47,6 +51,16 @@ class Drawn:
     def main_count(self) -> int:
         return sum(1 for path in self.elements if path[0] == MAIN)
 
+    def table_column(self, name: str) -> list[str]:
+        """The cells of column `name` of every st.table drawn (the Arrow data the browser renders)."""
+        out: list[str] = []
+        for e in self.of_type("table"):
+            with pa.ipc.open_stream(e.table.arrow_data.data) as reader:
+                table = reader.read_all()
+            if name in table.column_names:
+                out += [str(v) for v in table.column(name).to_pylist() if v is not None]
+        return out
+
 
 class StSession:
     """One browser tab's worth of Streamlit session, without the browser."""
@@ -59,6 +73,10 @@ class StSession:
         self.query_string = ""
         self.drawn = Drawn()
         self.exceptions: list[str] = []
+        self.session_id = ""
+        self.base_url = base_url.rstrip("/")
+        self._xsrf = ""  # the XSRF cookie the server set on the page load, sent back with uploads
+        self._file_urls: dict[str, FileURLsResponse] = {}
         self._ws: ClientConnection | None = None
 
     async def __aenter__(self) -> StSession:
@@ -99,6 +117,7 @@ class StSession:
         kind = fwd.WhichOneof("type")
         if kind == "new_session":
             self.drawn = Drawn()
+            self.session_id = fwd.new_session.initialize.session_id or self.session_id
             self.page_hash = fwd.new_session.page_script_hash or self.page_hash
         elif kind == "delta":
             delta = fwd.delta
@@ -121,6 +140,8 @@ class StSession:
             return True
         elif kind == "page_not_found":
             self.exceptions.append(f"page not found: {fwd.page_not_found.page_name}")
+        elif kind == "file_urls_response":
+            self._file_urls[fwd.file_urls_response.response_id] = fwd.file_urls_response
         return False
 
     async def _until_finished(self) -> None:
@@ -150,7 +171,81 @@ class StSession:
             if self._handle(fwd):
                 finished = True
 
+    async def _recv_one(self, timeout: float) -> None:
+        assert self._ws is not None
+        raw = await asyncio.wait_for(self._ws.recv(), timeout=timeout)
+        fwd = ForwardMsg()
+        fwd.ParseFromString(raw if isinstance(raw, bytes) else raw.encode())
+        self._handle(fwd)
+
+    async def _request_file_urls(self, names: list[str]) -> list[FileURLs]:
+        """Ask the server where to put `names` (BackMsg file_urls_request), as the uploader does."""
+        msg = BackMsg()
+        request_id = uuid.uuid4().hex
+        msg.file_urls_request.request_id = request_id
+        msg.file_urls_request.session_id = self.session_id
+        msg.file_urls_request.file_names.extend(names)
+        assert self._ws is not None
+        await self._ws.send(msg.SerializeToString())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout_s
+        while request_id not in self._file_urls:
+            await self._recv_one(max(deadline - loop.time(), 0.01))
+        response = self._file_urls.pop(request_id)
+        if response.error_msg:
+            raise AssertionError(f"no upload URLs: {response.error_msg}")
+        return list(response.file_urls)
+
+    def _xsrf_cookie(self) -> str:
+        """The health check the page makes sets the XSRF cookie; uploads echo it in X-Xsrftoken."""
+        if not self._xsrf:
+            with urllib.request.urlopen(self.base_url + "/_stcore/health", timeout=60) as resp:
+                for header in resp.headers.get_all("Set-Cookie") or []:
+                    name, _, rest = header.partition("=")
+                    if name.strip() == "_streamlit_xsrf":
+                        self._xsrf = rest.split(";", 1)[0]
+        return self._xsrf
+
+    def _put_file(self, url: str, name: str, data: bytes) -> int:
+        """PUT one file to the upload endpoint as multipart form data (what the browser sends)."""
+        boundary = uuid.uuid4().hex
+        safe = name.replace('"', "_")
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{safe}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        xsrf = self._xsrf_cookie()
+        if xsrf:
+            headers |= {"X-Xsrftoken": xsrf, "Cookie": f"_streamlit_xsrf={xsrf}"}
+        req = urllib.request.Request(self.base_url + url, data=body, method="PUT", headers=headers)
+        with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
+            return int(resp.status)
+
     # ------------------------------------------------------------ user actions
+
+    async def upload(self, label: str, files: list[tuple[str, bytes]]) -> Drawn:
+        """Choose `files` (name, bytes) in the file uploader labelled `label`: the upload URLs over
+        the websocket, one HTTP PUT per file to /_stcore/upload_file/…, then the uploader's new
+        state in a rerun — the steps the browser takes. Replaces the files chosen before."""
+        widget_id = self._widget_id("file_uploader", label)
+        urls = await self._request_file_urls([n for n, _ in files])
+        w = WidgetState(id=widget_id)
+        infos = w.file_uploader_state_value.uploaded_file_info
+        for (name, data), u in zip(files, urls, strict=True):
+            status = await asyncio.to_thread(self._put_file, u.upload_url, name, data)
+            if status not in (200, 204):
+                raise AssertionError(f"upload of {name}: HTTP {status}")
+            info = infos.add()
+            info.name, info.size, info.file_id = name, len(data), u.file_id
+            info.file_urls.CopyFrom(u)
+        await self._send_rerun([w])
+        await self._until_finished()
+        return self.drawn
 
     async def run(self) -> Drawn:
         """A plain rerun of the current page (the first page view)."""

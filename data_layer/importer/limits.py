@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -122,7 +123,8 @@ def _declared_dimension(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int
     try:
         with zf.open(info) as f:
             head = f.read(_DIMENSION_PROBE)
-    except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError, EOFError) as exc:
+        # zlib.error: a damaged compressed stream (seen with byte-flipped workbooks)
         raise UnreadableFileError(
             "Не удалось прочитать книгу Excel: файл повреждён или зашифрован. "
             "Сохраните его как «Книга Excel (.xlsx)» без пароля или как CSV."
