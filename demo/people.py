@@ -9,7 +9,7 @@ import numpy as np
 
 from demo import calibration as cal
 from demo import catalog as cat
-from demo.plan import COHORTS, Plan, day
+from demo.plan import COHORTS, Colleges, Plan, day
 
 # СНИЛС numbers: an affine permutation of [0, SNILS_SPAN) onto 9-digit numbers above 001-001-998
 # (below it the checksum is not defined), so every global graduate index gets a distinct number.
@@ -106,43 +106,9 @@ def make_people(plan: Plan, c0: int, c1: int, gid0: int, rng: np.random.Generato
     female = rng.random(n) < p_female
     kr = ref.program_is_kr[program]
     medical = np.isin(sector_name, ["medical", "pharmacy"])
-    part_time_share = np.where(
-        kr,
-        0.03,
-        np.where(
-            medical, 0.05, np.where(np.isin(sector_name, ["finance", "social", "education"]), 0.35, 0.16)
-        ),
-    )
-    u = rng.random(n)
-    form = np.where(u < part_time_share * 0.3, 1, np.where(u < part_time_share, 2, 0)).astype(np.int8)
-
-    # graduation: late June - early July; December for some; February for part of the part-time forms
-    june = np.array([day(dt.date(y, 6, 19)) for y in COHORTS])
-    yi = cohort - COHORTS[0]
-    g_june = june[yi] + cols.june_day[college, program]
-    g_feb = np.array([day(dt.date(y, 2, 1)) for y in COHORTS])[yi] + cols.feb_day[college] - 1
-    g_dec = np.array([day(dt.date(y, 12, 1)) for y in COHORTS])[yi] + cols.dec_day[college] - 1
-    u = rng.random(n)
-    g = cal.GRADUATION
-    grad = np.where(
-        form == 0,
-        np.where(u < 1 - g.december_full, g_june, g_dec),
-        np.where(
-            u < 1 - g.december_part - g.february_part, g_june, np.where(u < 1 - g.december_part, g_feb, g_dec)
-        ),
-    ).astype(np.int64)
-
-    # ages: full-time students leave at 18–21 (a few older, after a gap year or the army);
-    # part-time ones are partly as young, partly adults who study while working (up to max_age)
-    young_tail = rng.gamma(1.5, 0.45, n) + np.where(rng.random(n) < g.older_full, rng.uniform(2, 6, n), 0.0)
-    adult = rng.random(n) < g.adult_part
-    age = np.where(
-        form == 0,
-        np.where(kr, g.age_full_kr, g.age_full) + young_tail,
-        np.where(adult, 25.0 + rng.gamma(1.6, 5.0, n), 19.5 + rng.gamma(2.0, 1.2, n)),
-    )
-    age = np.minimum(age, g.max_age - rng.uniform(0, 3, n))
-    birth = grad - (age * 365.25).astype(np.int64)
+    form = _study_form(rng, kr, medical, sector_name)
+    grad = _graduation_day(rng, cols, college, cohort, program, form)
+    birth = grad - (_age(rng, kr, form) * 365.25).astype(np.int64)
 
     foreign = rng.random(n) < cols.foreign[college]
     target_p = np.where(
@@ -152,26 +118,7 @@ def make_people(plan: Plan, c0: int, c1: int, gid0: int, rng: np.random.Generato
     disabled = np.where(ovz, rng.random(n) < 0.35, rng.random(n) < 0.004)
     prof_prog = (cols.june_day[college, program] % 2 == 0) & ~kr  # half of the programmes of a cluster
     professionalitet = cols.professionalitet[college] & prof_prog & (cohort >= 2023)
-
-    surname = _zipf_choice(rng, len(cat.SURNAMES), n, 0.5)
-    name = np.where(
-        female, _zipf_choice(rng, len(cat.FEMALE_NAMES), n), _zipf_choice(rng, len(cat.MALE_NAMES), n)
-    )
-    patronymic = _zipf_choice(rng, len(cat.PATRONYMICS), n, 0.4)
-    patronymic = np.where(foreign & (rng.random(n) < 0.5), -1, patronymic)
-    if foreign.any():
-        k = int(foreign.sum())
-        surname[foreign] = rng.integers(0, len(cat.FOREIGN_SURNAMES), k)
-        fem = female[foreign]
-        name[foreign] = np.where(
-            fem, rng.integers(0, len(cat.FOREIGN_FEMALE), k), rng.integers(0, len(cat.FOREIGN_MALE), k)
-        )
-
-    # number within (college, cohort), in generation order: used for diploma registration numbers
-    key = college.astype(np.int64) * 10 + yi
-    first = np.r_[True, key[1:] != key[:-1]]
-    start_pos = np.maximum.accumulate(np.where(first, np.arange(n), 0))
-    seq = np.arange(n) - start_pos + 1
+    surname, name, patronymic = _names(rng, female, foreign)
     return People(
         gid=gid0 + np.arange(n, dtype=np.int64),
         college=college,
@@ -189,5 +136,89 @@ def make_people(plan: Plan, c0: int, c1: int, gid0: int, rng: np.random.Generato
         surname=surname,
         name=name,
         patronymic=patronymic,
-        seq=seq,
+        seq=_seq_in_college_cohort(college, cohort),
     )
+
+
+def _study_form(
+    rng: np.random.Generator, kr: np.ndarray, medical: np.ndarray, sector_name: np.ndarray
+) -> np.ndarray:
+    """0 full-time (очная), 1 очно-заочная, 2 extramural (заочная); by the kind of programme."""
+    part_time_share = np.where(
+        kr,
+        0.03,
+        np.where(
+            medical, 0.05, np.where(np.isin(sector_name, ["finance", "social", "education"]), 0.35, 0.16)
+        ),
+    )
+    u = rng.random(len(kr))
+    return np.where(u < part_time_share * 0.3, 1, np.where(u < part_time_share, 2, 0)).astype(np.int8)
+
+
+def _graduation_day(
+    rng: np.random.Generator,
+    cols: Colleges,
+    college: np.ndarray,
+    cohort: np.ndarray,
+    program: np.ndarray,
+    form: np.ndarray,
+) -> np.ndarray:
+    """Graduation: late June - early July; December for some; February for part of the part-time forms."""
+    june = np.array([day(dt.date(y, 6, 19)) for y in COHORTS])
+    yi = cohort - COHORTS[0]
+    g_june = june[yi] + cols.june_day[college, program]
+    g_feb = np.array([day(dt.date(y, 2, 1)) for y in COHORTS])[yi] + cols.feb_day[college] - 1
+    g_dec = np.array([day(dt.date(y, 12, 1)) for y in COHORTS])[yi] + cols.dec_day[college] - 1
+    u = rng.random(len(college))
+    g = cal.GRADUATION
+    return np.where(
+        form == 0,
+        np.where(u < 1 - g.december_full, g_june, g_dec),
+        np.where(
+            u < 1 - g.december_part - g.february_part, g_june, np.where(u < 1 - g.december_part, g_feb, g_dec)
+        ),
+    ).astype(np.int64)
+
+
+def _age(rng: np.random.Generator, kr: np.ndarray, form: np.ndarray) -> np.ndarray:
+    """Age at graduation: full-time students leave at 18–21 (a few older, after a gap year or the
+    army); part-time ones are partly as young, partly adults who study while working (up to max_age)."""
+    n, g = len(form), cal.GRADUATION
+    young_tail = rng.gamma(1.5, 0.45, n) + np.where(rng.random(n) < g.older_full, rng.uniform(2, 6, n), 0.0)
+    adult = rng.random(n) < g.adult_part
+    age = np.where(
+        form == 0,
+        np.where(kr, g.age_full_kr, g.age_full) + young_tail,
+        np.where(adult, 25.0 + rng.gamma(1.6, 5.0, n), 19.5 + rng.gamma(2.0, 1.2, n)),
+    )
+    return np.minimum(age, g.max_age - rng.uniform(0, 3, n))
+
+
+def _names(
+    rng: np.random.Generator, female: np.ndarray, foreign: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Surname, name and patronymic indexes (foreigners from their own lists, half without a patronymic)."""
+    n = len(female)
+    surname = _zipf_choice(rng, len(cat.SURNAMES), n, 0.5)
+    name = np.where(
+        female, _zipf_choice(rng, len(cat.FEMALE_NAMES), n), _zipf_choice(rng, len(cat.MALE_NAMES), n)
+    )
+    patronymic = _zipf_choice(rng, len(cat.PATRONYMICS), n, 0.4)
+    patronymic = np.where(foreign & (rng.random(n) < 0.5), -1, patronymic)
+    if foreign.any():
+        k = int(foreign.sum())
+        surname[foreign] = rng.integers(0, len(cat.FOREIGN_SURNAMES), k)
+        fem = female[foreign]
+        name[foreign] = np.where(
+            fem, rng.integers(0, len(cat.FOREIGN_FEMALE), k), rng.integers(0, len(cat.FOREIGN_MALE), k)
+        )
+    return surname, name, patronymic
+
+
+def _seq_in_college_cohort(college: np.ndarray, cohort: np.ndarray) -> np.ndarray:
+    """Number within (college, cohort), in generation order: used for diploma registration numbers."""
+    n = len(college)
+    key = college.astype(np.int64) * 10 + (cohort - COHORTS[0])
+    first = np.r_[True, key[1:] != key[:-1]]
+    start_pos = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    return np.arange(n) - start_pos + 1

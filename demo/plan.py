@@ -196,67 +196,13 @@ def _unique_short(shorts: list[str]) -> list[str]:
 
 def _make_colleges(ref: Reference, n: int, rng: np.random.Generator) -> tuple[Colleges, np.ndarray]:
     """College descriptions plus a base yearly size per college."""
-    rows: list[tuple[str, str, str, str, str, str]] = []
-    idx: list[int] = []
-    if n <= DEFAULT_COLLEGES:
-        idx = [int(i) for i in np.unique(np.linspace(0, DEFAULT_COLLEGES - 1, n).round())]
-        rows = [cat.COLLEGES[i] for i in idx]
-    else:
-        idx = list(range(DEFAULT_COLLEGES))
-        rows = list(cat.COLLEGES)
-        names = [s for s in cat.SETTLEMENT_ADJ if s in ref.settlements]
-        weights = np.array([cat.SETTLEMENT_WEIGHT.get(s, cat.RURAL_WEIGHT) for s in names])
-        profiles = list(cat.PROFILES)
-        pw = np.array([3 if p in ("poly", "multi", "trade_service", "medical") else 1.5 for p in profiles])
-        numbers: dict[tuple[str, str], int] = {}
-        extra = n - DEFAULT_COLLEGES
-        towns = rng.choice(len(names), size=extra, p=weights / weights.sum())
-        profs = rng.choice(len(profiles), size=extra, p=pw / pw.sum())
-        types = rng.choice(3, size=extra, p=[0.86, 0.06, 0.08])
-        tiers = rng.choice(4, size=extra, p=[0.1, 0.3, 0.35, 0.25])
-        for t, p, ty, ti in zip(towns, profs, types, tiers, strict=True):
-            town, prof = names[t], profiles[p]
-            k = numbers.get((town, prof), 1) + 1
-            numbers[(town, prof)] = k
-            noun, abbr = cat.PROFILE_NOUNS[prof]
-            adj = cat.SETTLEMENT_ADJ[town]
-            rows.append(
-                (
-                    f"{adj} {noun} № {k}",
-                    f"{adj[0]}{abbr}-{k}",
-                    town,
-                    prof,
-                    "rfp"[ty],
-                    ("L", "M", "S", "XS")[ti],
-                )
-            )
-        idx += list(range(DEFAULT_COLLEGES, n))
+    rows, idx = _college_rows(ref, n, rng)
     width = max(3, len(str(max(idx) + 1)))
     code = [f"P{i + 1:0{width}d}" for i in idx]
     m = len(rows)
-    full, founder = [], []
-    for name, short, _town, prof, ty, _tier in rows:
-        if ty == "f":
-            parent = cat.FEDERAL_PARENTS.get(prof, "ФГБОУ ВО «Средневолжский политехнический университет»")
-            full.append(name if "университет" in name else f"{name} (структурное подразделение {parent})")
-            founder.append(cat.FEDERAL_FOUNDERS.get(prof, "Министерство науки и высшего образования РФ"))
-        elif ty == "p":
-            full.append(f"АНО ПО «{name}»")
-            founder.append(f"АНО «Образовательный центр «{short}»")
-        else:
-            full.append(f"ГБПОУ «{name}»")
-            founder.append(cat.REGIONAL_FOUNDERS.get(prof, cat.DEFAULT_FOUNDER))
+    full, founder = _full_names_and_founders(rows)
     towns_ = [r[2] for r in rows]
-    mun = np.array([ref.settlements[t][0] for t in towns_], dtype=np.int16)
-    big = np.array([t in ("Самара", "Тольятти") for t in towns_])
-    lat = np.array([ref.settlements[t][1] for t in towns_]) + rng.normal(0, 1, m) * np.where(
-        big, 0.025, 0.006
-    )
-    lon = np.array([ref.settlements[t][2] for t in towns_]) + rng.normal(0, 1, m) * np.where(big, 0.04, 0.01)
-    lo = np.array([cat.TIER_RANGE[r[5]][0] for r in rows])
-    hi = np.array([cat.TIER_RANGE[r[5]][1] for r in rows])
-    size = np.exp(rng.uniform(np.log(lo), np.log(hi)))
-
+    mun, lat, lon, size = _placement_and_size(ref, rows, rng)
     quality = np.clip(rng.normal(0.0, 0.075, m), -0.2, 0.14)
     if m >= 8:  # a few clearly weak colleges, well below the 62,5 % target
         weak = rng.choice(m, size=max(1, round(m * 2 / DEFAULT_COLLEGES)), replace=False)
@@ -296,6 +242,86 @@ def _make_colleges(ref: Reference, n: int, rng: np.random.Generator) -> tuple[Co
         dec_day=rng.integers(20, 30, size=m),
     )
     return cols, size
+
+
+_CollegeRow = tuple[str, str, str, str, str, str]  # name, short name, town, profile, type (r/f/p), size tier
+
+
+def _college_rows(ref: Reference, n: int, rng: np.random.Generator) -> tuple[list[_CollegeRow], list[int]]:
+    """The n colleges: an even pick of the catalogue's when n is at most its size, else the whole
+    catalogue plus invented ones; with their catalogue indexes (which number the codes)."""
+    if n <= DEFAULT_COLLEGES:
+        idx = [int(i) for i in np.unique(np.linspace(0, DEFAULT_COLLEGES - 1, n).round())]
+        return [cat.COLLEGES[i] for i in idx], idx
+    rows: list[_CollegeRow] = list(cat.COLLEGES)
+    rows += _invented_colleges(ref, n - DEFAULT_COLLEGES, rng)
+    return rows, list(range(DEFAULT_COLLEGES)) + list(range(DEFAULT_COLLEGES, n))
+
+
+def _invented_colleges(ref: Reference, extra: int, rng: np.random.Generator) -> list[_CollegeRow]:
+    """`extra` colleges beyond the catalogue, named by profile and number in their town."""
+    names = [s for s in cat.SETTLEMENT_ADJ if s in ref.settlements]
+    weights = np.array([cat.SETTLEMENT_WEIGHT.get(s, cat.RURAL_WEIGHT) for s in names])
+    profiles = list(cat.PROFILES)
+    pw = np.array([3 if p in ("poly", "multi", "trade_service", "medical") else 1.5 for p in profiles])
+    numbers: dict[tuple[str, str], int] = {}
+    towns = rng.choice(len(names), size=extra, p=weights / weights.sum())
+    profs = rng.choice(len(profiles), size=extra, p=pw / pw.sum())
+    types = rng.choice(3, size=extra, p=[0.86, 0.06, 0.08])
+    tiers = rng.choice(4, size=extra, p=[0.1, 0.3, 0.35, 0.25])
+    rows: list[_CollegeRow] = []
+    for t, p, ty, ti in zip(towns, profs, types, tiers, strict=True):
+        town, prof = names[t], profiles[p]
+        k = numbers.get((town, prof), 1) + 1
+        numbers[(town, prof)] = k
+        noun, abbr = cat.PROFILE_NOUNS[prof]
+        adj = cat.SETTLEMENT_ADJ[town]
+        rows.append(
+            (
+                f"{adj} {noun} № {k}",
+                f"{adj[0]}{abbr}-{k}",
+                town,
+                prof,
+                "rfp"[ty],
+                ("L", "M", "S", "XS")[ti],
+            )
+        )
+    return rows
+
+
+def _full_names_and_founders(rows: list[_CollegeRow]) -> tuple[list[str], list[str]]:
+    """Full official names and founders by type: federal, private, regional."""
+    full, founder = [], []
+    for name, short, _town, prof, ty, _tier in rows:
+        if ty == "f":
+            parent = cat.FEDERAL_PARENTS.get(prof, "ФГБОУ ВО «Средневолжский политехнический университет»")
+            full.append(name if "университет" in name else f"{name} (структурное подразделение {parent})")
+            founder.append(cat.FEDERAL_FOUNDERS.get(prof, "Министерство науки и высшего образования РФ"))
+        elif ty == "p":
+            full.append(f"АНО ПО «{name}»")
+            founder.append(f"АНО «Образовательный центр «{short}»")
+        else:
+            full.append(f"ГБПОУ «{name}»")
+            founder.append(cat.REGIONAL_FOUNDERS.get(prof, cat.DEFAULT_FOUNDER))
+    return full, founder
+
+
+def _placement_and_size(
+    ref: Reference, rows: list[_CollegeRow], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Municipality, coordinates (scattered around the town's centre) and base yearly size by tier."""
+    m = len(rows)
+    towns_ = [r[2] for r in rows]
+    mun = np.array([ref.settlements[t][0] for t in towns_], dtype=np.int16)
+    big = np.array([t in ("Самара", "Тольятти") for t in towns_])
+    lat = np.array([ref.settlements[t][1] for t in towns_]) + rng.normal(0, 1, m) * np.where(
+        big, 0.025, 0.006
+    )
+    lon = np.array([ref.settlements[t][2] for t in towns_]) + rng.normal(0, 1, m) * np.where(big, 0.04, 0.01)
+    lo = np.array([cat.TIER_RANGE[r[5]][0] for r in rows])
+    hi = np.array([cat.TIER_RANGE[r[5]][1] for r in rows])
+    size = np.exp(rng.uniform(np.log(lo), np.log(hi)))
+    return mun, lat, lon, size
 
 
 def _largest_remainder(expected: np.ndarray, total: int) -> np.ndarray:

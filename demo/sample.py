@@ -96,6 +96,31 @@ def generate(
     colleges = frames.CsvSink(out_dir / "03_colleges.csv")
     colleges.write(frames.colleges_frame(plan))
 
+    sinks = _sinks(out_dir, plan, extracts)
+    events_parts: list[pl.DataFrame] = []
+    to_xlsx = n <= XLSX_EVENTS_LIMIT
+    gid0 = 0
+    tally = realism.Tally(plan)
+    for ci, (c0, c1) in enumerate(plan.chunks):
+        _write_chunk(plan, sinks, events_parts if to_xlsx else None, tally, extracts, ci, c0, c1, gid0)
+        gid0 += int(plan.counts[c0:c1].sum())
+
+    files += [colleges.path, *_written_files(out_dir, sinks, events_parts if to_xlsx else None, today)]
+    return SampleResult(
+        files=files,
+        graduates=n,
+        colleges=len(plan.colleges),
+        status_rows=sum(s.rows for k, s in sinks.items() if k[0] == "statuses"),
+        calendar=plan.calendar.mode,
+        rows={s.path.name: s.rows for s in sinks.values() if s.rows},
+        realism=tally.summary(),
+    )
+
+
+def _sinks(
+    out_dir: Path, plan: Plan, extracts: tuple[dt.date, ...]
+) -> dict[tuple[object, ...], frames.CsvSink]:
+    """One CSV file per kind and year (statuses also per chunk of colleges when there are several)."""
     years = sorted(
         {
             int(y)
@@ -103,7 +128,7 @@ def generate(
             + 1970
         }
     )
-    sinks: dict[tuple[object, ...], frames.CsvSink] = {
+    return {
         **{("graduates", y): frames.CsvSink(out_dir / f"10_graduates_{y}.csv") for y in COHORTS},
         **{
             ("statuses", y, ci): frames.CsvSink(out_dir / f"20_statuses_{y}{_part(ci, len(plan.chunks))}.csv")
@@ -123,17 +148,17 @@ def generate(
         ("events", 0): frames.CsvSink(out_dir / "60_events.csv"),
         ("career_tracks", 0): frames.CsvSink(out_dir / "70_career_tracks.csv"),
     }
-    events_parts: list[pl.DataFrame] = []
-    to_xlsx = n <= XLSX_EVENTS_LIMIT
-    gid0 = 0
-    tally = realism.Tally(plan)
-    for ci, (c0, c1) in enumerate(plan.chunks):
-        _write_chunk(plan, sinks, events_parts if to_xlsx else None, tally, extracts, ci, c0, c1, gid0)
-        gid0 += int(plan.counts[c0:c1].sum())
 
-    ordered = [colleges.path]
-    ordered += [s.path for key, s in sinks.items() if key[0] not in ("events", "career_tracks") and s.rows]
-    if to_xlsx:
+
+def _written_files(
+    out_dir: Path,
+    sinks: dict[tuple[object, ...], frames.CsvSink],
+    events_parts: list[pl.DataFrame] | None,
+    today: dt.date,
+) -> list[Path]:
+    """The files with rows, in load order; the events as one xlsx when they were collected for it."""
+    ordered = [s.path for key, s in sinks.items() if key[0] not in ("events", "career_tracks") and s.rows]
+    if events_parts is not None:
         ev = pl.concat(events_parts) if events_parts else pl.DataFrame()
         if ev.height:
             xlsx = out_dir / "60_events.xlsx"
@@ -144,16 +169,7 @@ def generate(
         ordered.append(sinks[("events", 0)].path)
     if sinks[("career_tracks", 0)].rows:
         ordered.append(sinks[("career_tracks", 0)].path)
-    files += ordered
-    return SampleResult(
-        files=files,
-        graduates=n,
-        colleges=len(plan.colleges),
-        status_rows=sum(s.rows for k, s in sinks.items() if k[0] == "statuses"),
-        calendar=plan.calendar.mode,
-        rows={s.path.name: s.rows for s in sinks.values() if s.rows},
-        realism=tally.summary(),
-    )
+    return ordered
 
 
 def _extract_file_key(d: dt.date, extracts: tuple[dt.date, ...]) -> str:

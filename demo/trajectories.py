@@ -207,44 +207,89 @@ _FORECAST = np.full(len(cat.CODES), -1, dtype=np.int8)  # status -> its forecast
 _FORECAST[list(FORECAST_OF)] = list(FORECAST_OF.values())
 
 
-def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
-    b = _Builder(plan, p, rng)
-    n, ref, cols = len(p), plan.ref, plan.colleges
-    y = p.cohort.astype(np.int64)
-    window = _days(y + 1, 12, 31) - p.grad  # days from graduation to the end of the window
-    sector = np.array(cat.SECTORS)[ref.program_sector[p.program]]
-    kr = ref.program_is_kr[p.program]
-    male, full = ~p.female, p.form == 0
-    gm = month_of(p.grad)
-    lognormal = rng.lognormal
+@dataclass(frozen=True)
+class _Cohort:
+    """What the stories of make_spells read about the graduates (arrays of length n)."""
 
-    # ---- which story each graduate follows
-    o = cal.OUTCOMES
-    # the college's quality, the demand for the specialty, a target-training contract
+    p: People
+    n: int
+    y: np.ndarray  # cohort year
+    gm: np.ndarray  # month of graduation
+    window: np.ndarray  # days from graduation to the end of the monitoring window
+    sector: np.ndarray
+    kr: np.ndarray  # a worker programme (ППКРС), not ППССЗ
+    male: np.ndarray
+    full: np.ndarray  # full-time study
+    q: np.ndarray  # the college's quality + the demand for the specialty + a target-training contract
+
+
+def _cohort(plan: Plan, p: People) -> _Cohort:
+    ref, o = plan.ref, cal.OUTCOMES
+    y = p.cohort.astype(np.int64)
     demand = np.array([o.sector_demand.get(s, 0.0) for s in cat.SECTORS])[ref.program_sector[p.program]]
-    q = cols.quality[p.college] + demand + np.where(p.target, o.target_training, 0.0)
+    return _Cohort(
+        p=p,
+        n=len(p),
+        y=y,
+        gm=month_of(p.grad),
+        window=_days(y + 1, 12, 31) - p.grad,
+        sector=np.array(cat.SECTORS)[ref.program_sector[p.program]],
+        kr=ref.program_is_kr[p.program],
+        male=~p.female,
+        full=p.form == 0,
+        q=plan.colleges.quality[p.college] + demand + np.where(p.target, o.target_training, 0.0),
+    )
+
+
+def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
+    """The stories one after another; each draws from `rng` in a fixed order (same seed, same files)."""
+    b = _Builder(plan, p, rng)
+    c = _cohort(plan, p)
+    track = _tracks(c, rng)
+    b.put(0, p.foreign, 0, S["foreign_no_snils"])
+    is_w, kind = track == T["work"], _work(b, c, track == T["work"])
+    is_e = track == T["education"]
+    _education(b, c, is_e)
+    is_k = track == T["contract"]
+    _contract(b, is_k)
+    _leave(b, track == T["leave"])
+    _family(b, track == T["family"])
+    _risk_group(b, c, track == T["risk"])
+    is_c = track == T["conscript"]
+    _conscription(b, c, is_c)
+    _exclusions(b, c, track)
+    _careless(b, c, plan.colleges.careless, track)
+    return _finish(b, c, rng, kind, is_w, is_e, is_c | is_k)
+
+
+def _tracks(c: _Cohort, rng: np.random.Generator) -> np.ndarray:
+    """Which story each graduate follows (index into TRACK_NAMES; -1 a foreigner without SNILS)."""
+    o, p, n, full = cal.OUTCOMES, c.p, c.n, c.full
     p_consc = np.where(
-        male & (p.age < 25) & ~p.disabled,
-        np.where(full, np.where(kr, o.conscript_full_kr, o.conscript_full), o.conscript_part),
+        c.male & (p.age < 25) & ~p.disabled,
+        np.where(full, np.where(c.kr, o.conscript_full_kr, o.conscript_full), o.conscript_part),
         0.0,
     )
-    p_edu = np.where(full, np.where(kr, o.study_full_kr, o.study_full), o.study_part)
-    p_contract = np.where(male, np.where(full, o.contract_male_full, o.contract_male_part), o.contract_other)
+    p_edu = np.where(full, np.where(c.kr, o.study_full_kr, o.study_full), o.study_part)
+    p_contract = np.where(
+        c.male, np.where(full, o.contract_male_full, o.contract_male_part), o.contract_other
+    )
     p_leave = np.where(p.female, np.where(full, o.leave_female_full, o.leave_female_part), 0.0)
     p_family = np.full(n, o.family)
     fixed = p_edu + p_contract + p_leave + p_family
-    p_work = np.clip(1 - fixed - np.where(full, o.risk_full, o.risk_part) + q, 0.25, 0.97)
+    p_work = np.clip(1 - fixed - np.where(full, o.risk_full, o.risk_part) + c.q, 0.25, 0.97)
     rest = np.clip(1 - fixed - p_work, 0.01, None)
     probs = np.stack(
         [p_consc, *((1 - p_consc) * v for v in (p_work, p_edu, p_contract, p_leave, p_family, rest))], axis=1
     )
     cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
     track = (rng.random(n)[:, None] > cum).sum(axis=1)
-    track = np.where(p.foreign, -1, track)
-    b.put(0, p.foreign, 0, S["foreign_no_snils"])
+    return np.where(p.foreign, -1, track)
 
-    # ---- work
-    is_w = track == T["work"]
+
+def _work(b: _Builder, c: _Cohort, is_w: np.ndarray) -> np.ndarray:
+    """Work: the kind (employee, self-employed, entrepreneur), the search, a job loss; returns the kind."""
+    o, tm, p, sector, n, lognormal = cal.OUTCOMES, cal.TIMING, c.p, c.sector, c.n, b.rng.lognormal
     self_p = np.select(
         [sector == "beauty", sector == "design", sector == "it", sector == "food"],
         [0.35, 0.3, 0.14, 0.1],
@@ -258,10 +303,9 @@ def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
         u < self_p, S["self_employed"], np.where(u < self_p + ent_p, S["entrepreneur"], S["employed"])
     ).astype(np.int8)
     u = b.u()
-    tm = cal.TIMING
     search = lognormal(np.log(tm.search_median_days), tm.search_sigma, n)
     tw = np.where(
-        full,
+        c.full,
         np.where(p.target, b.u(0, 10), np.where(u < tm.quick_job, b.u(0, 14), search)),
         np.where(u < 0.75, 0, search),
     ).astype(np.int64)
@@ -275,12 +319,15 @@ def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
     again = lost & (offer | (b.u() < o.rehired))
     lag = np.where(offer, b.days(*FC_LEAD), lognormal(np.log(45), 0.6, n).astype(np.int64) + 7)
     b.assign(5, again, t_lost + lag, S["employed"])
+    return kind
 
-    # ---- further education (enrolment on 1 September; December graduates also in February)
-    is_e = track == T["education"]
+
+def _education(b: _Builder, c: _Cohort, is_e: np.ndarray) -> None:
+    """Further education (enrolment on 1 September; December graduates also in February)."""
+    y, lognormal = c.y, b.rng.lognormal
     te = (
-        np.where(gm == 12, np.where(b.u() < 0.5, _days(y + 1, 2, 1), _days(y + 1, 9, 1)), _days(y, 9, 1))
-        - p.grad
+        np.where(c.gm == 12, np.where(b.u() < 0.5, _days(y + 1, 2, 1), _days(y + 1, 9, 1)), _days(y, 9, 1))
+        - c.p.grad
     )
     b.lead_in(is_e, te, S["continuing_education"], 0.7, WAITING_WORKING, p_again=0.7)
     b.assign(3, is_e, te, S["continuing_education"])
@@ -290,18 +337,20 @@ def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
     b.assign(4, drop, t_drop, after_drop, 0.6)
     offer = after_drop == S["forecast_employed"]
     drop_job = drop & (offer | (np.isin(after_drop, RISK_CODES) & (b.u() < 0.4)))
-    lag = np.where(offer, b.days(*FC_LEAD), lognormal(np.log(40), 0.6, n).astype(np.int64) + 7)
+    lag = np.where(offer, b.days(*FC_LEAD), lognormal(np.log(40), 0.6, c.n).astype(np.int64) + 7)
     b.assign(5, drop_job, t_drop + lag, S["employed"], 0.6)
 
-    # ---- contract service (selection takes weeks to months)
-    is_k = track == T["contract"]
+
+def _contract(b: _Builder, is_k: np.ndarray) -> None:
+    """Contract service (selection takes weeks to months)."""
     tk = b.days(20, 240)
     b.lead_in(is_k, tk, S["military_contract"], 0.65, WAITING_WORKING, p_again=0.7)
     b.assign(3, is_k, tk, S["military_contract"])
 
-    # ---- parental leave (some work first)
-    is_l = track == T["leave"]
-    tl = np.where(b.u() < tm.early_leave, b.days(10, 90), b.days(90, 500))
+
+def _leave(b: _Builder, is_l: np.ndarray) -> None:
+    """Parental leave (some work first)."""
+    tl = np.where(b.u() < cal.TIMING.early_leave, b.days(10, 90), b.days(90, 500))
     worked = is_l & (b.u() < 0.5)
     tlw = (b.u() * tl * 0.6).astype(np.int64)
     b.lead_in(worked, tlw, S["employed"], 0.5, WAITING)
@@ -309,42 +358,46 @@ def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
     b.lead_in(is_l & ~worked, tl, S["parental_leave"], 0.0, BEFORE_LEAVE)
     b.put(4, is_l, tl, S["parental_leave"])
 
-    # ---- family circumstances (caring for relatives); some go to work later
-    is_f = track == T["family"]
+
+def _family(b: _Builder, is_f: np.ndarray) -> None:
+    """Family circumstances (caring for relatives); some go to work later."""
     tf = b.undetermined_end()
     b.put(0, is_f, 0, U)
     b.put(3, is_f, tf, S["family_circumstances"])
     fam_job = is_f & (b.u() < 0.2)
     b.assign(5, fam_job, tf + b.days(120, 420), S["employed"], 0.6)
 
-    # ---- risk group: undetermined or a forecast that does not come true, then a risk status;
-    # some change the reason later, targeted work pays off for others (the group shrinks slowly)
-    is_r = track == T["risk"]
+
+def _risk_group(b: _Builder, c: _Cohort, is_r: np.ndarray) -> None:
+    """Risk group: undetermined or a forecast that does not come true, then a risk status; some
+    change the reason later, targeted work pays off for others (the group shrinks slowly)."""
     fc = is_r & (b.u() < 0.35)
     tr = np.where(fc, b.days(*FC_LIFE), b.undetermined_end())
     b.put(0, is_r, 0, np.where(fc, S["forecast_employed"], U))
     b.risk(3, is_r, tr)
     u = b.u()
     b.risk(4, is_r & (u < 0.15), tr + b.days(60, 200))
-    r_res = 0.15 + np.clip(0.3 + 0.6 * q, 0.05, 0.45)  # good colleges' targeted work pays off more
+    r_res = 0.15 + np.clip(0.3 + 0.6 * c.q, 0.05, 0.45)  # good colleges' targeted work pays off more
     resolved = is_r & (u >= 0.15) & (u < r_res)
     t_res = tr + b.days(90, 420)
     b.put(4, resolved & (b.u() < 0.4), t_res - b.days(*FC_LEAD), S["forecast_employed"])
     b.assign(5, resolved, t_res, S["employed"], 0.6)
-    to_family = is_r & (u >= r_res) & (u < r_res + o.risk_to_family)
+    to_family = is_r & (u >= r_res) & (u < r_res + cal.OUTCOMES.risk_to_family)
     b.put(5, to_family, tr + b.days(60, 300), S["family_circumstances"])
 
-    # ---- conscription: summer graduates mostly in the spring call-up right after graduation (it
-    # runs to 15 July), others in the autumn call-up (October–December) or the next spring one;
-    # February graduates in the spring call-up, December ones the next year; back a year later
-    is_c = track == T["conscript"]
+
+def _call_up(b: _Builder, c: _Cohort) -> np.ndarray:
+    """Days from graduation to the call-up: summer graduates mostly in the spring call-up right after
+    graduation (it runs to 15 July), others in the autumn call-up (October–December) or the next
+    spring one; February graduates in the spring call-up, December ones the next year."""
+    tm, y, grad, gm = cal.TIMING, c.y, c.p.grad, c.gm
     u = b.u()
-    summer = np.maximum(np.minimum(p.grad + b.days(*tm.summer_callup_days), _days(y, 7, 15)), p.grad + 2)
+    summer = np.maximum(np.minimum(grad + b.days(*tm.summer_callup_days), _days(y, 7, 15)), grad + 2)
     autumn, spring = _days(y, 10, 1) + b.u(0, 85), _days(y + 1, 4, 1) + b.u(0, 90)
-    this_spring = np.maximum(_days(y, 4, 1) + b.u(0, 100), p.grad + 14)
+    this_spring = np.maximum(_days(y, 4, 1) + b.u(0, 100), grad + 14)
     next_autumn = _days(y + 1, 10, 1) + b.u(0, 85)
     s_share, a_share = tm.summer_callup, tm.summer_callup + tm.autumn_callup
-    tc = (
+    return (
         np.select(
             [gm <= 3, gm <= 9],
             [
@@ -353,12 +406,18 @@ def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
             ],
             np.where(u < 0.7, spring, next_autumn),
         ).astype(np.int64)
-        - p.grad
+        - grad
     )
+
+
+def _conscription(b: _Builder, c: _Cohort, is_c: np.ndarray) -> None:
+    """Conscription (see _call_up), back a year later."""
+    o = cal.OUTCOMES
+    tc = _call_up(b, c)
     # a call-up summons is a forecast held for months, others work or wait meanwhile
     b.lead_in(is_c, tc, S["military_conscript"], 0.75, WAITING_WORKING, p_again=0.9, fc_hold=200)
     b.put(3, is_c, tc, S["military_conscript"])
-    td = tc + tm.service_days + b.days(-3, 5)
+    td = tc + cal.TIMING.service_days + b.days(-3, 5)
     # back home: most announce a job, study or contract (a forecast for some weeks, then the
     # outcome); a share stays without work or study for weeks (the army_return risk reason) under a
     # federal status, half of them find a job later
@@ -377,11 +436,13 @@ def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
     b.assign(5, idle & (b.u() < 0.5), td + b.days(45, 240), S["employed"], 0.7)
     b.assign(4, direct, td + b.days(3, 14), after, 0.7)
     for k in (4, 5):
-        b.discharge[:, k] = np.where(is_c, p.grad + td, NO_DATE)
+        b.discharge[:, k] = np.where(is_c, c.p.grad + td, NO_DATE)
 
-    # ---- exclusions override whatever would have come later
+
+def _exclusions(b: _Builder, c: _Cohort, track: np.ndarray) -> None:
+    """Exclusions (moved abroad, death or illness, investigation) override whatever would have come later."""
     excl = (track >= 0) & (b.u() < 0.007)
-    tx = (30 + b.u() * np.maximum(window - 31, 1)).astype(np.int64)
+    tx = (30 + b.u() * np.maximum(c.window - 31, 1)).astype(np.int64)
     u = b.u()
     b.start = np.where(excl[:, None] & (b.start >= tx[:, None]), INF, b.start)
     b.put(
@@ -393,22 +454,34 @@ def make_spells(plan: Plan, p: People, rng: np.random.Generator) -> Spells:
         ),
     )
 
-    # ---- careless colleges leave a few graduates undetermined until the December clean-up
-    # before the annual report (then a risk status): the current cohort's report is refused
-    careless = (track >= 0) & (b.u() < cols.careless[p.college])
-    t_clean = _days(y + 1, 12, 1) + b.days(0, 18) - p.grad
+
+def _careless(b: _Builder, c: _Cohort, careless_share: np.ndarray, track: np.ndarray) -> None:
+    """Careless colleges leave a few graduates undetermined until the December clean-up before the
+    annual report (then a risk status): the current cohort's report is refused."""
+    careless = (track >= 0) & (b.u() < careless_share[c.p.college])
+    t_clean = _days(c.y + 1, 12, 1) + b.days(0, 18) - c.p.grad
     b.start[careless], b.employer[careless], b.wmun[careless] = INF, -1, -1
     b.spec[careless], b.discharge[careless], b.measure[careless] = False, NO_DATE, -1
     b.put(0, careless, 0, U)
     b.risk(3, careless, t_clean)
 
-    # nothing happens after the monitoring window
-    b.start = np.where(b.start >= window[:, None], INF, b.start)
+
+def _finish(
+    b: _Builder,
+    c: _Cohort,
+    rng: np.random.Generator,
+    kind: np.ndarray,
+    is_w: np.ndarray,
+    is_e: np.ndarray,
+    is_army: np.ndarray,
+) -> Spells:
+    """Nothing happens after the monitoring window; the slots in order of start; career tracks."""
+    n = c.n
+    b.start = np.where(b.start >= c.window[:, None], INF, b.start)
     b.put(0, b.start.min(axis=1) > 0, 0, U)  # defensive: everyone has a status from day 0
     order = np.argsort(b.start, axis=1, kind="stable").astype(np.int8)
-
     ct = np.select(
-        [is_w, is_e, is_c | is_k],
+        [is_w, is_e, is_army],
         [np.vectorize(KIND_TRACK.__getitem__, otypes=[np.int8])(kind) if n else kind, 3, 4],
         0,
     )
