@@ -76,7 +76,7 @@ def year_end_cleanup(cur: duckdb.DuckDBPyConnection, cohort: int) -> int:
     return int(changed)
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument(
         "--db", type=Path, default=None, help="database (default: VYPUSK_DB or data/vypusk.duckdb)"
@@ -89,7 +89,11 @@ def main() -> int:
     p.add_argument("--no-cleanup", action="store_true", help="do not clean up undetermined statuses")
     p.add_argument("--zip-only", action="store_true", help="time only the zip of every college's scorecard")
     p.add_argument("--json", dest="json_out", type=Path, default=None)
-    args = p.parse_args()
+    return p.parse_args()
+
+
+def main() -> int:
+    args = _arguments()
     source = db.config.db_path(args.db)
     if not source.exists():
         print(
@@ -108,54 +112,65 @@ def main() -> int:
         shutil.copyfile(source, copy)
         con = db.open_database(copy)
         with con.cursor() as cur:
-            cohort = args.cohort or engine.cohorts(cur, OPERATOR)[-1]
-            as_of = (
-                dt.date.fromisoformat(args.as_of)
-                if args.as_of
-                else engine.default_as_of(cur, OPERATOR, cohort)
-            )
-            college = cur.execute(
-                "SELECT college_code FROM graduates WHERE cohort = ? GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
-                [cohort],
-            ).fetchall()[0][0]
-            tu = engine.college_territory(cur, college)
-            out |= {"cohort": cohort, "as_of": as_of.isoformat(), "college": college, "territory": tu}
-            control = control_outcome(cur, cohort, as_of)
-            out["control_rule_as_loaded"] = control
-            print(f"cohort {cohort}, as of {as_of}, largest college {college} ({tu})")
-            print(f"control rule as loaded: {json.dumps(control, ensure_ascii=False)}")
-            if not control["passes"] and not args.no_cleanup:
-                n = year_end_cleanup(cur, cohort)
-                out["cleanup_rows"] = n
-                print(f"year-end clean-up: {n} undetermined status rows -> other_risk")
-            codes = {"territory": tu, "scorecard": college, "risk_list": college}
-            times: dict[str, float | None] = {}
-            sizes: dict[str, int] = {}
-            for kind in () if args.zip_only else rep.REPORT_KINDS:
-                try:
-                    build = functools.partial(
-                        rep.build_report, cur, OPERATOR, kind, cohort, as_of, codes.get(kind)
-                    )
-                    t, (data, name) = timed(build, args.repeat)
-                except UserFacingError as exc:
-                    times[kind] = None
-                    print(f"  {kind}: refused — {str(exc)[:160]}…")
-                    continue
-                times[kind], sizes[kind] = round(t, 2), len(data)
-                flag = "ok" if t <= REPORT_TARGET_S else "OVER TARGET"
-                print(f"  {kind}: {t:.2f} s, {len(data):,} bytes ({name}) {flag}")
-            t, data = timed(lambda: rep.build_scorecards_zip(cur, OPERATOR, cohort, as_of), 1)
-            n_cards = len(engine.status_counts(cur, OPERATOR, cohort, as_of, "college"))
-            times["scorecards_zip"], sizes["scorecards_zip"] = round(t, 2), len(data)
-            flag = "ok" if t <= ZIP_TARGET_S else "OVER TARGET"
-            print(f"  scorecards zip: {t:.1f} s for {n_cards} colleges, {len(data):,} bytes {flag}")
+            _measure(cur, args, out)
         con.close()
         db.close_all()
-    out |= {"report_s": times, "bytes": sizes, "load_avg_end": [round(x, 1) for x in os.getloadavg()]}
+    out["load_avg_end"] = [round(x, 1) for x in os.getloadavg()]
     print(f"load average: start {out['load_avg_start']}, end {out['load_avg_end']} on {out['cpus']} CPUs")
     if args.json_out:
         write_json(args.json_out, out)
     return 0
+
+
+def _measure(cur: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: dict[str, Any]) -> None:
+    """Picks the cohort, date, largest college and its territory, checks the control rule (cleaning
+    up when it fails), then times every report and the zip; adds to `out` as it goes."""
+    cohort = args.cohort or engine.cohorts(cur, OPERATOR)[-1]
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else engine.default_as_of(cur, OPERATOR, cohort)
+    college = cur.execute(
+        "SELECT college_code FROM graduates WHERE cohort = ? GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+        [cohort],
+    ).fetchall()[0][0]
+    tu = engine.college_territory(cur, college)
+    out |= {"cohort": cohort, "as_of": as_of.isoformat(), "college": college, "territory": tu}
+    control = control_outcome(cur, cohort, as_of)
+    out["control_rule_as_loaded"] = control
+    print(f"cohort {cohort}, as of {as_of}, largest college {college} ({tu})")
+    print(f"control rule as loaded: {json.dumps(control, ensure_ascii=False)}")
+    if not control["passes"] and not args.no_cleanup:
+        n = year_end_cleanup(cur, cohort)
+        out["cleanup_rows"] = n
+        print(f"year-end clean-up: {n} undetermined status rows -> other_risk")
+    codes = {"territory": tu, "scorecard": college, "risk_list": college}
+    times: dict[str, float | None] = {}
+    sizes: dict[str, int] = {}
+    for kind in () if args.zip_only else rep.REPORT_KINDS:
+        timed_kind = _time_report(cur, kind, cohort, as_of, codes.get(kind), args.repeat)
+        if timed_kind is None:
+            times[kind] = None
+        else:
+            times[kind], sizes[kind] = timed_kind
+    t, data = timed(lambda: rep.build_scorecards_zip(cur, OPERATOR, cohort, as_of), 1)
+    n_cards = len(engine.status_counts(cur, OPERATOR, cohort, as_of, "college"))
+    times["scorecards_zip"], sizes["scorecards_zip"] = round(t, 2), len(data)
+    flag = "ok" if t <= ZIP_TARGET_S else "OVER TARGET"
+    print(f"  scorecards zip: {t:.1f} s for {n_cards} colleges, {len(data):,} bytes {flag}")
+    out |= {"report_s": times, "bytes": sizes}
+
+
+def _time_report(
+    cur: duckdb.DuckDBPyConnection, kind: str, cohort: int, as_of: dt.date, code: str | None, repeat: int
+) -> tuple[float, int] | None:
+    """Seconds (best of `repeat`) and bytes of one report; None when it is refused."""
+    try:
+        build = functools.partial(rep.build_report, cur, OPERATOR, kind, cohort, as_of, code)
+        t, (data, name) = timed(build, repeat)
+    except UserFacingError as exc:
+        print(f"  {kind}: refused — {str(exc)[:160]}…")
+        return None
+    flag = "ok" if t <= REPORT_TARGET_S else "OVER TARGET"
+    print(f"  {kind}: {t:.2f} s, {len(data):,} bytes ({name}) {flag}")
+    return round(t, 2), len(data)
 
 
 if __name__ == "__main__":

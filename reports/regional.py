@@ -241,61 +241,70 @@ def violations(form: pl.DataFrame) -> pl.DataFrame:
         )
         for code in ROW_CODES:
             row = rows.get(code)
-            if row is None:
-                continue
-            fed_sum = sum(int(row[c]) for c in FEDERAL_CODES)
-            if int(row["total"]) != fed_sum:
-                missing = int(row["total"]) - fed_sum
-                out.append(
-                    ids
-                    | {
-                        "row": code,
-                        "rule": "sum_05_27",
-                        "rule_text": RULE_TEXT["sum_05_27"],
-                        "left": int(row["total"]),
-                        "right": fed_sum,
-                        "excess": missing,
-                        "message": (
-                            f"{where}, стр.{code}: гр.05 = {fmt_int(int(row['total']))}, "
-                            f"сумма гр.06–27 = {fmt_int(fed_sum)}"
-                            + (
-                                f": у {fmt_int(missing)} "
-                                f"{plural(missing, 'выпускника', 'выпускников', 'выпускников')} нет статуса "
-                                f"из гр.06–27 («{BY_CODE['undetermined'].label}» — "
-                                f"{fmt_int(int(row.get('undetermined') or 0))}, «{BY_CODE['unknown'].label}» — "
-                                f"{fmt_int(int(row.get('unknown') or 0))})"
-                                if missing > 0
-                                else ""
-                            )
-                            + "."
-                        ),
-                    }
-                )
+            if row is not None and (bad_sum := _sum_violation(where, code, row)) is not None:
+                out.append(ids | bad_sum)
         for rule in RULES[1:]:
             left, right = rows.get(rule.left), rows.get(rule.right or "")
-            if left is None or right is None:
-                continue
-            bad = [fed for fed, col in COLUMN_KEYS.items() if int(left[col]) > int(right[col])]
-            if not bad:
-                continue
-            first = COLUMN_KEYS[bad[0]]
-            cols_text = ", ".join(
-                f"{_gr(f)}: {fmt_int(int(left[COLUMN_KEYS[f]]))} > {fmt_int(int(right[COLUMN_KEYS[f]]))}"
-                for f in bad
-            )
-            out.append(
-                ids
-                | {
-                    "row": rule.left,
-                    "rule": rule.rule_id,
-                    "rule_text": rule.text,
-                    "left": int(left[first]),
-                    "right": int(right[first]),
-                    "excess": int(left[first]) - int(right[first]),
-                    "message": f"{where}: не выполняется «{rule.text}» ({cols_text}).",
-                }
-            )
+            if (
+                left is not None
+                and right is not None
+                and (bad_rows := _row_violation(where, rule, left, right))
+            ):
+                out.append(ids | bad_rows)
     return pl.DataFrame(out, schema=VIOLATION_SCHEMA)
+
+
+def _sum_violation(where: str, code: str, row: dict[str, Any]) -> dict[str, Any] | None:
+    """Rule sum_05_27 in one row of a block («гр.05 = сумма гр.06–27»), None when it holds."""
+    fed_sum = sum(int(row[c]) for c in FEDERAL_CODES)
+    if int(row["total"]) == fed_sum:
+        return None
+    missing = int(row["total"]) - fed_sum
+    return {
+        "row": code,
+        "rule": "sum_05_27",
+        "rule_text": RULE_TEXT["sum_05_27"],
+        "left": int(row["total"]),
+        "right": fed_sum,
+        "excess": missing,
+        "message": (
+            f"{where}, стр.{code}: гр.05 = {fmt_int(int(row['total']))}, "
+            f"сумма гр.06–27 = {fmt_int(fed_sum)}"
+            + (
+                f": у {fmt_int(missing)} "
+                f"{plural(missing, 'выпускника', 'выпускников', 'выпускников')} нет статуса "
+                f"из гр.06–27 («{BY_CODE['undetermined'].label}» — "
+                f"{fmt_int(int(row.get('undetermined') or 0))}, «{BY_CODE['unknown'].label}» — "
+                f"{fmt_int(int(row.get('unknown') or 0))})"
+                if missing > 0
+                else ""
+            )
+            + "."
+        ),
+    }
+
+
+def _row_violation(
+    where: str, rule: Rule, left: dict[str, Any], right: dict[str, Any]
+) -> dict[str, Any] | None:
+    """A rule between two rows of a block (стр.03 ≤ стр.02, ...), checked column by column; None
+    when it holds in every column."""
+    bad = [fed for fed, col in COLUMN_KEYS.items() if int(left[col]) > int(right[col])]
+    if not bad:
+        return None
+    first = COLUMN_KEYS[bad[0]]
+    cols_text = ", ".join(
+        f"{_gr(f)}: {fmt_int(int(left[COLUMN_KEYS[f]]))} > {fmt_int(int(right[COLUMN_KEYS[f]]))}" for f in bad
+    )
+    return {
+        "row": rule.left,
+        "rule": rule.rule_id,
+        "rule_text": rule.text,
+        "left": int(left[first]),
+        "right": int(right[first]),
+        "excess": int(left[first]) - int(right[first]),
+        "message": f"{where}: не выполняется «{rule.text}» ({cols_text}).",
+    }
 
 
 def control_message(form: pl.DataFrame) -> str | None:
@@ -531,6 +540,19 @@ def sheets(ctx: ReportContext, *, draft: bool = False, form: pl.DataFrame | None
     if not draft:
         check_control_rule(form)
     federal = _federal_cols()
+    out = [
+        Sheet("Форма по ПОО", (_form_table(form, bad, federal),), freeze_cols=6, signature=True, paper=8),
+        Sheet("Свод по региону", (_summary_table(form, federal),), freeze_cols=4, signature=True, paper=8),
+        Sheet("Профессионалитет", (_professionalitet_table(ctx, federal),), freeze_cols=4, paper=8),
+        _indicator_sheet(ctx),
+    ]
+    if draft:
+        out.append(_violation_sheet(ctx, bad))
+    return out
+
+
+def _form_table(form: pl.DataFrame, bad: pl.DataFrame, federal: list[Col]) -> Table:
+    """The federal form by college and specialty, with totals and the state of the control rules."""
     note = (
         "Контрольные соотношения (гр.05 = сумма гр.06–27; стр.03 ≤ стр.02; стр.02, стр.04, стр.05 ≤ стр.01) "
         + (
@@ -539,7 +561,7 @@ def sheets(ctx: ReportContext, *, draft: bool = False, form: pl.DataFrame | None
             else f"не выполнены: нарушений — {bad.height}, см. лист «Нарушения»."
         )
     )
-    form_table = Table(
+    return Table(
         (
             Col("college_code", "Код ПОО", number="А"),
             Col("college_name", "ПОО", number="Б", width=28),
@@ -553,7 +575,11 @@ def sheets(ctx: ReportContext, *, draft: bool = False, form: pl.DataFrame | None
         emphasis="is_total",
         note=note,
     )
-    summary_table = Table(
+
+
+def _summary_table(form: pl.DataFrame, federal: list[Col]) -> Table:
+    """The region's summary by specialty."""
+    return Table(
         (
             Col("program_code", "Код специальности, профессии", number="А", width=12),
             Col("program_name", "Специальность, профессия", number="Б", width=34),
@@ -564,8 +590,12 @@ def sheets(ctx: ReportContext, *, draft: bool = False, form: pl.DataFrame | None
         region_summary(form),
         emphasis="is_total",
     )
+
+
+def _professionalitet_table(ctx: ReportContext, federal: list[Col]) -> Table:
+    """Graduates of the «Профессионалитет» programme (a breakdown, not a row of the federal form)."""
     prof = professionalitet_counts(ctx)
-    prof_table = Table(
+    return Table(
         (
             Col("college_code", "Код ПОО", number="А"),
             Col("college_name", "ПОО", number="Б", width=28),
@@ -584,15 +614,6 @@ def sheets(ctx: ReportContext, *, draft: bool = False, form: pl.DataFrame | None
         caption="Выпускники — участники ФП «Профессионалитет» (разбивка, не строка федеральной формы)",
         empty_text="Участников ФП «Профессионалитет» в выпуске нет.",
     )
-    out = [
-        Sheet("Форма по ПОО", (form_table,), freeze_cols=6, signature=True, paper=8),
-        Sheet("Свод по региону", (summary_table,), freeze_cols=4, signature=True, paper=8),
-        Sheet("Профессионалитет", (prof_table,), freeze_cols=4, paper=8),
-        _indicator_sheet(ctx),
-    ]
-    if draft:
-        out.append(_violation_sheet(ctx, bad))
-    return out
 
 
 def title_subject(ctx: ReportContext) -> str:

@@ -3,6 +3,8 @@ the region, the weekly trend, specialties, the risk group, criteria points, rank
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from data_layer.errors import UserFacingError
@@ -79,12 +81,17 @@ def _risk(ctx: ReportContext, code: str) -> Table:
 
 
 def _criteria(ctx: ReportContext, code: str) -> tuple[Table, Table]:
+    """The college's points by criterion and its summary (score, rank, category)."""
     cs = ctx.criteria_set
     rated = first_row(ctx.rating.filter(pl.col("college_code") == code))
     if rated is None:
         raise UserFacingError(
             f"ПОО {code} нет в рейтинге выпуска {ctx.cohort} г.: нет выпускников этого года."
         )
+    return _criteria_table(cs, rated), _criteria_summary(ctx, cs, code, rated)
+
+
+def _criteria_table(cs: criteria.CriteriaSet, rated: dict[str, Any]) -> Table:
     rows = []
     for c in cs.criteria:
         label = criteria.METRICS.get(c.metric, (c.metric, ""))[0]
@@ -101,7 +108,7 @@ def _criteria(ctx: ReportContext, code: str) -> tuple[Table, Table]:
                 "max": c.weight * c.scale.max_points(),
             }
         )
-    table = Table(
+    return Table(
         (
             Col("name", "Критерий", width=30),
             Col("metric", "Показатель", width=26),
@@ -114,7 +121,13 @@ def _criteria(ctx: ReportContext, code: str) -> tuple[Table, Table]:
         pl.DataFrame(rows),
         caption=f"Критерии эффективности ЦСТВ (набор {cs.year} г., версия {cs.version})",
     )
-    total = ctx.rating_colleges
+
+
+def _criteria_summary(
+    ctx: ReportContext, cs: criteria.CriteriaSet, code: str, rated: dict[str, Any]
+) -> Table:
+    """Score, rank and category of the rating shown (published or current), with the current
+    calculation beside a published one."""
     current = (
         first_row(ctx.current_rating.filter(pl.col("college_code") == code)) if ctx.publication else None
     )
@@ -126,7 +139,7 @@ def _criteria(ctx: ReportContext, code: str) -> tuple[Table, Table]:
         if current is not None
         else ()
     )
-    summary = Table(
+    return Table(
         (
             Col("score", "Итого баллов", "num"),
             Col("max", "Максимум", "num"),
@@ -141,7 +154,7 @@ def _criteria(ctx: ReportContext, code: str) -> tuple[Table, Table]:
                     "score": rated["score"],
                     "max": cs.max_score(),
                     "rank": rated["rank"],
-                    "of": total,
+                    "of": ctx.rating_colleges,
                     "category": criteria.CATEGORY_LABELS.get(rated["category"], rated["category"]),
                 }
                 | (
@@ -158,7 +171,6 @@ def _criteria(ctx: ReportContext, code: str) -> tuple[Table, Table]:
             else ": текущий расчёт"
         ),
     )
-    return table, summary
 
 
 def _trend(ctx: ReportContext, code: str, tu_code: str | None) -> Table:
