@@ -161,45 +161,21 @@ def copy_database(
     with _copy_lock:
         stem = _new_stem(out_dir, now)
         work = Path(tempfile.mkdtemp(prefix=".backup-", dir=out_dir))  # 0700
-        alias = f"vypusk_backup_{secrets.token_hex(4)}"
         tmp_db = work / f"{stem}{DB_SUFFIX}"
         try:
-            with con.cursor() as cur:
-                source = cur.execute("SELECT current_database()").fetchall()[0][0]
-                cur.execute(f"ATTACH '{_sql_path(tmp_db)}' AS {alias} (READ_WRITE)")
-                try:
-                    cur.execute("BEGIN TRANSACTION")
-                    cur.execute(f'COPY FROM DATABASE "{source}" TO {alias}')
-                    counts = table_counts(cur, alias)
-                    schema_version = _meta(cur, alias, "schema_version")
-                    dataset_version = _meta(cur, alias, "dataset_version")
-                    applied = applied_migrations(cur, alias)
-                    cur.execute("COMMIT")
-                except BaseException:
-                    cur.execute("ROLLBACK")
-                    raise
-                finally:
-                    cur.execute(f"DETACH {alias}")
+            copied = _copy_into(con, tmp_db)
             os.chmod(tmp_db, 0o600)
             manifest: dict[str, Any] = {
                 "format": FORMAT,
                 "created_at": now.isoformat(timespec="seconds"),
                 "source": str(source_path),
-                "schema_version": int(schema_version) if schema_version else None,
-                "dataset_version": int(dataset_version) if dataset_version else 0,
-                "migrations": applied,
-                "tables": counts,
+                **copied,
                 "size_bytes": tmp_db.stat().st_size,
                 "sha256": _sha256(tmp_db),
                 "users_file": None,
                 "users_sha256": None,
             }
-            users = config.credentials_path()
-            if users.is_file():
-                data = users.read_bytes()
-                _write_private(work / f"{stem}{USERS_SUFFIX}", data)
-                manifest["users_file"] = f"{stem}{USERS_SUFFIX}"
-                manifest["users_sha256"] = hashlib.sha256(data).hexdigest()
+            _copy_users_file(work, stem, manifest)
             _write_private(
                 work / f"{stem}{MANIFEST_SUFFIX}",
                 json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"),
@@ -216,6 +192,44 @@ def copy_database(
     return BackupResult(
         out_dir / f"{stem}{DB_SUFFIX}", out_dir / f"{stem}{MANIFEST_SUFFIX}", manifest, seconds
     )
+
+
+def _copy_into(con: duckdb.DuckDBPyConnection, tmp_db: Path) -> dict[str, Any]:
+    """COPY FROM DATABASE into a new file in one transaction (a consistent snapshot while the app
+    writes); the copy's schema version, dataset version, migrations and table counts for the manifest."""
+    alias = f"vypusk_backup_{secrets.token_hex(4)}"
+    with con.cursor() as cur:
+        source = cur.execute("SELECT current_database()").fetchall()[0][0]
+        cur.execute(f"ATTACH '{_sql_path(tmp_db)}' AS {alias} (READ_WRITE)")
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            cur.execute(f'COPY FROM DATABASE "{source}" TO {alias}')
+            counts = table_counts(cur, alias)
+            schema_version = _meta(cur, alias, "schema_version")
+            dataset_version = _meta(cur, alias, "dataset_version")
+            applied = applied_migrations(cur, alias)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        finally:
+            cur.execute(f"DETACH {alias}")
+    return {
+        "schema_version": int(schema_version) if schema_version else None,
+        "dataset_version": int(dataset_version) if dataset_version else 0,
+        "migrations": applied,
+        "tables": counts,
+    }
+
+
+def _copy_users_file(work: Path, stem: str, manifest: dict[str, Any]) -> None:
+    """The accounts file beside the database (when there is one), named and hashed in the manifest."""
+    users = config.credentials_path()
+    if users.is_file():
+        data = users.read_bytes()
+        _write_private(work / f"{stem}{USERS_SUFFIX}", data)
+        manifest["users_file"] = f"{stem}{USERS_SUFFIX}"
+        manifest["users_sha256"] = hashlib.sha256(data).hexdigest()
 
 
 def _sql_path(path: Path) -> str:

@@ -117,33 +117,7 @@ def trajectory_shares(
     Older cohorts may have been monitored monthly: the rate at the week is then interpolated in
     time between the snapshots around it (a snapshot tells the state on its date; the status
     reported a month later had mostly begun in between)."""
-    frames = []
-    for c in past:
-        g = main_graduation(cur, c)
-        if g is None:
-            continue
-        end = engine.window_end(c)
-        at = min(g + dt.timedelta(days=7 * week), end)
-        before, after = _bracket(cur, c, at, end)
-        counts = engine.counts_at_dates(cur, OPERATOR, c, sorted({before, after, end}), by="college")
-        rated = with_indicator(counts, indicator, forecast)
-
-        def rate_on(d: dt.date, name: str, frame: pl.DataFrame = rated) -> pl.DataFrame:
-            return frame.filter(pl.col("date") == d).select("code", pl.col("rate").fill_null(0.0).alias(name))
-
-        t = (at - before).days / (after - before).days if after > before else 0.0
-        fin = rated.filter(pl.col("date") == end).select(
-            "code", pl.col("rate").alias("rate_end"), pl.col("denominator").alias("den_end")
-        )
-        wk = (
-            fin.join(rate_on(before, "r0"), on="code", how="left")
-            .join(rate_on(after, "r1"), on="code", how="left")
-            .with_columns(pl.col("r0").fill_null(0.0), pl.col("r1").fill_null(0.0))
-            .with_columns(
-                rate_week=pl.col("r0") + (pl.col("r1") - pl.col("r0")) * t, cohort=pl.lit(c, pl.Int64)
-            )
-        )
-        frames.append(wk)
+    frames = [frame for c in past if (frame := _cohort_rates(cur, c, week, indicator, forecast)) is not None]
     schema = {
         "cohort": pl.Int64,
         "college_code": pl.Utf8,
@@ -164,6 +138,35 @@ def trajectory_shares(
             (pl.col("rate_week") / pl.col("rate_end")).cast(pl.Float64).alias("share"),
         )
         .sort("cohort", "college_code")
+    )
+
+
+def _cohort_rates(
+    cur: duckdb.DuckDBPyConnection, c: int, week: int, indicator: Indicator, forecast: bool
+) -> pl.DataFrame | None:
+    """One past cohort by college: rate_end and den_end at the window's end, rate_week interpolated
+    between the snapshots around the week; None without a main graduation."""
+    g = main_graduation(cur, c)
+    if g is None:
+        return None
+    end = engine.window_end(c)
+    at = min(g + dt.timedelta(days=7 * week), end)
+    before, after = _bracket(cur, c, at, end)
+    counts = engine.counts_at_dates(cur, OPERATOR, c, sorted({before, after, end}), by="college")
+    rated = with_indicator(counts, indicator, forecast)
+
+    def rate_on(d: dt.date, name: str) -> pl.DataFrame:
+        return rated.filter(pl.col("date") == d).select("code", pl.col("rate").fill_null(0.0).alias(name))
+
+    t = (at - before).days / (after - before).days if after > before else 0.0
+    fin = rated.filter(pl.col("date") == end).select(
+        "code", pl.col("rate").alias("rate_end"), pl.col("denominator").alias("den_end")
+    )
+    return (
+        fin.join(rate_on(before, "r0"), on="code", how="left")
+        .join(rate_on(after, "r1"), on="code", how="left")
+        .with_columns(pl.col("r0").fill_null(0.0), pl.col("r1").fill_null(0.0))
+        .with_columns(rate_week=pl.col("r0") + (pl.col("r1") - pl.col("r0")) * t, cohort=pl.lit(c, pl.Int64))
     )
 
 

@@ -5,6 +5,7 @@ Shared by the pages «Группа риска» and «Работа с групп
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -165,33 +166,53 @@ def vacancy_block(
         f"По специальности и месту ({where}: {place.get('municipality_name') or '—'}); соответствие в баллах из 100."
     )
     for row in ranked.head(top).to_dicts():
-        c_text, c_button = st.columns([5, 1])
-        c_text.markdown(f"{row['rank']}. {escape_md(vacancy_metrics.offer_text(row))} · **{row['fit']}**")
-        vacancy_id = f"{row['source']}:{row['source_id']}"
-        if c_button.button(
-            "Предложить", key=f"{key}_offer_{row['rank']}", help="Записать меру «Вакансия предложена»"
-        ):
-            today = dt.date.today()
-            try:
-                with cursor() as cur:
-                    case_ops.add_measure(
-                        cur,
-                        scope,
-                        college,
-                        cohort,
-                        person_key,
-                        "vacancy_offered",
-                        scope.username,
-                        today,
-                        today + dt.timedelta(days=7),
-                        vacancy_metrics.offer_text(row),
-                        vacancy_id=vacancy_id,
-                    )
-            except Exception as exc:
-                widgets.action_error(exc, "vacancy_offered")
-            else:
-                st.session_state[SAVED_KEY] = "Вакансия предложена: мера записана."
-                st.rerun()
+        _vacancy_row(scope, cohort, college, person_key, row, key)
+    _vacancy_print_button(scope, cohort, as_of, college, person_key, ranked, key)
+
+
+def _vacancy_row(
+    scope: Scope, cohort: int, college: str, person_key: str, row: dict[str, Any], key: str
+) -> None:
+    """One matched vacancy with its «Предложить» button (records the measure)."""
+    c_text, c_button = st.columns([5, 1])
+    c_text.markdown(f"{row['rank']}. {escape_md(vacancy_metrics.offer_text(row))} · **{row['fit']}**")
+    vacancy_id = f"{row['source']}:{row['source_id']}"
+    if c_button.button(
+        "Предложить", key=f"{key}_offer_{row['rank']}", help="Записать меру «Вакансия предложена»"
+    ):
+        today = dt.date.today()
+        try:
+            with cursor() as cur:
+                case_ops.add_measure(
+                    cur,
+                    scope,
+                    college,
+                    cohort,
+                    person_key,
+                    "vacancy_offered",
+                    scope.username,
+                    today,
+                    today + dt.timedelta(days=7),
+                    vacancy_metrics.offer_text(row),
+                    vacancy_id=vacancy_id,
+                )
+        except Exception as exc:
+            widgets.action_error(exc, "vacancy_offered")
+        else:
+            st.session_state[SAVED_KEY] = "Вакансия предложена: мера записана."
+            st.rerun()
+
+
+def _vacancy_print_button(
+    scope: Scope,
+    cohort: int,
+    as_of: dt.date,
+    college: str,
+    person_key: str,
+    ranked: pl.DataFrame,
+    key: str,
+) -> None:
+    """The matched vacancies as a workbook to print for the graduate (personal data: audited)."""
     fio_row = cached.case_people(cached.version(), scope, cohort).filter(
         (pl.col("college_code") == college) & (pl.col("person_key") == person_key)
     )

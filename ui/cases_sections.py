@@ -256,63 +256,80 @@ def escalation(
     if candidates.is_empty():
         st.info("Новых случаев для передачи нет.")
     else:
-        people_table(
-            candidates, people, names, [pl.col("entry_date").alias("Случай открыт")], "cases_czn_candidates"
-        )
-        if st.button(
-            f"Сформировать список для ЦЗН ({fmt_int(candidates.height)} чел.)",
-            type="primary",
-            key="cases_czn_send",
-        ):
-            try:
-                with cursor() as cur:
-                    new_batch = case_ops.escalate_to_czn(
-                        cur,
-                        scope,
-                        ctx.cohort,
-                        list(zip(candidates["college_code"], candidates["person_key"], strict=True)),
-                    )
-            except Exception as exc:
-                widgets.action_error(exc, "czn_escalation")
-            else:
-                st.session_state["_czn_batch"] = new_batch
-                st.session_state[case_panel.SAVED_KEY] = f"Список № {new_batch} сформирован."
-                st.rerun()
+        _czn_candidates(scope, ctx, candidates, people, names)
     batch = st.session_state.get("_czn_batch")
     if isinstance(batch, int):
-        with cursor() as cur:
-            rows = case_metrics.escalation_batch(cur, scope, batch)
-        reasons = dict(zip(frame["person_key"], frame["entry_reasons"].list.join("; "), strict=False))
-        kinds = dict(zip(catalogue["code"], catalogue["name"], strict=True))
-        measures = {
-            r["person_key"]: "; ".join(kinds.get(t, t) for t in r["measure_types"]) for r in frame.to_dicts()
-        }
-        if rows.height:
-            notice = cached.demo_notice(cached.version())
-            downloads.personal_file_button(
-                lambda: work_lists.czn_list_workbook(rows, reasons, measures, notice=notice),
-                f"Список_для_ЦЗН_{batch}.xlsx",
-                f"Скачать список № {batch} (Excel)",
-                key="cases_czn_download",
-                what=f"Список для ЦЗН № {batch}",
-            )
+        _czn_batch_download(scope, batch, frame, catalogue)
     if sent.height:
-        done = sent.join(answers, on=["college_code", "person_key"], how="left")
-        st.markdown(
-            f"**Передано: {fmt_int(done.height)}, ответ получен: {fmt_int(int(done['answer_date'].is_not_null().sum()))}**"
+        _czn_sent(sent, answers, people, names)
+
+
+def _czn_candidates(
+    scope: Scope, ctx: Context, candidates: pl.DataFrame, people: pl.DataFrame, names: dict[str, str]
+) -> None:
+    """The cases to pass on, and the button that forms the next list for the employment service."""
+    people_table(
+        candidates, people, names, [pl.col("entry_date").alias("Случай открыт")], "cases_czn_candidates"
+    )
+    if st.button(
+        f"Сформировать список для ЦЗН ({fmt_int(candidates.height)} чел.)",
+        type="primary",
+        key="cases_czn_send",
+    ):
+        try:
+            with cursor() as cur:
+                new_batch = case_ops.escalate_to_czn(
+                    cur,
+                    scope,
+                    ctx.cohort,
+                    list(zip(candidates["college_code"], candidates["person_key"], strict=True)),
+                )
+        except Exception as exc:
+            widgets.action_error(exc, "czn_escalation")
+        else:
+            st.session_state["_czn_batch"] = new_batch
+            st.session_state[case_panel.SAVED_KEY] = f"Список № {new_batch} сформирован."
+            st.rerun()
+
+
+def _czn_batch_download(scope: Scope, batch: int, frame: pl.DataFrame, catalogue: pl.DataFrame) -> None:
+    """The download of the list just formed (personal data: an audited download)."""
+    with cursor() as cur:
+        rows = case_metrics.escalation_batch(cur, scope, batch)
+    reasons = dict(zip(frame["person_key"], frame["entry_reasons"].list.join("; "), strict=False))
+    kinds = dict(zip(catalogue["code"], catalogue["name"], strict=True))
+    measures = {
+        r["person_key"]: "; ".join(kinds.get(t, t) for t in r["measure_types"]) for r in frame.to_dicts()
+    }
+    if rows.height:
+        notice = cached.demo_notice(cached.version())
+        downloads.personal_file_button(
+            lambda: work_lists.czn_list_workbook(rows, reasons, measures, notice=notice),
+            f"Список_для_ЦЗН_{batch}.xlsx",
+            f"Скачать список № {batch} (Excel)",
+            key="cases_czn_download",
+            what=f"Список для ЦЗН № {batch}",
         )
-        people_table(
-            done,
-            people,
-            names,
-            [
-                pl.col("batch_id").alias("Список №"),
-                pl.col("sent_at").dt.date().alias("Передан"),
-                pl.col("answer_date").alias("Ответ от"),
-                pl.col("result").alias("Ответ ЦЗН"),
-            ],
-            "cases_czn_sent",
-        )
+
+
+def _czn_sent(sent: pl.DataFrame, answers: pl.DataFrame, people: pl.DataFrame, names: dict[str, str]) -> None:
+    """The cases passed on so far with the employment service's answers."""
+    done = sent.join(answers, on=["college_code", "person_key"], how="left")
+    st.markdown(
+        f"**Передано: {fmt_int(done.height)}, ответ получен: {fmt_int(int(done['answer_date'].is_not_null().sum()))}**"
+    )
+    people_table(
+        done,
+        people,
+        names,
+        [
+            pl.col("batch_id").alias("Список №"),
+            pl.col("sent_at").dt.date().alias("Передан"),
+            pl.col("answer_date").alias("Ответ от"),
+            pl.col("result").alias("Ответ ЦЗН"),
+        ],
+        "cases_czn_sent",
+    )
 
 
 def settings(scope: Scope, catalogue: pl.DataFrame, weeks: int) -> None:

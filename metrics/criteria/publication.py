@@ -127,6 +127,12 @@ def insert_publication(
             dataset_version(cur),
         ],
     )
+    _insert_rows(cur, pid, cs, rated)
+    return get_publication(cur, pid)
+
+
+def _insert_rows(cur: duckdb.DuckDBPyConnection, pid: int, cs: CriteriaSet, rated: pl.DataFrame) -> None:
+    """The publication's rows: a result per college, its metric values and points by criterion."""
     results = rated.select(
         pl.lit(pid, dtype=pl.Int64).alias("publication_id"),
         "college_code",
@@ -165,7 +171,6 @@ def insert_publication(
     finally:
         for name in ("_pub_results", "_pub_inputs", "_pub_points"):
             cur.unregister(name)
-    return get_publication(cur, pid)
 
 
 def _metric_columns(rated: pl.DataFrame, cs: CriteriaSet) -> list[str]:
