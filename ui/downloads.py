@@ -18,10 +18,11 @@ import polars as pl
 import streamlit as st
 
 import reports
-from data_layer import audit, issued_reports
+from data_layer import issued_reports
 from data_layer.errors import UserFacingError
 from data_layer.importer import LoadResult, problems_to_xlsx
 from data_layer.scope import Scope
+from ops import downloads as ops_downloads
 from reports.csv import to_csv_bytes
 from ui import cached
 from ui import context as ui_context
@@ -69,9 +70,7 @@ def issued_button(scope: Scope, report_id: int, file_name: str, *, key: str) -> 
 
     def build() -> bytes:
         with cursor() as cur:
-            data, name, _ = issued_reports.content(cur, scope, report_id)
-            audit.record(cur, scope.username, scope.role, "download", f"issued:{report_id}", f"файл {name}")
-        return data
+            return ops_downloads.issued_report(cur, scope, report_id)
 
     st.download_button(
         "Скачать утверждённый отчёт",
@@ -240,14 +239,15 @@ def csv_builder(
     notice: str = "",
 ) -> Callable[[], bytes]:
     """The deferred builder of a table's CSV: formula-safe (reports.csv) and written to the audit
-    log when built ('download_pd' for personal data, else 'download')."""
+    log when built (ops.downloads: 'download_pd' for personal data, else 'download')."""
     name = f"{file_stem}.csv"
 
     def build() -> bytes:
         content = to_csv_bytes(frame, labels, notice=notice)
         with cursor() as cur:
-            action = "download_pd" if personal_data else "download"
-            audit.record(cur, user, role, action, file_stem, f"таблица страницы, файл {name}")
+            ops_downloads.record_download(
+                cur, user, role, file_stem, f"таблица страницы, файл {name}", personal_data=personal_data
+            )
         return content
 
     return build
@@ -261,7 +261,7 @@ def error_report_button(result: LoadResult, file_name: str, *, key: str) -> None
         lambda: problems_to_xlsx(result),
         file_name,
         key=key,
-        action="download",
+        personal_data=False,
         target=file_name,
         detail="отчёт об ошибках загрузки",
     )
@@ -273,7 +273,7 @@ def personal_file_button(
     """A download of a file with personal data built on click; the download is written to the audit
     log as 'download_pd' (`what` names it, never the person)."""
     _audited_xlsx_button(
-        label, build_bytes, file_name, key=key, action="download_pd", target=what, detail=f"файл {file_name}"
+        label, build_bytes, file_name, key=key, personal_data=True, target=what, detail=f"файл {file_name}"
     )
 
 
@@ -283,7 +283,7 @@ def _audited_xlsx_button(
     file_name: str,
     *,
     key: str,
-    action: str,
+    personal_data: bool,
     target: str,
     detail: str,
 ) -> None:
@@ -295,7 +295,7 @@ def _audited_xlsx_button(
     def build() -> bytes:
         content = build_bytes()
         with cursor() as cur:
-            audit.record(cur, user, role, action, target, detail)
+            ops_downloads.record_download(cur, user, role, target, detail, personal_data=personal_data)
         return content
 
     st.download_button(
