@@ -12,7 +12,7 @@ from typing import TextIO
 import duckdb
 
 from cli.scope import resolve_scope
-from data_layer import config, db, spells
+from data_layer import config, db, import_mappings, spells
 from data_layer.errors import UserFacingError
 from data_layer.importer.kinds import KINDS
 from data_layer.importer.pipeline import LoadResult, Problem, load_file, load_reference_dir
@@ -46,6 +46,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--kind", choices=sorted(KINDS), help="вид файла (по умолчанию определяется по заголовкам)"
     )
     p.add_argument("--user", help="загрузить от имени пользователя (его роль и зона доступа)")
+    p.add_argument(
+        "--mapping",
+        metavar="НАЗВАНИЕ",
+        help="применить сохранённое сопоставление столбцов и меток (файл другой системы, "
+        "например выгрузка АИС «Трудовые ресурсы»)",
+    )
     p.set_defaults(func=cmd_load)
 
 
@@ -205,9 +211,13 @@ def cmd_load(args: argparse.Namespace) -> int:
     scope = resolve_scope(args.user, args.db)
     refused = 0
     with closing(db.open_database(args.db)) as con:
+        mapping = None
+        if getattr(args, "mapping", None):
+            with con.cursor() as cur:
+                mapping = import_mappings.find(cur, scope, args.mapping)
         for name in args.files:
             path = Path(name)
-            res = load_file(con, path, path.name, kind=args.kind, scope=scope)
+            res = load_file(con, path, path.name, kind=args.kind, scope=scope, mapping=mapping)
             print_result(res)
             refused += not res.ok
     if refused:

@@ -39,6 +39,9 @@ ACTION_LABELS: dict[str, str] = {
     "rating_objection": "Возражение по рейтингу ЦСТВ",
     "rating_objection_answer": "Ответ на возражение по рейтингу",
     "schedule_change": "Изменение графика сдачи данных",
+    "import_mapping_save": "Сохранение сопоставления файла",
+    "import_mapping_rename": "Переименование сопоставления файла",
+    "import_mapping_delete": "Удаление сопоставления файла",
 }
 
 

@@ -23,6 +23,8 @@ from data_layer.importer import store
 from data_layer.importer.errors import UnreadableFileError
 from data_layer.importer.kinds import KINDS, REFERENCE_KINDS
 from data_layer.importer.limits import ReadLimits, check_size
+from data_layer.importer.mapping import ImportMapping, hint_problems
+from data_layer.importer.mapping import read as read_step
 from data_layer.importer.readers import RawTable
 from data_layer.importer.sandbox import read_bounded
 from data_layer.importer.validate import Context, Validated, validate
@@ -193,6 +195,7 @@ def load_file(
     scope: Scope = OPERATOR,
     snapshot_date: dt.date | None = None,
     rebuild_spells: bool = True,
+    mapping: ImportMapping | None = None,
 ) -> LoadResult:
     """Validate a whole file and, if it has no error, store it in one transaction.
 
@@ -200,7 +203,8 @@ def load_file(
     fresh file that calls `data_layer.spells.rebuild_spells(cur)` once at the end (`vypusk init --sample`).
 
     `kind` forces the file kind (else detected from the headers); `snapshot_date` is the
-    «Дата актуализации» for a status file without that column (or with empty cells).
+    «Дата актуализации» for a status file without that column (or with empty cells); `mapping`
+    renames a foreign file's columns and translates its labels before validation (importer/mapping.py).
     """
     received_at = store.utc_now()  # arrival time: the server clock only, never a caller's value
     try:
@@ -220,12 +224,15 @@ def load_file(
         return _reject(con, scope, file_name, kind, 0, [Problem(None, None, None, msg, "error")])
     checksum = hashlib.sha256(data).hexdigest()
     try:
-        table = read_bounded(data, file_name, kind, limits)
+        table = read_step(read_bounded, data, file_name, kind, limits, mapping)
     except UnreadableFileError as exc:
         return _reject(con, scope, file_name, kind, 0, [Problem(exc.row, None, None, exc.message, "error")])
 
     with _LOAD_LOCK:
-        return _load_table(con, table, file_name, checksum, scope, snapshot_date, rebuild_spells, received_at)
+        res = _load_table(con, table, file_name, checksum, scope, snapshot_date, rebuild_spells, received_at)
+    if mapping is not None:
+        res.errors = hint_problems(res.errors, mapping)
+    return res
 
 
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:

@@ -20,6 +20,8 @@ import polars as pl
 
 from data_layer.importer import pipeline, store
 from data_layer.importer.errors import UnreadableFileError
+from data_layer.importer.mapping import ImportMapping, hint_problems
+from data_layer.importer.mapping import read as read_step
 from data_layer.importer.sandbox import read_bounded
 from data_layer.importer.validate import Context, Validated, validate
 from data_layer.scope import Scope
@@ -57,14 +59,31 @@ def preview_file(
     kind: str | None = None,
     scope: Scope,
     snapshot_date: dt.date | None = None,
+    mapping: ImportMapping | None = None,
 ) -> Preview | pipeline.LoadResult:
-    """A Preview of an acceptable file, or the refusal LoadResult of one that would be refused."""
+    """A Preview of an acceptable file, or the refusal LoadResult of one that would be refused
+    (`mapping`: a saved mapping applied to the file before validation, as `load_file` does)."""
+    out = _preview(con, source, file_name, kind, scope, snapshot_date, mapping)
+    if mapping is not None and isinstance(out, pipeline.LoadResult):
+        out.errors = hint_problems(out.errors, mapping)
+    return out
+
+
+def _preview(
+    con: duckdb.DuckDBPyConnection,
+    source: bytes,
+    file_name: str,
+    kind: str | None,
+    scope: Scope,
+    snapshot_date: dt.date | None,
+    mapping: ImportMapping | None,
+) -> Preview | pipeline.LoadResult:
     if (kind is not None and kind not in pipeline.KINDS) or scope.role not in pipeline.UPLOAD_ROLES:
         return pipeline.load_file(con, source, file_name, kind=kind, scope=scope)  # refused: same message
     try:
         # the same bounded reading as a load (issue 12): limits first, a workbook parsed in a
         # memory- and time-limited child process; in-process a far cell would abort the server
-        table = read_bounded(source, file_name, kind)
+        table = read_step(read_bounded, source, file_name, kind, None, mapping)
     except UnreadableFileError as exc:
         problem = pipeline.Problem(exc.row, None, None, exc.message, "error")
         return pipeline._reject(con, scope, file_name, kind, 0, [problem])

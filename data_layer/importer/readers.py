@@ -23,11 +23,16 @@ from data_layer.importer import vacancy_json
 from data_layer.importer.errors import UnreadableFileError
 from data_layer.importer.kinds import KINDS, MIN_MATCHED, detect_kind, score_headers
 from data_layer.importer.limits import ReadLimits, check_grid, check_sheets
+from data_layer.importer.normalize import normalize_label
 
 MAX_TITLE_ROWS = 10
 HEADER_SEARCH_ROWS = MAX_TITLE_ROWS + 1
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 ROW = "_row"  # the file row number column
+# Header row search for a file whose headers are not the contract's (data_layer/importer/mapping.py):
+# None — the contract's headers; a tuple of normalised header texts (a saved mapping's source
+# headers) — those count as known too; () — any filled cell counts (reading a foreign file's headers).
+HeaderHint = tuple[str, ...] | None
 
 
 @dataclass
@@ -45,21 +50,36 @@ def _kind_label(kind: str) -> str:
     return f"«{KINDS[kind]}»"
 
 
-def _pick_header(rows: list[list[str | None]], kind: str | None) -> tuple[int, str] | None:
+def _row_score(cells: list[str | None], kind: str | None, hint: HeaderHint) -> int:
+    """How many cells of a candidate header row are known headers (see HeaderHint)."""
+    if hint is None:
+        return score_headers(cells, [kind] if kind else None)[0].matched
+    filled = [str(c) for c in cells if c is not None and str(c).strip()]
+    if not hint:
+        return len(filled)
+    known = set(hint)
+    own = score_headers(filled, [kind])[0].matched if kind else 0
+    return own + sum(1 for c in filled if normalize_label(c) in known)
+
+
+def _pick_header(
+    rows: list[list[str | None]], kind: str | None, hint: HeaderHint = None
+) -> tuple[int, str] | None:
     """(index of the header row among `rows`, kind), or None when no row looks like a header.
+    With a `hint` the kind is not detected: it is `kind` or "" (unknown).
 
     Raises UnreadableFileError when the best header row fits several kinds equally well."""
     best: tuple[int, int] | None = None  # (matched, index)
+    least = 1 if kind or hint else MIN_MATCHED
     for i, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        ranked = score_headers(cells, [kind] if kind else None)
-        matched = ranked[0].matched
-        if matched >= (1 if kind else MIN_MATCHED) and (best is None or matched > best[0]):
+        matched = _row_score(cells, kind, hint)
+        if matched >= least and (best is None or matched > best[0]):
             best = (matched, i)
     if best is None:
         return None
     idx = best[1]
-    if kind:
-        return idx, kind
+    if kind or hint is not None:
+        return idx, kind or ""
     detected, tied = detect_kind(rows[idx])
     if detected is None:
         labels = ", ".join(_kind_label(k) for k in tied)
@@ -106,7 +126,7 @@ def _finish(
     return headers, data
 
 
-def _read_excel(data: bytes, kind: str | None, limits: ReadLimits) -> RawTable:
+def _read_excel(data: bytes, kind: str | None, limits: ReadLimits, hint: HeaderHint = None) -> RawTable:
     try:
         reader = fastexcel.read_excel(data)
         sheet_names = list(reader.sheet_names)
@@ -130,7 +150,7 @@ def _read_excel(data: bytes, kind: str | None, limits: ReadLimits) -> RawTable:
             continue
         frame = frame.select(pl.all().cast(pl.Utf8))
         top = [list(r) for r in frame.head(HEADER_SEARCH_ROWS).iter_rows()]
-        picked = _pick_header(top, kind)
+        picked = _pick_header(top, kind, hint)
         if picked is None:
             continue
         idx, found = picked
@@ -180,7 +200,7 @@ def _check_csv_shape(text: bytes, skip: int, header: list[str], limits: ReadLimi
     check_grid(max(lines - 1, 0), len(header), limits, "в файле")
 
 
-def _read_csv(data: bytes, kind: str | None, limits: ReadLimits) -> RawTable:
+def _read_csv(data: bytes, kind: str | None, limits: ReadLimits, hint: HeaderHint = None) -> RawTable:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's «Текст Юникод» (UTF-16, tabs)
         try:
             data = data.decode("utf-16").encode("utf-8")
@@ -199,14 +219,14 @@ def _read_csv(data: bytes, kind: str | None, limits: ReadLimits) -> RawTable:
     for delim in (";", ",", "\t"):
         rows = [next(csv.reader([line], delimiter=delim), []) for line in head_lines]
         try:
-            picked = _pick_header([list(r) for r in rows], kind)
+            picked = _pick_header([list(r) for r in rows], kind, hint)
         except UnreadableFileError as exc:
             errors.append(exc)
             continue
         if picked is None:
             continue
         idx, found = picked
-        matched = score_headers(rows[idx], [found])[0].matched
+        matched = _row_score(list(rows[idx]), found or None, hint)
         cand = (matched, -idx, delim, found)
         if best is None or cand[:2] > best[:2]:
             best = cand
@@ -239,10 +259,14 @@ def _read_csv(data: bytes, kind: str | None, limits: ReadLimits) -> RawTable:
 
 
 def read_table(
-    data: bytes, file_name: str, kind: str | None = None, limits: ReadLimits | None = None
+    data: bytes,
+    file_name: str,
+    kind: str | None = None,
+    limits: ReadLimits | None = None,
+    hint: HeaderHint = None,
 ) -> RawTable:
     """Read a workbook or CSV into a RawTable; UnreadableFileError for unreadable or empty files
-    and for files beyond `limits` (rows, columns, cells, sheets)."""
+    and for files beyond `limits` (rows, columns, cells, sheets). `hint`: see HeaderHint."""
     limits = limits or ReadLimits.from_env()
     if not data or not data.strip():
         raise UnreadableFileError("Файл пуст: в нём нет ни заголовков, ни данных.")
@@ -259,9 +283,9 @@ def read_table(
                 f"Файл «{file_name}» не является книгой Excel: содержимое не соответствует формату. "
                 "Сохраните его как «Книга Excel (.xlsx)» или CSV."
             )
-        table = _read_excel(data, kind, limits)
+        table = _read_excel(data, kind, limits, hint)
     else:
-        table = _read_csv(data, kind, limits)
+        table = _read_csv(data, kind, limits, hint)
     if table.frame.height == 0:
         raise UnreadableFileError(
             "В файле нет строк с данными: найдена только строка заголовков.", row=table.header_row

@@ -27,7 +27,7 @@ import polars as pl
 from data_layer.config import PROJECT_DIR
 from data_layer.importer.errors import UnreadableFileError
 from data_layer.importer.limits import ReadLimits, check_container
-from data_layer.importer.readers import RawTable, read_table
+from data_layer.importer.readers import HeaderHint, RawTable, read_table
 from data_layer.text import fmt_int
 
 INPROCESS_CSV_BYTES = 4 * 1024 * 1024
@@ -41,15 +41,19 @@ def _is_container(data: bytes) -> bool:
 
 
 def read_bounded(
-    data: bytes, file_name: str, kind: str | None = None, limits: ReadLimits | None = None
+    data: bytes,
+    file_name: str,
+    kind: str | None = None,
+    limits: ReadLimits | None = None,
+    hint: HeaderHint = None,
 ) -> RawTable:
     """`readers.read_table` behind the limits: container checks first, then the parse in a child
     process unless the file is a small CSV. UnreadableFileError (Russian) for every refusal."""
     limits = limits or ReadLimits.from_env()
     check_container(data, limits)
     if len(data) <= INPROCESS_CSV_BYTES and not _is_container(data):
-        return read_table(data, file_name, kind, limits)
-    return _read_in_child(data, file_name, kind, limits)
+        return read_table(data, file_name, kind, limits, hint)
+    return _read_in_child(data, file_name, kind, limits, hint)
 
 
 def _memory_message(limits: ReadLimits) -> str:
@@ -76,12 +80,16 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def _read_in_child(data: bytes, file_name: str, kind: str | None, limits: ReadLimits) -> RawTable:
+def _read_in_child(
+    data: bytes, file_name: str, kind: str | None, limits: ReadLimits, hint: HeaderHint = None
+) -> RawTable:
     with tempfile.TemporaryDirectory(prefix="vypusk_read_") as tmp:  # mode 0o700
         folder = Path(tmp)
         source = folder / "upload.bin"
         source.write_bytes(data)
         cmd = [sys.executable, "-m", "data_layer.importer.sandbox", str(folder), file_name, kind or ""]
+        if hint is not None:
+            cmd.append(json.dumps(list(hint), ensure_ascii=False))
         try:
             proc = subprocess.run(
                 cmd,
@@ -137,12 +145,12 @@ def _limit_self(limits: ReadLimits) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def _child(folder: Path, file_name: str, kind: str | None) -> int:
+def _child(folder: Path, file_name: str, kind: str | None, hint: HeaderHint = None) -> int:
     limits = ReadLimits.from_env()
     _limit_self(limits)
     data = (folder / "upload.bin").read_bytes()
     try:
-        table = read_table(data, file_name, kind, limits)
+        table = read_table(data, file_name, kind, limits, hint)
     except UnreadableFileError as exc:
         (folder / _META).write_text(json.dumps({"error": exc.message, "row": exc.row}), encoding="utf-8")
         return _EXIT_REFUSED
@@ -164,4 +172,5 @@ def _child(folder: Path, file_name: str, kind: str | None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_child(Path(sys.argv[1]), sys.argv[2], sys.argv[3] or None))
+    _hint = tuple(json.loads(sys.argv[4])) if len(sys.argv) > 4 else None
+    sys.exit(_child(Path(sys.argv[1]), sys.argv[2], sys.argv[3] or None, _hint))

@@ -96,6 +96,8 @@ def test_examples_served_on_a_demo_database_carry_the_notice_and_still_load(tmp_
         load_reference_dir(con)
         for name, (_, _, status) in example_files().items():
             path = EXAMPLES_DIR / name
+            if path.suffix == ".json":  # a saved mapping, not a table
+                continue
             data = example_bytes(path, DEMO_NOTICE)
             assert example_bytes(path) == path.read_bytes()
             if path.suffix == ".csv":
