@@ -462,31 +462,49 @@ def default_as_of(
     return min(deadlines.last_passed(today, schedule), window_end(cohort))
 
 
-def data_dates(cur: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, dt.date | None]:
-    """Freshness of every source within the scope ("данные на ..."), Russian labels as keys."""
+def data_dates(
+    cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int | None = None, as_of: dt.date | None = None
+) -> dict[str, dt.date | None]:
+    """Freshness of every source within the scope ("данные на ..."), Russian labels as keys. With a
+    cohort and a date (the chosen context), what the figures of that cohort at that date rest on: the
+    newest snapshot of the cohort up to the date, the loads of its graduation lists, extracts and
+    events dated up to the date."""
     allowed = scope.allowed_colleges(cur)
     scoped = "(?::VARCHAR[] IS NULL OR college_code IN (SELECT unnest(?::VARCHAR[])))"
+    in_cohort = "(?::INTEGER IS NULL OR cohort = ?)"
 
-    def one(sql: str, with_scope: bool) -> dt.date | None:
-        params: list[object] = [allowed, allowed] if with_scope else []
-        row = cur.sql(sql, params=params).fetchall()
+    def upto(column: str) -> str:
+        return f"(?::DATE IS NULL OR {column} <= ?)"
+
+    def one(sql: str, *params: object) -> dt.date | None:
+        row = cur.sql(sql, params=[p for x in params for p in (x, x)]).fetchall()
         v = row[0][0] if row else None
         return v.date() if isinstance(v, dt.datetime) else v
 
     return {
         "Статусы выпускников (мониторинг ПОО)": one(
-            f"SELECT max(snapshot_date) FROM status_rows WHERE {scoped}", True
+            f"SELECT max(snapshot_date) FROM status_rows WHERE {scoped} AND {in_cohort} AND {upto('snapshot_date')}",
+            allowed,
+            cohort,
+            as_of,
         ),
         # a load may cover several colleges: take the loads that stored graduates of colleges in scope
         "Фактический выпуск (списки ПОО)": one(
             f"""SELECT max(l.loaded_at) FROM loads l
-                WHERE l.load_id IN (SELECT DISTINCT load_id FROM graduates WHERE {scoped})""",
-            True,
+                WHERE l.load_id IN (SELECT DISTINCT load_id FROM graduates WHERE {scoped} AND {in_cohort})""",
+            allowed,
+            cohort,
         ),
-        "ФИС ФРДО": one(f"SELECT max(issue_date) FROM frdo_records WHERE {scoped}", True),
-        "Данные УФНС": one("SELECT max(extract_date) FROM ufns_records", False),
-        "Данные ЦЗН": one("SELECT max(extract_date) FROM czn_records", False),
-        "Мероприятия": one(f"SELECT max(event_date) FROM events WHERE {scoped}", True),
+        "ФИС ФРДО": one(
+            f"SELECT max(issue_date) FROM frdo_records WHERE {scoped} AND {upto('issue_date')}",
+            allowed,
+            as_of,
+        ),
+        "Данные УФНС": one(f"SELECT max(extract_date) FROM ufns_records WHERE {upto('extract_date')}", as_of),
+        "Данные ЦЗН": one(f"SELECT max(extract_date) FROM czn_records WHERE {upto('extract_date')}", as_of),
+        "Мероприятия": one(
+            f"SELECT max(event_date) FROM events WHERE {scoped} AND {upto('event_date')}", allowed, as_of
+        ),
     }
 
 

@@ -124,6 +124,42 @@ def pp_expr(expr: pl.Expr, digits: int = 1) -> pl.Expr:
     return _missing(x, sign + body + pl.lit(NBSP + "п." + NBSP + "п.")).name.keep()
 
 
+def shown_number_expr(expr: pl.Expr, kind: str) -> pl.Expr:
+    """A number as a table shows it (the browser formats it; sorting stays numeric), rounded as the
+    Russian labels round it, so that no «−0,0» can appear: «share» — a fraction to 0,1 % (0.6253 ->
+    0.625), «pp» — a difference of fractions in percentage points to 0,1 (-0.0004 -> 0.0), «count» —
+    an integer."""
+    x = expr.cast(pl.Float64)
+    if kind in ("share", "pp"):
+        r = x.round(3) if kind == "share" else (x * 100).round(1)
+        return pl.when(r != 0).then(r).when(r == 0).then(pl.lit(0.0))  # a rounded -0.0 becomes 0.0
+    if kind == "count":
+        return expr.cast(pl.Int64)
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def college_name(full_name: str | None, short_name: str | None) -> str:
+    """«ГБПОУ «Самарский политехнический колледж» (СПК)»: the full name with the abbreviation;
+    just the abbreviation when the full name is missing or the same."""
+    short = (short_name or "").strip()
+    full = (full_name or "").strip()
+    if not full or full == short:
+        return short or DASH
+    return f"{full} ({short})" if short else full
+
+
+def college_name_expr(full_name: pl.Expr, short_name: pl.Expr) -> pl.Expr:
+    """Vectorised `college_name`."""
+    full, short = full_name.str.strip_chars().fill_null(""), short_name.str.strip_chars().fill_null("")
+    return (
+        pl.when((full == "") | (full == short))
+        .then(pl.when(short == "").then(pl.lit(DASH)).otherwise(short))
+        .when(short == "")
+        .then(full)
+        .otherwise(full + pl.lit(" (") + short + pl.lit(")"))
+    )
+
+
 def date_expr(expr: pl.Expr) -> pl.Expr:
     """Vectorised `fmt_date`."""
     return pl.when(expr.is_not_null()).then(expr.dt.strftime("%d.%m.%Y")).otherwise(pl.lit(DASH))

@@ -12,13 +12,55 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from metrics.formatting import int_expr, pct_expr, pp_expr
+from metrics.formatting import college_name_expr, int_expr, pct_expr, pp_expr, shown_number_expr
 from metrics.indicators import places_needed
 from metrics.statuses import GROUP_LABELS, STATUSES
 
 UNRELIABLE_BELOW = 10  # groups of fewer graduates are marked «мало данных» in rankings
 SMALL_LABEL = "<5"  # shown instead of a rate of a group under 5 graduates in aggregate views
 UNRELIABLE_LABEL = "мало данных"
+HIDDEN_LABEL = "<5: скрыто"  # reliability of a group under 5 graduates in aggregate views
+
+# A Russian label column of an indicator table -> the number a table shows instead (numeric column,
+# kind for shown_number_expr). Tables show numbers, formatted by the browser and sorted as numbers;
+# the labels stay for CSV downloads, charts, maps and sentences.
+SHOWN_NUMBERS: dict[str, tuple[str, str]] = {
+    "rate_label": ("rate", "share"),
+    "band_median_label": ("band_median", "share"),
+    "gap_label": ("gap", "pp"),
+    "change_label": ("change", "pp"),
+    "vs_band_label": ("vs_band", "pp"),
+    "places_needed_label": ("places_needed", "count"),
+    "risk_count_label": ("risk_count", "count"),
+    "total_label": ("total", "count"),
+}
+
+
+def shown_column(column: str) -> str:
+    """The column a table shows for `column` (label columns become `<number>_shown`)."""
+    if column in SHOWN_NUMBERS:
+        return SHOWN_NUMBERS[column][0] + "_shown"
+    return "name_shown" if column == "name" else column
+
+
+def shown_numbers(frame: pl.DataFrame, columns: list[str]) -> tuple[pl.DataFrame, list[str]]:
+    """The frame a table shows and its column order: every label column of `columns` replaced by
+    its rounded number, and a college's `name` by its full name with the abbreviation (when the frame
+    has `full_name`). Columns absent from the frame are left out."""
+    out, order = [], []
+    for c in columns:
+        if c in SHOWN_NUMBERS and SHOWN_NUMBERS[c][0] in frame.columns:
+            source, kind = SHOWN_NUMBERS[c]
+            out.append(shown_number_expr(pl.col(source), kind).alias(shown_column(c)))
+            order.append(shown_column(c))
+        elif c == "name" and "full_name" in frame.columns:
+            out.append(college_name_expr(pl.col("full_name"), pl.col("name")).alias("name_shown"))
+            order.append("name_shown")
+        elif c in frame.columns:
+            order.append(c)
+    return frame.with_columns(out), order
+
+
 # Order of status groups on screens: from «good» to «no information».
 GROUP_ORDER: tuple[str, ...] = (
     "work",
@@ -240,7 +282,9 @@ def with_labels(frame: pl.DataFrame, mask_small: bool) -> pl.DataFrame:
         rate_label=pct("rate", pct_expr),
         total_label=int_expr(pl.col("total")),
         reliable=pl.col("total") >= UNRELIABLE_BELOW,
-        reliability=pl.when(pl.col("total") >= UNRELIABLE_BELOW)
+        reliability=pl.when(hide)
+        .then(pl.lit(HIDDEN_LABEL))
+        .when(pl.col("total") >= UNRELIABLE_BELOW)
         .then(pl.lit(""))
         .otherwise(pl.lit(UNRELIABLE_LABEL)),
     )

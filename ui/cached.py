@@ -172,9 +172,11 @@ def default_as_of(v: int, scope: Scope, cohort: int, today: dt.date | dt.datetim
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def data_dates(v: int, scope: Scope) -> dict[str, dt.date | None]:
+def data_dates(
+    v: int, scope: Scope, cohort: int | None = None, as_of: dt.date | None = None
+) -> dict[str, dt.date | None]:
     with cursor() as cur:
-        return engine.data_dates(cur, scope)
+        return engine.data_dates(cur, scope, cohort, as_of)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -109,9 +109,16 @@ def render_sidebar(scope: Scope) -> None:
             ctx = mctx.Context(cohort, as_of, indicator, forecast, ctx.drill)
         _store(ctx)
         st.session_state["ctx"] = ctx
-        with st.expander("Данные на дату", expanded=False):
-            for label, d in cached.data_dates(v, scope).items():
-                st.caption(f"{label}: **{fmt_date(d)}**")
+        data_dates_block(scope, ctx)
+
+
+def data_dates_block(scope: Scope, ctx: mctx.Context) -> None:
+    """What the figures of the chosen cohort at the chosen date rest on: the newest data of each source
+    up to that date (it follows the cohort and the date chosen above)."""
+    dates = cached.data_dates(cached.version(), scope, ctx.cohort, ctx.as_of)
+    with st.expander(f"Данные на {fmt_date(ctx.as_of)} · выпуск {ctx.cohort} г.", expanded=False):
+        for label, d in dates.items():
+            st.caption(f"{label}: **{fmt_date(d)}**")
 
 
 def data_used_caption(scope: Scope) -> None:

@@ -179,7 +179,7 @@ def verification_tab(scope: Scope, ctx: mctx.Context) -> None:
     v = cached.version()
     total_row, summary, n_conflicts, conf = cached.verification_overview(v, scope, ctx.cohort, ctx.as_of)
     names, _ = college_names(scope)
-    dates = cached.data_dates(v, scope)
+    dates = cached.data_dates(v, scope, ctx.cohort, ctx.as_of)
     st.caption(
         f"Статусы ПОО на {fmt_date(ctx.as_of)}; данные УФНС на {fmt_date(dates.get('Данные УФНС'))}, "
         f"ЦЗН на {fmt_date(dates.get('Данные ЦЗН'))}. Работа, начатая после даты выгрузки УФНС, "

@@ -18,6 +18,7 @@ import streamlit as st
 
 from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import Scope
+from metrics import views
 from metrics.formatting import fmt_date, fmt_int, fmt_pp
 from ui import cached, maps, monitoring_data
 from ui import context as ui_context
@@ -264,7 +265,8 @@ def attribution() -> None:
 def small_group_note(scope: Scope) -> None:
     if mask_small(scope):
         st.caption(
-            "«<5» — в группе меньше 5 выпускников: значение не показывается, чтобы нельзя было узнать человека."
+            "«<5» — в группе меньше 5 выпускников: значения не показываются («—»), чтобы нельзя было узнать "
+            "человека."
         )
 
 
@@ -339,52 +341,83 @@ def names_for_breadcrumb(scope: Scope) -> dict[str, str]:
 
 # ---------------------------------------------------------------- tables
 
-# Integer percent in numeric columns: printf formats ignore the locale, and an integer needs no
-# decimal separator; exact one-decimal values are shown as pre-formatted Russian strings.
-BAR_FORMAT = "%.0f %%"
+# Numbers in tables are numbers (sorted as numbers) formatted by the browser: Streamlit's named
+# formats «localized» and «percent» use Intl.NumberFormat with the browser's languages, so a Russian
+# browser shows «62,5 %», «−2,5», «1 234»; printf formats («%.1f») always print a decimal point and
+# no thousands separator, so none is used for a number a person reads. `step` fixes the decimals.
+BAR_FORMAT = "%.0f %%"  # the bar's integer percent needs no decimal separator
 
 
-def _count(label: str, help: str | None = None) -> Any:
-    return st.column_config.NumberColumn(label, format="%d", help=help)
+def count_column(label: str | None = None, help: str | None = None) -> Any:
+    """An integer column: «1 234»."""
+    return st.column_config.NumberColumn(label, format="localized", step=1, help=help)
+
+
+def share_column(label: str | None = None, help: str | None = None) -> Any:
+    """A fraction shown as a percentage with one decimal (0.625 -> «62,5 %»); round it with
+    formatting.shown_number_expr(…, "share")."""
+    return st.column_config.NumberColumn(label, format="percent", step=0.001, help=help)
+
+
+def decimal_column(label: str | None = None, help: str | None = None, digits: int = 1) -> Any:
+    """A number with `digits` decimals (percentage points, points): -2.5 -> «-2,5»."""
+    return st.column_config.NumberColumn(label, format="localized", step=10**-digits, help=help)
+
+
+_count, _share, _points = count_column, share_column, decimal_column
 
 
 def _text(label: str, help: str | None = None) -> Any:
     return st.column_config.TextColumn(label, help=help)
 
 
-def _number_text(label: str, help: str | None = None) -> Any:
-    """A pre-formatted number («1 234», «<5»), right-aligned like a number."""
-    return st.column_config.TextColumn(label, help=help, alignment="right")
-
-
-# Column name -> its st.dataframe configuration (shared by every indicator table).
+# Column name -> its st.dataframe configuration (shared by every indicator table). Label columns
+# (rate_label, ...) are shown as their numbers (`views.shown_numbers`): `<number>_shown`.
 COLUMNS: dict[str, Any] = {
     "name": _text("Наименование"),
+    "name_shown": _text("Наименование"),
     "tu_name": _text("Территория"),
     "total": _count("Выпускников"),
+    "total_shown": _count("Выпускников"),
     "colleges": _count("ПОО", "ПОО с выпускниками этого выпуска."),
-    "rate_label": _text("Значение", "Значение показателя на дату расчёта."),
-    "gap_label": _text("К цели", "Разница со значением цели, в процентных пунктах."),
-    "change_label": _text("За месяц", "Изменение показателя с той же даты месяцем раньше."),
-    "places_needed_label": _number_text(
+    "rate_shown": _share("Значение", "Значение показателя на дату расчёта."),
+    "gap_shown": _points("К цели, п. п.", "Разница со значением цели, в процентных пунктах."),
+    "change_shown": _points("За месяц, п. п.", "Изменение показателя с той же даты месяцем раньше."),
+    "places_needed_shown": _count(
         "Ещё трудоустроить", "Сколько выпускников нужно трудоустроить, чтобы выйти на цель."
     ),
-    "risk_count_label": _number_text(
+    "risk_count_shown": _count(
         "Группа риска", "Выпускники в группе риска нетрудоустройства на дату расчёта."
     ),
     "rate_bar": st.column_config.ProgressColumn("Шкала", format=BAR_FORMAT, min_value=0, max_value=100),
     "rank": _count("Место"),
     "rank_change_label": _text("Место за месяц", "▲ — поднялась в рейтинге, ▼ — опустилась."),
     "size_band_label": _text("Размер выпуска"),
-    "band_median_label": _text("Медиана группы", "Медиана показателя ПОО той же группы по размеру выпуска."),
-    "vs_band_label": _text("К медиане"),
-    "reliability": _text("Надёжность", "«мало данных» — меньше 10 выпускников, значение ненадёжно."),
+    "band_median_shown": _share("Медиана группы", "Медиана показателя ПОО той же группы по размеру выпуска."),
+    "vs_band_shown": _points("К медиане, п. п."),
+    "reliability": _text(
+        "Надёжность",
+        "«мало данных» — меньше 10 выпускников, значение ненадёжно; «<5: скрыто» — меньше 5 выпускников, "
+        "значения не показываются, чтобы нельзя было узнать человека.",
+    ),
+}
+# The Russian headers of label columns, for CSV downloads (which keep the Russian strings).
+_LABEL_HEADERS = {
+    "rate_label": "Значение",
+    "band_median_label": "Медиана группы",
+    "total_label": "Выпускников",
 }
 
 
 def column_labels(columns: list[str], overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     """The Russian headers of `columns` as an indicator table shows them (for its CSV download)."""
-    labels = {c: str(COLUMNS[c].get("label") or c) for c in columns if c in COLUMNS}
+    labels = {}
+    for c in columns:
+        config = COLUMNS.get(c) or COLUMNS.get(views.shown_column(c))
+        if c in _LABEL_HEADERS:
+            labels[c] = _LABEL_HEADERS[c]
+        elif config is not None:
+            labels[c] = str(config.get("label") or c)
     labels.update(overrides or {})
     return {c: labels[c] for c in columns if c in labels}
 
@@ -409,19 +442,22 @@ def selectable_table(
 ) -> str | None:
     """An indicator table with single-row selection; returns the `code_col` of the selected row.
 
-    `rate_bar` is derived from `rate` (percent numbers for the progress bar).
+    `rate_bar` is derived from `rate` (percent numbers for the progress bar); label columns are
+    shown as numbers and a college's name with its full name (`views.shown_numbers`).
     """
-    shown = frame
+    shown, order = views.shown_numbers(frame, columns)
     if "rate_bar" in columns and "rate" in frame.columns:
         shown = shown.with_columns(rate_bar=pl.col("rate") * 100)
-    config = {c: COLUMNS[c] for c in columns if c in COLUMNS}
+    config = {c: COLUMNS[c] for c in order if c in COLUMNS}
     for c, label in (labels or {}).items():
+        c = views.shown_column(c) if views.shown_column(c) in order else c
         config[c] = _count(label) if c in ("total", "colleges", "rank") else _text(label)
     event = st.dataframe(
         shown,
         hide_index=True,
-        column_order=columns,
+        column_order=order,
         column_config=config,
+        placeholder="—",
         on_select="rerun",
         selection_mode="single-row",
         key=key,

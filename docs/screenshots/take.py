@@ -3,8 +3,9 @@
     .venv/bin/vypusk init --sample --db /tmp/demo.duckdb
     .venv/bin/python -m docs.screenshots.take --db /tmp/demo.duckdb
 
-Writes overview_demo_ministry.png, ranking_demo_ministry.png, college_demo_college.png and
-risk_demo_college.png next to this file (1440×1000, the default context of each account).
+Writes <page>_<account>.png next to this file for every screen of SHOTS: 1366×768 (the smallest
+laptop screen the ministry uses), a Russian browser (numbers in tables are formatted by the browser's
+locale: «62,5 %», «1 234»), the default context of each account.
 """
 
 from __future__ import annotations
@@ -21,17 +22,21 @@ from tests.server import AppServer
 HERE = Path(__file__).resolve().parent
 SHOTS: tuple[tuple[str, str], ...] = (
     ("demo_ministry", "overview"),
+    ("demo_ministry", "territories"),
     ("demo_ministry", "ranking"),
+    ("demo_ministry", "specialties"),
     ("demo_college", "college"),
     ("demo_college", "risk"),
+    ("demo_base", "criteria"),
 )
+VIEWPORT = {"width": 1366, "height": 768}
 
 
 async def _take(url: str) -> list[Path]:
     out = []
     async with pw.chromium() as browser:
         for user in dict.fromkeys(u for u, _ in SHOTS):
-            context = await browser.new_context(viewport={"width": 1440, "height": 1000})
+            context = await browser.new_context(viewport=VIEWPORT, locale="ru-RU")
             page = await context.new_page()
             await pw.login(page, url, user)
             for who, url_path in SHOTS:

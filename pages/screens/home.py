@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from metrics.formatting import date_expr, fmt_date, fmt_int, int_expr
+from metrics.formatting import date_expr, fmt_date, fmt_int
 from ui import context as ui_context
 from ui import monitoring_data, widgets
 from ui.roles import ROLE_LABELS, Scope
@@ -109,12 +109,13 @@ def loaded(scope: Scope) -> None:
         st.dataframe(
             summary.select(
                 (pl.col("cohort").cast(pl.Utf8) + pl.lit(" г.")).alias("Выпуск"),
-                int_expr(pl.col("graduates")).alias("Выпускников"),
-                int_expr(pl.col("colleges")).alias("ПОО с выпуском"),
+                pl.col("graduates").alias("Выпускников"),
+                pl.col("colleges").alias("ПОО с выпуском"),
                 date_expr(pl.col("as_of")).alias("Последние статусы"),
             ),
             hide_index=True,
             key="home_cohorts",
+            column_config={"Выпускников": widgets.count_column(), "ПОО с выпуском": widgets.count_column()},
         )
         n = monitoring_data.colleges(scope).height
         st.caption(f"ПОО в справочнике (в вашей зоне доступа): {fmt_int(n)}.")

@@ -12,7 +12,7 @@ from ui import filter_context as mctx
 from ui.registry import AGG
 from ui.roles import Scope
 
-TABLE_COLUMNS = ["name", "colleges", *widgets.RATE_COLUMNS, "risk_count_label", "rate_bar"]
+TABLE_COLUMNS = ["name", "colleges", *widgets.RATE_COLUMNS, "risk_count_label", "reliability", "rate_bar"]
 COLLEGE_COLUMNS = ["name", *widgets.RATE_COLUMNS, "risk_count_label", "reliability", "rate_bar"]
 
 

@@ -24,7 +24,7 @@ from data_layer import db
 from data_layer.scope import Role, Scope
 from metrics import engine, indicators, risk, settings, verification
 from metrics.formatting import fmt_int, fmt_pct, fmt_pp
-from tests.helpers import APP_FILE, login_as
+from tests.helpers import APP_FILE, column_config, login_as
 
 COHORT = 2025
 IND = "employment_federal"
@@ -85,8 +85,29 @@ def metrics_of(at: AppTest) -> dict[str, Any]:
     return {m.label: m for m in at.metric}
 
 
-def shown_rate(rate: float | None, total: int, masked: bool) -> str:
-    return "<5" if masked and total < 5 else fmt_pct(rate)
+def shown_rate(rate: float | None, total: int, masked: bool) -> float | None:
+    """The number an indicator table shows for a rate: a fraction rounded to 0,1 % (the browser
+    formats it as «62,5 %»), nothing for a small group hidden in an aggregate view."""
+    return None if (masked and total < 5) or rate is None else round(rate, 3)
+
+
+def shown_values(frame: Any, column: str) -> list[float | None]:
+    """A numeric column of a shown table as Python floats (None for an empty cell)."""
+    return [None if v != v else float(v) for v in frame[column].tolist()]  # NaN != NaN
+
+
+def assert_numeric_table(element: Any) -> None:
+    """An indicator table shows numbers, not pre-formatted strings: every value column it shows is
+    numeric with a Russian-capable browser format («percent» or «localized», never printf)."""
+    config = column_config(element)
+    frame = element.value
+    shown = list(element.proto.column_order)
+    assert "rate_shown" in shown and not any(c in shown for c in ("rate_label", "gap_label", "change_label"))
+    for column in shown:
+        if column.endswith("_shown") and column != "name_shown":
+            assert frame[column].dtype.kind in "fi", (column, frame[column].dtype)
+            fmt = config[column]["type_config"]["format"]
+            assert fmt in ("percent", "localized"), (column, fmt)
 
 
 # ---------------------------------------------------------------- every page, every allowed role
@@ -159,7 +180,15 @@ def test_overview_worst_colleges_are_reliable_and_below_target() -> None:
     )
     assert worst["code"].tolist() == expected
     rates = dict(zip(colleges["code"], colleges["rate"], strict=True))
-    assert worst["rate_label"].tolist() == [fmt_pct(rates[c]) for c in expected]
+    assert shown_values(worst, "rate_shown") == [round(rates[c], 3) for c in expected]
+    gaps = dict(zip(colleges["code"], colleges["rate"] - TARGET, strict=True))
+    assert shown_values(worst, "gap_shown") == [round(gaps[c] * 100, 1) + 0.0 for c in expected]
+    assert_numeric_table(at.dataframe[0])
+    # Colleges are listed by their full name with the abbreviation.
+    names = dict(
+        zip(colleges["code"], zip(colleges["full_name"], colleges["name"], strict=True), strict=True)
+    )
+    assert worst["name_shown"].tolist() == [f"{names[c][0]} ({names[c][1]})" for c in expected]
 
 
 @pytest.mark.parametrize(("role", "masked"), [("ministry", True), ("base_centre", False)])
@@ -168,8 +197,11 @@ def test_territory_table_equals_the_engine_and_masks_small_groups(role: Role, ma
     shown = at.dataframe[0].value
     expected = table(scope_of(role, None), "territory")
     want = {r["code"]: shown_rate(r["rate"], r["total"], masked) for r in expected.iter_rows(named=True)}
-    assert dict(zip(shown["code"], shown["rate_label"], strict=True)) == want
-    assert (want["TU13"] == "<5") is masked  # TU13 has one college of 3 graduates
+    assert dict(zip(shown["code"], shown_values(shown, "rate_shown"), strict=True)) == want
+    assert (want["TU13"] is None) is masked  # TU13 has one college of 3 graduates
+    reliability = dict(zip(shown["code"], shown["reliability"], strict=True))
+    assert (reliability["TU13"] == "<5: скрыто") is masked
+    assert_numeric_table(at.dataframe[0])
 
 
 def test_territory_drill_shows_its_colleges() -> None:
@@ -193,14 +225,20 @@ def test_ranking_equals_the_engine_and_marks_small_and_unreliable_groups() -> No
     assert metrics_of(at)["ПОО в рейтинге"].value == fmt_int(colleges.height)
     assert metrics_of(at)["Мало данных"].value == fmt_int(colleges.filter(pl.col("total") < 10).height)
     want = {r["code"]: shown_rate(r["rate"], r["total"], True) for r in colleges.iter_rows(named=True)}
-    assert dict(zip(shown["code"], shown["rate_label"], strict=True)) == want
+    assert dict(zip(shown["code"], shown_values(shown, "rate_shown"), strict=True)) == want
+    assert_numeric_table(at.dataframe[0])
     # places go to colleges with 10 or more graduates only, best first
     reliable = colleges.filter(pl.col("total") >= 10).sort("rate", descending=True)
     assert shown["code"].tolist()[0] == reliable["code"][0]
     assert shown["rank"].tolist()[0] == 1
     unranked = set(shown[shown["rank"].isna()]["code"])
     assert unranked == set(colleges.filter(pl.col("total") < 10)["code"])
-    assert set(shown[shown["reliability"] == "мало данных"]["code"]) == unranked
+    assert set(shown[shown["reliability"] == "мало данных"]["code"]) == set(
+        colleges.filter(pl.col("total").is_between(5, 9))["code"]
+    )
+    assert set(shown[shown["reliability"] == "<5: скрыто"]["code"]) == set(
+        colleges.filter(pl.col("total") < 5)["code"]
+    )
 
 
 def test_ranking_territory_filter_keeps_regional_places() -> None:
@@ -229,10 +267,11 @@ def test_college_card_compares_with_territory_and_region(role: Role, code: str |
     assert kpi["Выпускников"].value == fmt_int(own["total"])
     programs = at.dataframe[0].value
     expected = table(ministry, "program", {"college": "P015"})
-    assert dict(zip(programs["code"], programs["rate_label"], strict=True)) == {
+    assert dict(zip(programs["code"], shown_values(programs, "rate_shown"), strict=True)) == {
         r["code"]: shown_rate(r["rate"], r["total"], role != "base_centre")
         for r in expected.iter_rows(named=True)
     }
+    assert_numeric_table(at.dataframe[0])
 
 
 def test_college_sees_only_its_own_card() -> None:
@@ -282,17 +321,19 @@ def test_specialties_table_equals_the_engine() -> None:
     at = open_page("specialties", "ministry")
     programs = at.dataframe[0].value
     expected = table(Scope("ministry"), "program")
-    assert dict(zip(programs["code"], programs["rate_label"], strict=True)) == {
+    assert dict(zip(programs["code"], shown_values(programs, "rate_shown"), strict=True)) == {
         r["code"]: shown_rate(r["rate"], r["total"], True) for r in expected.iter_rows(named=True)
     }
+    assert_numeric_table(at.dataframe[0])
 
 
 def test_home_lists_cohorts_with_graduate_counts() -> None:
     at = open_page("home", "ministry")
     cohorts = at.dataframe[0].value
     with db.cursor() as cur:
-        counts = {f"{c} г.": fmt_int(_total(cur, c)) for c in engine.cohorts(cur, Scope("ministry"))}
-    assert dict(zip(cohorts["Выпуск"], cohorts["Выпускников"], strict=True)) == counts
+        counts = {f"{c} г.": _total(cur, c) for c in engine.cohorts(cur, Scope("ministry"))}
+    assert dict(zip(cohorts["Выпуск"], cohorts["Выпускников"].tolist(), strict=True)) == counts
+    assert column_config(at.dataframe[0])["Выпускников"]["type_config"]["format"] == "localized"
     links = [p.label for p in at.get("page_link")]
     assert "Обзор региона" in links and "Рейтинг ПОО" in links
 
@@ -376,3 +417,19 @@ def test_overview_shows_the_learned_forecast_with_its_range(role: Role, code: st
     verdict = (at.warning or at.success)[0].value
     assert f"Прогноз на 31.12.2026: **{text}**" in verdict
     assert any(text in c.value and "2024" in c.value for c in at.caption)
+
+
+def test_sidebar_data_dates_follow_the_chosen_date() -> None:
+    at = open_page("overview", "ministry")
+    scope = scope_of("ministry", None)
+    d = as_of(scope)
+    labels = [e.label for e in at.sidebar.expander]
+    assert f"Данные на {d.strftime('%d.%m.%Y')} · выпуск {COHORT} г." in labels
+    earlier = d - dt.timedelta(days=28)
+    at.date_input(key=f"ctx_asof_{COHORT}").set_value(earlier).run()
+    labels = [e.label for e in at.sidebar.expander]
+    assert f"Данные на {earlier.strftime('%d.%m.%Y')} · выпуск {COHORT} г." in labels
+    with db.cursor() as cur:
+        want = engine.data_dates(cur, scope, COHORT, earlier)["Статусы выпускников (мониторинг ПОО)"]
+    shown = [c.value for c in at.sidebar.caption if c.value.startswith("Статусы выпускников")]
+    assert shown == [f"Статусы выпускников (мониторинг ПОО): **{want.strftime('%d.%m.%Y')}**"]

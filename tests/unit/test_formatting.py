@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 
 import polars as pl
@@ -10,6 +11,8 @@ import pytest
 
 from metrics.formatting import (
     NBSP,
+    college_name,
+    college_name_expr,
     date_expr,
     datetime_expr,
     fmt_date,
@@ -23,6 +26,7 @@ from metrics.formatting import (
     pct_expr,
     plural,
     pp_expr,
+    shown_number_expr,
 )
 
 
@@ -83,3 +87,27 @@ def test_vectorised_keeps_column_name(fn) -> None:  # type: ignore[no-untyped-de
         else pl.DataFrame({"rate": [dt.date(2026, 1, 1)]})
     )
     assert df.select(fn(pl.col("rate"))).columns == ["rate"]
+
+
+def test_shown_numbers_round_like_the_labels_and_never_give_minus_zero() -> None:
+    frame = pl.DataFrame({"x": [0.62549, -0.00004, -0.0004, 0.01251, None]})
+    share = frame.select(shown_number_expr(pl.col("x"), "share"))["x"].to_list()
+    assert share == [0.625, 0.0, 0.0, 0.013, None]
+    assert math.copysign(1.0, share[1]) == 1.0
+    pp = frame.select(shown_number_expr(pl.col("x"), "pp"))["x"].to_list()
+    assert pp == [62.5, 0.0, 0.0, 1.3, None]
+    # -0.04 п. п. rounds to zero: the number shown is +0.0, never -0.0 («−0,0»)
+    assert all(math.copysign(1.0, v) == 1.0 for v in pp[1:3])
+    counts = pl.DataFrame({"n": [1234, None]}).select(shown_number_expr(pl.col("n"), "count"))["n"]
+    assert counts.dtype == pl.Int64 and counts.to_list() == [1234, None]
+    with pytest.raises(ValueError):
+        shown_number_expr(pl.col("x"), "money")
+
+
+def test_college_name_with_abbreviation() -> None:
+    full = "ГБПОУ «Самарский политехнический колледж»"
+    cases = [(full, "СПК"), (None, "СПК"), ("СПК", "СПК"), (full, None), ("  ", " СПК "), (None, None)]
+    want = [f"{full} (СПК)", "СПК", "СПК", full, "СПК", "—"]
+    assert [college_name(f, s) for f, s in cases] == want
+    frame = pl.DataFrame(cases, schema={"f": pl.Utf8, "s": pl.Utf8}, orient="row")
+    assert frame.select(college_name_expr(pl.col("f"), pl.col("s")).alias("n"))["n"].to_list() == want

@@ -228,3 +228,29 @@ def test_data_dates_follow_the_scope(region: Region) -> None:
     got = engine.data_dates(con, Scope("college", "P001", "c"))
     assert got["Фактический выпуск (списки ПОО)"] == dt.date(2026, 11, 2)
     assert engine.data_dates(con, Scope("college", "P002", "c"))["Фактический выпуск (списки ПОО)"] is None
+
+
+def test_data_dates_follow_the_chosen_cohort_and_date(region: Region) -> None:
+    a = region.graduate(college="P001", cohort=2024)
+    b = region.graduate(college="P001", cohort=2025)
+    region.status(a, D(2024, 9, 6), "employed")
+    region.status(a, D(2024, 10, 4), "employed")
+    region.status(b, D(2025, 9, 5), "employed", cohort=2025)
+    region.ufns(a, D(2024, 8, 1), extract=D(2024, 9, 1))
+    region.ufns(a, D(2024, 8, 1), extract=D(2025, 10, 1))
+    region.czn(a, D(2024, 8, 1), extract=D(2024, 11, 1))
+    region.frdo(a, "P001", D(2024, 7, 1))
+    con = region.done()
+    scope = Scope("ministry")
+    everything = engine.data_dates(con, scope)
+    assert everything["Статусы выпускников (мониторинг ПОО)"] == D(2025, 9, 5)
+    assert everything["Данные УФНС"] == D(2025, 10, 1)
+    # cohort 2024 on 20.09.2024: its snapshot of 06.09, the УФНС extract of 01.09, no ЦЗН extract yet
+    chosen = engine.data_dates(con, scope, 2024, D(2024, 9, 20))
+    assert chosen["Статусы выпускников (мониторинг ПОО)"] == D(2024, 9, 6)
+    assert chosen["Данные УФНС"] == D(2024, 9, 1)
+    assert chosen["Данные ЦЗН"] is None
+    assert chosen["ФИС ФРДО"] == D(2024, 7, 1)
+    assert engine.data_dates(con, scope, 2024, D(2024, 12, 31))["Статусы выпускников (мониторинг ПОО)"] == D(
+        2024, 10, 4
+    )

@@ -139,10 +139,37 @@ def test_labels_mask_small_groups_in_aggregate_views() -> None:
     assert small["rate"] is None and small["numerator"] is None and small["places_needed"] is None
     assert big["rate_label"] == f"62,5{NBSP}%"
     assert big["change_label"] == f"−1,2{PP}"
-    assert big["reliability"] == "" and small["reliability"] == "мало данных"
+    assert big["reliability"] == "" and small["reliability"] == "<5: скрыто"
     shown = views.with_labels(f, mask_small=False)
     assert shown["rate_label"][0] == f"50,0{NBSP}%"
     assert shown["rate"][0] == 0.5
+    assert shown["reliability"][0] == "мало данных"  # not hidden from the college itself, still < 10
+
+
+def test_shown_numbers_replace_labels_by_numbers() -> None:
+    f = views.with_labels(
+        _frame(
+            code=["a", "b"],
+            name=["СПК", "СМК"],
+            full_name=["ГБПОУ «Самарский политехнический колледж»", None],
+            total=[40, 1234],
+            numerator=[25, 600],
+            denominator=[40, 1000],
+            rate=[0.625, 0.6],
+            change=[-0.0004, 0.012],
+            gap=[0.0, -0.025],
+            places_needed=[0, 25],
+        ),
+        mask_small=True,
+    )
+    shown, order = views.shown_numbers(f, ["name", "total", "rate_label", "gap_label", "change_label", "x"])
+    assert order == ["name_shown", "total", "rate_shown", "gap_shown", "change_shown"]
+    assert shown["name_shown"].to_list() == ["ГБПОУ «Самарский политехнический колледж» (СПК)", "СМК"]
+    assert shown["rate_shown"].to_list() == [0.625, 0.6]
+    assert shown["gap_shown"].to_list() == [0.0, -2.5]
+    assert shown["change_shown"].to_list() == [0.0, 1.2]
+    assert str(shown["change_shown"][0]) == "0.0"  # not -0.0
+    assert views.shown_column("places_needed_label") == "places_needed_shown"
 
 
 def test_count_labels() -> None:
