@@ -11,6 +11,7 @@ from typing import TextIO
 
 import duckdb
 
+from cli.parsing import add_command
 from cli.scope import resolve_scope
 from data_layer import config, db, import_mappings, spells
 from data_layer.errors import UserFacingError
@@ -24,24 +25,26 @@ DEMO_SEED = 42
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = subparsers.add_parser(
+    p = add_command(
+        subparsers,
         "init",
+        cmd_init,
         help="создать базу данных и загрузить справочники",
         description="Создаёт базу данных и загружает справочники из sample_data/reference/. "
         "С ключом --sample загружает демонстрационный регион.",
+        db_help="файл базы данных (по умолчанию VYPUSK_DB или data/vypusk.duckdb)",
     )
-    p.add_argument("--db", help="файл базы данных (по умолчанию VYPUSK_DB или data/vypusk.duckdb)")
     p.add_argument("--sample", action="store_true", help="загрузить демонстрационные данные")
-    p.set_defaults(func=cmd_init)
 
-    p = subparsers.add_parser(
+    p = add_command(
+        subparsers,
         "load",
+        cmd_load,
         help="загрузить файлы (xlsx/csv)",
         description="Загружает файлы; каждый файл проверяется целиком и загружается полностью или не "
         "загружается вовсе.",
     )
     p.add_argument("files", nargs="+", metavar="ФАЙЛ", help="файлы .xlsx или .csv")
-    p.add_argument("--db", help="файл базы данных")
     p.add_argument(
         "--kind", choices=sorted(KINDS), help="вид файла (по умолчанию определяется по заголовкам)"
     )
@@ -52,7 +55,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="применить сохранённое сопоставление столбцов и меток (файл другой системы, "
         "например выгрузка АИС «Трудовые ресурсы»)",
     )
-    p.set_defaults(func=cmd_load)
 
 
 def _describe(p: Problem) -> str:

@@ -16,6 +16,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from cli.parsing import add_command
 from data_layer import backup, config, db, health, service
 from data_layer.errors import DatabaseLockedError, UserFacingError
 from data_layer.text import fmt_int
@@ -25,13 +26,14 @@ HEALTH_TIMEOUT_S = 10.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = subparsers.add_parser(
+    p = add_command(
+        subparsers,
         "backup",
+        cmd_backup,
         help="резервная копия базы данных (можно при работающем приложении)",
         description="Записывает согласованную копию базы данных (и файла учётных записей) в папку копий. "
         "Если приложение работает, копию делает оно само; иначе команда открывает базу только для чтения.",
     )
-    p.add_argument("--db", help="файл базы данных")
     p.add_argument(
         "--out",
         help="папка для копий (по умолчанию VYPUSK_BACKUP_DIR или папка backups рядом с базой данных)",
@@ -40,10 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument(
         "--timeout", type=float, default=BACKUP_TIMEOUT_S, help="сколько секунд ждать копию от приложения"
     )
-    p.set_defaults(func=cmd_backup)
 
-    p = subparsers.add_parser(
+    p = add_command(
+        subparsers,
         "restore",
+        cmd_restore,
         help="восстановить базу данных из резервной копии (приложение должно быть остановлено)",
         description="Проверяет копию (контрольная сумма, таблицы, число строк, версия схемы) и заменяет ею "
         "базу данных. Прежний файл сохраняется рядом как «ИМЯ.before-restore-ДАТА».",
@@ -51,22 +54,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument(
         "backup", metavar="КОПИЯ", help="файл копии .duckdb (или её .json, или папка копий — самая новая)"
     )
-    p.add_argument("--db", help="файл базы данных")
     p.add_argument("--with-users", action="store_true", help="восстановить и файл учётных записей из копии")
-    p.set_defaults(func=cmd_restore)
 
-    p = subparsers.add_parser(
+    p = add_command(
+        subparsers,
         "health",
+        cmd_health,
         help="состояние системы для мониторинга (код выхода 0 — в порядке, 1 — есть проблемы)",
         description="Проверяет доступность базы данных, версию схемы, время последней загрузки, свободное "
         "место на диске и возраст последней резервной копии.",
     )
-    p.add_argument("--db", help="файл базы данных")
     p.add_argument("--format", choices=("text", "json"), default="text", help="формат вывода")
     p.add_argument(
         "--timeout", type=float, default=HEALTH_TIMEOUT_S, help="сколько секунд ждать ответа приложения"
     )
-    p.set_defaults(func=cmd_health)
 
 
 def _size(n: int) -> str:

@@ -25,9 +25,12 @@ outside demo mode demo names are refused.
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
@@ -65,6 +68,43 @@ def login_as(at: AppTest, username: str, role: Role, code: str | None = None) ->
     at.session_state["logout"] = None
     at.session_state["scope"] = Scope(role=role, code=code, username=username)
     return at
+
+
+def open_page(
+    page: str,
+    role: Role,
+    code: str | None = None,
+    *,
+    username: str = "tester",
+    query_params: Mapping[str, str] | None = None,
+    state: Mapping[str, object] | None = None,
+    timeout: float = 60,
+) -> AppTest:
+    """Log in as `username` (login_as), set the query parameters and session state, run app.py and
+    switch to `page` (a file under pages/screens/); the caller checks what the page shows."""
+    at = login_as(AppTest.from_file(APP_FILE, default_timeout=timeout), username, role, code)
+    for key, value in (query_params or {}).items():
+        at.query_params[key] = value
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(page).run()
+    return at
+
+
+def use_database(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the app at the database `path` and at an accounts file under tmp_path (a developer's
+    real accounts file is never read)."""
+    monkeypatch.setenv("VYPUSK_DB", str(path))
+    monkeypatch.setenv("VYPUSK_CREDENTIALS", str(tmp_path / "credentials.yaml"))
+    return path
+
+
+def use_copy_of(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test's own copy of a database built once per module (use_database on the copy)."""
+    path = tmp_path / "work.duckdb"
+    shutil.copyfile(template, path)
+    return use_database(path, tmp_path, monkeypatch)
 
 
 def reference_db(path: Path, *, demo: bool) -> Path:

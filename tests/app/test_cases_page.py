@@ -14,8 +14,6 @@ Region: 8 cases, 7 open, 4 stale, 1 closed into work. TU01 (P001, P002): 6 open,
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -82,18 +80,6 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     con.close()
     keys["soldier"] = r_key
     return path, keys
-
-
-@pytest.fixture
-def region(
-    template: tuple[Path, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[Path, dict[str, str]]]:
-    path = tmp_path / "work.duckdb"
-    shutil.copyfile(template[0], path)
-    monkeypatch.setenv("VYPUSK_DB", str(path))
-    monkeypatch.setenv("VYPUSK_CREDENTIALS", str(tmp_path / "credentials.yaml"))
-    yield path, template[1]
-    db.close_all()
 
 
 PAGE = "pages/screens/cases.py"

@@ -24,7 +24,8 @@ from data_layer import db
 from data_layer.scope import Role, Scope
 from metrics import engine, indicators, risk, settings, verification
 from metrics.formatting import fmt_int, fmt_pct, fmt_pp
-from tests.helpers import APP_FILE, column_config, login_as
+from tests import helpers
+from tests.helpers import APP_FILE, column_config, login_as, use_database
 
 COHORT = 2025
 IND = "employment_federal"
@@ -48,19 +49,14 @@ ALLOWED: dict[str, tuple[tuple[Role, str | None], ...]] = {
 
 @pytest.fixture(autouse=True)
 def env(monitoring_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    monkeypatch.setenv("VYPUSK_DB", str(monitoring_db))
-    monkeypatch.setenv("VYPUSK_CREDENTIALS", str(tmp_path / "credentials.yaml"))
-    yield monitoring_db
+    yield use_database(monitoring_db, tmp_path, monkeypatch)
 
 
 def open_page(page: str, role: Role, code: str | None = None, **drill: str) -> AppTest:
     """Log in, open `page` with the default context (plus drill codes: tu, poo, spec) and check that
     nothing failed on screen."""
-    at = login_as(AppTest.from_file(APP_FILE, default_timeout=60), "tester", role, code)
-    if drill:
-        at.session_state["_vyp_ctx"] = {"cohort": str(COHORT), "ind": IND, **drill}
-    at.run()
-    at.switch_page(f"pages/screens/{page}.py").run()
+    state = {"_vyp_ctx": {"cohort": str(COHORT), "ind": IND, **drill}} if drill else None
+    at = helpers.open_page(f"pages/screens/{page}.py", role, code, state=state)
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     return at

@@ -4,23 +4,21 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from data_layer import audit, db
+from data_layer import audit
 from data_layer.importer.kinds import COLLEGE_KINDS, KINDS
 from data_layer.scope import Role
 from tests.app.test_pages_work import (
     _graduates_csv,
     assert_clean,
-    build_region,
     cur_of,
     open_page,
     table,
     tables,
+    template,  # noqa: F401  (the module's region, built once: the `region` fixture copies it)
 )
 from ui.registry import PAGE_SPECS
 
@@ -30,24 +28,6 @@ MY_PAGES = {
     "pages/screens/discipline.py": "Сдача данных",
     "pages/screens/quality.py": "Качество данных и КЦП",
 }
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    path = tmp_path_factory.mktemp("round") / "template.duckdb"
-    return path, build_region(path)
-
-
-@pytest.fixture
-def region(
-    template: tuple[Path, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[Path, dict[str, str]]]:
-    path = tmp_path / "work.duckdb"
-    shutil.copyfile(template[0], path)
-    monkeypatch.setenv("VYPUSK_DB", str(path))
-    monkeypatch.setenv("VYPUSK_CREDENTIALS", str(tmp_path / "credentials.yaml"))
-    yield path, template[1]
-    db.close_all()
 
 
 ALLOWED = [(s.file, role) for s in PAGE_SPECS if s.file in MY_PAGES for role in sorted(s.roles)]

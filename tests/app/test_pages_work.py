@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -31,6 +29,7 @@ from data_layer.importer import Problem
 from data_layer.scope import Role, Scope
 from metrics import criteria, indicators, risk, settings
 from ops import cases as case_ops
+from tests import helpers
 from tests.factories import D, Region, snils_with_checksum
 from tests.helpers import APP_FILE, column_config, login_as
 from ui import criteria_tables as ct
@@ -106,27 +105,16 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     return path, build_region(path)
 
 
-@pytest.fixture
-def region(
-    template: tuple[Path, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[Path, dict[str, str]]]:
-    path = tmp_path / "work.duckdb"
-    shutil.copyfile(template[0], path)
-    monkeypatch.setenv("VYPUSK_DB", str(path))
-    monkeypatch.setenv("VYPUSK_CREDENTIALS", str(tmp_path / "credentials.yaml"))
-    yield path, template[1]
-    db.close_all()
-
-
 def open_page(page: str, role: Role, code: str | None = None, **state: object) -> AppTest:
-    at = AppTest.from_file(APP_FILE, default_timeout=60)
-    login_as(at, f"t_{role}", role, code)
-    at.query_params["cohort"] = str(COHORT)
-    at.query_params["as_of"] = AS_OF.isoformat()
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(page).run()
+    """`page` as user t_<role>, cohort 2024 as of 04.10.2024, with nothing failed on screen."""
+    at = helpers.open_page(
+        page,
+        role,
+        code,
+        username=f"t_{role}",
+        query_params={"cohort": str(COHORT), "as_of": AS_OF.isoformat()},
+        state=state,
+    )
     assert_clean(at)
     return at
 

@@ -22,7 +22,7 @@ from data_layer import db
 from data_layer.scope import Role, Scope
 from metrics import engine
 from reports import allowed_kinds, build_report, default_code
-from tests.helpers import APP_FILE, login_as
+from tests.helpers import APP_FILE, login_as, use_database
 from ui.registry import specs_for_role
 
 APP_DIR = Path(APP_FILE).parent
@@ -32,9 +32,7 @@ CASES: tuple[tuple[Role, str], ...] = (("territory", "TU02"), ("college", "P015"
 
 @pytest.fixture(autouse=True)
 def env(monitoring_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    monkeypatch.setenv("VYPUSK_DB", str(monitoring_db))
-    monkeypatch.setenv("VYPUSK_CREDENTIALS", str(tmp_path / "credentials.yaml"))
-    yield monitoring_db
+    yield use_database(monitoring_db, tmp_path, monkeypatch)
 
 
 def _outsiders(scope: Scope) -> list[tuple[str, str]]:

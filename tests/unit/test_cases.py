@@ -53,6 +53,23 @@ def _by_key(frame, key: str) -> list[dict]:  # type: ignore[no-untyped-def]
     return frame.filter(frame["person_key"] == key).sort("entry_date").to_dicts()
 
 
+def _measure(
+    con: duckdb.DuckDBPyConnection, key: str, kind: str, start: dt.date, due: dt.date, who: str = "Петрова"
+) -> int:
+    """A measure recorded by P001's user for its graduate `key` (cohort 2024), on TODAY."""
+    return ops.add_measure(con, P001, "P001", 2024, key, kind, who, start, due, today=TODAY)
+
+
+@pytest.fixture
+def with_measures(built) -> tuple[duckdb.DuckDBPyConnection, dict[str, str]]:  # type: ignore[no-untyped-def]
+    """`built` plus two measures for a: a consultation on 10.07 (due 20.07, a's first stay, closed
+    into work on 02.08) and a vacancy offered on 10.09 (due 20.09, the second stay, still open)."""
+    con, k = built
+    _measure(con, k["a"], "consultation", D(2024, 7, 10), D(2024, 7, 20))
+    _measure(con, k["a"], "vacancy_offered", D(2024, 9, 10), D(2024, 9, 20))
+    return con, k
+
+
 def test_cases_open_and_close_on_status_changes(built) -> None:  # type: ignore[no-untyped-def]
     con, k = built
     stays = risk_stays(con, OPERATOR, 2024, AS_OF, T)
@@ -80,50 +97,14 @@ def test_cases_open_and_close_on_status_changes(built) -> None:  # type: ignore[
     assert [(r["stay_no"], r["state"]) for r in _by_key(early, k["a"])] == [(1, "open")]
 
 
-def test_measures_link_to_their_stay_and_overdue_and_stale(built) -> None:  # type: ignore[no-untyped-def]
-    con, k = built
-    # before the first stay → belongs to stay 1; 10.07 → stay 1; 10.09 → stay 2 (open, due 20.09, no outcome)
-    m0 = ops.add_measure(
-        con, P001, "P001", 2024, k["a"], "consultation", "Петрова", D(2024, 6, 1), D(2024, 6, 5), today=TODAY
-    )
+def test_measures_link_to_their_stay_and_overdue_and_stale(with_measures) -> None:  # type: ignore[no-untyped-def]
+    con, k = with_measures
+    # 10.07 → stay 1; 10.09 → stay 2 (open, due 20.09, no outcome); one before the first stay
+    # (01.06, done) → belongs to stay 1
+    m0 = _measure(con, k["a"], "consultation", D(2024, 6, 1), D(2024, 6, 5))
     ops.record_outcome(con, P001, m0, "done", D(2024, 6, 5), today=TODAY)
-    ops.add_measure(
-        con,
-        P001,
-        "P001",
-        2024,
-        k["a"],
-        "consultation",
-        "Петрова",
-        D(2024, 7, 10),
-        D(2024, 7, 20),
-        today=TODAY,
-    )
-    ops.add_measure(
-        con,
-        P001,
-        "P001",
-        2024,
-        k["a"],
-        "vacancy_offered",
-        "Петрова",
-        D(2024, 9, 10),
-        D(2024, 9, 20),
-        today=TODAY,
-    )
     # d: a measure due in the future (not overdue) dated 30.09
-    ops.add_measure(
-        con,
-        P001,
-        "P001",
-        2024,
-        k["d"],
-        "psych_support",
-        "Сидоров",
-        D(2024, 9, 30),
-        D(2024, 10, 11),
-        today=TODAY,
-    )
+    _measure(con, k["d"], "psych_support", D(2024, 9, 30), D(2024, 10, 11), who="Сидоров")
     got = cases.case_list(con, BC, 2024, AS_OF, T)
     a1, a2 = _by_key(got, k["a"])
     assert (a1["measures"], a1["measure_types"]) == (2, ["consultation"])
@@ -171,32 +152,8 @@ def test_measures_link_to_their_stay_and_overdue_and_stale(built) -> None:  # ty
     assert _by_key(later, k["d"])[0]["overdue"] == 1
 
 
-def test_effectiveness_by_measure_type(built) -> None:  # type: ignore[no-untyped-def]
-    con, k = built
-    ops.add_measure(
-        con,
-        P001,
-        "P001",
-        2024,
-        k["a"],
-        "consultation",
-        "Петрова",
-        D(2024, 7, 10),
-        D(2024, 7, 20),
-        today=TODAY,
-    )
-    ops.add_measure(
-        con,
-        P001,
-        "P001",
-        2024,
-        k["a"],
-        "vacancy_offered",
-        "Петрова",
-        D(2024, 9, 10),
-        D(2024, 9, 20),
-        today=TODAY,
-    )
+def test_effectiveness_by_measure_type(with_measures) -> None:  # type: ignore[no-untyped-def]
+    con, _ = with_measures
     got = cases.case_list(con, BC, 2024, AS_OF, T)
     eff = cases.effectiveness(got, store.catalogue(con))
     rows = {
@@ -219,18 +176,7 @@ def test_effectiveness_by_measure_type(built) -> None:  # type: ignore[no-untype
 
 def test_scope(built) -> None:  # type: ignore[no-untyped-def]
     con, k = built
-    ops.add_measure(
-        con,
-        P001,
-        "P001",
-        2024,
-        k["d"],
-        "consultation",
-        "Петрова",
-        D(2024, 9, 30),
-        D(2024, 10, 1),
-        today=TODAY,
-    )
+    _measure(con, k["d"], "consultation", D(2024, 9, 30), D(2024, 10, 1))
     # a college sees only its own cases
     own = cases.case_list(con, P001, 2024, AS_OF, T)
     assert set(own["college_code"]) == {"P001"} and own.height == 5
