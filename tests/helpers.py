@@ -83,8 +83,8 @@ def open_page(
     """Log in as `username` (login_as), set the query parameters and session state, run app.py and
     switch to `page` (a file under pages/screens/); the caller checks what the page shows."""
     at = login_as(AppTest.from_file(APP_FILE, default_timeout=timeout), username, role, code)
-    for key, value in (query_params or {}).items():
-        at.query_params[key] = value
+    for name, text in (query_params or {}).items():
+        at.query_params[name] = text
     for key, value in (state or {}).items():
         at.session_state[key] = value
     at.run()
