@@ -17,13 +17,14 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
+from data_layer.importer.mapping import ImportMapping
 from data_layer.importer.preview import Preview, preview_file
 from data_layer.importer.undo import undoable_ids
 from data_layer.scope import Scope
 from metrics.formatting import fmt_int, plural
 from ops.load import LoadResult, load_file
 from ops.loads import undo_load
-from ui import downloads, widgets
+from ui import downloads, upload_mapping, upload_sections, widgets
 from ui import upload_view as uv
 from ui.connection import cursor, get_con
 from ui.text import md
@@ -42,6 +43,9 @@ class Pending:
     kind: str | None
     snapshot: dt.date | None
     outcome: Preview | LoadResult
+    mapping: ImportMapping | None = None  # a saved mapping the file is read with (upload_mapping)
+    foreign: upload_mapping.Foreign | None = None  # a refused file with headers not the contract's
+    allowed: tuple[str, ...] = ()  # the kinds the user may upload (the mapping editor offers them)
 
 
 # Streamlit's uploader has no text parameters: its English button and size line are replaced by
@@ -72,7 +76,9 @@ def check(scope: Scope, files: list[object], kind: str | None, snapshot: dt.date
         except Exception as exc:
             widgets.action_error(exc, f"preview {name}")
             continue
-        pending.append(Pending(name, data, kind, snapshot, outcome))
+        allowed = upload_sections.allowed_kinds(scope)
+        odd = upload_mapping.foreign(data, name, kind, allowed) if isinstance(outcome, LoadResult) else None
+        pending.append(Pending(name, data, kind, snapshot, outcome, foreign=odd, allowed=allowed))
     st.session_state[PENDING] = pending
     st.session_state[RESULTS] = []
 
@@ -141,10 +147,13 @@ def confirm_step(scope: Scope) -> None:
     for i, item in enumerate(pending):
         with st.container(border=True):
             if isinstance(item.outcome, Preview):
+                upload_mapping.applied_note(item)
                 if _preview_block(i, item.outcome):
                     ready.append(item)
             else:
                 refusal(i, item.outcome)
+                if item.foreign is not None:
+                    upload_mapping.panel(i, item, scope)
     valid = [p for p in pending if isinstance(p.outcome, Preview)]
     blocked = len(valid) - len(ready)
     if blocked:
@@ -166,6 +175,7 @@ def confirm_step(scope: Scope) -> None:
                             kind=item.kind,
                             scope=scope,
                             snapshot_date=item.snapshot,
+                            mapping=item.mapping,
                         )
                     )
                 except Exception as exc:

@@ -24,7 +24,7 @@ from typing import Protocol, TypeVar
 import polars as pl
 
 from data_layer.importer.errors import UnreadableFileError
-from data_layer.importer.kinds import KINDS, SPEC_BY_KIND, Column, choice_lookup, match_header, score_headers
+from data_layer.importer.kinds import KINDS, SPEC_BY_KIND, Column, choice_lookup, match_header
 from data_layer.importer.limits import ReadLimits
 from data_layer.importer.normalize import FALSE_WORDS, TRUE_WORDS, header_keys, normalize_label
 from data_layer.importer.readers import RawTable
@@ -255,11 +255,13 @@ def sniff(reader: Reader, data: bytes, file_name: str, limits: ReadLimits) -> Sn
 
 
 def guess_kind(headers: Sequence[str], allowed: Sequence[str]) -> str:
-    """The allowed kind the headers fit best (statuses when nothing fits: the weekly file)."""
-    ranked = [m for m in score_headers(headers, list(allowed)) if m.matched > 0]
-    if ranked:
-        return ranked[0].kind
-    return "statuses" if "statuses" in allowed else allowed[0]
+    """The allowed kind most of the file's headers would fill (by `guess_columns`, so foreign names
+    count too); statuses, the weekly file, when nothing fits."""
+    fills = {k: sum(1 for h in guess_columns(k, headers).values() if h) for k in allowed}
+    best = max(fills.values(), default=0)
+    if best == 0:
+        return "statuses" if "statuses" in allowed else allowed[0]
+    return next(k for k in allowed if fills[k] == best)
 
 
 # word stem of a foreign header → stem of the contract's header it usually means

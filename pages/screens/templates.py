@@ -1,12 +1,12 @@
-"""Шаблоны файлов: the college's weekly status template and graduation list, and a blank template
-of every import kind in the order to load them."""
+"""Шаблоны файлов: the college's weekly status template and graduation list, a blank template of
+every import kind in the order to load them, and files of other systems (saved mappings)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from ui import templates_view as tv
-from ui import widgets
+from ui import upload_mapping, widgets
 
 
 def render() -> None:
@@ -29,6 +29,7 @@ def render() -> None:
     )
     st.dataframe(tv.order_table(kinds), hide_index=True, width="stretch", key="tpl_order")
     tv.blank_buttons(kinds)
+    upload_mapping.foreign_files_section(scope)
 
 
 widgets.safe_page(render)
