@@ -4,8 +4,6 @@ of such a file pre-selects the saved mapping. Another college does not get it.""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +18,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The valid examples loaded (P001's graduates of 2024 and their 02.09.2024 snapshot); the
+    tests use their own copies (the `region` fixture of tests/app/conftest.py)."""
     path = tmp_path_factory.mktemp("mapping") / "examples.duckdb"
     con = db.open_database(path)
     load_reference_dir(con)
@@ -28,17 +28,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if status == "valid":
             assert load_file(con, EXAMPLES_DIR / name, name).ok
     con.close()
-    return path
-
-
-@pytest.fixture
-def region(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "work.duckdb"
-    shutil.copyfile(template, path)
-    monkeypatch.setenv("VYPUSK_DB", str(path))
-    monkeypatch.setenv("VYPUSK_CREDENTIALS", str(tmp_path / "credentials.yaml"))
-    yield path
-    db.close_all()
+    return path, {}
 
 
 def _check_ais(at: AppTest) -> AppTest:
@@ -60,7 +50,8 @@ def _snapshot_rows(path: Path) -> int:
         )
 
 
-def test_map_save_load_then_the_next_file_preselects_the_mapping(region: Path) -> None:
+def test_map_save_load_then_the_next_file_preselects_the_mapping(region: tuple[Path, dict[str, str]]) -> None:
+    path = region[0]
     at = _check_ais(open_page("pages/screens/upload.py", "college", "P001"))
     assert at.error, "the export as it is is refused"
     # the editor's guesses: columns by normalised names, labels by the contract and keywords
@@ -91,12 +82,12 @@ def test_map_save_load_then_the_next_file_preselects_the_mapping(region: Path) -
     shown = {m.label: m.value for m in at.metric}
     assert shown == {"Новых": "0", "Изменится": "3", "Без изменений": "4", "Удалится": "0"}
     assert any("сопоставлением «АИС ТР»" in c.value for c in at.caption)
-    assert _snapshot_rows(region) == 0  # previewed, not loaded yet
+    assert _snapshot_rows(path) == 0  # previewed, not loaded yet
     at.button(key="upload_confirm").click().run()
     assert_clean(at)
     assert any("загружен" in s.value for s in at.success)
-    assert _snapshot_rows(region) == 7
-    with cur_of(region) as cur:
+    assert _snapshot_rows(path) == 7
+    with cur_of(path) as cur:
         assert cur.execute("SELECT name, kind, college_code FROM import_mappings").fetchall() == [
             ("АИС ТР", "statuses", "P001")
         ]
@@ -111,7 +102,8 @@ def test_map_save_load_then_the_next_file_preselects_the_mapping(region: Path) -
     assert any("совпадает с уже загруженными" in i.value for i in at.info)
 
 
-def test_another_college_is_not_offered_the_mapping(region: Path) -> None:
+@pytest.mark.usefixtures("region")
+def test_another_college_is_not_offered_the_mapping() -> None:
     at = _check_ais(open_page("pages/screens/upload.py", "college", "P001"))
     at.text_input(key="map_name_0").input("АИС ТР").run()
     at.button(key="map_save_0").click().run()
@@ -126,7 +118,8 @@ def _mappings_table(at: AppTest) -> list[dict[str, object]]:
     return list(frames[0].to_dict("records"))
 
 
-def test_templates_page_lists_renames_and_deletes_own_mappings(region: Path) -> None:
+def test_templates_page_lists_renames_and_deletes_own_mappings(region: tuple[Path, dict[str, str]]) -> None:
+    path = region[0]
     import dataclasses
 
     from data_layer.importer.mapping import from_json
@@ -135,7 +128,7 @@ def test_templates_page_lists_renames_and_deletes_own_mappings(region: Path) -> 
     from tests.fixtures.examples import AIS_MAPPING_FILE
 
     text = (EXAMPLES_DIR / AIS_MAPPING_FILE).read_text(encoding="utf-8")
-    with cur_of(region) as cur:
+    with cur_of(path) as cur:
         base = from_json("АИС", "statuses", text)
         save_mapping(cur, Scope("base_centre", username="bc"), base)
         save_mapping(
@@ -153,13 +146,13 @@ def test_templates_page_lists_renames_and_deletes_own_mappings(region: Path) -> 
     at.text_input(key="tpl_map_new").input("АИС ТР").run()
     at.button(key="tpl_map_rename").click().run()
     assert_clean(at)
-    with cur_of(region) as cur:
+    with cur_of(path) as cur:
         assert cur.execute("SELECT name, college_code FROM import_mappings ORDER BY 2").fetchall() == [
             ("АИС ТР", "P001"),
             ("АИС", None),
         ]
     at.button(key="tpl_map_delete").click().run()
     assert_clean(at)
-    with cur_of(region) as cur:
+    with cur_of(path) as cur:
         assert cur.execute("SELECT count(*) FROM import_mappings").fetchall() == [(1,)]
         assert audit.read_log(cur, action="import_mapping_delete").height == 1
