@@ -158,6 +158,11 @@ class CacheVersions:
     base: int
     pairs: dict[tuple[str, int], int]
 
+    def pair(self, college: str, cohort: int) -> int:
+        """The version of one (college, cohort) pair's data (the base version unless a pair-limited
+        load changed it since)."""
+        return self.pairs.get((college, cohort), self.base)
+
     def of(
         self, cohort: int | None, colleges: Iterable[str] | None = None, *, before: int | None = None
     ) -> int:

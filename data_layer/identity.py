@@ -26,25 +26,39 @@ from data_layer.scope import Scope
 DECISIONS = ("allowed", "denied")
 DECISION_LABELS = {"allowed": "Выпускник этой ПОО", "denied": "Не выпускник этой ПОО", None: "Не решено"}
 
-# (snils, college_code, listed_elsewhere, frdo_elsewhere, decision) for every contested pair
-CONTESTED_SQL = """
+# (snils, college_code, listed_elsewhere, frdo_elsewhere, decision) for every contested pair;
+# {only}: an extra condition on `snils` of the graduation lists and the ФИС ФРДО extract (empty: all)
+_CONTESTED_TEMPLATE = """
 SELECT l.snils, l.college_code, l.n_colleges > 1 AS listed_elsewhere,
        coalesce(f.snils IS NOT NULL AND NOT list_contains(f.colleges, l.college_code), false) AS frdo_elsewhere,
        d.decision
 FROM (SELECT snils, college_code, count(*) OVER (PARTITION BY snils) AS n_colleges
-      FROM (SELECT DISTINCT snils, college_code FROM graduates WHERE snils IS NOT NULL)) l
+      FROM (SELECT DISTINCT snils, college_code FROM graduates WHERE snils IS NOT NULL{only})) l
 LEFT JOIN (SELECT snils, list(DISTINCT college_code) AS colleges FROM frdo_records
-           WHERE snils IS NOT NULL GROUP BY snils) f ON f.snils = l.snils
+           WHERE snils IS NOT NULL{only} GROUP BY snils) f ON f.snils = l.snils
 LEFT JOIN (SELECT snils, college_code, decision FROM identity_decisions
            QUALIFY row_number() OVER (PARTITION BY snils, college_code ORDER BY decided_at DESC) = 1) d
        ON d.snils = l.snils AND d.college_code = l.college_code
 WHERE l.n_colleges > 1 OR (f.snils IS NOT NULL AND NOT list_contains(f.colleges, l.college_code))
 """
+CONTESTED_SQL = _CONTESTED_TEMPLATE.format(only="")
+
+
+def withheld_cte(keys: str | None = None) -> str:
+    """The `withheld` CTE: (snils, college_code) pairs whose external facts are withheld.
+
+    `keys`: SQL of the СНИЛС the query asks about (e.g. `SELECT person_key FROM sp0`, a CTE defined
+    before this one). Whether a pair is contested depends only on the rows with its own СНИЛС, so
+    restricting both lists to those СНИЛС gives the same pairs for them while a query about one
+    college does not evaluate the whole region's graduation lists."""
+    only = f" AND snils IN ({keys})" if keys else ""
+    return f"""withheld AS (
+    SELECT snils, college_code FROM ({_CONTESTED_TEMPLATE.format(only=only)}) WHERE decision IS DISTINCT FROM 'allowed'
+)"""
+
 
 # (snils, college_code) pairs whose external facts are withheld
-WITHHELD_CTE = f"""withheld AS (
-    SELECT snils, college_code FROM ({CONTESTED_SQL}) WHERE decision IS DISTINCT FROM 'allowed'
-)"""
+WITHHELD_CTE = withheld_cte()
 
 
 def contested(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:

@@ -342,6 +342,14 @@ def weekly_dates(start: dt.date, end: dt.date) -> list[dt.date]:
     return out
 
 
+def cohort_colleges(cur: duckdb.DuckDBPyConnection, cohort: int) -> list[str]:
+    """Every college with status data of the cohort (the parts a region-wide result consists of)."""
+    rows = cur.execute(
+        "SELECT DISTINCT college_code FROM status_spells WHERE cohort = ? ORDER BY 1", [cohort]
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
 def cohort_start(
     cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, filters: Filters | None = None
 ) -> dt.date | None:

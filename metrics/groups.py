@@ -14,6 +14,7 @@ Groups are small: every figure of fewer than engine.SMALL_GROUP graduates is mar
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -86,14 +87,19 @@ def group_table(
     by: str = "region",
     forecast: bool = False,
     filters: Filters | None = None,
+    count_risk: Callable[[Filters], pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
     """Every priority group by `by`: group, group_label, code, name, total, numerator, denominator,
-    rate, small_group (fewer than engine.SMALL_GROUP graduates) and risk_count."""
+    rate, small_group (fewer than engine.SMALL_GROUP graduates) and risk_count. `count_risk(filters)`:
+    `risk.risk_counts` of the scope by `by` with these filters, when the caller keeps them."""
     parts = []
     for g in PRIORITY_GROUPS.values():
         f = group_filters(g.key, as_of, filters)
         t = engine.indicator_table(cur, scope, cohort, as_of, indicator, by, f, forecast)
-        r = risk.risk_counts(cur, scope, cohort, as_of, thresholds, by, f).select("code", "risk_count")
+        counts = (
+            count_risk(f) if count_risk else risk.risk_counts(cur, scope, cohort, as_of, thresholds, by, f)
+        )
+        r = counts.select("code", "risk_count")
         t = t.join(r, on="code", how="left").with_columns(pl.col("risk_count").fill_null(0).cast(pl.Int64))
         if by == "region" and t.is_empty():
             # the group has nobody in scope: say so with zeros rather than leave the group out

@@ -20,8 +20,8 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from data_layer.identity import WITHHELD_CTE
-from data_layer.scope import Scope
+from data_layer.identity import withheld_cte
+from data_layer.scope import OPERATOR, Scope
 from metrics.engine import (
     _FROM,
     DIMENSIONS,
@@ -58,19 +58,23 @@ def _in_list(codes: frozenset[str]) -> str:
 
 
 _RISK_SQL = """
-WITH {withheld},
-cp AS (SELECT unnest(?::DATE[]) AS d),
-sp AS (
+WITH cp AS (SELECT unnest(?::DATE[]) AS d),
+sp0 AS (
     -- only the columns the reasons need
     SELECT {dim_code} AS group_code, {dim_name} AS group_name, s.college_code, s.person_key, s.status,
-           s.status_start, s.declared_from, s.graduation_date, s.valid_from, s.valid_to,
-           {snils_seen} AS snils
+           s.status_start, s.declared_from, s.graduation_date, s.valid_from, s.valid_to
     {from_} WHERE s.cohort = ? {where}
 ),
+-- the contested pairs of these graduates only (data_layer.identity.withheld_cte)
+{withheld},
+sp AS (SELECT s.*, {snils_seen} AS snils FROM sp0 s),
+-- the rest reads status rows and external records of these graduates' colleges and СНИЛС only,
+-- so a query about one college costs about that college's share of the region
 dis AS (
     SELECT cp.d, r.college_code, r.person_key, max(r.discharge_date) AS discharge_date
     FROM cp JOIN status_rows r ON r.snapshot_date <= cp.d AND r.discharge_date <= cp.d
     WHERE r.cohort = ? AND r.discharge_date IS NOT NULL
+      AND r.college_code IN (SELECT DISTINCT college_code FROM sp0)
     GROUP BY ALL
 ),
 czn AS (
@@ -79,7 +83,10 @@ czn AS (
 ),
 cov AS (SELECT max(extract_date) AS coverage FROM ufns_records),
 czn_p AS (SELECT DISTINCT snils FROM ({czn_latest})),
-dis_p AS (SELECT DISTINCT person_key FROM status_rows WHERE cohort = ? AND discharge_date IS NOT NULL),
+dis_p AS (
+    SELECT DISTINCT person_key FROM status_rows WHERE cohort = ? AND discharge_date IS NOT NULL
+      AND person_key IN (SELECT person_key FROM sp0)
+),
 -- `special`: a graduate with a ЦЗН registration or a discharge, for whom any status can matter
 spx AS (
     SELECT sp.*,
@@ -204,7 +211,7 @@ def _membership_query(
         verifiable=_in_list(VERIFIABLE_WORK),
         czn_latest=CZN_LATEST,
         ufns_latest=UFNS_LATEST,
-        withheld=WITHHELD_CTE,
+        withheld=withheld_cte("SELECT person_key FROM sp0"),
         snils_seen=SNILS_SEEN,
     )
     return q, [
@@ -252,7 +259,12 @@ def risk_counts(
     filters: Filters | None = None,
 ) -> pl.DataFrame:
     """Risk-group size per group at `as_of`: code, name, risk_count and one count column per reason."""
-    m = membership(cur, scope, cohort, [as_of], thresholds, filters, by)
+    return count_members(membership(cur, scope, cohort, [as_of], thresholds, filters, by))
+
+
+def count_members(m: pl.DataFrame) -> pl.DataFrame:
+    """Risk-group size per group of a membership frame at one date (`risk_counts`); the frames of
+    disjoint sets of colleges can be concatenated first."""
     if m.is_empty():
         return pl.DataFrame(
             schema={"code": pl.Utf8, "name": pl.Utf8, "risk_count": pl.Int64} | {r: pl.Int64 for r in REASONS}
@@ -283,6 +295,17 @@ def history_dates(
         stride = max(step_days // 7, 1)
         dates = sorted(set(dates[::stride]) | {dates[-1]})
     return dates
+
+
+def region_dates(
+    cur: duckdb.DuckDBPyConnection, cohort: int, as_of: dt.date, step_days: int = 7
+) -> list[dt.date]:
+    """The region's checkpoints (`history_dates` of the whole region). With weekly checkpoints a
+    narrower scope's checkpoints are the same Fridays from its own first graduation on, and the
+    earlier ones find nobody graduated yet, so `risk_register` and `risk_stays` of any set of
+    colleges give the same rows with these dates: the region's results are the concatenation of
+    per-college parts (ui/parts.py)."""
+    return history_dates(cur, OPERATOR, cohort, as_of, None, step_days)
 
 
 # Stays in the group, computed in DuckDB so that only one row per graduate reaches Python (the
@@ -353,15 +376,16 @@ def risk_stays(
     thresholds: RiskThresholds,
     filters: Filters | None = None,
     step_days: int = 7,
+    dates: list[dt.date] | None = None,
 ) -> pl.DataFrame:
     """Every stay in the risk group up to `as_of`, one row per (graduate, stay).
 
     Columns: college_code, person_key, entry_date (first checkpoint of the stay), exit_date (first
     checkpoint after it; null while the stay lasts at as_of), entry_reasons, last_reasons (at the
     stay's last checkpoint), exit_status (the status at exit_date; null while open), stay_no (1, 2, …
-    per graduate in time order).
+    per graduate in time order). `dates`: the checkpoints (default: `history_dates` of the scope).
     """
-    dates = history_dates(cur, scope, cohort, as_of, filters, step_days)
+    dates = dates or history_dates(cur, scope, cohort, as_of, filters, step_days)
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
         "college_code": pl.Utf8,
         "person_key": pl.Utf8,
@@ -406,15 +430,17 @@ def risk_register(
     thresholds: RiskThresholds,
     filters: Filters | None = None,
     step_days: int = 7,
+    dates: list[dt.date] | None = None,
 ) -> pl.DataFrame:
     """Everyone who was in the risk group at some checkpoint up to `as_of`, one row per graduate.
 
     Columns: college_code, person_key, in_group (at as_of), reasons (at as_of, or the last ones
     before leaving), entry_date (start of the current or last continuous stay), exit_date (first
     checkpoint after leaving; null while in the group), weeks_in_group, status_now,
-    left_for_work_study (left and now has a work or study status).
+    left_for_work_study (left and now has a work or study status). `dates`: the checkpoints
+    (default: `history_dates` of the scope).
     """
-    dates = history_dates(cur, scope, cohort, as_of, filters, step_days)
+    dates = dates or history_dates(cur, scope, cohort, as_of, filters, step_days)
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
         "college_code": pl.Utf8,
         "person_key": pl.Utf8,
@@ -466,9 +492,15 @@ def resolved_share_by_college(
     as_of: dt.date,
     thresholds: RiskThresholds,
     step_days: int = 7,
+    register: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Criterion 4: per college, ever in the group / left for work or study, and the share."""
-    reg = risk_register(cur, scope, cohort, as_of, thresholds, None, step_days)
+    """Criterion 4: per college, ever in the group / left for work or study, and the share.
+    `register`: the scope's `risk_register` with these checkpoints, when the caller has it."""
+    reg = (
+        register
+        if register is not None
+        else risk_register(cur, scope, cohort, as_of, thresholds, None, step_days)
+    )
     return (
         reg.group_by("college_code")
         .agg(
@@ -484,8 +516,10 @@ __all__ = [
     "DIMENSIONS",
     "REASONS",
     "REASON_SHORT",
+    "count_members",
     "membership",
     "reason_list",
+    "region_dates",
     "resolved_share_by_college",
     "risk_counts",
     "risk_register",

@@ -25,7 +25,7 @@ import polars as pl
 import streamlit as st
 
 from data_layer import config, db, graduates, identity, reference, risk_measures
-from data_layer.scope import Scope
+from data_layer.scope import OPERATOR, Scope
 from metrics import (
     army,
     criteria,
@@ -39,6 +39,7 @@ from metrics import (
 )
 from metrics import forecast as forecast_mod
 from metrics.criteria import publication
+from ui import parts
 from ui import risk_view as risk_view_mod
 from ui.connection import cursor
 
@@ -152,6 +153,91 @@ def by_pairs(
         return wrapper  # type: ignore[return-value]
 
     return deco
+
+
+# ---------------------------------------------------------------- per-college parts (ui/parts.py)
+# Filters that only select colleges: a view with no other filter is a set of colleges' parts.
+_COLLEGE_FILTERS = frozenset({"college", "territory", "municipality"})
+# A college code no college has: the filter of an empty set of colleges (an empty list means "all").
+_NO_COLLEGE = ""
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _cohort_colleges(v: int, cohort: int) -> list[str]:
+    with cursor() as cur:
+        return engine.cohort_colleges(cur, cohort)
+
+
+def _assembled(
+    kind: str,
+    cohort: int,
+    colleges: frozenset[str] | None,
+    params: tuple[Any, ...],
+    compute: Callable[[engine.Filters], pl.DataFrame],
+) -> pl.DataFrame:
+    """The result `kind` of `colleges` (None: all) assembled from per-college parts; `compute(filters)`
+    is the region-wide function restricted by a college filter."""
+    v = version()  # the current versions, whatever key the caller's cache used
+    everyone = _cohort_colleges(v, cohort)
+    codes = sorted(everyone if colleges is None else set(everyone) & colleges)
+    pairs = _cache_versions(v)
+    return parts.assemble(
+        (kind, str(config.db_path()), cohort, *params),
+        codes,
+        {c: pairs.pair(c, cohort) for c in codes},
+        lambda missing: compute({"college": missing or [_NO_COLLEGE]}),
+    )
+
+
+def _split_filters(
+    v: int, scope: Scope, filters: FilterItems
+) -> tuple[frozenset[str] | None, tuple[tuple[str, Any], ...]]:
+    """(the colleges a view reads, None: all; its filters other than college-selecting ones)."""
+    rest = tuple((k, tuple(x) if isinstance(x, list) else x) for k, x in filters if k not in _COLLEGE_FILTERS)
+    return view_colleges(v, scope, filters), rest
+
+
+def _register(
+    cohort: int, as_of: dt.date, colleges: frozenset[str] | None, step_days: int = 7
+) -> pl.DataFrame:
+    """metrics.risk.risk_register of these colleges (with the region's checkpoints)."""
+    with cursor() as cur:
+        thr = settings.risk_thresholds(cur)
+        dates = risk.region_dates(cur, cohort, as_of, step_days)
+
+    def compute(f: engine.Filters) -> pl.DataFrame:
+        with cursor() as cur:
+            return risk.risk_register(cur, OPERATOR, cohort, as_of, thr, f, step_days, dates)
+
+    return _assembled("register", cohort, colleges, (as_of, thr, tuple(dates)), compute)
+
+
+def _stays(cohort: int, as_of: dt.date, colleges: frozenset[str] | None) -> pl.DataFrame:
+    """metrics.risk.risk_stays of these colleges (with the region's checkpoints)."""
+    with cursor() as cur:
+        thr = settings.risk_thresholds(cur)
+        dates = risk.region_dates(cur, cohort, as_of)
+
+    def compute(f: engine.Filters) -> pl.DataFrame:
+        with cursor() as cur:
+            return risk.risk_stays(cur, OPERATOR, cohort, as_of, thr, f, 7, dates)
+
+    return _assembled("stays", cohort, colleges, (as_of, thr, tuple(dates)), compute)
+
+
+def _risk_counts(
+    cohort: int, as_of: dt.date, by: str, colleges: frozenset[str] | None, rest: tuple[tuple[str, Any], ...]
+) -> pl.DataFrame:
+    """metrics.risk.risk_counts of these colleges with the other filters `rest`."""
+    with cursor() as cur:
+        thr = settings.risk_thresholds(cur)
+
+    def compute(f: engine.Filters) -> pl.DataFrame:
+        extra = {k: list(x) if isinstance(x, tuple) else x for k, x in rest}
+        with cursor() as cur:
+            return risk.membership(cur, OPERATOR, cohort, [as_of], thr, {**extra, **f}, by)
+
+    return risk.count_members(_assembled("members", cohort, colleges, (as_of, thr, by, rest), compute))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -292,9 +378,20 @@ def priority_groups(
     """metrics.groups.group_table: every priority group by `by` (rates, counts, risk counts)."""
     from metrics import groups
 
+    colleges = view_colleges(version(), scope)
     with cursor() as cur:
         ind = indicators.get_indicator(cur, indicator_id)
-        return groups.group_table(cur, scope, cohort, as_of, ind, settings.risk_thresholds(cur), by, forecast)
+        return groups.group_table(
+            cur,
+            scope,
+            cohort,
+            as_of,
+            ind,
+            settings.risk_thresholds(cur),
+            by,
+            forecast,
+            count_risk=lambda f: _risk_counts(cohort, as_of, by, colleges, tuple(sorted(f.items()))),
+        )
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -318,10 +415,8 @@ def not_yet_graduated(v: int, scope: Scope, cohort: int, as_of: dt.date, filters
 def risk_counts(
     v: int, scope: Scope, cohort: int, as_of: dt.date, by: str = "region", filters: FilterItems = ()
 ) -> pl.DataFrame:
-    with cursor() as cur:
-        return risk.risk_counts(
-            cur, scope, cohort, as_of, settings.risk_thresholds(cur), by, _filters(filters)
-        )
+    colleges, rest = _split_filters(version(), scope, filters)
+    return _risk_counts(cohort, as_of, by, colleges, rest)
 
 
 @by_pairs()
@@ -350,7 +445,9 @@ def timeliness(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFram
 def college_metric_values(v: int, cohort: int, as_of: dt.date) -> pl.DataFrame:
     """Region-wide criteria metrics (never shown as such: `rating` filters by scope)."""
     with cursor() as cur:
-        return criteria.college_metric_values(cur, cohort, as_of)
+        return criteria.college_metric_values(
+            cur, cohort, as_of, register=lambda step: _register(cohort, as_of, None, step)
+        )
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -413,9 +510,15 @@ def risk_view(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: Filter
     """The risk register with names, masked СНИЛС, programme, imported measures and labels
     (personal data: the data layer refuses roles without access)."""
     college = _filters(filters).get("college")
+    in_view, rest = _split_filters(version(), scope, filters)
     with cursor() as cur:
-        reg = risk.risk_register(cur, scope, cohort, as_of, settings.risk_thresholds(cur), _filters(filters))
+        # personal data first: the data layer refuses roles without access before anything is computed
         persons = graduates.graduate_list(cur, scope, cohort, college if isinstance(college, str) else None)
+        reg = (
+            risk.risk_register(cur, scope, cohort, as_of, settings.risk_thresholds(cur), _filters(filters))
+            if rest
+            else _register(cohort, as_of, in_view)
+        )
         imported = risk_measures.imported_measures(cur, scope, cohort, as_of)
         colleges = engine.college_list(cur, scope)
     names = dict(zip(colleges["college_code"], colleges["short_name"], strict=True))
@@ -464,6 +567,9 @@ def verification_overview(
 @st.cache_data(max_entries=16, show_spinner=False)
 def risk_stays(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()) -> pl.DataFrame:
     """Every stay in the risk group (one case each); the measures are joined per run (metrics.cases)."""
+    colleges, rest = _split_filters(version(), scope, filters)
+    if not rest:
+        return _stays(cohort, as_of, colleges)
     with cursor() as cur:
         return risk.risk_stays(cur, scope, cohort, as_of, settings.risk_thresholds(cur), _filters(filters))
 
@@ -472,8 +578,11 @@ def risk_stays(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: Filte
 @st.cache_data(max_entries=16, show_spinner=False)
 def resolved_by_college(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
     """The status-based criterion «выведены из группы риска» per college (aggregates only)."""
+    reg = _register(cohort, as_of, view_colleges(version(), scope))
     with cursor() as cur:
-        return risk.resolved_share_by_college(cur, scope, cohort, as_of, settings.risk_thresholds(cur))
+        return risk.resolved_share_by_college(
+            cur, scope, cohort, as_of, settings.risk_thresholds(cur), register=reg
+        )
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import duckdb
 import polars as pl
@@ -37,12 +38,17 @@ def timeliness_table(
 
 
 def college_metric_values(
-    cur: duckdb.DuckDBPyConnection, cohort: int, as_of: dt.date, step_days: int | None = None
+    cur: duckdb.DuckDBPyConnection,
+    cohort: int,
+    as_of: dt.date,
+    step_days: int | None = None,
+    register: Callable[[int], pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
     """Every criteria metric for every college (region-wide: ranks compare all colleges).
 
     Columns: college_code, short_name, tu_code, tu_name, total, then one Float64 column per metric
-    of METRICS plus `indicator:<id>` for custom indicators.
+    of METRICS plus `indicator:<id>` for custom indicators. `register(step_days)`: the region's
+    `risk.risk_register` with checkpoints every `step_days`, when the caller keeps it (ui/parts.py).
     """
     reg = indicators.registry(cur)
     counts = engine.status_counts(cur, OPERATOR, cohort, as_of, "college")
@@ -69,7 +75,8 @@ def college_metric_values(
         # "Ever in the risk group" is checked weekly; at federal scale every fourth week keeps the
         # region-wide history query within a page render (README, "Скорость").
         step_days = 7 if int(counts["total"].sum()) <= WEEKLY_HISTORY_MAX else 28
-    res = risk.resolved_share_by_college(cur, OPERATOR, cohort, as_of, thr, step_days).select(
+    history = register(step_days) if register is not None else None
+    res = risk.resolved_share_by_college(cur, OPERATOR, cohort, as_of, thr, step_days, history).select(
         "college_code", pl.col("resolved_share").alias("risk_resolved")
     )
     tml = timeliness.college_timeliness(cur, cohort, as_of).select("college_code", "timeliness")

@@ -15,15 +15,18 @@ from typing import Any
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
 from data_layer import db
 from data_layer.importer import load_file
 from data_layer.scope import OPERATOR, Role, Scope
+from data_layer.spells import rebuild_spells
 from data_layer.statuses import BY_CODE
-from metrics import engine, indicators
+from metrics import criteria, engine, indicators, risk, settings
 from metrics.formatting import fmt_pct
 from tests.helpers import APP_FILE, login_as
+from ui import cached, parts
 
 COHORT = 2025
 IND = "employment_federal"
@@ -134,3 +137,86 @@ def test_a_college_load_does_not_recompute_other_colleges_views(
         db.bump_dataset_version(cur)
     other.run()
     assert ("college", "P001") in calls
+
+
+def _contest_and_discharge() -> None:
+    """Make the region exercise every input of the risk group: a СНИЛС of P015 also listed by P003
+    (a contested pair: its external facts withheld) and conscripts of P015 and P001 discharged."""
+    with db.cursor() as cur:
+        cur.execute(
+            """INSERT INTO graduates SELECT * REPLACE ('P003' AS college_code, 2024 AS cohort)
+               FROM graduates WHERE college_code = 'P015' AND cohort = ? AND snils IS NOT NULL
+               ORDER BY snils LIMIT 1""",
+            [COHORT],
+        )
+        cur.execute(
+            """UPDATE status_rows SET discharge_date = snapshot_date - 60
+               WHERE cohort = ? AND college_code IN ('P015', 'P001') AND status = 'military_conscript'
+                 AND snapshot_date >= DATE '2026-03-01'""",
+            [COHORT],
+        )
+        rebuild_spells(cur)
+        db.bump_dataset_version(cur)
+
+
+def test_region_views_assembled_from_college_parts_equal_the_region_computation(
+    live_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ui/parts.py: after each college's load the register, stays and risk counts assembled from
+    per-college parts equal the region-wide computation, and only the loaded college is recomputed."""
+    parts.clear()
+    _contest_and_discharge()
+    computed: list[object] = []
+    real = risk.risk_register
+
+    def recording(
+        cur: Any, scope: Scope, cohort: int, as_of: Any, thr: Any, filters: Any = None, *a: Any
+    ) -> Any:
+        computed.append((filters or {}).get("college"))
+        return real(cur, scope, cohort, as_of, thr, filters, *a)
+
+    monkeypatch.setattr(risk, "risk_register", recording)
+    territory = Scope("territory", _territory_of("P015"))
+    for step, (college, status) in enumerate(
+        [(None, None), ("P015", "czn_unemployed"), ("P001", "informal"), ("P015", "employed")]
+    ):
+        if college:
+            _load_snapshot(tmp_path, college, status)
+        computed.clear()
+        with db.cursor() as cur:
+            as_of = engine.default_as_of(cur, OPERATOR, COHORT)
+            thr = settings.risk_thresholds(cur)
+            assert_frame_equal(cached._register(COHORT, as_of, None), real(cur, OPERATOR, COHORT, as_of, thr))
+            if step:
+                assert computed == [[college]]  # one query, for the loaded college only
+            assert_frame_equal(
+                cached._stays(COHORT, as_of, None), risk.risk_stays(cur, OPERATOR, COHORT, as_of, thr)
+            )
+            for scope in (territory, Scope("college", "P015")):
+                colleges = cached.view_colleges(cached.version(), scope)
+                assert_frame_equal(
+                    cached._register(COHORT, as_of, colleges), real(cur, scope, COHORT, as_of, thr)
+                )
+                assert_frame_equal(
+                    cached._stays(COHORT, as_of, colleges), risk.risk_stays(cur, scope, COHORT, as_of, thr)
+                )
+            for by in ("region", "college", "program"):
+                for f in ((), (("is_target", True),)):
+                    assert_frame_equal(
+                        cached._risk_counts(COHORT, as_of, by, None, f),
+                        risk.risk_counts(cur, OPERATOR, COHORT, as_of, thr, by, dict(f)),
+                    )
+            assert_frame_equal(
+                cached.college_metric_values(cached.version(), COHORT, as_of),
+                criteria.college_metric_values(cur, COHORT, as_of),
+            )
+    with db.cursor() as cur:  # the injected inputs did reach the figures
+        reasons = (
+            risk.risk_register(cur, OPERATOR, COHORT, as_of, thr)["reasons"].explode().unique().to_list()
+        )
+    assert "army_return" in reasons
+
+
+def _territory_of(college: str) -> str:
+    with db.cursor() as cur:
+        return str(engine.college_territory(cur, college))

@@ -1,0 +1,66 @@
+"""Region-wide results assembled from per-college parts (issue 16, item 1).
+
+A status snapshot load changes one (college, cohort) pair (`db.CacheVersions`). The risk register,
+the risk stays and the risk-group membership of a cohort are per-graduate rows, and each graduate's
+rows depend only on his own college's data of the cohort and on data whose change moves the base
+version (graduation lists, reference, УФНС/ЦЗН, settings). So these results are kept here per
+college, each part tagged with the version of its pair: after one college's load only that
+college's part is computed again (one query restricted to it) and the region's result is the
+concatenation of the parts. Colleges without a current part (a cold start, a change of everything)
+are computed together in one query, as the region-wide query would. The metrics functions stay the
+only definitions: a part is the same function with a college filter (tests/unit/test_parts.py
+checks that the assembled result equals the region-wide one after several loads).
+
+Parts are polars frames in process memory (not pickled), for a bounded number of views; the
+results pages show are cached by `ui/cached.py` as before.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
+
+import polars as pl
+
+MAX_VIEWS = 48  # (kind, database, cohort, date, parameters) combinations kept
+
+_lock = threading.Lock()
+_views: OrderedDict[Hashable, dict[str, tuple[int, pl.DataFrame]]] = OrderedDict()
+
+
+def assemble(
+    view: Hashable,
+    colleges: Sequence[str],
+    versions: Mapping[str, int],
+    compute: Callable[[list[str]], pl.DataFrame],
+) -> pl.DataFrame:
+    """The result `view` for `colleges`: their parts concatenated in the given order.
+
+    `versions[c]`: the version of college c's data, read before computing (a part computed while a
+    load runs is then tagged older than it may be and is computed again next time, never the
+    reverse). `compute(codes)`: the result for these colleges, a frame with `college_code`; it is
+    called once for all colleges whose part is missing or older than their version."""
+    with _lock:
+        parts = _views.pop(view, {})
+        _views[view] = parts
+        while len(_views) > MAX_VIEWS:
+            _views.popitem(last=False)
+        have = {c: parts[c][1] for c in colleges if c in parts and parts[c][0] == versions[c]}
+    missing = [c for c in colleges if c not in have]
+    if missing or not colleges:
+        fresh = compute(missing)
+        split = {str(k[0]): f for k, f in fresh.partition_by("college_code", as_dict=True).items()}
+        new = {c: split.get(c, fresh.clear()) for c in missing}
+        with _lock:
+            parts.update({c: (versions[c], f) for c, f in new.items()})
+        have.update(new)
+        if not colleges:
+            return fresh.clear()
+    return pl.concat([have[c] for c in colleges], how="vertical_relaxed")
+
+
+def clear() -> None:
+    """Forget every part (tests; a swapped database file)."""
+    with _lock:
+        _views.clear()
