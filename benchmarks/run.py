@@ -16,6 +16,9 @@ Prints each figure as it is measured and writes them all to the JSON file:
       cohort, warm (best of 3; `--card-only --db FILE` measures just this);
   first_page_after_upload_ms — first render of each page right after one college's status snapshot
       was loaded (caches invalidated by the load), and its maximum first_page_after_upload_max_ms;
+      first_page_after_upload_cpu_ms — the CPU time of those renders (all threads of this process);
+      first_page_after_upload_by_scale — {graduates in the database: the maximum of both}, printed
+      as one line per scale (scale_graduates: the graduates actually in the database);
   report_s — time to build each Excel report (and the scorecard zip) when the reports exist;
   concurrent_p50_ms, concurrent_p95_ms, concurrent_errors (and concurrent_*) — 20 sessions of mixed
       roles clicking through pages while the base centre loads a file (benchmarks/load_test.py);
@@ -194,6 +197,9 @@ def page_renders(db_path: Path, out: dict[str, Any]) -> None:
             result[key] = round(t * 1000, 1)
             print(f"  page {key}: {t * 1000:.0f} ms (peak RSS so far {peak_rss_mb():.0f} MB)", flush=True)
     out["page_render_ms"] = result
+    if result:
+        slowest = max(result, key=result.__getitem__)
+        print(f"warm pages: max {result[slowest]:.0f} ms ({slowest})", flush=True)
     college_card(db_path, out)
 
 
@@ -258,6 +264,16 @@ def _college_snapshot_file(db_path: Path, folder: Path, shift: int) -> tuple[Pat
         for i, snils in enumerate(people):
             w.writerow([snils, college, snapshot.strftime("%d.%m.%Y"), labels[(i + shift) % len(labels)]])
     return path, str(college)
+
+
+def graduates_in(db_path: Path) -> int:
+    """The graduates (all cohorts) in the database: the scale a figure was measured at."""
+    con = db.open_database(db_path)
+    try:
+        with con.cursor() as cur:
+            return int(cur.execute("SELECT count(*) FROM graduates").fetchall()[0][0])
+    finally:
+        con.close()
 
 
 def key_of(url_path: str, role: str) -> str:
@@ -331,6 +347,17 @@ def first_page_after_upload(db_path: Path, out: dict[str, Any]) -> None:
     out["first_page_after_upload_ms"] = result
     out["first_page_after_upload_max_ms"] = max(result.values()) if result else None
     out["first_page_after_upload_cpu_ms"] = cpu
+    if result:
+        scale = str(graduates_in(source))
+        slowest = max(result, key=result.__getitem__)
+        out["first_page_after_upload_by_scale"] = {
+            scale: {"max_ms": result[slowest], "page": slowest, "max_cpu_ms": max(cpu.values())}
+        }
+        print(
+            f"first_page_after_upload_ms at {int(scale):,} graduates: max {result[slowest]:.0f} ms ({slowest}), "
+            f"CPU max {max(cpu.values()):.0f} ms, load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
 
 
 def reports(db_path: Path, out: dict[str, Any]) -> None:

@@ -34,7 +34,7 @@ from metrics.engine import (
 )
 from metrics.settings import RiskThresholds
 from metrics.statuses import NO_STATUS, RISK_STATUSES, STUDY_STATUSES, VERIFIABLE_WORK, WORK_STATUSES
-from metrics.verification import CZN_LATEST, SNILS_SEEN, UFNS_LATEST
+from metrics.verification import CZN_LATEST, SNILS_SEEN, ufns_latest
 
 REASONS: dict[str, str] = {
     "risk_status": "Статус риска нетрудоустройства (гр.13–16)",
@@ -115,8 +115,6 @@ ua AS (
                 ELSE u.end_date + 1 END AS b
     FROM ({ufns_latest}) u CROSS JOIN cov
     WHERE u.start_date <= cov.coverage
-      -- only the graduates asked about (the extract covers every cohort)
-      AND u.snils IN (SELECT snils FROM spx WHERE status IN {verifiable})
 ),
 ua_prev AS (
     SELECT snils, a, b, max(b) OVER (PARTITION BY snils ORDER BY a, b
@@ -210,7 +208,8 @@ def _membership_query(
         work_study=_in_list(WORK_STATUSES | STUDY_STATUSES),
         verifiable=_in_list(VERIFIABLE_WORK),
         czn_latest=CZN_LATEST,
-        ufns_latest=UFNS_LATEST,
+        # only the graduates asked about (the extract covers every cohort)
+        ufns_latest=ufns_latest(f"SELECT snils FROM spx WHERE status IN {_in_list(VERIFIABLE_WORK)}"),
         withheld=withheld_cte("SELECT person_key FROM sp0"),
         snils_seen=SNILS_SEEN,
     )

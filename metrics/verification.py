@@ -27,8 +27,17 @@ from metrics.statuses import VERIFIABLE_WORK, WORK_STATUSES
 # deregistration date, a job its end date in a later extract). A record is identified by its
 # person and start date; its newest extract wins, so a closed record is never kept open by an
 # older extract that still showed it open.
-UFNS_LATEST = """SELECT * FROM ufns_records QUALIFY row_number() OVER (
+
+
+def ufns_latest(keys: str | None = None) -> str:
+    """The newest state of every УФНС record; `keys`: SQL of the СНИЛС asked about (a record's state
+    depends only on its own rows, so the records of those СНИЛС are the same as in the whole extract)."""
+    only = f" WHERE snils IN ({keys})" if keys else ""
+    return f"""SELECT * FROM ufns_records{only} QUALIFY row_number() OVER (
     PARTITION BY snils, employment_kind, start_date ORDER BY extract_date DESC) = 1"""
+
+
+UFNS_LATEST = ufns_latest()
 CZN_LATEST = """SELECT * FROM czn_records QUALIFY row_number() OVER (
     PARTITION BY snils, reg_date ORDER BY extract_date DESC) = 1"""
 
