@@ -12,7 +12,7 @@ import polars as pl
 ACTION_LABELS: dict[str, str] = {
     "login": "Вход",
     "login_failed": "Неудачный вход",
-    "login_locked": "Блокировка учётной записи",
+    "login_locked": "Задержка входа после неудачных попыток",
     "logout": "Выход",
     "upload": "Загрузка файла",
     "upload_rejected": "Файл отклонён",

@@ -7,6 +7,10 @@ which user name failed, so it cannot drive a per-account lockout, and it fails s
 over 72 bytes. Credentials are passed as a dict of pre-hashed passwords with auto_hash=False, so the
 library never writes the credentials file.
 
+Sessions are checked on the server on every run (ui/session_guard.py): revocation per user, idle and
+absolute timeouts. Failed logins slow down the (user name, source) pair only (data_layer.users.lockout).
+Every write (login, failure, logout) is an ops/sessions.py function with its audit entry.
+
 Cookie writes and deletes are rendered on a run that is not cut short by st.rerun(), otherwise the
 browser may never execute them (the cookie component would be unmounted first).
 """
@@ -24,10 +28,11 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
 
-from data_layer import audit, config, db, users
+from data_layer import config, db, users
 from data_layer.errors import UserFacingError
 from data_layer.scope import ROLE_LABELS, Scope
-from ui import connection
+from ops import sessions as ops_sessions
+from ui import connection, session_guard
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +41,6 @@ COOKIE_NAME = "vypusk_auth"
 DEMO_COOKIE_KEY = "vypusk-demo-only-cookie-key-not-a-secret-0001"
 WEAK_COOKIE_KEYS = frozenset({"some_key", "change-me", "changeme", "secret", DEMO_COOKIE_KEY})
 MIN_COOKIE_KEY_CHARS = 32
-DEFAULT_SESSION_DAYS = 0.5
 
 FIELDS = {
     "Form name": "Вход в систему",
@@ -51,7 +55,6 @@ _AUTHENTICATOR = "_vypusk_authenticator"
 _DEMO = "_vypusk_demo"
 _DEMO_KEY = "_vypusk_demo_cookie_key"
 _COOKIE_TODO = "_vypusk_cookie_todo"  # "set" | "delete", done on the next run
-_LOGIN_AT = "_vypusk_login_at"
 _MESSAGE = "_vypusk_login_message"
 
 
@@ -82,20 +85,6 @@ def configured_cookie_key() -> str | None:
     except (FileNotFoundError, KeyError, AttributeError):
         key = None
     return str(key) if key else os.environ.get("VYPUSK_COOKIE_KEY") or None
-
-
-def session_days() -> float:
-    """Life of the login (cookie and open session), in days: VYPUSK_SESSION_DAYS, default half a day."""
-    raw = os.environ.get("VYPUSK_SESSION_DAYS", "").strip().replace(",", ".")
-    if not raw:
-        return DEFAULT_SESSION_DAYS
-    try:
-        days = float(raw)
-    except ValueError:
-        days = 0.0
-    if not 0 < days <= 30:
-        raise UserFacingError(f"VYPUSK_SESSION_DAYS должна быть числом дней от 0 до 30, а не «{raw}».")
-    return days
 
 
 def _cookie_key(demo: bool) -> str:
@@ -155,7 +144,7 @@ def authenticate() -> Scope | None:
             demo = db.is_demo(cur)
             version = db.dataset_version(cur)
         accounts = _accounts(demo, version)
-        days = session_days()
+        policy = users.SessionPolicy.from_env()
     except UserFacingError as exc:
         st.error(str(exc))
         st.stop()
@@ -164,36 +153,49 @@ def authenticate() -> Scope | None:
         library_credentials(accounts),
         cookie_name=COOKIE_NAME,
         cookie_key=_cookie_key(demo),
-        cookie_expiry_days=days,
+        cookie_expiry_days=policy.max_hours / 24,
         auto_hash=False,
-        login_sleep_time=0,  # brute force is handled by the lockout
+        login_sleep_time=0,  # brute force is handled by the login delay
     )
     st.session_state[_AUTHENTICATOR] = authenticator
-    _do_cookie_todo(authenticator)
+    _do_cookie_todo(authenticator, policy)
 
     if not st.session_state.get("authentication_status"):
-        try:
-            authenticator.login(location="unrendered")  # re-authentication from the signed cookie
-        except (LoginError, jwt.InvalidTokenError, KeyError, TypeError, ValueError) as exc:
-            # Forged or stale cookie (unknown/disabled user, foreign algorithm, odd payload).
-            log.warning("re-authentication cookie rejected: %s", exc)
-            authenticator.authentication_controller.logout()
-            st.session_state["logout"] = None  # a rejected cookie is not a logout
-        if st.session_state.get("authentication_status"):
-            st.session_state[_LOGIN_AT] = _now()
-
+        _login_from_cookie(authenticator, accounts, policy)
     if not st.session_state.get("authentication_status"):
         st.session_state.pop("scope", None)
         return None
 
     username = users.normalize_username(st.session_state.get("username") or "")
     scope = _scope_of(username, accounts, demo)
-    login_at = st.session_state.setdefault(_LOGIN_AT, _now())
-    if scope is None or _now() - login_at > dt.timedelta(days=days):
-        _end_session(authenticator, "Сеанс завершён: войдите снова." if scope else None)
+    problem = session_guard.session_problem(scope, policy, _now()) if scope else session_guard.DISABLED
+    if problem:
+        _end_session(authenticator, problem)
         return None
     st.session_state["scope"] = scope
     return scope
+
+
+def _login_from_cookie(
+    authenticator: stauth.Authenticate, accounts: dict[str, users.UserRecord], policy: users.SessionPolicy
+) -> None:
+    """Re-authentication from the signed cookie (a reload, a new tab): it continues the login it was
+    written for — same login time, generation and session id — so the checks apply unchanged."""
+    try:
+        token = authenticator.cookie_controller.get_cookie()
+        if not token:
+            return
+        login_at, generation, sid = session_guard.cookie_session(token, policy)
+        authenticator.authentication_controller.login(token=token)
+    except (LoginError, jwt.InvalidTokenError, KeyError, TypeError, ValueError, OverflowError) as exc:
+        # Forged or stale cookie (unknown/disabled user, foreign algorithm, odd payload).
+        log.warning("re-authentication cookie rejected: %s", exc)
+        authenticator.authentication_controller.logout()
+        st.session_state["logout"] = None  # a rejected cookie is not a logout
+        return
+    rec = accounts.get(users.normalize_username(st.session_state.get("username") or ""))
+    if st.session_state.get("authentication_status") and rec is not None:
+        session_guard.start_session(rec.scope(), generation, _now(), login_at, sid)
 
 
 def _scope_of(username: str, accounts: dict[str, users.UserRecord], demo: bool) -> Scope | None:
@@ -214,16 +216,15 @@ def _scope_of(username: str, accounts: dict[str, users.UserRecord], demo: bool) 
 def _end_session(authenticator: stauth.Authenticate, message: str | None) -> None:
     authenticator.authentication_controller.logout()
     authenticator.cookie_controller.delete_cookie()  # this run goes on, so the delete reaches the browser
-    for key in ("scope", _LOGIN_AT):
-        st.session_state.pop(key, None)
+    session_guard.clear_session()
     if message:
         st.session_state[_MESSAGE] = message
 
 
-def _do_cookie_todo(authenticator: stauth.Authenticate) -> None:
+def _do_cookie_todo(authenticator: stauth.Authenticate, policy: users.SessionPolicy) -> None:
     todo = st.session_state.pop(_COOKIE_TODO, None)
     if todo == "set" and st.session_state.get("authentication_status"):
-        authenticator.cookie_controller.set_cookie()
+        session_guard.set_cookie(authenticator, policy)
     elif todo == "delete":
         authenticator.cookie_controller.delete_cookie()
 
@@ -231,16 +232,17 @@ def _do_cookie_todo(authenticator: stauth.Authenticate) -> None:
 # ---------------------------------------------------------------- login page
 
 
-def _lock_message(until: dt.datetime, now: dt.datetime) -> str:
-    when = until.strftime("%H:%M") if until.date() == now.date() else until.strftime("%d.%m.%Y %H:%M")
+def _wait_message(until: dt.datetime, now: dt.datetime) -> str:
+    when = until.strftime("%H:%M:%S") if until.date() == now.date() else until.strftime("%d.%m.%Y %H:%M:%S")
     return (
-        f"Учётная запись временно заблокирована до {when} из-за неудачных попыток входа. "
-        "Повторите вход позже или обратитесь к администратору базового центра."
+        f"Слишком много неудачных попыток входа под этим именем с вашего адреса. Следующая попытка — "
+        f"не раньше {when}. Если вы забыли пароль, обратитесь к администратору базового центра."
     )
 
 
 def _attempt_login(username: str, password: str) -> None:
-    """Check the lock, then the password (by the library), count failures, audit everything."""
+    """Check the wait of (name, source), then the password (by the library), count failures; each step
+    is audited by ops/sessions.py."""
     uname = users.normalize_username(username)
     if not uname or not password:
         st.error("Введите имя пользователя и пароль.")
@@ -251,13 +253,13 @@ def _attempt_login(username: str, password: str) -> None:
             "Таких паролей в системе нет: проверьте раскладку клавиатуры и введите пароль ещё раз."
         )
         return
-    now = _now()
+    now, source = _now(), session_guard.client_source()
     with connection.cursor() as cur:
-        until = users.locked_until(cur, uname, now)
+        until = users.locked_until(cur, uname, source, now)
         if until is not None:
-            audit.record(cur, uname, None, "login_locked", uname, "Попытка входа во время блокировки")
+            ops_sessions.login_refused(cur, uname, source)
     if until is not None:
-        st.error(_lock_message(until, now))
+        st.error(_wait_message(until, now))
         return
 
     authenticator: stauth.Authenticate = st.session_state[_AUTHENTICATOR]
@@ -269,34 +271,26 @@ def _attempt_login(username: str, password: str) -> None:
         ok = authenticator.authentication_controller.login(uname, password)
     except LoginError:
         ok = False
-    if ok:
-        role = (st.session_state.get("roles") or [None])[0]
+    rec = _accounts(bool(st.session_state.get(_DEMO)), _current_version()).get(uname) if ok else None
+    if rec is not None:
         with connection.cursor() as cur:
-            users.reset_failed_logins(cur, uname)
-            audit.record(cur, uname, role, "login", uname)
-        st.session_state[_LOGIN_AT] = now
+            generation = ops_sessions.login_succeeded(cur, rec.scope(), source)
+        session_guard.start_session(rec.scope(), generation, now)
         st.session_state[_COOKIE_TODO] = "set"
         st.session_state.pop(_MESSAGE, None)
         st.rerun()
+    _count_failure(uname, source, now)
 
+
+def _count_failure(uname: str, source: str, now: dt.datetime) -> None:
     policy = users.LockoutPolicy.from_env()
     with connection.cursor() as cur:
-        until = users.record_failed_login(cur, uname, now, policy)
-        left = policy.max_failed - users.failed_count(cur, uname)
-        audit.record(cur, uname, None, "login_failed", uname)
-        if until is not None:
-            audit.record(
-                cur,
-                uname,
-                None,
-                "login_locked",
-                uname,
-                f"{policy.max_failed} неудачных попыток, блокировка до {until:%d.%m.%Y %H:%M}",
-            )
+        count, until = ops_sessions.login_failed(cur, uname, source, now, policy)
     if until is not None:
-        st.error(_lock_message(until, now))
+        st.error(_wait_message(until, now))
     else:
-        hint = f" Осталось попыток до временной блокировки: {left}." if left <= 2 else ""
+        left = policy.max_failed - count
+        hint = f" Осталось попыток до задержки входа: {left}." if left <= 2 else ""
         st.error("Неверное имя пользователя или пароль." + hint)
 
 
@@ -363,10 +357,12 @@ def login_page() -> None:
 # ---------------------------------------------------------------- logout
 
 
-def _audit_logout(event: dict[str, Any]) -> None:
-    role = (event.get("roles") or [None])[0]
-    with connection.cursor() as cur:
-        audit.record(cur, event.get("username"), role, "logout", event.get("username"))
+def _record_logout(event: dict[str, Any]) -> None:
+    """The library's logout callback (the session is still intact): revoke the user's sessions."""
+    scope = st.session_state.get("scope")
+    if isinstance(scope, Scope) and scope.username == event.get("username"):
+        with connection.cursor() as cur:
+            ops_sessions.logout(cur, scope, _now())
 
 
 def logout_button() -> None:
@@ -375,10 +371,9 @@ def logout_button() -> None:
     if authenticator is None or not st.session_state.get("authentication_status"):
         return
     authenticator.logout(
-        FIELDS["Logout"], "sidebar", key="vypusk_logout", use_container_width=True, callback=_audit_logout
+        FIELDS["Logout"], "sidebar", key="vypusk_logout", use_container_width=True, callback=_record_logout
     )
     if not st.session_state.get("authentication_status"):
-        for key in ("scope", _LOGIN_AT):
-            st.session_state.pop(key, None)
+        session_guard.clear_session()
         st.session_state[_COOKIE_TODO] = "delete"
         st.rerun()

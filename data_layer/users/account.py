@@ -9,7 +9,7 @@ from typing import cast
 import bcrypt
 import duckdb
 
-from data_layer.errors import UserFacingError
+from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import ROLES, Role, Scope
 
 MAX_PASSWORD_BYTES = 72
@@ -101,6 +101,13 @@ def check_scope_code_exists(cur: duckdb.DuckDBPyConnection, role: Role, code: st
         what = "ПОО"
     if not found[0][0]:
         raise UserFacingError(f"{what} с кодом «{code}» нет в справочниках базы данных.")
+
+
+def require_user_admin(actor: Scope | None) -> None:
+    """Accounts are managed by the base centre only. `None` is the owner of the credentials file working
+    on the server itself (`vypusk users`, set-up): the file's permissions already decide that."""
+    if actor is not None and actor.role != "base_centre":
+        raise ScopeError("Управлять учётными записями может только базовый центр.")
 
 
 def hash_password(password: str) -> str:

@@ -20,11 +20,13 @@ import yaml
 
 from data_layer import config
 from data_layer.errors import UserFacingError
+from data_layer.scope import Scope
 from data_layer.users.account import (
     BCRYPT_HASH_RE,
     UserRecord,
     hash_password,
     normalize_username,
+    require_user_admin,
     validate_password,
     validate_role_scope,
     validate_username,
@@ -144,8 +146,10 @@ def add_user(
     name: str | None = None,
     *,
     path: Path | None = None,
+    actor: Scope | None = None,
 ) -> UserRecord:
     """Create an account (the password is checked and hashed here)."""
+    require_user_admin(actor)
     uname = validate_username(username)
     if uname.startswith(DEMO_PREFIX):
         raise UserFacingError(
@@ -170,11 +174,26 @@ def _update(username: str, change: Callable[[UserRecord], UserRecord], path: Pat
         return users[uname]
 
 
-def set_disabled(username: str, disabled: bool, *, path: Path | None = None) -> UserRecord:
+def set_disabled(
+    username: str, disabled: bool, *, path: Path | None = None, actor: Scope | None = None
+) -> UserRecord:
+    require_user_admin(actor)
     return _update(username, lambda u: replace(u, disabled=disabled), path)
 
 
-def set_password(username: str, password: str, *, path: Path | None = None) -> UserRecord:
+def set_password(
+    username: str, password: str, *, path: Path | None = None, actor: Scope | None = None
+) -> UserRecord:
+    require_user_admin(actor)
     validate_password(password)
     new_hash = hash_password(password)
     return _update(username, lambda u: replace(u, password_hash=new_hash), path)
+
+
+def set_role(
+    username: str, role: str, code: str | None, *, path: Path | None = None, actor: Scope | None = None
+) -> UserRecord:
+    """Change the role and scope code (checked as for a new account)."""
+    require_user_admin(actor)
+    r, c = validate_role_scope(role, code)
+    return _update(username, lambda u: replace(u, role=r, code=c), path)

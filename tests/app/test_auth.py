@@ -34,6 +34,11 @@ def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
         "VYPUSK_MAX_FAILED_LOGINS",
         "VYPUSK_LOCKOUT_MINUTES",
         "VYPUSK_SESSION_DAYS",
+        "VYPUSK_SESSION_MAX_HOURS",
+        "VYPUSK_SESSION_IDLE_MINUTES",
+        "VYPUSK_LOGIN_DELAY_SECONDS",
+        "VYPUSK_TRUSTED_PROXY",
+        "VYPUSK_COOKIE_SECURE",
     ):
         monkeypatch.delenv(var, raising=False)
     yield
@@ -144,36 +149,34 @@ def test_password_over_72_bytes_gets_a_clear_message(demo_db: Path) -> None:
     at = _submit(_app().run(), "demo_base", "пароль" * 7)  # 42 characters, 84 bytes
     assert len(_errors(at)) == 1 and "длиннее 72 байт" in _errors(at)[0]
     with db.open_database(demo_db) as con:
-        assert users.failed_count(con, "demo_base") == 0
+        assert users.failed_count(con, "demo_base", users.LOCAL_SOURCE) == 0
 
 
 # ---------------------------------------------------------------- lockout
 
 
-def test_lockout_survives_a_reload_and_expires(
+def test_login_delay_survives_a_reload_and_expires(
     demo_db: Path, clock: list[dt.datetime], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("VYPUSK_MAX_FAILED_LOGINS", "2")
-    monkeypatch.setenv("VYPUSK_LOCKOUT_MINUTES", "15")
+    monkeypatch.setenv("VYPUSK_LOGIN_DELAY_SECONDS", "60")
     at = _submit(_app().run(), "demo_college", "wrong-1")
-    assert _errors(at) == [
-        "Неверное имя пользователя или пароль. Осталось попыток до временной блокировки: 1."
-    ]
+    assert _errors(at) == ["Неверное имя пользователя или пароль. Осталось попыток до задержки входа: 1."]
     at = _submit(at, "demo_college", "wrong-2")
-    assert _errors(at)[0].startswith("Учётная запись временно заблокирована до 10:15")
+    assert "не раньше 10:01:00" in _errors(at)[0]
 
-    # the right password does not help during the lock, not even in a new session (a reload)
-    clock[0] = T0 + dt.timedelta(minutes=14, seconds=59)
+    # the right password does not help during the wait, not even in a new session (a reload)
+    clock[0] = T0 + dt.timedelta(seconds=59)
     at = _submit(_app().run(), "demo_college", "demo")
-    assert _errors(at)[0].startswith("Учётная запись временно заблокирована до 10:15")
+    assert "не раньше 10:01:00" in _errors(at)[0]
     assert _on_login_page(at) and "scope" not in at.session_state
 
-    clock[0] = T0 + dt.timedelta(minutes=15)
+    clock[0] = T0 + dt.timedelta(minutes=1)
     at = _submit(at, "demo_college", "demo")
     assert not _errors(at)
     assert at.session_state["scope"].username == "demo_college"
     with db.open_database(demo_db) as con:
-        assert users.failed_count(con, "demo_college") == 0
+        assert users.failed_count(con, "demo_college", users.LOCAL_SOURCE) == 0
     assert _actions(demo_db) == ["login_failed", "login_failed", "login_locked", "login_locked", "login"]
 
 
@@ -197,7 +200,8 @@ def test_logout_returns_to_the_login_form(demo_db: Path) -> None:
 def test_session_ends_after_its_lifetime(
     demo_db: Path, clock: list[dt.datetime], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("VYPUSK_SESSION_DAYS", "0.5")
+    monkeypatch.setenv("VYPUSK_SESSION_DAYS", "0.5")  # the older setting still counts
+    monkeypatch.setenv("VYPUSK_SESSION_IDLE_MINUTES", "720")
     at = _submit(_app().run(), "demo_base", "demo")
     clock[0] = T0 + dt.timedelta(hours=11, minutes=59)
     at.run()
@@ -205,7 +209,7 @@ def test_session_ends_after_its_lifetime(
     clock[0] = T0 + dt.timedelta(hours=12, minutes=1)
     at.run()
     assert _on_login_page(at)
-    assert "Сеанс завершён" in at.info[0].value
+    assert "прошло больше 12 ч" in at.info[0].value
 
 
 # ---------------------------------------------------------------- re-authentication cookie
@@ -311,15 +315,18 @@ def test_login_as_helper_skips_the_form(plain_db: Path) -> None:
 # ---------------------------------------------------------------- pure helpers
 
 
-def test_cookie_key_rules_and_session_days(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cookie_key_rules_and_session_policy(monkeypatch: pytest.MonkeyPatch) -> None:
     assert auth.cookie_key_problem(None) == "не задан ключ подписи сессий"
     assert auth.cookie_key_problem("some_key") == "задан ключ подписи сессий по умолчанию"
     assert auth.cookie_key_problem(auth.DEMO_COOKIE_KEY) is not None
     assert auth.cookie_key_problem("x" * 31) is not None
     assert auth.cookie_key_problem(TEST_COOKIE_KEY) is None
-    assert auth.session_days() == 0.5
+    assert users.SessionPolicy.from_env() == users.SessionPolicy(30, 12)
     monkeypatch.setenv("VYPUSK_SESSION_DAYS", "0,25")
-    assert auth.session_days() == 0.25
-    monkeypatch.setenv("VYPUSK_SESSION_DAYS", "forever")
-    with pytest.raises(auth.UserFacingError):
-        auth.session_days()
+    assert users.SessionPolicy.from_env().max_hours == 6
+    monkeypatch.setenv("VYPUSK_SESSION_MAX_HOURS", "8")
+    monkeypatch.setenv("VYPUSK_SESSION_IDLE_MINUTES", "15")
+    assert users.SessionPolicy.from_env() == users.SessionPolicy(15, 8)
+    monkeypatch.setenv("VYPUSK_SESSION_MAX_HOURS", "forever")
+    with pytest.raises(auth.UserFacingError, match="VYPUSK_SESSION_MAX_HOURS"):
+        users.SessionPolicy.from_env()

@@ -196,41 +196,89 @@ def test_no_demo_users_outside_demo_mode(plain_db: Path) -> None:
 # ---------------------------------------------------------------- lockout
 
 
-def test_lockout_after_max_failures_and_its_expiry(plain_db: Path) -> None:
-    policy = users.LockoutPolicy(max_failed=3, minutes=15)
+def test_login_delay_grows_per_name_and_source_and_spares_other_sources(plain_db: Path) -> None:
+    # 3 free failures, then 30 s doubling per failure, capped at 2 min
+    policy = users.LockoutPolicy(max_failed=3, minutes=2, delay_seconds=30)
     t0 = dt.datetime(2026, 11, 26, 10, 0)
+    a, b = "203.0.113.7", "198.51.100.20"
     with db.open_database(plain_db) as con:
-        assert users.record_failed_login(con, "Ivanov", t0, policy) is None
-        assert users.record_failed_login(con, "ivanov", t0, policy) is None
-        assert users.locked_until(con, "ivanov", t0) is None
-        until = users.record_failed_login(con, "ivanov", t0 + dt.timedelta(minutes=1), policy)
-        assert until == dt.datetime(2026, 11, 26, 10, 16)
-        assert users.locked_until(con, "ivanov", dt.datetime(2026, 11, 26, 10, 15, 59)) == until
-        # a failure during the lock neither extends nor resets it
-        assert users.record_failed_login(con, "ivanov", t0 + dt.timedelta(minutes=5), policy) == until
-        # the lock ends on time, and a new failure starts a fresh count
-        after = dt.datetime(2026, 11, 26, 10, 16)
-        assert users.locked_until(con, "ivanov", after) is None
-        assert users.record_failed_login(con, "ivanov", after, policy) is None
-        assert users.failed_count(con, "ivanov") == 1
+        assert users.record_failed_login(con, "Ivanov", a, t0, policy) is None
+        assert users.record_failed_login(con, "ivanov", a, t0, policy) is None
+        assert users.locked_until(con, "ivanov", a, t0) is None
+        # the 3rd failure: wait 30 s
+        until = users.record_failed_login(con, "ivanov", a, t0, policy)
+        assert until == dt.datetime(2026, 11, 26, 10, 0, 30)
+        assert users.locked_until(con, "ivanov", a, dt.datetime(2026, 11, 26, 10, 0, 29)) == until
+        # another source is not delayed at all, and the attacker's count is untouched by it
+        assert users.locked_until(con, "ivanov", b, t0) is None
+        assert users.failed_count(con, "ivanov", b) == 0
+        # a failure during the wait neither extends nor counts
+        assert users.record_failed_login(con, "ivanov", a, t0 + dt.timedelta(seconds=10), policy) == until
+        assert users.failed_count(con, "ivanov", a) == 3
+        # after the wait each failure doubles it: 60 s, 120 s, then the 2-minute cap
+        t = until
+        waits = []
+        for _ in range(3):
+            nxt = users.record_failed_login(con, "ivanov", a, t, policy)
+            assert nxt is not None
+            waits.append((nxt - t).total_seconds())
+            t = nxt
+        assert waits == [60, 120, 120]
+        # a successful login from b clears b only; unlock (no source) clears every source
+        users.record_failed_login(con, "ivanov", b, t0, policy)
+        users.reset_failed_logins(con, "ivanov", b)
+        assert users.failed_count(con, "ivanov", b) == 0 and users.failed_count(con, "ivanov", a) == 6
+        assert users.delayed_users(con, t - dt.timedelta(seconds=1)) == {"ivanov": (t, 1)}
         users.reset_failed_logins(con, "IVANOV")
-        assert users.failed_count(con, "ivanov") == 0
-    # the state is in the database file: a new connection (an app restart) still sees a lock
+        assert users.failed_count(con, "ivanov", a) == 0
+        # a day without failures starts afresh
+        for _ in range(2):
+            users.record_failed_login(con, "petrov", a, t0, policy)
+        later = t0 + dt.timedelta(days=1, seconds=1)
+        assert users.record_failed_login(con, "petrov", a, later, policy) is None
+        assert users.failed_count(con, "petrov", a) == 1
+    # the state is in the database file: a new connection (an app restart) still sees the wait
     with db.open_database(plain_db) as con:
         for _ in range(3):
-            users.record_failed_login(con, "petrov", t0, policy)
+            users.record_failed_login(con, "sidorov", a, t0, policy)
     with db.open_database(plain_db) as con:
-        assert users.locked_until(con, "petrov", t0) == t0 + dt.timedelta(minutes=15)
+        assert users.locked_until(con, "sidorov", a, t0) == t0 + dt.timedelta(seconds=30)
 
 
-def test_lockout_policy_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert users.LockoutPolicy.from_env() == users.LockoutPolicy(5, 15)
+def test_login_delay_policy_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert users.LockoutPolicy.from_env() == users.LockoutPolicy(5, 5, 30)
     monkeypatch.setenv("VYPUSK_MAX_FAILED_LOGINS", "3")
     monkeypatch.setenv("VYPUSK_LOCKOUT_MINUTES", "60")
-    assert users.LockoutPolicy.from_env() == users.LockoutPolicy(3, 60)
+    monkeypatch.setenv("VYPUSK_LOGIN_DELAY_SECONDS", "10")
+    assert users.LockoutPolicy.from_env() == users.LockoutPolicy(3, 60, 10)
     monkeypatch.setenv("VYPUSK_LOCKOUT_MINUTES", "0")
     with pytest.raises(UserFacingError, match="VYPUSK_LOCKOUT_MINUTES"):
         users.LockoutPolicy.from_env()
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "trusted", "expected"),
+    [
+        (None, [], "", users.LOCAL_SOURCE),  # the loopback, no proxy configured
+        ("203.0.113.7", [], "", "203.0.113.7"),
+        # without a trusted proxy a client's own X-Forwarded-For is ignored
+        ("203.0.113.7", ["1.2.3.4"], "", "203.0.113.7"),
+        ("203.0.113.7", ["1.2.3.4"], "10.0.0.0/8", "203.0.113.7"),
+        # behind a trusted proxy: the last entry, the one the proxy added (the client forged the first)
+        (None, ["6.6.6.6, 198.51.100.20"], "127.0.0.1", "198.51.100.20"),
+        ("10.1.2.3", ["6.6.6.6", "198.51.100.20"], "10.0.0.0/8", "198.51.100.20"),
+        ("10.1.2.3", ["not-an-ip"], "10.0.0.0/8", "10.1.2.3"),
+    ],
+)
+def test_source_of_believes_x_forwarded_for_only_from_a_trusted_proxy(
+    peer: str | None, forwarded: list[str], trusted: str, expected: str
+) -> None:
+    assert users.source_of(peer, forwarded, trusted) == expected
+
+
+def test_source_of_refuses_a_malformed_trusted_proxy_setting() -> None:
+    with pytest.raises(UserFacingError, match="VYPUSK_TRUSTED_PROXY"):
+        users.source_of("10.0.0.1", ["1.2.3.4"], "proxy.local")
 
 
 # ---------------------------------------------------------------- `vypusk users`
@@ -334,12 +382,14 @@ def test_cli_passwd_and_unlock(monkeypatch: pytest.MonkeyPatch, plain_db: Path) 
     assert users.check_password("New-pass-22", users.load_users()["poo"].password_hash)
     now = dt.datetime.now()
     with db.open_database(plain_db) as con:
-        for _ in range(5):
-            users.record_failed_login(con, "poo", now, users.LockoutPolicy())
-        assert users.locked_until(con, "poo", now) is not None
+        for source in ("203.0.113.7", "198.51.100.20"):
+            for _ in range(5):
+                users.record_failed_login(con, "poo", source, now, users.LockoutPolicy())
+            assert users.locked_until(con, "poo", source, now) is not None
     assert _run(["users", "unlock", "poo", "--db", str(plain_db)]) == 0
     with db.open_database(plain_db) as con:
-        assert users.locked_until(con, "poo", now) is None
+        assert users.locked_until(con, "poo", "203.0.113.7", now) is None
+        assert users.locked_until(con, "poo", "198.51.100.20", now) is None
 
 
 def test_vypusk_entry_point_reports_russian_errors(capsys: pytest.CaptureFixture[str]) -> None:
