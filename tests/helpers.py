@@ -129,3 +129,15 @@ def column_config(element: Any) -> dict[str, dict[str, Any]]:
     import json
 
     return dict(json.loads(element.proto.columns))
+
+
+def accounts_in(tmp_path: Path, monkeypatch: Any) -> Path:
+    """Point the credentials file into `tmp_path` and make bcrypt fast (cost 4) for the test; returns the
+    file's path. `monkeypatch` is pytest's fixture (undone after the test)."""
+    import bcrypt
+
+    real_gensalt = bcrypt.gensalt
+    monkeypatch.setattr(bcrypt, "gensalt", lambda: real_gensalt(4))
+    path = tmp_path / "credentials.yaml"
+    monkeypatch.setenv("VYPUSK_CREDENTIALS", str(path))
+    return path

@@ -145,6 +145,14 @@ PAGE_SPECS: tuple[PageSpec, ...] = (
         frozenset({"base_centre"}),
     ),
     PageSpec(
+        "pages/screens/users.py",
+        "Пользователи",
+        ":material/manage_accounts:",
+        "users",
+        "Данные и отчёты",
+        frozenset({"base_centre"}),
+    ),
+    PageSpec(
         "pages/screens/methodology.py", "Методика", ":material/menu_book:", "methodology", "Справка", ALL
     ),
 )

@@ -38,7 +38,7 @@ from data_layer.users.demo import (
     demo_users,
     is_demo_username,
 )
-from data_layer.users.directory import all_users, scope_for_user
+from data_layer.users.directory import account_overview, all_users, scope_for_user
 from data_layer.users.lockout import (
     DEFAULT_LOCKOUT_MINUTES,
     DEFAULT_LOGIN_DELAY_SECONDS,
@@ -79,6 +79,7 @@ __all__ = [
     "LockoutPolicy",
     "SessionPolicy",
     "UserRecord",
+    "account_overview",
     "add_user",
     "all_users",
     "check_password",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from contextlib import closing
 from pathlib import Path
@@ -15,6 +16,7 @@ from data_layer.scope import Scope
 from data_layer.users.account import UserRecord, normalize_username
 from data_layer.users.credentials_file import load_users
 from data_layer.users.demo import DEMO_USERNAMES, demo_users
+from data_layer.users.lockout import delayed_users
 
 
 def all_users(cur: duckdb.DuckDBPyConnection | None, path: Path | None = None) -> dict[str, UserRecord]:
@@ -43,3 +45,36 @@ def scope_for_user(name: str, db: str | os.PathLike[str] | None = None) -> Scope
     if rec.disabled:
         raise ScopeError(f"Учётная запись «{uname}» отключена.")
     return rec.scope()
+
+
+def account_overview(
+    cur: duckdb.DuckDBPyConnection, now: dt.datetime, path: Path | None = None
+) -> list[dict[str, object]]:
+    """Every account (file, then demo) with its last login (from the audit log) and login delay.
+
+    Keys: username, name, role, code, state («активна», «отключена», «демо»), last_login, delayed_until,
+    delayed_sources, editable (file accounts only: demo accounts are not in the file)."""
+    accounts = all_users(cur, path)
+    last = dict(
+        cur.execute(
+            "SELECT username, max(event_at) FROM audit_log WHERE action = 'login' GROUP BY username"
+        ).fetchall()
+    )
+    delays = delayed_users(cur, now)
+    rows = []
+    for u in sorted(accounts.values(), key=lambda r: (r.demo, r.username)):
+        until, sources = delays.get(u.username, (None, 0))
+        rows.append(
+            {
+                "username": u.username,
+                "name": u.name,
+                "role": u.role,
+                "code": u.code,
+                "state": "демо" if u.demo else ("отключена" if u.disabled else "активна"),
+                "last_login": last.get(u.username),
+                "delayed_until": until,
+                "delayed_sources": sources,
+                "editable": not u.demo,
+            }
+        )
+    return rows

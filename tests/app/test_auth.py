@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
-import bcrypt
 import jwt
 import pytest
 import streamlit.runtime.context as st_context
@@ -16,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_layer import audit, db, users
 from data_layer.scope import Scope
-from tests.helpers import APP_FILE, TEST_COOKIE_KEY, login_as, navigation_only, reference_db
+from tests.helpers import APP_FILE, TEST_COOKIE_KEY, accounts_in, login_as, navigation_only, reference_db
 from ui import auth
 
 T0 = dt.datetime(2026, 11, 26, 10, 0)
@@ -26,9 +25,7 @@ PASSWORD = "Secret-pass-1"
 @pytest.fixture(autouse=True)
 def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     navigation_only()
-    real_gensalt = bcrypt.gensalt
-    monkeypatch.setattr(bcrypt, "gensalt", lambda: real_gensalt(4))
-    monkeypatch.setenv("VYPUSK_CREDENTIALS", str(tmp_path / "credentials.yaml"))
+    accounts_in(tmp_path, monkeypatch)
     for var in (
         "VYPUSK_COOKIE_KEY",
         "VYPUSK_MAX_FAILED_LOGINS",

@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
-import bcrypt
 import jwt
 import pytest
 import streamlit.runtime.context as st_context
@@ -20,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from data_layer import audit, db, users
 from data_layer.scope import Scope
 from ops import users as ops_users
-from tests.helpers import APP_FILE, TEST_COOKIE_KEY, navigation_only, reference_db
+from tests.helpers import APP_FILE, TEST_COOKIE_KEY, accounts_in, navigation_only, reference_db
 from ui import auth, session_guard
 
 T0 = dt.datetime(2026, 11, 26, 10, 0)
@@ -31,9 +30,7 @@ ADMIN = Scope("base_centre", None, "admin")
 @pytest.fixture(autouse=True)
 def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     navigation_only()
-    real_gensalt = bcrypt.gensalt
-    monkeypatch.setattr(bcrypt, "gensalt", lambda: real_gensalt(4))
-    monkeypatch.setenv("VYPUSK_CREDENTIALS", str(tmp_path / "credentials.yaml"))
+    accounts_in(tmp_path, monkeypatch)
     for var in (
         "VYPUSK_MAX_FAILED_LOGINS",
         "VYPUSK_LOCKOUT_MINUTES",
