@@ -77,13 +77,11 @@ def test_argparse_only_in_the_cli_package() -> None:
 
 # Login and logout are still recorded by ui/auth.py; they move to ops (the sessions work), then this
 # entry goes (the test fails on a stale entry).
-UI_AUDIT_WRITERS_TO_MOVE = {"ui/auth.py"}
-
-
 def test_the_ui_writes_no_audit_entry_itself() -> None:
     """Downloads, views and actions are recorded through ops/ (ops.downloads, ops.transaction.audited),
     never by ui/ or pages/ calling data_layer.audit.record (.importlinter forbids importing
-    data_layer.audit there, except the journal's reader ui/audit_log and ui/auth)."""
+    data_layer.audit there, except the journal's reader ui/audit_log; login and logout go through
+    ops/sessions)."""
     call = re.compile(r"\baudit\.record\(|\brecord\(cur|from data_layer\.audit import")
     writers = {
         p.relative_to(ROOT).as_posix()
@@ -91,8 +89,7 @@ def test_the_ui_writes_no_audit_entry_itself() -> None:
         for p in sorted((ROOT / d).rglob("*.py"))
         if call.search(p.read_text(encoding="utf-8"))
     }
-    assert writers - UI_AUDIT_WRITERS_TO_MOVE == set()
-    assert UI_AUDIT_WRITERS_TO_MOVE <= writers, "moved to ops already: remove from UI_AUDIT_WRITERS_TO_MOVE"
+    assert writers == set()
 
 
 PAGES = sorted(p for p in (ROOT / "pages" / "screens").glob("*.py") if p.name != "__init__.py")
