@@ -327,7 +327,7 @@ def login_page() -> None:
     st.caption(
         "Мониторинг трудоустройства выпускников профессиональных образовательных организаций Самарской области"
     )
-    message = st.session_state.pop(_MESSAGE, None)
+    message = st.session_state.get(_MESSAGE)  # kept until the next login: the cookie component reruns
     if message:
         st.info(message)
     with st.form("login_form"):

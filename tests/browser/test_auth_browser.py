@@ -109,6 +109,12 @@ def test_cookie_survives_reload_and_logout_removes_it(server: str) -> None:
             assert COOKIE_NAME in cookies
             # half a day by default, give or take the test's own duration
             assert abs(cookies[COOKIE_NAME]["expires"] - (time.time() + 12 * 3600)) < 600
+            # SameSite=Strict always; Secure only over https (this server is plain http on localhost);
+            # never HttpOnly: JavaScript writes it (README «Сеансы и cookie»)
+            assert cookies[COOKIE_NAME]["sameSite"] == "Strict"
+            assert (cookies[COOKIE_NAME]["secure"], cookies[COOKIE_NAME]["httpOnly"]) == (False, False)
+            stolen = browser.new_context()  # a copy of the cookie in another browser
+            stolen.add_cookies([cookies[COOKIE_NAME]])
 
             page.reload()  # a new Streamlit session: only the cookie can log it in
             _settle(page)
@@ -122,5 +128,13 @@ def test_cookie_survives_reload_and_logout_removes_it(server: str) -> None:
             page.reload()
             _settle(page)
             assert page.get_by_role("button", name="Войти").is_visible()
+
+            # the logout revoked the login on the server: the copied cookie no longer opens a session
+            other = stolen.new_page()
+            other.goto(server + "/")
+            _settle(other)
+            assert other.get_by_role("button", name="Войти").is_visible()
+            assert not other.get_by_role("button", name="Выйти").is_visible()
+            assert other.get_by_text("Сеанс завершён").is_visible()
         finally:
             browser.close()

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from data_layer import audit, db, users
-from data_layer.errors import ScopeError
+from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import Scope
 from metrics import criteria, indicators, settings
 from ops import cases as ops_cases
@@ -20,6 +20,7 @@ from ops import reconciliation as ops_reconciliation
 from ops import settings as ops_settings
 from ops import users as ops_users
 from tests.factories import D, Region
+from tests.helpers import accounts_in
 
 BASE = Scope("base_centre", None, "bc")
 
@@ -221,6 +222,40 @@ def test_a_failing_audit_entry_leaves_the_credentials_file_alone(
         str(tmp_path / "ops.duckdb"), "ivanov", "Secret-pass-1", "ministry", None, None
     )
     assert was_audited and list(users.load_users()) == [rec.username] == ["ivanov"]
+
+
+class _CommitFails:
+    """A cursor whose COMMIT fails (the disk filled up between the file write and the commit)."""
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection) -> None:
+        self._cur = cur
+
+    def execute(self, sql: str, *args: object) -> object:
+        if sql.strip().upper() == "COMMIT":
+            raise duckdb.IOException("No space left on device")
+        return self._cur.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._cur, name)
+
+
+def test_a_lost_audit_entry_after_the_file_write_is_reported_not_silent(
+    region: tuple,  # type: ignore[type-arg]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    con, _ = region
+    accounts_in(tmp_path, monkeypatch)
+    users.add_user("ivanov", "Secret-pass-1", "college", "P001")
+    with pytest.raises(UserFacingError, match="сохранено в файле учётных записей, но не записано в журнал"):
+        ops_users.change_password(_CommitFails(con.cursor()), BASE, "ivanov", "Another-pass-2")  # type: ignore[arg-type]
+    # the file holds the change, the database has neither the entry nor the revocation: said, not hidden
+    assert users.check_password("Another-pass-2", users.load_users()["ivanov"].password_hash)
+    assert audit.read_log(con, action="user_change").is_empty()
+    assert users.session_generation(con, "ivanov") == 0
+    # a failure before the file write leaves the file alone (the transaction rolls back)
+    with pytest.raises(UserFacingError, match="не найден"):
+        ops_users.change_password(con.cursor(), BASE, "nobody", "Another-pass-2")
 
 
 def test_schedule_change_is_audited_bumps_and_rolls_back_with_its_entry(
