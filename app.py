@@ -25,6 +25,7 @@ if scope is None:
 else:
     sections = pages_for_role(scope.role, APP_DIR)
     current = st.navigation(sections, expanded=True)
+    context.compact_layout()
     context.render_sidebar(scope)
     auth.logout_button()
     context.data_used_caption(scope)

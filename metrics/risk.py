@@ -51,6 +51,18 @@ REASON_SHORT: dict[str, str] = {
     "unconfirmed_work": "не подтверждено УФНС",
 }
 
+# The two risk figures of the app, each named for what it counts (docs/domain.md §6 and §5).
+RISK_GROUP_HELP = (
+    "Выпускники, у которых на дату расчёта есть хотя бы одна из пяти причин группы риска: "
+    + "; ".join(REASON_SHORT.values())
+    + ". Это же число — на страницах «Группа риска» и «Работа с группой риска»."
+)
+RISK_SHARE_NOTE = (
+    "Показатель «Доля выпускников под риском нетрудоустройства» считает только статусы риска "
+    "(гр.13–16); «Группа риска» — выпускников хотя бы с одной из пяти причин (статус риска, нет "
+    "статуса, после армии, учёт в ЦЗН, не подтверждено УФНС), поэтому она больше."
+)
+
 
 def _in_list(codes: frozenset[str]) -> str:
     # Code constants only (status codes are ASCII identifiers), never user input.

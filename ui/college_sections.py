@@ -12,6 +12,7 @@ from data_layer import graduates
 from metrics import views
 from metrics.engine import SMALL_GROUP
 from metrics.formatting import date_expr, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_pp, num_expr
+from metrics.risk import RISK_GROUP_HELP
 from ui import cached, charts, monitoring_data, widgets
 from ui import context as ui_context
 from ui import filter_context as mctx
@@ -65,7 +66,7 @@ def kpis(
             widgets.Kpi(
                 "Группа риска",
                 "<5" if hidden else fmt_int(risk),
-                help="Выпускники в группе риска нетрудоустройства на дату расчёта.",
+                help=RISK_GROUP_HELP,
             ),
         ]
     )

@@ -18,6 +18,30 @@ from ui.text import md
 
 _CTX_KEY = "_vyp_ctx"
 
+# A 1366×768 laptop: the sidebar's menu (up to 20 pages) took the whole height, so the cohort and
+# date were below the fold. Denser menu rows and smaller paddings (Streamlit's own test ids).
+LAYOUT_CSS = """<style>
+[data-testid="stSidebarHeader"] { height: 2rem !important; margin-bottom: 0 !important;
+  padding-top: 0.3rem !important; padding-bottom: 0 !important; }
+[data-testid="stSidebarNavItems"] { padding-top: 0 !important; }
+[data-testid="stSidebarNavItems"] li { margin: 0 !important; }
+[data-testid="stSidebarNavLink"] { height: 1.45rem !important; min-height: 1.45rem !important;
+  padding-top: 0 !important; padding-bottom: 0 !important; margin: 0 !important; }
+[data-testid="stSidebarNavLink"] span { font-size: 0.9rem !important; line-height: 1.45rem !important; }
+[data-testid="stSidebarNavLinkContainer"] { margin: 0 !important; padding: 0 !important; }
+[data-testid="stNavSectionHeader"] { margin: 0.25rem 0 0 0 !important; padding: 0 !important;
+  min-height: 1.3rem !important; line-height: 1.3rem !important; font-size: 0.85rem !important; }
+[data-testid="stSidebarNavSeparator"] { margin: 0.2rem 0 !important; }
+[data-testid="stSidebarUserContent"] { padding-top: 0.5rem !important; }
+[data-testid="stSidebarUserContent"] [data-testid="stVerticalBlock"] { gap: 0.5rem !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem !important; }
+</style>"""
+
+
+def compact_layout() -> None:
+    """Fit the sidebar's context (cohort, date, indicator) above the fold on a 768-900 px screen."""
+    st.html(LAYOUT_CSS)
+
 
 def _allowed(scope: Scope) -> tuple[list[str] | None, list[str] | None]:
     colleges = cached.college_list(cached.version(), scope)
@@ -60,15 +84,9 @@ def _store(ctx: mctx.Context) -> None:
 def render_sidebar(scope: Scope) -> None:
     """Draw the context widgets and the data freshness block; store the context for the page."""
     with st.sidebar:
-        user = st.session_state.get("name") or scope.username
-        st.caption(
-            f"**{md(user)}** · {ROLE_LABELS[scope.role]}" + (f" · {md(scope.code)}" if scope.code else "")
-        )
-        notice = cached.demo_notice(cached.version())
-        if notice:
-            st.info(notice, icon=":material/science:")
         ctx = _resolve(scope)
         if ctx is None:
+            who_and_notice(scope)
             st.session_state["ctx"] = None
             st.caption("Данных о выпускниках пока нет.")
             return
@@ -110,6 +128,17 @@ def render_sidebar(scope: Scope) -> None:
         _store(ctx)
         st.session_state["ctx"] = ctx
         data_dates_block(scope, ctx)
+        who_and_notice(scope)
+
+
+def who_and_notice(scope: Scope) -> None:
+    """Who is logged in, and the demo database's notice (below the context: the context is what a
+    page depends on, so it stays above the fold)."""
+    user = st.session_state.get("name") or scope.username
+    st.caption(f"**{md(user)}** · {ROLE_LABELS[scope.role]}" + (f" · {md(scope.code)}" if scope.code else ""))
+    notice = cached.demo_notice(cached.version())
+    if notice:
+        st.info(notice, icon=":material/science:")
 
 
 def data_dates_block(scope: Scope, ctx: mctx.Context) -> None:

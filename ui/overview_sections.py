@@ -10,6 +10,7 @@ import streamlit as st
 
 from metrics.forecast import Projection
 from metrics.formatting import fmt_date, fmt_int, fmt_pct, fmt_pp, plural
+from metrics.risk import RISK_GROUP_HELP
 from ui import cached, charts, maps, monitoring_data, widgets
 from ui import context as ui_context
 from ui import filter_context as mctx
@@ -67,7 +68,7 @@ def kpis(
                 "Группа риска",
                 fmt_int(risk),
                 delta=f"{fmt_pct(risk / graduates if graduates else None)} выпускников",
-                help="Выпускники в группе риска нетрудоустройства на дату расчёта (все причины).",
+                help=RISK_GROUP_HELP,
             ),
             widgets.Kpi(
                 "Подтверждено УФНС",

@@ -20,6 +20,7 @@ from data_layer.errors import ScopeError, UserFacingError
 from data_layer.scope import Scope
 from metrics import views
 from metrics.formatting import fmt_date, fmt_int, fmt_pp
+from metrics.risk import RISK_SHARE_NOTE
 from ui import cached, maps, monitoring_data
 from ui import context as ui_context
 from ui import filter_context as mctx
@@ -123,6 +124,8 @@ def header(title: str, ctx: Context, indicator_name: str, note: str | None = Non
     if ctx.forecast:
         line += " · с учётом прогноза"
     st.caption(line + (f" · {md(note)}" if note else ""))
+    if ctx.indicator == "risk_share":  # two risk figures on one page: say what each counts
+        st.caption(RISK_SHARE_NOTE)
 
 
 def no_data(scope: Scope) -> None:

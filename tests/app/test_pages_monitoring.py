@@ -429,3 +429,25 @@ def test_sidebar_data_dates_follow_the_chosen_date() -> None:
         want = engine.data_dates(cur, scope, COHORT, earlier)["Статусы выпускников (мониторинг ПОО)"]
     shown = [c.value for c in at.sidebar.caption if c.value.startswith("Статусы выпускников")]
     assert shown == [f"Статусы выпускников (мониторинг ПОО): **{want.strftime('%d.%m.%Y')}**"]
+
+
+def test_two_risk_figures_are_each_named_for_what_they_count() -> None:
+    """With the indicator «Доля выпускников под риском нетрудоустройства» (statuses гр.13–16) the
+    overview also shows «Группа риска» (all five reasons of §6): a note says which counts what, and
+    each figure equals its own definition."""
+    scope = scope_of("ministry", None)
+    at = open_page("overview", "ministry", ind="risk_share")
+    kpi = metrics_of(at)
+    with db.cursor() as cur:
+        share = engine.indicator_table(
+            cur, scope, COHORT, as_of(scope), indicators.get_indicator(cur, "risk_share"), "region"
+        )["rate"][0]
+        group = risk.risk_counts(cur, scope, COHORT, as_of(scope), settings.risk_thresholds(cur))[
+            "risk_count"
+        ].sum()
+    assert kpi["Значение показателя"].value == fmt_pct(share)
+    assert kpi["Группа риска"].value == fmt_int(group)
+    assert any(c.value == risk.RISK_SHARE_NOTE for c in at.caption)
+    assert "учёт в ЦЗН" in kpi["Группа риска"].help
+    # with another indicator there is one risk figure and no note
+    assert not any(c.value == risk.RISK_SHARE_NOTE for c in open_page("overview", "ministry").caption)

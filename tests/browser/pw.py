@@ -329,3 +329,13 @@ async def select_table_row(page: Page, key_prefix: str, row: int) -> None:
     x, y = box["x"] + 15, box["y"] + 35 + 35 * row + 17
     await page.mouse.move(x, y)
     await page.mouse.click(x, y)
+
+
+async def map_centre(page: Page) -> tuple[float, float]:
+    """The centre of the first pydeck map on the page, scrolled into view once its canvas shows."""
+    deck = page.get_by_test_id("stDeckGlJsonChart").first
+    await deck.locator("canvas").first.wait_for(state="visible", timeout=RUN_TIMEOUT_MS)
+    await deck.scroll_into_view_if_needed()
+    box = await deck.bounding_box()
+    assert box is not None, "the map is not visible"
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2

@@ -100,15 +100,11 @@ async def _drill(app: DemoApp, shots: Path) -> list[str]:
             failures.append(f"territory row: {page.url}")
 
         await pw.open_page(page, "overview")
-        deck = page.get_by_test_id("stDeckGlJsonChart").first
-        await deck.locator("canvas").first.wait_for(state="visible", timeout=pw.RUN_TIMEOUT_MS)
-        await deck.scroll_into_view_if_needed()
-        box = await deck.bounding_box()
-        assert box is not None
+        x, y = await pw.map_centre(page)
         await _click(
             page,
-            box["x"] + box["width"] / 2,
-            box["y"] + box["height"] / 2,
+            x,
+            y,
             r"/territories.*[?&]tu=",
             attempts=4,
         )
