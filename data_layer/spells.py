@@ -36,6 +36,8 @@ SPELL_COLUMNS = """cohort, college_code, person_key, program_code, study_form, s
 _REBUILD_SQL = f"""
 INSERT INTO status_spells ({SPELL_COLUMNS})
 WITH raw AS (
+    -- one window pass: the next snapshot, and whether this row starts a new spell (any field
+    -- changed) or a new run of the status
     SELECT r.cohort, r.college_code, r.person_key, r.status, r.by_specialty, r.status_start,
            r.discharge_date, r.snapshot_date AS valid_from,
            coalesce(lead(r.snapshot_date) OVER w, DATE '{FAR_FUTURE}') AS valid_to,
@@ -43,39 +45,32 @@ WITH raw AS (
                      IS NOT DISTINCT FROM
                      (lag(r.status) OVER w, lag(r.by_specialty) OVER w,
                       lag(r.status_start) OVER w, lag(r.discharge_date) OVER w)
-                THEN 0 ELSE 1 END AS is_break
+                THEN 0 ELSE 1 END AS is_break,
+           r.status IS DISTINCT FROM lag(r.status) OVER w AS status_break
     FROM status_rows r
     JOIN _spell_pairs p ON p.college_code = r.college_code AND p.cohort = r.cohort
     WINDOW w AS (PARTITION BY r.college_code, r.cohort, r.person_key ORDER BY r.snapshot_date)
 ),
 numbered AS (
-    SELECT *, sum(is_break) OVER (PARTITION BY college_code, cohort, person_key ORDER BY valid_from) AS island
+    -- second pass: the spell number, and the first snapshot of the current run of the status
+    -- (a spell never changes status inside, so the run start is the latest status break so far)
+    SELECT *, sum(is_break) OVER v AS island,
+           max(CASE WHEN status_break THEN valid_from END) OVER v AS declared_from
     FROM raw
+    WINDOW v AS (PARTITION BY college_code, cohort, person_key ORDER BY valid_from
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
 -- consecutive snapshots with an identical status row merge into one spell
-rows AS (
+declared AS (
     SELECT cohort, college_code, person_key, any_value(status) AS status,
            any_value(by_specialty) AS by_specialty, any_value(status_start) AS status_start,
-           any_value(discharge_date) AS discharge_date, min(valid_from) AS valid_from, max(valid_to) AS valid_to
+           any_value(discharge_date) AS discharge_date, min(valid_from) AS valid_from, max(valid_to) AS valid_to,
+           min(declared_from) AS declared_from
     FROM numbered GROUP BY cohort, college_code, person_key, island
-),
--- runs of the same status over consecutive spells: the date the college first declared it
-runs AS (
-    SELECT *, sum(status_break) OVER (PARTITION BY college_code, cohort, person_key ORDER BY valid_from) AS run
-    FROM (
-        SELECT *, CASE WHEN status IS NOT DISTINCT FROM
-                               lag(status) OVER (PARTITION BY college_code, cohort, person_key ORDER BY valid_from)
-                          THEN 0 ELSE 1 END AS status_break
-        FROM rows
-    )
-),
-declared AS (
-    SELECT *, min(valid_from) OVER (PARTITION BY college_code, cohort, person_key, run) AS declared_from
-    FROM runs
 ),
 firsts AS (
     SELECT college_code, cohort, person_key, min(valid_from) AS first_date
-    FROM rows GROUP BY ALL
+    FROM declared GROUP BY ALL
 ),
 unclipped AS (
     SELECT g.cohort, g.college_code, g.person_key, {_DIMS},
