@@ -115,18 +115,25 @@ def snils_is_reserved(digits: pl.Expr) -> pl.Expr:
 def snils_is_valid(digits: pl.Expr) -> pl.Expr:
     """The standard СНИЛС control number: sum of the first nine digits weighted 9..1; a sum below
     100 is the control number itself, 100 and 101 give 00, above 101 the sum mod 101 (100 → 00).
-    Reserved numbers (`snils_is_reserved`) are never valid."""
+    Reserved numbers (`snils_is_reserved`) are never valid. Null stays null.
+
+    Computed on the whole column at once with Series arithmetic: as one expression the number would
+    be parsed again for every term of the sum (a second of CPU per million rows)."""
+    return digits.map_batches(_snils_valid_series, return_dtype=pl.Boolean)
+
+
+def _snils_valid_series(digits: pl.Series) -> pl.Series:
     n = digits.cast(pl.Int64, strict=False)
     body = n // 100
     control = n % 100
-    total = pl.lit(0, dtype=pl.Int64)
-    for i in range(9):  # digit i from the right of the 9-digit body has weight i + 1
-        total = total + ((body // (10**i)) % 10) * (i + 1)
+    total = body % 10
+    for i in range(1, 9):  # digit i from the right of the 9-digit body has weight i + 1
+        total = total + (body // (10**i)) % 10 * (i + 1)
     mod = total % 101
-    expected = (
+    expected = pl.select(
         pl.when(total < 100).then(total).when(total <= 101).then(0).when(mod == 100).then(0).otherwise(mod)
-    )
-    return (expected == control) & (body >= SNILS_CHECKED_FROM)
+    ).to_series()
+    return ((expected == control) & (body >= SNILS_CHECKED_FROM)).alias(digits.name)
 
 
 def map_values(expr_name: str, frame: pl.DataFrame, lookup: Mapping[str, str]) -> pl.Series:

@@ -222,6 +222,14 @@ def _cell(expr: pl.Expr, col: Column) -> pl.Expr:
     return clean_str(expr)
 
 
+def _cell_column(frame: pl.DataFrame, name: str, col: Column) -> pl.Expr | pl.Series:
+    """`_cell` of a whole column: NFKC leaves ASCII text as it is, so a column without any other
+    character skips it, and a repetitive one is normalised once per distinct value."""
+    if col.type == "text" or not frame.get_column(name).cast(pl.Utf8).str.contains(r"[^\x00-\x7F]").any():
+        return clean_str(pl.col(name))
+    return by_uniques(frame, name, lambda e: _cell(e, col))
+
+
 def _check_characters(frame: pl.DataFrame, present: dict[str, int], ck: Checker) -> None:
     """Control characters (NUL among them) and over-long values, in every mapped column."""
     for name, i in present.items():
@@ -314,18 +322,35 @@ def _check_required_columns(present: dict[str, int], ck: Checker, ctx: Context) 
             ck.fatal = True
 
 
+_PARSERS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
+    "date": parse_date,
+    "bool": parse_bool,
+    "int": parse_int,
+    "float": parse_float,
+}
+
+
+def by_uniques(df: pl.DataFrame, name: str, fn: Callable[[pl.Expr], pl.Expr]) -> pl.Expr | pl.Series:
+    """`fn` over column `name`, computed once per distinct value when the column repeats itself
+    (dates, yes/no, numbers of a big file have few distinct values) and joined back in row order."""
+    values = df.get_column(name)
+    distinct = values.unique()
+    if distinct.len() * 4 > values.len():
+        return fn(pl.col(name))
+    table = distinct.to_frame().with_columns(fn(pl.col(name)).alias("_value"))
+    return (
+        values.to_frame()
+        .join(table, on=name, how="left", nulls_equal=True, maintain_order="left")
+        .get_column("_value")
+    )
+
+
 def _typed(df: pl.DataFrame, col: Column) -> pl.Expr | pl.Series:
     r = pl.col(raw(col.field))
     if col.type == "snils":
         return snils_digits(r)
-    if col.type == "date":
-        return parse_date(r)
-    if col.type == "bool":
-        return parse_bool(r)
-    if col.type == "int":
-        return parse_int(r)
-    if col.type == "float":
-        return parse_float(r)
+    if col.type in _PARSERS:
+        return by_uniques(df, raw(col.field), _PARSERS[col.type])
     if col.type == "choice":
         return map_values(raw(col.field), df, choice_lookup(col))
     return r
@@ -754,29 +779,49 @@ def _statuses(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
     return _resolve_cohort(df, ck, ctx)
 
 
-def _resolve_cohort(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
-    """Cohort of each status row from the college's graduation lists (module docstring)."""
-    ctx.cur.register("_status_colleges", df.select(pl.col("college_code").drop_nulls().unique()))
-    grads = ctx.cur.sql(
-        """SELECT college_code, person_key, cohort, graduation_date FROM graduates
-           WHERE college_code IN (SELECT college_code FROM _status_colleges)"""
-    ).pl()
-    ctx.cur.unregister("_status_colleges")
+def _pick_cohort(df: pl.DataFrame, grads: pl.DataFrame) -> pl.DataFrame:
+    """(ROW, cohort, _graduated) of the rows whose graduate is listed in several cohorts of the
+    college: the latest cohort graduated on or before the snapshot date, else the earliest one."""
     keyed = df.select(ROW, "college_code", "person_key", "snapshot_date").filter(
         pl.col("college_code").is_not_null() & pl.col("person_key").is_not_null()
     )
     cand = keyed.join(grads, on=["college_code", "person_key"], how="inner")
-    ok = pl.col("graduation_date") <= pl.col("snapshot_date")
-    picked = (
+    ok = pl.col("_graduated") <= pl.col("snapshot_date")
+    return (
         cand.with_columns(ok.fill_null(False).alias("_ok"))
         .with_columns(
             pl.when(pl.col("_ok")).then(pl.col("cohort")).otherwise(-pl.col("cohort")).alias("_rank")
         )
         .sort([ROW, "_ok", "_rank"], descending=[False, True, True])
         .unique(ROW, keep="first")
-        .select(ROW, pl.col("cohort").cast(pl.Int32), pl.col("graduation_date").alias("_graduated"))
+        .select(ROW, "cohort", "_graduated")
     )
-    df = df.join(picked, on=ROW, how="left")
+
+
+def _resolve_cohort(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    """Cohort of each status row from the college's graduation lists (module docstring)."""
+    ctx.cur.register("_status_colleges", df.select(pl.col("college_code").drop_nulls().unique()))
+    grads = ctx.cur.sql(
+        """SELECT college_code, person_key, cohort::INTEGER AS cohort, graduation_date AS _graduated
+           FROM graduates WHERE college_code IN (SELECT college_code FROM _status_colleges)"""
+    ).pl()
+    ctx.cur.unregister("_status_colleges")
+    # A graduate listed once in his college (the usual case) is joined directly; one listed in
+    # several cohorts of it gets the cohort the snapshot date picks.
+    several = grads.select(pl.struct("college_code", "person_key").is_duplicated()).to_series()
+    df = df.join(
+        grads.filter(~several),
+        on=["college_code", "person_key"],
+        how="left",
+        maintain_order="left",
+    )
+    if several.any():
+        picked = _pick_cohort(df, grads.filter(several))
+        df = df.join(picked, on=ROW, how="left", suffix="_picked", maintain_order="left").with_columns(
+            pl.coalesce("cohort", "cohort_picked").alias("cohort"),
+            pl.coalesce("_graduated", "_graduated_picked").alias("_graduated"),
+        )
+        df = df.drop("cohort_picked", "_graduated_picked")
     # A college with no graduation list at all: one message naming the missing step, not one per row.
     listed = grads.get_column("college_code").unique().to_list()
     unlisted = sorted(set(df.get_column("college_code").drop_nulls().unique().to_list()) - set(listed))
@@ -1056,7 +1101,7 @@ def validate(table: RawTable, ctx: Context) -> Validated:
         return Validated(spec, ck.problems(), rows)
     _check_characters(table.frame, present, ck)
     cols = [
-        _cell(pl.col(f"c{present[c.field]}"), c).alias(raw(c.field))
+        _cell_column(table.frame, f"c{present[c.field]}", c).alias(raw(c.field))
         for c in spec.columns
         if c.field in present
     ]
