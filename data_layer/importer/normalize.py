@@ -28,6 +28,7 @@ __all__ = [
     "snils_digits",
     "snils_is_reserved",
     "snils_is_valid",
+    "with_snils_check",
 ]
 
 _PAREN_TAIL = re.compile(r"\s*\(.*\)\s*$")
@@ -115,25 +116,38 @@ def snils_is_reserved(digits: pl.Expr) -> pl.Expr:
 def snils_is_valid(digits: pl.Expr) -> pl.Expr:
     """The standard СНИЛС control number: sum of the first nine digits weighted 9..1; a sum below
     100 is the control number itself, 100 and 101 give 00, above 101 the sum mod 101 (100 → 00).
-    Reserved numbers (`snils_is_reserved`) are never valid. Null stays null.
+    Reserved numbers (`snils_is_reserved`) are never valid.
 
-    Computed on the whole column at once with Series arithmetic: as one expression the number would
-    be parsed again for every term of the sum (a second of CPU per million rows)."""
-    return digits.map_batches(_snils_valid_series, return_dtype=pl.Boolean)
-
-
-def _snils_valid_series(digits: pl.Series) -> pl.Series:
+    For a whole file use `with_snils_check`: as one expression the number is parsed again for
+    every term of the sum."""
     n = digits.cast(pl.Int64, strict=False)
-    body = n // 100
-    control = n % 100
-    total = body % 10
-    for i in range(1, 9):  # digit i from the right of the 9-digit body has weight i + 1
-        total = total + (body // (10**i)) % 10 * (i + 1)
+    return _snils_check(n // 100, n % 100)
+
+
+def _snils_check(body: pl.Expr, control: pl.Expr) -> pl.Expr:
+    total = pl.lit(0, dtype=pl.Int64)
+    for i in range(9):  # digit i from the right of the 9-digit body has weight i + 1
+        total = total + ((body // (10**i)) % 10) * (i + 1)
     mod = total % 101
-    expected = pl.select(
+    expected = (
         pl.when(total < 100).then(total).when(total <= 101).then(0).when(mod == 100).then(0).otherwise(mod)
-    ).to_series()
-    return ((expected == control) & (body >= SNILS_CHECKED_FROM)).alias(digits.name)
+    )
+    return (expected == control) & (body >= SNILS_CHECKED_FROM)
+
+
+def with_snils_check(frame: pl.DataFrame, digits: str, out: str) -> pl.DataFrame:
+    """`frame` with column `out` = snils_is_valid(`digits`), computed in stages (the number parsed
+    once, then the sum from that column): a second of CPU less per million rows."""
+    body, control, total = f"{out}_body", f"{out}_control", f"{out}_total"
+    n = pl.col(digits).cast(pl.Int64, strict=False)
+    frame = frame.with_columns((n // 100).alias(body), (n % 100).alias(control))
+    weighted = [((pl.col(body) // (10**i)) % 10) * (i + 1) for i in range(9)]
+    frame = frame.with_columns(pl.sum_horizontal(weighted).alias(total))
+    t = pl.col(total)
+    mod = t % 101
+    expected = pl.when(t < 100).then(t).when(t <= 101).then(0).when(mod == 100).then(0).otherwise(mod)
+    ok = (expected == pl.col(control)) & (pl.col(body) >= SNILS_CHECKED_FROM)
+    return frame.with_columns(ok.alias(out)).drop(body, control, total)
 
 
 def map_values(expr_name: str, frame: pl.DataFrame, lookup: Mapping[str, str]) -> pl.Series:

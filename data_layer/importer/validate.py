@@ -44,7 +44,7 @@ from data_layer.importer.normalize import (
     parse_int,
     snils_digits,
     snils_is_reserved,
-    snils_is_valid,
+    with_snils_check,
 )
 from data_layer.importer.readers import ROW, RawTable
 from data_layer.scope import Scope
@@ -365,6 +365,9 @@ def _convert(df: pl.DataFrame, ck: Checker) -> pl.DataFrame:
         exprs.append(t.alias(col.field) if isinstance(t, pl.Expr) else t.rename(col.field))
     df = df.with_columns(exprs)
     for col in spec.columns:
+        if col.type == "snils":
+            df = with_snils_check(df, col.field, checked(col.field))
+    for col in spec.columns:
         r = pl.col(raw(col.field))
         if col.required and not (col.field == "snapshot_date"):
             ck.flag(df, r.is_null(), col.field, f"Не заполнено обязательное поле «{ck.label(col.field)}».")
@@ -412,15 +415,19 @@ def _flag_snils(df: pl.DataFrame, ck: Checker, name: str) -> None:
     )
     ck.flag(
         df,
-        digits.is_not_null() & ~reserved & ~snils_is_valid(digits),
+        digits.is_not_null() & ~reserved & ~pl.col(checked(name)),
         name,
         "Неверное контрольное число СНИЛС: проверьте номер.",
     )
 
 
+def checked(name: str) -> str:
+    """The column holding whether the СНИЛС in column `name` passes its control number."""
+    return f"_valid_{name}"
+
+
 def _valid_snils(name: str = "snils") -> pl.Expr:
-    d = pl.col(name)
-    return pl.when(snils_is_valid(d)).then(d).otherwise(None)
+    return pl.when(pl.col(checked(name))).then(pl.col(name)).otherwise(None)
 
 
 # ---------------------------------------------------------------- shared checks

@@ -16,6 +16,7 @@ from data_layer.importer.normalize import (
     parse_int,
     snils_digits,
     snils_is_valid,
+    with_snils_check,
 )
 from data_layer.statuses import parse_status
 
@@ -53,6 +54,10 @@ def test_snils_checksum_hand_computed(number: str, valid: bool) -> None:
     df = pl.DataFrame({"v": [number]})
     out = df.select(snils_is_valid(snils_digits(pl.col("v"))).alias("ok"))["ok"][0]
     assert out is valid
+    # the staged whole-file form gives the same answer
+    staged = with_snils_check(df.select(snils_digits(pl.col("v")).alias("d")), "d", "ok")
+    assert staged.columns == ["d", "ok"]
+    assert staged["ok"][0] is valid
 
 
 def test_snils_shape() -> None:
