@@ -77,7 +77,9 @@ def check(scope: Scope, files: list[object], kind: str | None, snapshot: dt.date
             widgets.action_error(exc, f"preview {name}")
             continue
         allowed = upload_sections.allowed_kinds(scope)
-        odd = upload_mapping.foreign(data, name, kind, allowed) if isinstance(outcome, LoadResult) else None
+        odd = None
+        if isinstance(outcome, LoadResult) and upload_mapping.worth_mapping(outcome.errors):
+            odd = upload_mapping.foreign(data, name, kind, allowed)
         pending.append(Pending(name, data, kind, snapshot, outcome, foreign=odd, allowed=allowed))
     st.session_state[PENDING] = pending
     st.session_state[RESULTS] = []

@@ -56,6 +56,15 @@ class Foreign:
     kind: str  # the kind its headers fit best (or the one chosen on the page)
 
 
+# Refusals a mapping can cure: no header row of a known kind, a required column missing, or a
+# problem in a column (an unknown label). Not: limits, damaged files — those are not read again.
+_HEADER_REFUSALS = ("строка заголовков", "определить вид файла", "Нет обязательного столбца")
+
+
+def worth_mapping(errors: list[Any]) -> bool:
+    return any(p.column is not None or any(m in p.message for m in _HEADER_REFUSALS) for p in errors)
+
+
 def foreign(data: bytes, name: str, kind: str | None, allowed: tuple[str, ...]) -> Foreign | None:
     """The file's headers and labels when they differ from the contract (required columns missing
     or labels of a coded column the contract does not know); None for a contract file whose
@@ -195,6 +204,7 @@ def editor(i: int, item: Any, scope: Scope) -> None:
         key=f"map_name_{i}",
         help=f"Сопоставление сохраняется {owner}; его можно будет выбрать при следующей загрузке.",
     )
+    replace = st.checkbox("Заменить сохранённое сопоставление с таким же названием", key=f"map_replace_{i}")
     if st.button("Сохранить и проверить файл", type="primary", key=f"map_save_{i}", icon=":material/save:"):
         mapping = ImportMapping(
             name,
@@ -205,7 +215,7 @@ def editor(i: int, item: Any, scope: Scope) -> None:
         )
         try:
             with cursor() as cur:
-                stored = save_mapping(cur, scope, mapping)
+                stored = save_mapping(cur, scope, mapping, replace=replace)
         except UserFacingError as exc:
             st.error(md(str(exc)), icon=":material/error:")
             return

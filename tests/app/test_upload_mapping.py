@@ -107,6 +107,14 @@ def test_another_college_is_not_offered_the_mapping() -> None:
     at = _check_ais(open_page("pages/screens/upload.py", "college", "P001"))
     at.text_input(key="map_name_0").input("АИС ТР").run()
     at.button(key="map_save_0").click().run()
+    # the same name again: refused unless replacing is ticked
+    at = _check_ais(open_page("pages/screens/upload.py", "college", "P001"))
+    at.text_input(key="map_name_0").input("АИС ТР").run()
+    at.button(key="map_save_0").click().run()
+    assert any("уже есть" in e.value for e in at.error)
+    at.checkbox(key="map_replace_0").check().run()
+    at.button(key="map_save_0").click().run()
+    assert any("сопоставлением «АИС ТР»" in c.value for c in at.caption)
     at = _check_ais(open_page("pages/screens/upload.py", "college", "P002"))
     assert not [s for s in at.selectbox if s.key == "map_pick_0"]
     assert at.selectbox(key="map_kind_0").value == "statuses"  # only the editor

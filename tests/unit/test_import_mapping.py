@@ -340,3 +340,18 @@ def test_cli_load_with_a_saved_mapping(
             "WHERE snapshot_date = DATE '2024-10-04'"
         ).fetchall() == [(7, 1)]
     db.close_all()
+
+
+def test_only_refusals_a_mapping_can_cure_read_the_file_again() -> None:
+    from data_layer.importer import Problem
+    from ui.upload_mapping import worth_mapping
+
+    def refusal(message: str, column: str | None = None) -> list[Problem]:
+        return [Problem(None, column, None, message, "error")]
+
+    assert worth_mapping(refusal("Не удалось определить вид файла: среди первых 11 строк нет …"))
+    assert worth_mapping(refusal("Не найдена строка заголовков файла вида «Статусы …»"))
+    assert worth_mapping(refusal("Нет обязательного столбца «Статус».", "Статус"))
+    assert worth_mapping(refusal("Неизвестный статус: …", "Статус"))
+    assert not worth_mapping(refusal("Файл не загружен: для его чтения не хватило памяти … в столбце XFD …"))
+    assert not worth_mapping(refusal("Файл пуст: в нём нет ни заголовков, ни данных."))
