@@ -7,7 +7,7 @@ import streamlit as st
 
 from metrics import criteria
 from metrics.formatting import fmt_datetime, fmt_int
-from ui import cached, rating_view
+from ui import cached, rating_view, widgets
 from ui import criteria_tables as ct
 from ui import filter_context as mctx
 from ui.roles import Scope
@@ -37,8 +37,19 @@ def version_line(cs: criteria.CriteriaSet) -> str:
     return f"черновик версии {cs.version} от {fmt_datetime(cs.created_at)}, {author(cs.created_by)}"
 
 
-def rating_table(rated: pl.DataFrame, cs: criteria.CriteriaSet, key: str) -> None:
-    st.dataframe(ct.rating_display(rated, cs), hide_index=True, placeholder="—", width="stretch", key=key)
+def rating_table(scope: Scope, rated: pl.DataFrame, cs: criteria.CriteriaSet, key: str) -> None:
+    """Place, college by its full name with the abbreviation, points as numbers (sortable)."""
+    colleges = cached.college_list(cached.version(), scope)
+    full = dict(zip(colleges["college_code"].to_list(), colleges["full_name"].to_list(), strict=True))
+    shown = ct.rating_display(rated, cs, full_names={k: v for k, v in full.items() if v})
+    st.dataframe(
+        shown,
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        key=key,
+        column_config=widgets.decimal_columns(shown, digits=2),
+    )
 
 
 def rating_tab(scope: Scope, ctx: mctx.Context, pub_set: criteria.CriteriaSet) -> None:
@@ -66,7 +77,7 @@ def rating_tab(scope: Scope, ctx: mctx.Context, pub_set: criteria.CriteriaSet) -
         f"{ct.fmt_points(cs.high_from)} баллов, «Средняя» — от {ct.fmt_points(cs.medium_from)}; "
         f"максимум — {ct.fmt_points(cs.max_score())}."
     )
-    rating_table(rated, cs, "crit_rating")
+    rating_table(scope, rated, cs, "crit_rating")
     if pub is not None:
         rating_view.current_block(scope, ctx, rated, pub)
     rating_view.register(ctx)
@@ -121,7 +132,7 @@ def history_tab(scope: Scope, ctx: mctx.Context, all_versions: list[criteria.Cri
         "опубликованная версия не меняется, поэтому её рейтинг всегда можно воспроизвести."
     )
     rated = cached.rating(cached.version(), scope, ctx.cohort, ctx.as_of, cs.version)
-    rating_table(rated, cs, "crit_history_rating")
+    rating_table(scope, rated, cs, "crit_history_rating")
     st.dataframe(
         ct.description_frame(cs, metric_labels()),
         hide_index=True,

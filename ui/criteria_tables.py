@@ -14,7 +14,7 @@ import polars as pl
 
 from data_layer.errors import UserFacingError
 from metrics import criteria, views
-from metrics.formatting import fmt_num, num_expr, parse_decimal
+from metrics.formatting import college_name_expr, fmt_num, num_expr, parse_decimal, shown_number_expr
 
 KIND_LABELS = {"step": "ступенчатая", "linear": "линейная"}
 KIND_BY_LABEL = {v: k for k, v in KIND_LABELS.items()}
@@ -248,6 +248,19 @@ def points_expr(col: str) -> pl.Expr:
     return num_expr(pl.col(col), 2).str.replace(r",?0+$", "")
 
 
+def points_number(col: str) -> pl.Expr:
+    """Points as a table shows them: a number to 0,01 (sorted as a number; the browser writes «10,25»)."""
+    return shown_number_expr(pl.col(col), "points")
+
+
+def college_column(frame: pl.DataFrame, full_names: dict[str, str] | None) -> pl.Expr:
+    """«ПОО»: the full name with the abbreviation when `full_names` (code -> full name) is given."""
+    if not full_names or "college_code" not in frame.columns:
+        return pl.col("short_name").alias("ПОО")
+    full = pl.col("college_code").replace_strict(full_names, default=None, return_dtype=pl.Utf8)
+    return college_name_expr(full, pl.col("short_name")).alias("ПОО")
+
+
 def what_if_display(diff: pl.DataFrame) -> pl.DataFrame:
     """criteria.what_if output as a Russian table, colleges that move first."""
     labels = criteria.CATEGORY_LABELS
@@ -259,8 +272,8 @@ def what_if_display(diff: pl.DataFrame) -> pl.DataFrame:
             pl.col("rank_base").alias("Место сейчас"),
             pl.col("rank_new").alias("Место по черновику"),
             views.rank_change_expr(pl.col("rank_change")).alias("Изменение"),
-            points_expr("score_base").alias("Баллы сейчас"),
-            points_expr("score_new").alias("Баллы по черновику"),
+            points_number("score_base").alias("Баллы сейчас"),
+            points_number("score_new").alias("Баллы по черновику"),
             pl.col("category_base").replace_strict(labels, default=None).alias("Категория сейчас"),
             pl.col("category_new").replace_strict(labels, default=None).alias("Категория по черновику"),
         )
@@ -268,16 +281,19 @@ def what_if_display(diff: pl.DataFrame) -> pl.DataFrame:
 
 
 def rating_display(
-    rated: pl.DataFrame, cs: criteria.CriteriaSet, show_territory: bool = True
+    rated: pl.DataFrame,
+    cs: criteria.CriteriaSet,
+    show_territory: bool = True,
+    full_names: dict[str, str] | None = None,
 ) -> pl.DataFrame:
-    """A rating (criteria.rating) as a Russian table: place, college, points per criterion, total,
-    category."""
-    pts = [points_expr(f"pts:{c.id}").alias(c.name) for c in cs.criteria if f"pts:{c.id}" in rated.columns]
+    """A rating (criteria.rating) as a Russian table: place, college (with its full name when
+    `full_names` is given), points per criterion and total as numbers, category."""
+    pts = [points_number(f"pts:{c.id}").alias(c.name) for c in cs.criteria if f"pts:{c.id}" in rated.columns]
     return rated.select(
         pl.col("rank").alias("Место"),
-        pl.col("short_name").alias("ПОО"),
+        college_column(rated, full_names),
         *([pl.col("tu_name").alias("ТУ")] if show_territory else []),
         *pts,
-        points_expr("score").alias("Итого баллов"),
+        points_number("score").alias("Итого баллов"),
         pl.col("category").replace_strict(criteria.CATEGORY_LABELS, default=None).alias("Категория"),
     )

@@ -60,13 +60,13 @@ def diff_display(diff: pl.DataFrame) -> pl.DataFrame:
 
     return diff.select(
         pl.col("short_name").alias("ПОО"),
-        ct.points_expr("score_published").alias("Баллы (опубл.)"),
+        ct.points_number("score_published").alias("Баллы (опубл.)"),
         pl.col("rank_published").alias("Место (опубл.)"),
         cat("category_published").alias("Категория (опубл.)"),
-        ct.points_expr("score_current").alias("Баллы (текущий расчёт)"),
+        ct.points_number("score_current").alias("Баллы (текущий расчёт)"),
         pl.col("rank_current").alias("Место (текущий расчёт)"),
         cat("category_current").alias("Категория (текущий расчёт)"),
-        ct.points_expr("score_change").alias("Разница баллов"),
+        ct.points_number("score_change").alias("Разница баллов"),
         pl.col("rank_change").alias("Изменение места (+ выше)"),
     )
 
@@ -85,7 +85,15 @@ def current_block(scope: Scope, ctx: mctx.Context, rated: pl.DataFrame, pub: pub
         f"По тем же критериям на {fmt_date(ctx.as_of)} и данным на сегодня: баллы изменились бы у "
         f"{fmt_int(changed)} ПОО, место — у {fmt_int(moved)}. Это не заменяет опубликованный рейтинг."
     )
-    st.dataframe(diff_display(diff), hide_index=True, placeholder="—", width="stretch", key="rating_current")
+    shown = diff_display(diff)
+    st.dataframe(
+        shown,
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        key="rating_current",
+        column_config=widgets.decimal_columns(shown, digits=2),
+    )
 
 
 def register(ctx: mctx.Context) -> None:

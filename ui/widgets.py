@@ -370,6 +370,17 @@ def decimal_column(label: str | None = None, help: str | None = None, digits: in
 _count, _share, _points = count_column, share_column, decimal_column
 
 
+def decimal_columns(frame: pl.DataFrame, digits: int = 1) -> dict[str, Any]:
+    """A decimal_column for every float column of `frame` (e.g. rating points), integers as counts."""
+    out: dict[str, Any] = {}
+    for name, dtype in frame.schema.items():
+        if dtype.is_float():
+            out[name] = decimal_column(name, digits=digits)
+        elif dtype.is_integer():
+            out[name] = count_column(name)
+    return out
+
+
 def _text(label: str, help: str | None = None) -> Any:
     return st.column_config.TextColumn(label, help=help)
 

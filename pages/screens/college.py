@@ -64,10 +64,14 @@ def choose_college(scope: Scope, ctx: mctx.Context, colleges: pl.DataFrame) -> s
     codes: list[str] = colleges["college_code"].to_list()
     current = ctx.drill.college if ctx.drill.college in codes else codes[0]
     assert current is not None
+    tus = dict(zip(codes, colleges["tu_code"].to_list(), strict=True))
+    if scope.role != "college" and ctx.drill.college == current and ctx.drill.territory != tus[current]:
+        # Reached from the ranking or the overview (no territory in the path): the breadcrumb shows
+        # the college's own territory, not none or the one of an earlier drill.
+        ui_context.set_drill(mctx.Drill(territory=tus[current], college=current, program=ctx.drill.program))
     if scope.role == "college" or len(codes) == 1:
         return current
     names = dict(zip(codes, colleges["short_name"].to_list(), strict=True))
-    tus = dict(zip(codes, colleges["tu_code"].to_list(), strict=True))
     chosen = st.columns([2, 3])[0].selectbox(
         "ПОО",
         codes,

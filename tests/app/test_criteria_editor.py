@@ -21,9 +21,8 @@ from tests.app import test_pages_work as work
 from tests.app import test_reports_page as rp
 from tests.app.test_pages_work import COHORT, FRDO_ROW, _edit_weight, assert_clean, cur_of, open_page, plain
 
-# The page tests' region (built once per module, copied per test).
+# The page tests' database (built once per module; tests/app/conftest.region copies it per test).
 template = work.template
-region = work.region
 env = rp.env  # records deferred downloads (AppTest drops its media manager after a run)
 
 EDITOR = "Редактор критериев"

@@ -451,3 +451,16 @@ def test_two_risk_figures_are_each_named_for_what_they_count() -> None:
     assert "учёт в ЦЗН" in kpi["Группа риска"].help
     # with another indicator there is one risk figure and no note
     assert not any(c.value == risk.RISK_SHARE_NOTE for c in open_page("overview", "ministry").caption)
+
+
+def test_breadcrumb_names_the_college_territory_when_reached_without_it() -> None:
+    """From the ranking or the overview a college is opened with no territory in the drill path: the
+    breadcrumb still reads region › its territory › college (never a stale or missing territory)."""
+    tu_name = table(Scope("ministry"), "territory").filter(pl.col("code") == "TU02")["name"][0]
+    for start in ({"poo": "P015"}, {"tu": "TU01", "poo": "P015"}):
+        at = open_page("college", "ministry", **start)
+        crumbs = [
+            b.label for b in at.button if b.key and b.key.startswith("crumb_") and b.key != "crumb_back"
+        ]
+        assert crumbs == ["Самарская область", tu_name], (start, crumbs)
+        assert at.query_params["tu"] in ("TU02", ["TU02"])
