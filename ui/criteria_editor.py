@@ -279,13 +279,5 @@ def what_if(scope: Scope, ctx: mctx.Context, pub: criteria.CriteriaSet, cand: cr
         f"Изменят место: {fmt_int(moved.height)} ПОО; сменят категорию: {fmt_int(changed_cat.height)}. "
         f"Максимум баллов: {ct.fmt_points(pub.max_score())} → {ct.fmt_points(cand.max_score())}."
     )
-    shown = ct.what_if_display(diff)
-    st.dataframe(
-        shown,
-        hide_index=True,
-        placeholder="—",
-        width="stretch",
-        key="crit_what_if",
-        column_config=widgets.decimal_columns(shown, digits=2),
-    )
+    widgets.number_table(ct.what_if_display(diff), "crit_what_if")
     return moved.height

@@ -41,15 +41,7 @@ def rating_table(scope: Scope, rated: pl.DataFrame, cs: criteria.CriteriaSet, ke
     """Place, college by its full name with the abbreviation, points as numbers (sortable)."""
     colleges = cached.college_list(cached.version(), scope)
     full = dict(zip(colleges["college_code"].to_list(), colleges["full_name"].to_list(), strict=True))
-    shown = ct.rating_display(rated, cs, full_names={k: v for k, v in full.items() if v})
-    st.dataframe(
-        shown,
-        hide_index=True,
-        placeholder="—",
-        width="stretch",
-        key=key,
-        column_config=widgets.decimal_columns(shown, digits=2),
-    )
+    widgets.number_table(ct.rating_display(rated, cs, full_names={k: v for k, v in full.items() if v}), key)
 
 
 def rating_tab(scope: Scope, ctx: mctx.Context, pub_set: criteria.CriteriaSet) -> None:

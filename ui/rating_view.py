@@ -85,15 +85,7 @@ def current_block(scope: Scope, ctx: mctx.Context, rated: pl.DataFrame, pub: pub
         f"По тем же критериям на {fmt_date(ctx.as_of)} и данным на сегодня: баллы изменились бы у "
         f"{fmt_int(changed)} ПОО, место — у {fmt_int(moved)}. Это не заменяет опубликованный рейтинг."
     )
-    shown = diff_display(diff)
-    st.dataframe(
-        shown,
-        hide_index=True,
-        placeholder="—",
-        width="stretch",
-        key="rating_current",
-        column_config=widgets.decimal_columns(shown, digits=2),
-    )
+    widgets.number_table(diff_display(diff), "rating_current")
 
 
 def register(ctx: mctx.Context) -> None:

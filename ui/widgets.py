@@ -370,6 +370,19 @@ def decimal_column(label: str | None = None, help: str | None = None, digits: in
 _count, _share, _points = count_column, share_column, decimal_column
 
 
+def number_table(frame: pl.DataFrame, key: str, digits: int = 2) -> None:
+    """A full-width read-only table whose float columns show `digits` decimals and integer columns
+    thousands separators (Russian in a Russian browser); empty cells «—»."""
+    st.dataframe(
+        frame,
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        key=key,
+        column_config=decimal_columns(frame, digits=digits),
+    )
+
+
 def decimal_columns(frame: pl.DataFrame, digits: int = 1) -> dict[str, Any]:
     """A decimal_column for every float column of `frame` (e.g. rating points), integers as counts."""
     out: dict[str, Any] = {}
