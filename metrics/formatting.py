@@ -128,10 +128,10 @@ def shown_number_expr(expr: pl.Expr, kind: str) -> pl.Expr:
     """A number as a table shows it (the browser formats it; sorting stays numeric), rounded as the
     Russian labels round it, so that no «−0,0» can appear: «share» — a fraction to 0,1 % (0.6253 ->
     0.625), «pp» — a difference of fractions in percentage points to 0,1 (-0.0004 -> 0.0), «count» —
-    an integer, «points» — rating points to 0,01."""
+    an integer, «points» — rating points to 0,01, «tenths» — a number to 0,1 (percent values)."""
     x = expr.cast(pl.Float64)
-    if kind in ("share", "pp", "points"):
-        r = {"share": x.round(3), "pp": (x * 100).round(1), "points": x.round(2)}[kind]
+    if kind in ("share", "pp", "points", "tenths"):
+        r = {"share": x.round(3), "pp": (x * 100).round(1), "points": x.round(2), "tenths": x.round(1)}[kind]
         return pl.when(r != 0).then(r).when(r == 0).then(pl.lit(0.0))  # a rounded -0.0 becomes 0.0
     if kind == "count":
         return expr.cast(pl.Int64)

@@ -11,7 +11,7 @@ import streamlit as st
 from data_layer import graduates
 from metrics import views
 from metrics.engine import SMALL_GROUP
-from metrics.formatting import date_expr, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_pp, num_expr
+from metrics.formatting import date_expr, fmt_date, fmt_int, fmt_num, fmt_pct, fmt_pp, shown_number_expr
 from metrics.risk import RISK_GROUP_HELP
 from ui import cached, charts, monitoring_data, widgets
 from ui import context as ui_context
@@ -196,12 +196,11 @@ def rating(scope: Scope, ctx: mctx.Context, fr: monitoring_data.Frame, college: 
             f"Опубликованный {r.published}. Текущий расчёт на {ctx.as_of:%d.%m.%Y}: "
             f"{fmt_num(r.current_score)} баллов, {r.current_rank or '—'}-е место."
         )
-    st.dataframe(
+    widgets.number_table(
         r.points.select(
             pl.col("criterion").alias("Критерий"),
-            num_expr(pl.col("points")).alias("Баллы"),
-            num_expr(pl.col("max_points"), 0).alias("Максимум"),
+            shown_number_expr(pl.col("points"), "points").alias("Баллы"),
+            shown_number_expr(pl.col("max_points"), "points").alias("Максимум"),
         ),
-        hide_index=True,
-        key="college_criteria",
+        "college_criteria",
     )

@@ -12,11 +12,13 @@ import streamlit as st
 
 from data_layer.scope import Scope
 from metrics import engine, quality, quotas
+from metrics.formatting import shown_number_expr
 from ui import cached
 from ui.connection import cursor
 
-PCT = st.column_config.NumberColumn(format="%.1f %%")
-INT = st.column_config.NumberColumn(format="localized")
+# Percent values (62.5) with one decimal in the browser's Russian format («62,5»; the header says «%»).
+PCT = st.column_config.NumberColumn(format="localized", step=0.1)
+INT = st.column_config.NumberColumn(format="localized", step=1)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -36,7 +38,7 @@ def quota(
 
 
 def _pct(col: str) -> pl.Expr:
-    return (pl.col(col) * 100).round(1)
+    return shown_number_expr(pl.col(col) * 100, "tenths")
 
 
 def territory_display(frame: pl.DataFrame) -> pl.DataFrame:
@@ -105,7 +107,7 @@ def quota_display(frame: pl.DataFrame, cohorts: list[int], hide_below: int) -> p
         cols.append(pl.when(hide).then(None).otherwise(_pct(f"rate_{c}")).alias(f"Выпуск {c}: %"))
     small = pl.any_horizontal([pl.col(f"small_{c}") for c in cohorts])
     cols += [
-        pl.col("trend_pp").round(1).alias("Тренд, п. п."),
+        shown_number_expr(pl.col("trend_pp"), "tenths").alias("Тренд, п. п."),
         pl.when(small)
         .then(pl.lit(f"мало данных (< {quotas.SMALL_GROUP})"))
         .otherwise(pl.lit(""))

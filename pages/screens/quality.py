@@ -69,7 +69,7 @@ def _quotas(scope, ctx) -> None:  # type: ignore[no-untyped-def]
         for c in display.columns
         if c.startswith("Выпуск ")
     }
-    conf["Тренд, п. п."] = st.column_config.NumberColumn(format="%+.1f")
+    conf["Тренд, п. п."] = qm.PCT
     st.dataframe(display, hide_index=True, width="stretch", key="quality_quota", column_config=conf)
     st.download_button(
         "Скачать таблицу для КЦП (Excel)",

@@ -20,6 +20,7 @@ from tests.app.test_pages_work import (
     tables,
     template,  # noqa: F401  (the module's region, built once: the `region` fixture copies it)
 )
+from tests.helpers import column_config
 from ui.registry import PAGE_SPECS
 
 CODES: dict[str, str | None] = {"ministry": None, "territory": "TU01", "base_centre": None, "college": "P001"}
@@ -193,4 +194,10 @@ def test_quality_page_numbers_and_quota_tab(region: tuple[Path, dict[str, str]])
     assert colleges.schema["Выпускников"].is_integer()  # numbers stay numbers (sorted as numbers)
     quota = tables(at, "Тренд, п. п.")[0]
     assert "Выпуск 2024: %" in quota.columns
+    # percent values in the browser's Russian format (never a printf «12.5 %» or «+0.0»)
+    for element in at.dataframe:
+        for name, conf in column_config(element).items():
+            fmt = (conf.get("type_config") or {}).get("format")
+            assert fmt is None or not fmt.startswith("%"), (name, fmt)
+    assert all(v is None or str(v) != "-0.0" for v in quota["Тренд, п. п."].to_list())
     assert "Скачать таблицу для КЦП (Excel)" in [b.label for b in at.get("download_button")]  # type: ignore[attr-defined]

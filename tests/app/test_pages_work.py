@@ -970,3 +970,7 @@ def test_college_card_shows_the_published_score_and_the_current_one(
     assert line.startswith(f"**{fmt_num(frozen['score'][0])}** из")
     caption = next(c.value for c in at.caption if "Опубликованный рейтинг" in c.value)
     assert f"{fmt_num(now['score'][0])} баллов, {now['rank'][0]}-е место" in caption
+    # the points per criterion are numbers that add up to the published score
+    points = table(at, "Максимум")
+    assert points["Баллы"].dtype == pl.Float64
+    assert sum(points["Баллы"].drop_nulls().to_list()) == pytest.approx(frozen["score"][0], abs=0.05)
