@@ -1,7 +1,14 @@
-"""One write = one transaction: the change, its audit entry and (optionally) the dataset-version bump."""
+"""One write = one transaction: the change, its audit entry and (optionally) the dataset-version bump.
+
+A write the storage refuses — a full disk, a read-only or locked database, an I/O error, the same
+rows changed at the same moment by another session — is rolled back whole and raised as a Russian
+`StorageError` (issue 12): the page shows it, the CLI exits with code 2, the English original and
+the traceback go to the server log only.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -9,7 +16,10 @@ from dataclasses import dataclass
 import duckdb
 
 from data_layer import audit, db
+from data_layer.errors import StorageError, storage_failure
 from data_layer.scope import Scope
+
+_log = logging.getLogger("vypusk.ops")
 
 
 @dataclass
@@ -42,7 +52,11 @@ def audited(
     back (the credentials file), so a failing audit entry stops the change before it happens.
     """
     entry = Entry(action, obj, details)
-    cur.execute("BEGIN TRANSACTION")
+    try:
+        cur.execute("BEGIN TRANSACTION")
+    except Exception as exc:
+        _raise_storage_error(exc, action)
+        raise
     try:
         if audit_first:
             audit.record(cur, scope.username, scope.role, entry.action, entry.obj, entry.details)
@@ -52,6 +66,26 @@ def audited(
         if bump:
             db.bump_dataset_version(cur)
         cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
+    except BaseException as exc:
+        _rollback(cur)
+        _raise_storage_error(exc, action)
         raise
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    try:
+        cur.execute("ROLLBACK")
+    except duckdb.Error:
+        pass  # a failed COMMIT has already ended the transaction (DuckDB rolls it back itself)
+
+
+def _raise_storage_error(exc: BaseException, action: str) -> None:
+    """Raise a Russian StorageError for a storage failure (the original chained); return otherwise."""
+    failure = None if isinstance(exc, StorageError) else storage_failure(exc)
+    if failure is None:
+        return
+    _log.error("write %s refused by the storage: %s: %s", action, type(exc).__name__, exc)
+    raise StorageError(
+        f"Изменение не сохранено: {failure.cause}. Ничего из него не записано, ранее сохранённое "
+        f"не потеряно; {failure.advice}."
+    ) from exc

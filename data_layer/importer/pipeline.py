@@ -19,6 +19,7 @@ import polars as pl
 
 from data_layer import audit
 from data_layer.config import REFERENCE_DIR
+from data_layer.errors import StorageFailure, storage_failure
 from data_layer.importer import store
 from data_layer.importer.errors import UnreadableFileError
 from data_layer.importer.kinds import KINDS, REFERENCE_KINDS
@@ -126,8 +127,10 @@ def _reject(
             except BaseException:
                 _rollback(cur)
                 raise
-    except (duckdb.IOException, duckdb.PermissionException, OSError) as exc:
+    except BaseException as exc:
         # the storage that refused the load refuses the audit entry too: the user still gets the answer
+        if storage_failure(exc) is None:
+            raise
         _log.error("refusal of %s not audited: %s", file_name, type(exc).__name__)
     return LoadResult(
         ok=False,
@@ -140,20 +143,11 @@ def _reject(
     )
 
 
-def storage_message(exc: BaseException) -> str:
+def storage_message(failure: StorageFailure) -> str:
     """A Russian message for a storage failure during a load (never the English original)."""
-    text = str(exc).lower()
-    if "no space" in text or "disk full" in text or "enospc" in text:
-        cause = "на диске сервера закончилось место"
-    elif "read-only" in text or "read only" in text or "permission" in text:
-        cause = "база данных открыта только для чтения или нет прав на запись"
-    elif "lock" in text:
-        cause = "файл базы данных занят другим процессом"
-    else:
-        cause = "ошибка записи в базу данных"
     return (
-        f"Файл не загружен: {cause}. Данные в системе не изменены, ранее загруженное не потеряно; "
-        "сообщите администратору и повторите загрузку позже."
+        f"Файл не загружен: {failure.cause}. Данные в системе не изменены, ранее загруженное не потеряно; "
+        f"{failure.advice}."
     )
 
 
@@ -320,11 +314,6 @@ def _load_table(
                 received_at=received_at,
             )
             cur.execute("COMMIT")
-        except duckdb.TransactionException:
-            _rollback(cur)
-            msg = "Данные одновременно изменила другая операция; повторите загрузку."
-            problem = Problem(None, None, None, msg, "error")
-            return _reject(con, scope, file_name, table.kind, table.frame.height, [problem])
         except (duckdb.ConstraintException, duckdb.ConversionException) as exc:
             # A value validation let through: refused like any invalid file, never a traceback.
             _rollback(cur)
@@ -335,16 +324,16 @@ def _load_table(
             )
             problem = Problem(None, None, None, msg, "error")
             return _reject(con, scope, file_name, table.kind, table.frame.height, [problem])
-        except (duckdb.IOException, duckdb.PermissionException, OSError) as exc:
-            # A full disk, a database made read-only, a file locked or gone: the transaction is
-            # rolled back, so nothing of the file is stored and nothing stored is lost.
+        except BaseException as exc:
+            # A full disk (DuckDB reports it at COMMIT), a read-only or locked database, a concurrent
+            # change: rolled back, so nothing of the file is stored and nothing stored is lost.
             _rollback(cur)
-            _log.error("load of a %s file failed on storage: %s", table.kind, type(exc).__name__)
-            problem = Problem(None, None, None, storage_message(exc), "error")
+            failure = storage_failure(exc)
+            if failure is None:
+                raise
+            _log.error("load of a %s file failed on storage: %s: %s", table.kind, type(exc).__name__, exc)
+            problem = Problem(None, None, None, storage_message(failure), "error")
             return _reject(con, scope, file_name, table.kind, table.frame.height, [problem])
-        except BaseException:
-            _rollback(cur)
-            raise
         finally:
             store.unregister(cur)
     pairs = touched if v.spec.kind in store.SPELL_KINDS else v.pairs
