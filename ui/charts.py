@@ -4,6 +4,9 @@ Every figure gets Russian number separators (62,5; 1 234) and numeric date ticks
 server (no plotly.js locale bundle), the colour-blind-safe Okabe–Ito palette, and carries the
 codes it drills into in `customdata` (read back with ui.filter_context.selection_code).
 Rates come in as fractions (0.625) and are drawn as percent (62,5).
+Every string a figure draws — names on axes, titles, bar and cell text, hover text — goes through
+`ui.text.plotly_text`: college, programme and indicator names are typed by users, and Plotly
+renders a subset of HTML (issue 12, «text is text»).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import polars as pl
 
 from metrics.forecast import Projection
 from metrics.formatting import PLOTLY_SEPARATORS, fmt_date, fmt_int, fmt_pct
+from ui.text import plotly_text
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency.
 OKABE_ITO: dict[str, str] = {
@@ -68,7 +72,7 @@ def base_layout(fig: go.Figure, *, title: str | None = None, height: int | None 
         dragmode=False,
     )
     if title:
-        fig.update_layout(title={"text": title, "x": 0, "font": {"size": 15}})
+        fig.update_layout(title={"text": plotly_text(title), "x": 0, "font": {"size": 15}})
     if height:
         fig.update_layout(height=height)
     return fig
@@ -194,7 +198,7 @@ def status_bar_figure(
     fig = go.Figure(
         go.Bar(
             x=rows["count"].to_list(),
-            y=rows["label"].to_list(),
+            y=[plotly_text(t) for t in rows["label"].to_list()],
             orientation="h",
             marker={"color": [GROUP_COLOURS.get(g, NEUTRAL) for g in rows["group"].to_list()]},
             text=[f"{fmt_int(n)} ({fmt_pct(s)})" for n, s in zip(rows["count"], rows["share"], strict=True)],
@@ -238,7 +242,7 @@ def ranking_figure(
     Expects rate, rate_label (pre-formatted, «<5» / «—» allowed) and optionally `reliable`; bars of
     unreliable groups are grey and hatched. customdata = [code] per bar.
     """
-    labels = frame[label_col].to_list()
+    labels = [plotly_text(t) for t in frame[label_col].to_list()]
     rates = [None if r is None else r * 100 for r in frame["rate"].to_list()]
     reliable = frame["reliable"].to_list() if "reliable" in frame.columns else [True] * frame.height
     text = (
@@ -284,10 +288,10 @@ def comparison_figure(
     )
     fig = go.Figure(
         go.Bar(
-            x=list(labels),
+            x=[plotly_text(t) for t in labels],
             y=[None if r is None else r * 100 for r in rates],
             marker={"color": bar_colours(frame, target, lower_is_better)},
-            text=[fmt_pct(r) for r in rates],
+            text=[plotly_text(fmt_pct(r)) for r in rates],
             textposition="inside",
             insidetextanchor="end",
             textfont={"color": "white", "size": 14},
@@ -299,11 +303,6 @@ def comparison_figure(
     fig.update_yaxes(title=None, ticksuffix=" %", tickformat=".0f", range=[0, 110])
     fig.update_xaxes(title=None)
     return fig
-
-
-def plotly_text(label: str) -> str:
-    """Plotly text is a subset of HTML: «<5» would vanish as a broken tag."""
-    return label.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _heat_trace(
@@ -382,6 +381,8 @@ def heatmap_figure(
     row_codes, col_codes = rows[row_code].to_list(), cols[col_code].to_list()
     row_names = dict(zip(row_codes, rows[row_label].to_list(), strict=True))
     col_names = dict(zip(col_codes, cols[col_label].to_list(), strict=True))
+    row_ticks = {c: plotly_text(n) for c, n in row_names.items()}  # axis labels: escaped
+    col_ticks = [plotly_text(c) for c in col_codes]
     r_index = {c: i for i, c in enumerate(row_codes)}
     c_index = {c: j for j, c in enumerate(col_codes)}
     z: list[list[float | None]] = [[None] * len(col_codes) for _ in row_codes]
@@ -402,7 +403,7 @@ def heatmap_figure(
         hover[i][j] = _cell_hover(row_names[rc], f"{cc} {col_names[cc] or ''}", lab, n)
     fig = go.Figure(
         _heat_trace(
-            z, col_codes, [row_names[c] for c in row_codes], text, hover, custom, target, lower_is_better
+            z, col_ticks, [row_ticks[c] for c in row_codes], text, hover, custom, target, lower_is_better
         )
     )
     # Streamlit reports no selection on heatmaps (streamlit/streamlit#8760), so every filled cell
@@ -410,8 +411,8 @@ def heatmap_figure(
     cells = [(r_index[rc], c_index[cc]) for rc, cc in zip(frame[row_code], frame[col_code], strict=True)]
     fig.add_trace(
         _click_markers(
-            [col_codes[j] for _, j in cells],
-            [row_names[row_codes[i]] for i, _ in cells],
+            [col_ticks[j] for _, j in cells],
+            [row_ticks[row_codes[i]] for i, _ in cells],
             [custom[i][j] for i, j in cells],
             [hover[i][j] for i, j in cells],
         )

@@ -14,6 +14,7 @@ from metrics import discipline, timeliness
 from metrics.formatting import fmt_int
 from ui import cached
 from ui.connection import cursor
+from ui.text import plotly_text
 
 HEATMAP_WEEKS = 16
 STATE_COLOURS = {"в срок": "#009E73", "с опозданием": "#F0C05A", "не прислала": "#B2182B"}
@@ -119,7 +120,7 @@ def heatmap(grid_frame: pl.DataFrame, names: pl.DataFrame) -> go.Figure:
         go.Heatmap(
             z=z,
             x=[d.strftime("%d.%m") for d in weeks],
-            y=rows.get_column("short_name").to_list(),
+            y=[plotly_text(t) for t in rows.get_column("short_name").to_list()],
             text=text,
             texttemplate="%{text}",
             textfont={"size": 10},

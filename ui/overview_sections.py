@@ -61,7 +61,9 @@ def kpis(
         [
             widgets.target_kpi(
                 total,
-                help=f"**{fr.indicator.name}.** {fr.indicator.description}\n\nФормула: {fr.indicator.formula()}",
+                # the tooltip is Markdown; a custom indicator's name and description are typed by users
+                help=f"**{md(fr.indicator.name)}.** {md(fr.indicator.description)}\n\n"
+                f"Формула: {md(fr.indicator.formula())}",
             ),
             widgets.graduates_kpi(graduates, cached.not_yet_graduated(fr.v, scope, ctx.cohort, ctx.as_of)),
             widgets.Kpi(

@@ -8,6 +8,7 @@ import polars as pl
 from metrics.formatting import PLOTLY_SEPARATORS
 from metrics.risk import REASON_SHORT, REASONS
 from metrics.statuses import BY_CODE
+from ui.text import plotly_text
 
 # "Time in the group" filter: minimum whole weeks (0 = any).
 WEEK_STEPS: tuple[int, ...] = (0, 4, 8, 12, 26)
@@ -135,7 +136,7 @@ def reason_bar(frame: pl.DataFrame, thresholds_note: str = "") -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=rev["count"].to_list(),
-            y=rev["label"].to_list(),
+            y=[plotly_text(t) for t in rev["label"].to_list()],
             orientation="h",
             text=[f"{n:,}".replace(",", "\u00a0") for n in rev["count"].to_list()],
             textposition="auto",
@@ -156,6 +157,6 @@ def reason_bar(frame: pl.DataFrame, thresholds_note: str = "") -> go.Figure:
             "dtick": 1 if max(frame["count"].to_list(), default=0) <= 10 else None,
         },
         yaxis={"automargin": True},
-        title={"text": thresholds_note, "font": {"size": 12}} if thresholds_note else None,
+        title={"text": plotly_text(thresholds_note), "font": {"size": 12}} if thresholds_note else None,
     )
     return fig

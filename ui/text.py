@@ -5,7 +5,11 @@ file names, indicator and criteria names reach Markdown and HTML contexts only t
   radio labels — every Markdown and Streamlit directive character is backslash-escaped, so
   `![x](http://…)` stays those characters (no remote image), `**` stays asterisks, `:red[…]` and
   `:material/…:` stay text, `<img …>` stays text;
-- `html_text(text)`: for HTML contexts (the map tooltip): HTML-escaped.
+- `html_text(text)`: for HTML contexts (the map tooltip): HTML-escaped;
+- `plotly_text(text)`: for every string a Plotly figure draws — axis tick labels (category names),
+  trace names, titles, text on bars and cells, hover text. Plotly renders a subset of HTML there
+  (`<b>`, `<br>`, `<a href>` as a working link); `&`, `<`, `>` become the entities Plotly decodes
+  back into the same characters.
 st.dataframe, st.text and st.code show text as it is and need neither.
 """
 
@@ -30,3 +34,11 @@ def md(text: object) -> str:
 def html_text(text: object) -> str:
     """`text` as a literal inside HTML."""
     return "" if text is None else html.escape(str(text), quote=True)
+
+
+def plotly_text(text: object) -> str:
+    """`text` as a literal inside Plotly's HTML subset («<5» would vanish as a broken tag, a college
+    named `<a href=…>` would become a link)."""
+    if text is None:
+        return ""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
