@@ -381,8 +381,7 @@ def heatmap_figure(
     row_codes, col_codes = rows[row_code].to_list(), cols[col_code].to_list()
     row_names = dict(zip(row_codes, rows[row_label].to_list(), strict=True))
     col_names = dict(zip(col_codes, cols[col_label].to_list(), strict=True))
-    row_ticks = {c: plotly_text(n) for c, n in row_names.items()}  # axis labels: escaped
-    col_ticks = [plotly_text(c) for c in col_codes]
+    row_ticks, col_ticks = [plotly_text(row_names[c]) for c in row_codes], [plotly_text(c) for c in col_codes]
     r_index = {c: i for i, c in enumerate(row_codes)}
     c_index = {c: j for j, c in enumerate(col_codes)}
     z: list[list[float | None]] = [[None] * len(col_codes) for _ in row_codes]
@@ -401,18 +400,15 @@ def heatmap_figure(
         z[i][j] = None if rate is None else rate * 100
         text[i][j] = plotly_text(lab)
         hover[i][j] = _cell_hover(row_names[rc], f"{cc} {col_names[cc] or ''}", lab, n)
-    fig = go.Figure(
-        _heat_trace(
-            z, col_ticks, [row_ticks[c] for c in row_codes], text, hover, custom, target, lower_is_better
-        )
-    )
+    # axis labels escaped (tick labels are Plotly HTML); the hover escapes the names itself
+    fig = go.Figure(_heat_trace(z, col_ticks, row_ticks, text, hover, custom, target, lower_is_better))
     # Streamlit reports no selection on heatmaps (streamlit/streamlit#8760), so every filled cell
     # gets a transparent square marker carrying its codes: clicking the cell selects the marker.
     cells = [(r_index[rc], c_index[cc]) for rc, cc in zip(frame[row_code], frame[col_code], strict=True)]
     fig.add_trace(
         _click_markers(
             [col_ticks[j] for _, j in cells],
-            [row_ticks[row_codes[i]] for i, _ in cells],
+            [row_ticks[i] for i, _ in cells],
             [custom[i][j] for i, j in cells],
             [hover[i][j] for i, j in cells],
         )
