@@ -9,6 +9,8 @@ import datetime as dt
 import duckdb
 import polars as pl
 
+from data_layer.text import mask_snils_columns
+
 ACTION_LABELS: dict[str, str] = {
     "login": "Вход",
     "login_failed": "Неудачный вход",
@@ -69,8 +71,9 @@ def read_log(
     action: str | None = None,
     limit: int = 5000,
 ) -> pl.DataFrame:
-    """Newest first; every filter optional (`since` and `until` are inclusive days)."""
-    return cur.sql(
+    """Newest first; every filter optional (`since` and `until` are inclusive days). СНИЛС-shaped
+    numbers in the object and details (a file named after a person) come out masked."""
+    log = cur.sql(
         """SELECT event_id, event_at, username, role, action, object, details FROM audit_log
            WHERE (?::DATE IS NULL OR event_at >= ?::DATE)
              AND (?::DATE IS NULL OR event_at < ?::DATE + 1)
@@ -79,6 +82,7 @@ def read_log(
            ORDER BY event_id DESC LIMIT ?""",
         params=[since, since, until, until, username, username, action, action, limit],
     ).pl()
+    return mask_snils_columns(log, "object", "details")
 
 
 def logged_usernames(cur: duckdb.DuckDBPyConnection) -> list[str]:

@@ -11,6 +11,7 @@ import duckdb
 import polars as pl
 
 from data_layer.scope import Scope
+from data_layer.text import mask_snils_columns
 
 DEFAULT_LIMIT = 200
 
@@ -23,7 +24,7 @@ def load_history(cur: duckdb.DuckDBPyConnection, scope: Scope, limit: int = DEFA
     (not region-wide files of the base centre that also held its rows). A territory sees the loads
     of its colleges alone; the ministry, having no upload page, sees all."""
     allowed = scope.allowed_colleges(cur)
-    return cur.sql(
+    history = cur.sql(
         """SELECT load_id, loaded_at, username, file_name, kind, college_code, scope_key, rows, warnings,
                   replaced_rows, undone_at, undone_by
            FROM loads
@@ -31,3 +32,4 @@ def load_history(cur: duckdb.DuckDBPyConnection, scope: Scope, limit: int = DEFA
            ORDER BY load_id DESC LIMIT ?""",
         params=[allowed, allowed, max(int(limit), 1)],
     ).pl()
+    return mask_snils_columns(history, "file_name")  # names stored before they were cleaned on the way in

@@ -30,7 +30,7 @@ from data_layer.importer.readers import RawTable
 from data_layer.importer.sandbox import read_bounded
 from data_layer.importer.validate import Context, Validated, validate
 from data_layer.scope import OPERATOR, ROLE_LABELS, Scope
-from data_layer.text import fmt_int, plural
+from data_layer.text import fmt_int, plural, safe_file_name
 
 MAX_PROBLEMS = 10_000
 _log = logging.getLogger(__name__)
@@ -201,6 +201,8 @@ def load_file(
     renames a foreign file's columns and translates its labels before validation (importer/mapping.py).
     """
     received_at = store.utc_now()  # arrival time: the server clock only, never a caller's value
+    # kept in the audit log, the load register and every message: no СНИЛС, no control characters
+    file_name = safe_file_name(file_name)
     try:
         limits = ReadLimits.from_env()
         data = _read_source(source, limits)

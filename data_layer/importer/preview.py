@@ -25,6 +25,7 @@ from data_layer.importer.mapping import read as read_step
 from data_layer.importer.sandbox import read_bounded
 from data_layer.importer.validate import Context, Validated, validate
 from data_layer.scope import Scope
+from data_layer.text import safe_file_name
 
 LIST_LIMIT = 500
 KEYS: dict[str, tuple[str, ...]] = {
@@ -78,6 +79,7 @@ def _preview(
     snapshot_date: dt.date | None,
     mapping: ImportMapping | None,
 ) -> Preview | pipeline.LoadResult:
+    file_name = safe_file_name(file_name)  # as load_file keeps it (audit log, messages)
     if (kind is not None and kind not in pipeline.KINDS) or scope.role not in pipeline.UPLOAD_ROLES:
         return pipeline.load_file(con, source, file_name, kind=kind, scope=scope)  # refused: same message
     try:

@@ -21,6 +21,7 @@ from data_layer import spells
 from data_layer.errors import UserFacingError
 from data_layer.importer.kinds import KINDS, REFERENCE_KINDS, SPEC_BY_KIND
 from data_layer.importer.store import SPELL_KINDS, UNDO_TABLES
+from data_layer.text import safe_file_name
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ def _load_row(
     if not rows:
         raise UserFacingError(f"Загрузки № {load_id} нет в журнале загрузок.")
     kind, college, file_name, undone = rows[0]
-    return str(kind), college, str(file_name), undone
+    # a name stored before names were cleaned on the way in: masked for the message and the audit
+    return str(kind), college, safe_file_name(file_name), undone
 
 
 def blocker(cur: duckdb.DuckDBPyConnection, load_id: int) -> str | None:
