@@ -41,9 +41,17 @@ FILE_NAME_CHARS = 120
 _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
-def mask_snils_like(text: str) -> str:
-    """Every СНИЛС-shaped number in `text` replaced by «***-***-*** **»."""
-    return SNILS_LIKE_RE.sub(SNILS_MASK, text)
+def mask_snils_like(text: str, *, keep_tail: bool = False) -> str:
+    """Every СНИЛС-shaped number in `text` replaced by «***-***-*** **», or with `keep_tail` by the
+    masked form screens show («***-***-789 01», docs/domain.md §10: enough to find the row)."""
+    if not keep_tail:
+        return SNILS_LIKE_RE.sub(SNILS_MASK, text)
+
+    def tail(m: re.Match[str]) -> str:
+        digits = "".join(ch for ch in m.group(0) if ch.isdigit())
+        return f"***-***-{digits[6:9]} {digits[9:]}"
+
+    return SNILS_LIKE_RE.sub(tail, text)
 
 
 def mask_snils_columns(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:

@@ -30,7 +30,7 @@ from data_layer.importer.readers import RawTable
 from data_layer.importer.sandbox import read_bounded
 from data_layer.importer.validate import Context, Validated, validate
 from data_layer.scope import OPERATOR, ROLE_LABELS, Scope
-from data_layer.text import fmt_int, plural, safe_file_name
+from data_layer.text import fmt_int, mask_snils_like, plural, safe_file_name
 
 MAX_PROBLEMS = 10_000
 _log = logging.getLogger(__name__)
@@ -76,10 +76,17 @@ def _count(n: int, one: str, few: str, many: str) -> str:
 # ---------------------------------------------------------------- results
 
 
+def private(p: Problem) -> Problem:
+    """The problem with every СНИЛС-shaped number in its value and message masked (issue 12: error
+    lists, error reports and the audit never hold a full СНИЛС — also one typed into a wrong column)."""
+    value = None if p.value is None else mask_snils_like(p.value, keep_tail=True)
+    return Problem(p.row, p.column, value, mask_snils_like(p.message, keep_tail=True), p.severity)
+
+
 def _to_problems(df: pl.DataFrame, severity: str) -> list[Problem]:
     sub = df.filter(pl.col("severity") == severity)
     out = [
-        Problem(r["row"], r["column"], r["value"], r["message"], severity)
+        private(Problem(r["row"], r["column"], r["value"], r["message"], severity))
         for r in sub.head(MAX_PROBLEMS).iter_rows(named=True)
     ]
     if sub.height > MAX_PROBLEMS:
@@ -114,6 +121,7 @@ def _reject(
     n_errors: int | None = None,
 ) -> LoadResult:
     """A refused upload: nothing stored; the refusal itself goes to the audit log."""
+    errors, warnings = [private(p) for p in errors], [private(p) for p in warnings or []]
     n = n_errors if n_errors is not None else len(errors)
     label = KINDS.get(kind or "", "вид не определён")
     first = errors[0].message if errors else ""
