@@ -18,7 +18,6 @@ from tests.app.test_pages_work import (  # noqa: F401  (fixtures)
     CODES,
     cur_of,
     open_page,
-    region,
     template,
 )
 
@@ -64,7 +63,7 @@ def _poison(path: Path) -> None:
 
 @pytest.mark.parametrize(("page", "role"), ALLOWED, ids=[f"{p.split('/')[-1]}-{r}" for p, r in ALLOWED])
 def test_user_text_is_escaped_on_every_page(
-    region: tuple[Path, dict[str, str]],  # noqa: F811
+    region: tuple[Path, dict[str, str]],
     page: str,
     role: Role,
 ) -> None:
@@ -78,7 +77,7 @@ def test_user_text_is_escaped_on_every_page(
         assert "<img" not in spec, (page, role, spec[:300])
 
 
-def test_the_escaped_text_is_shown(region: tuple[Path, dict[str, str]]) -> None:  # noqa: F811
+def test_the_escaped_text_is_shown(region: tuple[Path, dict[str, str]]) -> None:
     """The college's name does reach a Markdown context (the reconciliation flash) — escaped."""
     path, _ = region
     _poison(path)
@@ -89,7 +88,7 @@ def test_the_escaped_text_is_shown(region: tuple[Path, dict[str, str]]) -> None:
     assert shown and all(r"\!\[x\]\(http\:" in t for t in shown), shown
 
 
-def test_the_escaped_name_reaches_a_chart(region: tuple[Path, dict[str, str]]) -> None:  # noqa: F811
+def test_the_escaped_name_reaches_a_chart(region: tuple[Path, dict[str, str]]) -> None:
     """The poisoned college name is on the ranking chart (tick label and hover) — as entities."""
     path, _ = region
     _poison(path)
