@@ -37,8 +37,9 @@ def render() -> None:
     with st.container(key="ru_uploader"):
         files = st.file_uploader(
             "Файлы для загрузки",
-            # json: vacancy extracts of «Работа России» (kind vacancies, base centre)
-            type=["xlsx", "csv"] if scope.role == "college" else ["xlsx", "csv", "json"],
+            # No `type=`: Streamlit would refuse other files in English (in the browser) or with an
+            # exception before the page runs (a client that skips the browser's check); every file
+            # goes to the importer, which refuses it in Russian (kinds allowed per role: validate.py).
             accept_multiple_files=True,
             key=f"upload_files_{gen}",
             help="Можно выбрать несколько файлов: каждый проверяется и загружается отдельно.",
