@@ -15,37 +15,47 @@ import asyncio
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tests.browser import pw
 from tests.server import AppServer
 
+if TYPE_CHECKING:
+    from playwright.async_api import ViewportSize
+
 HERE = Path(__file__).resolve().parent
-SHOTS: tuple[tuple[str, str], ...] = (
-    ("demo_ministry", "overview"),
-    ("demo_ministry", "territories"),
-    ("demo_ministry", "ranking"),
-    ("demo_ministry", "specialties"),
-    ("demo_college", "college"),
-    ("demo_college", "risk"),
-    ("demo_base", "criteria"),
+# (account, page, file name, text to scroll to first: None keeps the top of the page)
+SHOTS: tuple[tuple[str, str, str, str | None], ...] = (
+    ("demo_ministry", "overview", "overview_demo_ministry", None),
+    ("demo_ministry", "overview", "overview_table_demo_ministry", "ПОО дальше всего от цели"),
+    ("demo_ministry", "territories", "territories_demo_ministry", None),
+    ("demo_ministry", "ranking", "ranking_demo_ministry", None),
+    ("demo_ministry", "ranking", "ranking_table_demo_ministry", "Таблица рейтинга"),
+    ("demo_ministry", "specialties", "specialties_demo_ministry", None),
+    ("demo_college", "college", "college_demo_college", None),
+    ("demo_college", "risk", "risk_demo_college", None),
+    ("demo_base", "criteria", "criteria_demo_base", None),
 )
-VIEWPORT = {"width": 1366, "height": 768}
+VIEWPORT: ViewportSize = {"width": 1366, "height": 768}
 
 
 async def _take(url: str) -> list[Path]:
     out = []
     async with pw.chromium() as browser:
-        for user in dict.fromkeys(u for u, _ in SHOTS):
+        for user in dict.fromkeys(shot[0] for shot in SHOTS):
             context = await browser.new_context(viewport=VIEWPORT, locale="ru-RU")
             page = await context.new_page()
             await pw.login(page, url, user)
-            for who, url_path in SHOTS:
+            for who, url_path, name, focus in SHOTS:
                 if who != user:
                     continue
                 await pw.open_page(page, url_path)
                 await pw.settle(page)
                 await page.wait_for_timeout(3_000)  # charts and the map finish drawing
-                target = HERE / f"{url_path}_{user}.png"
+                if focus:
+                    await page.get_by_text(focus).first.evaluate("e => e.scrollIntoView({block: 'start'})")
+                    await page.wait_for_timeout(500)
+                target = HERE / f"{name}.png"
                 await page.screenshot(path=str(target))
                 out.append(target)
             await context.close()
