@@ -33,7 +33,10 @@ def plural(n: int, one: str, few: str, many: str) -> str:
 # file names (hyphen, space, underscore, dot, dashes), not part of a longer number. `\d` is Unicode:
 # full-width and other digits count too.
 _SEP = r"[-_.\s\u2010-\u2015]?"
-SNILS_LIKE_RE = re.compile(rf"(?<!\d)\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{2}}(?!\d)")
+_SNILS_SHAPE = rf"\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{2}}"
+SNILS_LIKE_RE = re.compile(rf"(?<!\d){_SNILS_SHAPE}(?!\d)")
+# the same, not inside a run of Latin letters and digits: a SHA-256 in the journal keeps its digits
+SNILS_WORD_RE = re.compile(rf"(?<![0-9A-Za-z]){_SNILS_SHAPE}(?![0-9A-Za-z])")
 SNILS_MASK = "***-***-*** **"
 FILE_NAME_CHARS = 120
 # control, format (bidi overrides, zero-width), surrogate, private-use, unassigned, line/paragraph
@@ -56,10 +59,13 @@ def mask_snils_like(text: str, *, keep_tail: bool = False) -> str:
 
 def mask_snils_columns(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
     """`frame` with СНИЛС-shaped numbers masked in the given text columns (rows written before the
-    names were cleaned on the way in). Plain Python over the column's values: no callback in polars."""
+    names were cleaned on the way in); digits inside a run of Latin letters and digits (a checksum)
+    are left alone. Plain Python over the column's values: no callback in polars."""
     return frame.with_columns(
         pl.Series(
-            c, [None if v is None else mask_snils_like(v) for v in frame.get_column(c).to_list()], pl.Utf8
+            c,
+            [None if v is None else SNILS_WORD_RE.sub(SNILS_MASK, v) for v in frame.get_column(c).to_list()],
+            pl.Utf8,
         )
         for c in columns
     )

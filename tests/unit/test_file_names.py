@@ -99,3 +99,14 @@ def test_journal_and_load_history_mask_names_stored_earlier(con: duckdb.DuckDBPy
         history = loads.load_history(cur, OPERATOR)
     assert log["object"][0] == f"Петров {SNILS_MASK}.csv" and log["details"][0] == f"для {SNILS_MASK}"
     assert history["file_name"][0] == f"Петров {SNILS_MASK}.csv"  # the newest load
+
+
+def test_journal_keeps_checksums_whole(con: duckdb.DuckDBPyConnection) -> None:
+    """A SHA-256 in an entry's details (an approved report) may hold 11 digits in a row: not a СНИЛС."""
+    sha = "ab12345678901cd" + "0" * 49
+    with con.cursor() as cur:
+        audit.record(
+            cur, "u", "base_centre", "report_issue", "отчёт", f"SHA-256 {sha}; файл 12345678901.xlsx"
+        )
+        details = audit.read_log(cur)["details"][0]
+    assert details == f"SHA-256 {sha}; файл {SNILS_MASK}.xlsx"
