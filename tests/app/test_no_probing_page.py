@@ -11,7 +11,6 @@ from tests.app.test_pages_work import (  # noqa: F401  (fixtures)
     click,
     cur_of,
     open_page,
-    region,
     table,
     tables,
     template,
@@ -36,7 +35,7 @@ def _probe(path: Path, key: str) -> None:
         db.bump_dataset_version(cur)  # a change not limited to pairs: every cache
 
 
-def test_contested_snils_withheld_listed_and_decided(region: tuple[Path, dict[str, str]]) -> None:  # noqa: F811
+def test_contested_snils_withheld_listed_and_decided(region: tuple[Path, dict[str, str]]) -> None:
     path, k = region
     before = open_page("pages/screens/reconciliation.py", "base_centre")
     from tests.app.test_pages_work import metric
@@ -68,7 +67,7 @@ def test_contested_snils_withheld_listed_and_decided(region: tuple[Path, dict[st
     assert ("view_external", "все ПОО") in audit  # the contested list itself
 
 
-def test_graduate_level_external_views_audited_once_per_session(region: tuple[Path, dict[str, str]]) -> None:  # noqa: F811
+def test_graduate_level_external_views_audited_once_per_session(region: tuple[Path, dict[str, str]]) -> None:
     path, _ = region
     at = open_page("pages/screens/risk.py", "college", "P001")
     at.run()  # a rerun logs nothing new
@@ -83,7 +82,7 @@ def test_graduate_level_external_views_audited_once_per_session(region: tuple[Pa
     ]
 
 
-def test_grown_lists_shown_to_the_base_centre(region: tuple[Path, dict[str, str]]) -> None:  # noqa: F811
+def test_grown_lists_shown_to_the_base_centre(region: tuple[Path, dict[str, str]]) -> None:
     path, _ = region
     with cur_of(path) as cur:
         cur.execute(
