@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -179,8 +179,10 @@ def year_end(
     forecast: bool = False,
     target: float | None = None,
     need: int | None = None,
+    trajectory: Callable[[list[int], int], pl.DataFrame] | None = None,
 ) -> Projection:
-    """The forecast for 31 December of cohort + 1 of a rate `rate_now` observed at `date`."""
+    """The forecast for 31 December of cohort + 1 of a rate `rate_now` observed at `date`.
+    `trajectory(past, week)`: `trajectory_shares` of these cohorts, when the caller keeps them."""
     end = engine.window_end(cohort)
     week = week_after_graduation(cur, cohort, date)
     if rate_now is None or week is None:
@@ -188,7 +190,7 @@ def year_end(
     if date >= end:
         return Projection(end, rate_now, rate_now, rate_now, week, (), 0, target, need, closed=True)
     past = past_cohorts(cur, cohort, date)
-    shares = trajectory_shares(cur, past, week, indicator, forecast)
+    shares = trajectory(past, week) if trajectory else trajectory_shares(cur, past, week, indicator, forecast)
     got = combine(rate_now, shares["share"].to_list())
     if got is None:
         return Projection(end, None, None, None, week, tuple(past), 0, target, need)

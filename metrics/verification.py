@@ -18,7 +18,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from data_layer.identity import WITHHELD_CTE
+from data_layer.identity import withheld_cte
 from data_layer.scope import Scope
 from metrics.engine import _FROM, Filters, scope_where
 from metrics.statuses import VERIFIABLE_WORK, WORK_STATUSES
@@ -37,7 +37,6 @@ def ufns_latest(keys: str | None = None) -> str:
     PARTITION BY snils, employment_kind, start_date ORDER BY extract_date DESC) = 1"""
 
 
-UFNS_LATEST = ufns_latest()
 CZN_LATEST = """SELECT * FROM czn_records QUALIFY row_number() OVER (
     PARTITION BY snils, reg_date ORDER BY extract_date DESC) = 1"""
 
@@ -56,14 +55,15 @@ VERIFICATION_LABELS: dict[str, str] = {
 }
 
 _VERIFY_SQL = """
-WITH {withheld},
-cov AS (SELECT max(extract_date) AS coverage FROM ufns_records),
-cur AS (
+WITH cur0 AS (
     SELECT s.college_code, s.person_key, s.program_code, s.status,
-           coalesce(s.status_start, s.valid_from) AS since,
-           {snils_seen} AS snils
+           coalesce(s.status_start, s.valid_from) AS since
     {from_} WHERE s.cohort = ? AND s.valid_from <= ? AND s.valid_to > ? {where}
 ),
+-- contested pairs and УФНС records of these graduates only (a query about one college reads its share)
+{withheld},
+cov AS (SELECT max(extract_date) AS coverage FROM ufns_records),
+cur AS (SELECT s.*, {snils_seen} AS snils FROM cur0 s),
 chk AS (
     SELECT cur.*, cov.coverage, least(?::DATE, cov.coverage) AS d_check,
            EXISTS (SELECT 1 FROM ({ufns_latest}) u WHERE u.snils = cur.snils
@@ -105,9 +105,9 @@ def verification_frame(
         where=where,
         verifiable=_in_list(VERIFIABLE_WORK),
         work=_in_list(WORK_STATUSES),
-        ufns_latest=UFNS_LATEST,
+        ufns_latest=ufns_latest("SELECT person_key FROM cur0"),
         czn_latest=CZN_LATEST,
-        withheld=WITHHELD_CTE,
+        withheld=withheld_cte("SELECT person_key FROM cur0"),
         snils_seen=SNILS_SEEN,
     )
     return cur.sql(q, params=[cohort, as_of, as_of, *params, as_of, as_of, as_of, as_of, as_of]).pl()

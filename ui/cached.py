@@ -225,6 +225,16 @@ def _stays(cohort: int, as_of: dt.date, colleges: frozenset[str] | None) -> pl.D
     return _assembled("stays", cohort, colleges, (as_of, thr, tuple(dates)), compute)
 
 
+def _verification(cohort: int, as_of: dt.date, colleges: frozenset[str] | None) -> pl.DataFrame:
+    """metrics.verification.verification_frame of these colleges."""
+
+    def compute(f: engine.Filters) -> pl.DataFrame:
+        with cursor() as cur:
+            return verification.verification_frame(cur, OPERATOR, cohort, as_of, f)
+
+    return _assembled("verification", cohort, colleges, (as_of,), compute)
+
+
 def _risk_counts(
     cohort: int, as_of: dt.date, by: str, colleges: frozenset[str] | None, rest: tuple[tuple[str, Any], ...]
 ) -> pl.DataFrame:
@@ -362,7 +372,29 @@ def year_end_forecast(
     aggregates, so the key carries no scope)."""
     with cursor() as cur:
         ind = indicators.get_indicator(cur, indicator_id)
-        return forecast_mod.year_end(cur, cohort, date, rate_now, ind, forecast, target, need)
+        return forecast_mod.year_end(
+            cur,
+            cohort,
+            date,
+            rate_now,
+            ind,
+            forecast,
+            target,
+            need,
+            lambda past, week: _trajectory(version(), cohort, tuple(past), week, indicator_id, forecast),
+        )
+
+
+@by_pairs(past_cohorts=True)
+@st.cache_data(max_entries=64, show_spinner=False)
+def _trajectory(
+    v: int, cohort: int, past: tuple[int, ...], week: int, indicator_id: str, forecast: bool
+) -> pl.DataFrame:
+    """metrics.forecast.trajectory_shares of past cohorts: a load of `cohort` (which changes the rate
+    the forecast starts from) keeps it."""
+    with cursor() as cur:
+        ind = indicators.get_indicator(cur, indicator_id)
+        return forecast_mod.trajectory_shares(cur, list(past), week, ind, forecast)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -446,7 +478,11 @@ def college_metric_values(v: int, cohort: int, as_of: dt.date) -> pl.DataFrame:
     """Region-wide criteria metrics (never shown as such: `rating` filters by scope)."""
     with cursor() as cur:
         return criteria.college_metric_values(
-            cur, cohort, as_of, register=lambda step: _register(cohort, as_of, None, step)
+            cur,
+            cohort,
+            as_of,
+            register=lambda step: _register(cohort, as_of, None, step),
+            verified=_verification(cohort, as_of, None),
         )
 
 
@@ -485,6 +521,9 @@ def verification_summary(
     v: int, scope: Scope, cohort: int, as_of: dt.date, by: str = "", filters: FilterItems = ()
 ) -> pl.DataFrame:
     """Aggregated verification against УФНС (no per-graduate rows leave the cache)."""
+    colleges, rest = _split_filters(version(), scope, filters)
+    if not rest:
+        return verification.verification_summary(_verification(cohort, as_of, colleges), by)
     with cursor() as cur:
         frame = verification.verification_frame(cur, scope, cohort, as_of, _filters(filters))
         return verification.verification_summary(frame, by)
@@ -543,8 +582,8 @@ def verification_overview(
     """Declared vs confirmed statuses for the page «Сверка»: (total row, per-college summary,
     number of records to check, those records with the graduate's name and masked СНИЛС — None for
     roles that do not see personal data)."""
+    frame = _verification(cohort, as_of, view_colleges(version(), scope))
     with cursor() as cur:
-        frame = verification.verification_frame(cur, scope, cohort, as_of)
         conf = verification.conflicts(frame)
         people = (
             graduates.graduate_list(cur, scope, cohort).select(

@@ -43,12 +43,14 @@ def college_metric_values(
     as_of: dt.date,
     step_days: int | None = None,
     register: Callable[[int], pl.DataFrame] | None = None,
+    verified: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Every criteria metric for every college (region-wide: ranks compare all colleges).
 
     Columns: college_code, short_name, tu_code, tu_name, total, then one Float64 column per metric
     of METRICS plus `indicator:<id>` for custom indicators. `register(step_days)`: the region's
-    `risk.risk_register` with checkpoints every `step_days`, when the caller keeps it (ui/parts.py).
+    `risk.risk_register` with checkpoints every `step_days`, and `verified` the region's
+    `verification.verification_frame`, when the caller keeps them (ui/parts.py).
     """
     reg = indicators.registry(cur)
     counts = engine.status_counts(cur, OPERATOR, cohort, as_of, "college")
@@ -80,9 +82,11 @@ def college_metric_values(
         "college_code", pl.col("resolved_share").alias("risk_resolved")
     )
     tml = timeliness.college_timeliness(cur, cohort, as_of).select("college_code", "timeliness")
-    ver = verification.verification_summary(
-        verification.verification_frame(cur, OPERATOR, cohort, as_of)
-    ).select("college_code", pl.col("confirmed_share").alias("verification"))
+    if verified is None:
+        verified = verification.verification_frame(cur, OPERATOR, cohort, as_of)
+    ver = verification.verification_summary(verified).select(
+        "college_code", pl.col("confirmed_share").alias("verification")
+    )
     rec = reconciliation.reconciliation_table(cur, OPERATOR, cohort).select(
         "college_code", pl.col("completeness").alias("frdo_completeness")
     )

@@ -23,7 +23,7 @@ from data_layer.importer import load_file
 from data_layer.scope import OPERATOR, Role, Scope
 from data_layer.spells import rebuild_spells
 from data_layer.statuses import BY_CODE
-from metrics import criteria, engine, indicators, risk, settings
+from metrics import criteria, engine, indicators, risk, settings, verification
 from metrics.formatting import fmt_pct
 from tests.helpers import APP_FILE, login_as
 from ui import cached, parts
@@ -162,8 +162,9 @@ def _contest_and_discharge() -> None:
 def test_region_views_assembled_from_college_parts_equal_the_region_computation(
     live_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """ui/parts.py: after each college's load the register, stays and risk counts assembled from
-    per-college parts equal the region-wide computation, and only the loaded college is recomputed."""
+    """ui/parts.py: after each college's load the register, stays, risk counts and verification
+    assembled from per-college parts equal the region-wide computation (and the criteria values
+    built on them), and only the loaded college is recomputed."""
     parts.clear()
     _contest_and_discharge()
     computed: list[object] = []
@@ -206,6 +207,11 @@ def test_region_views_assembled_from_college_parts_equal_the_region_computation(
                         cached._risk_counts(COHORT, as_of, by, None, f),
                         risk.risk_counts(cur, OPERATOR, COHORT, as_of, thr, by, dict(f)),
                     )
+            keys = ["college_code", "person_key"]
+            assert_frame_equal(
+                cached._verification(COHORT, as_of, None).sort(keys),
+                verification.verification_frame(cur, OPERATOR, COHORT, as_of).sort(keys),
+            )
             assert_frame_equal(
                 cached.college_metric_values(cached.version(), COHORT, as_of),
                 criteria.college_metric_values(cur, COHORT, as_of),
