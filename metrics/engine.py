@@ -350,6 +350,19 @@ def cohort_colleges(cur: duckdb.DuckDBPyConnection, cohort: int) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+def persons(
+    cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, filters: Filters | None = None
+) -> pl.DataFrame:
+    """The graduates of the cohort in scope that the filters select: college_code, person_key.
+    Every filter is a property of the graduate (his spells all carry it), so a per-graduate result
+    restricted to these graduates is the result computed with the filters."""
+    where, params = scope_where(cur, scope, filters)
+    return cur.sql(
+        f"SELECT DISTINCT s.college_code, s.person_key {_FROM} WHERE s.cohort = ? {where}",
+        params=[cohort, *params],
+    ).pl()
+
+
 def cohort_start(
     cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, filters: Filters | None = None
 ) -> dt.date | None:

@@ -243,11 +243,28 @@ def _risk_counts(
         thr = settings.risk_thresholds(cur)
 
     def compute(f: engine.Filters) -> pl.DataFrame:
-        extra = {k: list(x) if isinstance(x, tuple) else x for k, x in rest}
         with cursor() as cur:
-            return risk.membership(cur, OPERATOR, cohort, [as_of], thr, {**extra, **f}, by)
+            return risk.membership(cur, OPERATOR, cohort, [as_of], thr, f, by)
 
-    return risk.count_members(_assembled("members", cohort, colleges, (as_of, thr, by, rest), compute))
+    members = _assembled("members", cohort, colleges, (as_of, thr, by), compute)
+    return risk.count_members(_restrict(members, cohort, colleges, rest))
+
+
+def _restrict(
+    frame: pl.DataFrame, cohort: int, colleges: frozenset[str] | None, rest: tuple[tuple[str, Any], ...]
+) -> pl.DataFrame:
+    """The rows of a per-graduate result whose graduates the filters `rest` select
+    (engine.persons, also kept per college): the same as computing it with those filters."""
+    if not rest:
+        return frame
+    extra = {k: list(x) if isinstance(x, tuple) else x for k, x in rest}
+
+    def compute(f: engine.Filters) -> pl.DataFrame:
+        with cursor() as cur:
+            return engine.persons(cur, OPERATOR, cohort, {**extra, **f})
+
+    chosen = _assembled("persons", cohort, colleges, rest, compute)
+    return frame.join(chosen, on=["college_code", "person_key"], how="semi")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -522,11 +539,8 @@ def verification_summary(
 ) -> pl.DataFrame:
     """Aggregated verification against УФНС (no per-graduate rows leave the cache)."""
     colleges, rest = _split_filters(version(), scope, filters)
-    if not rest:
-        return verification.verification_summary(_verification(cohort, as_of, colleges), by)
-    with cursor() as cur:
-        frame = verification.verification_frame(cur, scope, cohort, as_of, _filters(filters))
-        return verification.verification_summary(frame, by)
+    frame = _restrict(_verification(cohort, as_of, colleges), cohort, colleges, rest)
+    return verification.verification_summary(frame, by)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -553,11 +567,7 @@ def risk_view(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: Filter
     with cursor() as cur:
         # personal data first: the data layer refuses roles without access before anything is computed
         persons = graduates.graduate_list(cur, scope, cohort, college if isinstance(college, str) else None)
-        reg = (
-            risk.risk_register(cur, scope, cohort, as_of, settings.risk_thresholds(cur), _filters(filters))
-            if rest
-            else _register(cohort, as_of, in_view)
-        )
+        reg = _restrict(_register(cohort, as_of, in_view), cohort, in_view, rest)
         imported = risk_measures.imported_measures(cur, scope, cohort, as_of)
         colleges = engine.college_list(cur, scope)
     names = dict(zip(colleges["college_code"], colleges["short_name"], strict=True))
@@ -607,10 +617,7 @@ def verification_overview(
 def risk_stays(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()) -> pl.DataFrame:
     """Every stay in the risk group (one case each); the measures are joined per run (metrics.cases)."""
     colleges, rest = _split_filters(version(), scope, filters)
-    if not rest:
-        return _stays(cohort, as_of, colleges)
-    with cursor() as cur:
-        return risk.risk_stays(cur, scope, cohort, as_of, settings.risk_thresholds(cur), _filters(filters))
+    return _restrict(_stays(cohort, as_of, colleges), cohort, colleges, rest)
 
 
 @by_pairs()

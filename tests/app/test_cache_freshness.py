@@ -201,12 +201,24 @@ def test_region_views_assembled_from_college_parts_equal_the_region_computation(
                 assert_frame_equal(
                     cached._stays(COHORT, as_of, colleges), risk.risk_stays(cur, scope, COHORT, as_of, thr)
                 )
+            program = cur.execute(
+                "SELECT min(program_code) FROM graduates WHERE college_code = 'P015'"
+            ).fetchall()[0][0]
             for by in ("region", "college", "program"):
-                for f in ((), (("is_target", True),)):
+                for f in ((), (("is_target", True),), (("army_return_by", as_of),), (("program", program),)):
                     assert_frame_equal(
                         cached._risk_counts(COHORT, as_of, by, None, f),
                         risk.risk_counts(cur, OPERATOR, COHORT, as_of, thr, by, dict(f)),
                     )
+            f = (("program", program),)
+            assert_frame_equal(
+                cached._restrict(cached._register(COHORT, as_of, None), COHORT, None, f),
+                real(cur, OPERATOR, COHORT, as_of, thr, dict(f)),
+            )
+            assert_frame_equal(
+                cached._restrict(cached._stays(COHORT, as_of, None), COHORT, None, f),
+                risk.risk_stays(cur, OPERATOR, COHORT, as_of, thr, dict(f)),
+            )
             keys = ["college_code", "person_key"]
             assert_frame_equal(
                 cached._verification(COHORT, as_of, None).sort(keys),
