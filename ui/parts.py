@@ -23,7 +23,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 
 import polars as pl
 
-MAX_VIEWS = 48  # (kind, database, cohort, date, parameters) combinations kept
+MAX_VIEWS = 24  # (kind, database, cohort, date, parameters) combinations kept (least recently used go)
 
 _lock = threading.Lock()
 _views: OrderedDict[Hashable, dict[str, tuple[int, pl.DataFrame]]] = OrderedDict()
