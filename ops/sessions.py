@@ -20,19 +20,19 @@ from data_layer.users import (
 from ops.transaction import audited
 
 
-def _source_note(source: str | None) -> str | None:
-    return f"Адрес: {source}" if source else None
+def _source_note(source: str) -> str:
+    return f"Адрес: {source}"
 
 
-def login_succeeded(cur: duckdb.DuckDBPyConnection, scope: Scope, source: str | None) -> int:
+def login_succeeded(cur: duckdb.DuckDBPyConnection, scope: Scope, source: str) -> int:
     """Clear the failure count of this (name, source) only, audit the login; the user's generation."""
     with audited(cur, scope, "login", scope.username, _source_note(source), bump=False):
-        reset_failed_logins(cur, scope.username, source or "")
+        reset_failed_logins(cur, scope.username, source)
     return session_generation(cur, scope.username)
 
 
 def login_failed(
-    cur: duckdb.DuckDBPyConnection, username: str, source: str | None, now: dt.datetime, policy: LockoutPolicy
+    cur: duckdb.DuckDBPyConnection, username: str, source: str, now: dt.datetime, policy: LockoutPolicy
 ) -> tuple[int, dt.datetime | None]:
     """Count a failure of (name, source) with its audit entries; (failures in a row, end of the wait)."""
     uname = normalize_username(username)
@@ -45,24 +45,17 @@ def login_failed(
             details = (
                 f"{count} неудачных попыток подряд, следующая попытка не раньше {until:%d.%m.%Y %H:%M:%S}"
             )
-            note = _source_note(source)
-            audit.record(cur, uname, None, "login_locked", uname, f"{details}. {note}" if note else details)
+            audit.record(cur, uname, None, "login_locked", uname, f"{details}. {_source_note(source)}")
 
     until = record_failed_login(cur, uname, source, now, policy, on_recorded=entries)
     return (counted[0] if counted else policy.max_failed), until
 
 
-def login_refused(cur: duckdb.DuckDBPyConnection, username: str, source: str | None) -> None:
+def login_refused(cur: duckdb.DuckDBPyConnection, username: str, source: str) -> None:
     """An attempt while its source still has to wait: audited, the password is not even checked."""
     uname = normalize_username(username)
-    audit.record(
-        cur,
-        uname,
-        None,
-        "login_locked",
-        uname,
-        "Попытка входа во время задержки. " + (_source_note(source) or ""),
-    )
+    note = "Попытка входа во время задержки. " + _source_note(source)
+    audit.record(cur, uname, None, "login_locked", uname, note)
 
 
 def logout(cur: duckdb.DuckDBPyConnection, scope: Scope, now: dt.datetime) -> None:

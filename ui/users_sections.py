@@ -19,6 +19,7 @@ from ui.roles import ROLE_LABELS, Scope
 from ui.text import md
 
 FLASH = "_vypusk_users_flash"
+PASSWORD_KEYS = ("new_user_pw1", "new_user_pw2", "reset_pw1", "reset_pw2")
 ROLE_CHOICES: list[str] = [str(r) for r in ROLES]
 NEEDS_CODE = {"territory": "Код ТУ (например, TU01)", "college": "Код ПОО (например, P001)"}
 
@@ -62,6 +63,8 @@ def flash() -> None:
     """The result of the last action (kept across the rerun that refreshes the list)."""
     message = st.session_state.pop(FLASH, None)
     if message:
+        for key in PASSWORD_KEYS:  # typed passwords do not outlive the action (before the widgets exist)
+            st.session_state.pop(key, None)
         st.success(md(message), icon=":material/check_circle:")
 
 
@@ -99,7 +102,8 @@ def _passwords(key: str) -> str | None:
         "Пароль ещё раз", type="password", key=f"{key}_pw2", max_chars=users.MAX_PASSWORD_BYTES
     )
     if first != second:
-        st.error("Пароли не совпадают.")
+        if second:
+            st.error("Пароли не совпадают.")
         return None
     return first
 
