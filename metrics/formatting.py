@@ -148,6 +148,17 @@ def college_name(full_name: str | None, short_name: str | None) -> str:
     return f"{full} ({short})" if short else full
 
 
+def full_college_names(colleges: pl.DataFrame) -> dict[str, str]:
+    """Code -> `college_name` of every college of a college list (college_code, full_name,
+    short_name): for the selectors and tables that list colleges."""
+    return {
+        c: college_name(f, n)
+        for c, f, n in zip(
+            colleges["college_code"], colleges["full_name"], colleges["short_name"], strict=True
+        )
+    }
+
+
 def college_name_expr(full_name: pl.Expr, short_name: pl.Expr) -> pl.Expr:
     """Vectorised `college_name`."""
     full, short = full_name.str.strip_chars().fill_null(""), short_name.str.strip_chars().fill_null("")

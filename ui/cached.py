@@ -39,6 +39,7 @@ from metrics import (
 )
 from metrics import forecast as forecast_mod
 from metrics.criteria import publication
+from metrics.formatting import full_college_names
 from ui import parts
 from ui import risk_view as risk_view_mod
 from ui.connection import cursor
@@ -570,7 +571,7 @@ def risk_view(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: Filter
         reg = _restrict(_register(cohort, as_of, in_view), cohort, in_view, rest)
         imported = risk_measures.imported_measures(cur, scope, cohort, as_of)
         colleges = engine.college_list(cur, scope)
-    names = dict(zip(colleges["college_code"], colleges["short_name"], strict=True))
+    names = full_college_names(colleges)
     return risk_view_mod.register_view(reg, persons, imported, names)
 
 

@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from metrics import reconciliation
-from metrics.formatting import fmt_date, fmt_int, fmt_pct
+from metrics.formatting import fmt_date, fmt_int, fmt_pct, full_college_names
 from ops import identity as ops_identity
 from ops import reconciliation as ops_reconciliation
 from ui import audit_views, cached, widgets
@@ -28,7 +28,7 @@ ACTION_LABELS = {"confirmed": "Подтвердить", "returned": "Верну�
 
 def college_names(scope: Scope) -> tuple[dict[str, str], dict[str, str]]:
     colleges = cached.college_list(cached.version(), scope)
-    names = dict(zip(colleges["college_code"], colleges["short_name"], strict=True))
+    names = full_college_names(colleges)
     tus = {k: v for k, v in zip(colleges["tu_code"], colleges["tu_name"], strict=True) if k and v}
     return names, tus
 

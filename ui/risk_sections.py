@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from metrics import cases as case_metrics
-from metrics.formatting import fmt_date, fmt_int, fmt_pct
+from metrics.formatting import fmt_date, fmt_int, fmt_pct, full_college_names
 from metrics.risk import REASONS
 from ui import audit_views, cached, case_panel, risk_view, widgets
 from ui import filter_context as mctx
@@ -36,7 +36,7 @@ def filters(scope: Scope, cohort: int) -> Filters:
     if scope.role == "base_centre":
         col_college, col_program, col_reason, col_weeks = st.columns([2, 3, 3, 2])
         colleges = cached.college_list(v, scope)
-        names = dict(zip(colleges["college_code"], colleges["short_name"], strict=True))
+        names = full_college_names(colleges)
         college = col_college.selectbox(
             "ПОО",
             [None, *names],

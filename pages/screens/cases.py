@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from metrics import cases as case_metrics
-from metrics.formatting import fmt_date
+from metrics.formatting import fmt_date, full_college_names
 from ui import cached, case_panel, cases_sections, widgets
 from ui.connection import cursor
 from ui.text import md
@@ -35,7 +35,7 @@ def render() -> None:
         st.success(md(saved))
     cases_sections.kpis(frame, weeks)
     colleges = cached.college_list(v, scope)
-    names = dict(zip(colleges["college_code"], colleges["short_name"], strict=True))
+    names = full_college_names(colleges)
     if not scope.sees_personal_data:
         cases_sections.counts_table(scope, ctx, frame, names)
         cases_sections.effectiveness(frame, catalogue, names, per_college=True)

@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from metrics.engine import SMALL_GROUP
+from metrics.formatting import full_college_names
 from ui import college_sections, downloads, monitoring_data, widgets
 from ui import context as ui_context
 from ui import filter_context as mctx
@@ -71,12 +72,12 @@ def choose_college(scope: Scope, ctx: mctx.Context, colleges: pl.DataFrame) -> s
         ui_context.set_drill(mctx.Drill(territory=tus[current], college=current, program=ctx.drill.program))
     if scope.role == "college" or len(codes) == 1:
         return current
-    names = dict(zip(codes, colleges["short_name"].to_list(), strict=True))
+    names = full_college_names(colleges)
     chosen = st.columns([2, 3])[0].selectbox(
         "ПОО",
         codes,
         index=codes.index(current),
-        format_func=lambda c: f"{names[c]} ({c})",
+        format_func=lambda c: names[c],
         key=widgets.drill_key("college_select", ctx),
     )
     if chosen != ctx.drill.college:

@@ -21,6 +21,7 @@ from metrics.formatting import (
     fmt_num,
     fmt_pct,
     fmt_pp,
+    full_college_names,
     int_expr,
     num_expr,
     pct_expr,
@@ -111,3 +112,8 @@ def test_college_name_with_abbreviation() -> None:
     assert [college_name(f, s) for f, s in cases] == want
     frame = pl.DataFrame(cases, schema={"f": pl.Utf8, "s": pl.Utf8}, orient="row")
     assert frame.select(college_name_expr(pl.col("f"), pl.col("s")).alias("n"))["n"].to_list() == want
+
+    colleges = pl.DataFrame(
+        {"college_code": ["P1", "P2"], "full_name": [full, None], "short_name": ["СПК", "СМК"]}
+    )
+    assert full_college_names(colleges) == {"P1": f"{full} (СПК)", "P2": "СМК"}
