@@ -182,9 +182,7 @@ def page_renders(db_path: Path, out: dict[str, Any]) -> None:
     for role in ("base_centre", "ministry", "college"):
         name, code = users[role]
         for spec in PAGE_SPECS:
-            if role not in spec.roles or not (ROOT / spec.file).exists():
-                continue
-            if role != "base_centre" and spec.url_path not in ("overview", "college", "home"):
+            if not measured(spec, role):
                 continue
             at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
             login_as(at, name, role, code)  # type: ignore[arg-type]
@@ -276,6 +274,20 @@ def graduates_in(db_path: Path) -> int:
         con.close()
 
 
+# --pages: the page keys (as in page_render_ms) the page phases measure; None: every page
+PAGES: set[str] | None = None
+
+
+def measured(spec: Any, role: str) -> bool:
+    """Whether the page phases measure this page for this role: every page of the base centre, the
+    main pages of the ministry and the college (or the keys given with --pages)."""
+    if role not in spec.roles or not (ROOT / spec.file).exists():
+        return False
+    if role != "base_centre" and spec.url_path not in ("overview", "college", "home"):
+        return False
+    return PAGES is None or key_of(spec.url_path, role) in PAGES
+
+
 def key_of(url_path: str, role: str) -> str:
     return url_path if role == "base_centre" else f"{url_path}@{role}"
 
@@ -331,9 +343,7 @@ def first_page_after_upload(db_path: Path, out: dict[str, Any]) -> None:
         }
         for role in ("base_centre", "ministry", "college"):
             for spec in PAGE_SPECS:
-                if role not in spec.roles or not (ROOT / spec.file).exists() or spec.url_path == "upload":
-                    continue
-                if role != "base_centre" and spec.url_path not in ("overview", "college", "home"):
+                if spec.url_path == "upload" or not measured(spec, role):
                     continue
                 key = key_of(spec.url_path, role)
                 t, cpu_s = _render_after_upload(db_path, Path(tmp), len(result) + 1, spec, role, users[role])
@@ -393,7 +403,7 @@ def reports(db_path: Path, out: dict[str, Any]) -> None:
     out["report_s"] = times
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--graduates", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=7)
@@ -409,13 +419,26 @@ def main() -> int:
     p.add_argument("--skip-reports", action="store_true")
     p.add_argument("--skip-after-upload", action="store_true", help="skip first_page_after_upload_ms")
     p.add_argument(
+        "--pages",
+        default=None,
+        metavar="KEYS",
+        help="only these pages in the page phases, comma-separated keys as in page_render_ms "
+        "(e.g. cases,risk,college@college): a federal-scale run of the slow pages",
+    )
+    p.add_argument(
         "--concurrent",
         type=int,
         default=20,
         metavar="N",
         help="sessions of the load test (benchmarks/load_test.py; 0 skips it; needs Chromium)",
     )
-    args = p.parse_args()
+    return p.parse_args()
+
+
+def main() -> int:
+    args = parse_args()
+    global PAGES
+    PAGES = set(args.pages.split(",")) if args.pages else None
     out: dict[str, Any] = {
         "graduates": args.graduates,
         "date": dt.date.today().isoformat(),
