@@ -33,6 +33,8 @@ SHOWN_NUMBERS: dict[str, tuple[str, str]] = {
     "places_needed_label": ("places_needed", "count"),
     "risk_count_label": ("risk_count", "count"),
     "total_label": ("total", "count"),
+    "numerator_label": ("numerator", "count"),
+    "denominator_label": ("denominator", "count"),
 }
 
 

@@ -65,12 +65,17 @@ def render() -> None:
     shown = shown.with_columns(_o=pl.col("group").replace_strict(order, return_dtype=pl.Int32)).sort(
         ["_o", "name"]
     )
+    numbers, columns = views.shown_numbers(shown, list(LABELS))
+    headers = {views.shown_column(c): label for c, label in LABELS.items()} | {"name": LABELS["name"]}
+    display = numbers.select(columns).rename(headers, strict=False)
     st.dataframe(
-        shown.select(list(LABELS)).rename(LABELS),
+        display,
         hide_index=True,
         width="stretch",
+        placeholder="—",
         height=widgets.fit_height(shown.height),
         key="groups_table",
+        column_config=widgets.decimal_columns(display) | {LABELS["rate_label"]: widgets.share_column()},
     )
     n_small = int(table["small_group"].sum())
     if n_small:

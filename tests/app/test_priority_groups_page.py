@@ -18,7 +18,7 @@ from data_layer import db
 from data_layer.scope import Role
 from metrics import groups
 from tests.factories import D, Region
-from tests.helpers import APP_FILE, login_as
+from tests.helpers import APP_FILE, column_config, login_as
 
 ROLES: tuple[tuple[Role, str | None], ...] = (
     ("ministry", None),
@@ -63,8 +63,10 @@ def _open(role: Role, code: str | None) -> AppTest:
     return at
 
 
-def _rows(at: AppTest) -> dict[str, dict[str, str]]:
-    return {r["Группа"]: r for r in at.dataframe[0].value.to_dict("records")}
+def _rows(at: AppTest) -> dict[str, dict[str, object]]:
+    """Rows by group; numbers as Python numbers, an empty cell (a hidden small group) as None."""
+    rows = at.dataframe[0].value.to_dict("records")
+    return {r["Группа"]: {k: (None if v != v else v) for k, v in r.items()} for r in rows}  # NaN != NaN
 
 
 @pytest.mark.parametrize(("role", "code"), ROLES)
@@ -76,26 +78,30 @@ def test_every_role_sees_the_groups_of_its_scope(role: Role, code: str | None) -
     if role == "base_centre":
         # ОВЗ: 4 employed of 6 (one studying is out of the denominator): 4/5 = 80,0 %; one informal
         assert (ovz["Выпускников"], ovz["Значение"], ovz["В группе риска"], ovz["Малая группа"]) == (
-            "6",
-            "80,0\u00a0%",
-            "1",
+            6,
+            0.8,
+            1,
             "",
         )
         # two disabled graduates: a small group, shown to the base centre but marked
         assert (disabled["Выпускников"], disabled["Значение"], disabled["Малая группа"]) == (
-            "2",
-            "100,0\u00a0%",
+            2,
+            1.0,
             "меньше 5",
         )
     elif role == "ministry":
-        assert ovz["Значение"] == "80,0\u00a0%"
-        assert (disabled["Значение"], disabled["Малая группа"]) == ("<5", "меньше 5")  # masked
+        assert ovz["Значение"] == 0.8
+        assert (disabled["Значение"], disabled["Малая группа"]) == (None, "меньше 5")  # masked
     elif role == "territory":  # TU01 = P001 only: no disabled graduates
-        assert ovz["Выпускников"] == "6" and disabled["Выпускников"] == "0"
+        assert ovz["Выпускников"] == 6 and disabled["Выпускников"] == 0
     else:  # the college P003: its two disabled graduates, no ОВЗ
-        assert ovz["Выпускников"] == "0" and disabled["Выпускников"] == "2"
-        assert disabled["Значение"] == "100,0\u00a0%"  # a college sees its own small groups
-    assert rows["Вернулись со службы по призыву"]["Выпускников"] == "0"
+        assert ovz["Выпускников"] == 0 and disabled["Выпускников"] == 2
+        assert disabled["Значение"] == 1.0  # a college sees its own small groups
+    assert rows["Вернулись со службы по призыву"]["Выпускников"] == 0
+    # numbers are numbers, in the browser's Russian format
+    config = column_config(at.dataframe[0])
+    assert config["Значение"]["type_config"]["format"] == "percent"
+    assert config["Выпускников"]["type_config"]["format"] == "localized"
     # the page header names the data used (issue 11 item 6)
     assert any(
         c.value.startswith("Данные расчёта: последний срез статусов ПОО — на 06.09.2024") for c in at.caption
@@ -109,9 +115,9 @@ def test_college_breakdown_for_the_base_centre() -> None:
     shown = at.dataframe[0].value
     pairs = {(r["Группа"], r["Где"]): r["Выпускников"] for r in shown.to_dict("records")}
     assert pairs == {
-        ("Лица с ОВЗ", "СПК"): "6",
-        ("Инвалиды и дети-инвалиды", "ТТК"): "2",
-        ("Целевое обучение", "СПК"): "1",
+        ("Лица с ОВЗ", "СПК"): 6,
+        ("Инвалиды и дети-инвалиды", "ТТК"): 2,
+        ("Целевое обучение", "СПК"): 1,
     }
 
 
