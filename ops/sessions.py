@@ -58,7 +58,10 @@ def login_refused(cur: duckdb.DuckDBPyConnection, username: str, source: str) ->
     audit.record(cur, uname, None, "login_locked", uname, note)
 
 
-def logout(cur: duckdb.DuckDBPyConnection, scope: Scope, now: dt.datetime) -> None:
-    """End every session of the user (per user: all browsers) and audit the logout, in one transaction."""
+def logout(cur: duckdb.DuckDBPyConnection, scope: Scope, now: dt.datetime, *, revoke: bool = True) -> None:
+    """Audit the logout and, with `revoke`, end every session of the user (per user: all browsers), in
+    one transaction. Demo accounts are shared by everybody who opens the demo (their password is on the
+    login page), so their logout ends only the session that logs out (`revoke=False`)."""
     with audited(cur, scope, "logout", scope.username, None, bump=False):
-        revoke_sessions(cur, scope.username, now, "выход")
+        if revoke:
+            revoke_sessions(cur, scope.username, now, "выход")

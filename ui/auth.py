@@ -362,7 +362,7 @@ def _record_logout(event: dict[str, Any]) -> None:
     scope = st.session_state.get("scope")
     if isinstance(scope, Scope) and scope.username == event.get("username"):
         with connection.cursor() as cur:
-            ops_sessions.logout(cur, scope, _now())
+            ops_sessions.logout(cur, scope, _now(), revoke=not users.is_demo_username(scope.username))
 
 
 def logout_button() -> None:

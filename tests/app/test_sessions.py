@@ -103,6 +103,19 @@ def test_logout_in_one_browser_ends_the_other_session(plain_db: str) -> None:
     assert _logged_in(again)
 
 
+def test_a_demo_accounts_logout_ends_only_its_own_session(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Everybody who opens the demo shares demo_base: one visitor's logout must not end the others'."""
+    monkeypatch.setenv("VYPUSK_DB", str(reference_db(tmp_path / "demo.duckdb", demo=True)))
+    first, second = _login("demo_base", "demo"), _login("demo_base", "demo")
+    first.sidebar.button(key="vypusk_logout").click()
+    first.run()
+    assert not _logged_in(first)
+    second.run()
+    assert _logged_in(second)
+
+
 def _role(db_file: str, role: str, code: str) -> None:
     with db.open_database(db_file) as con, con.cursor() as cur:
         ops_users.change_role(cur, ADMIN, "ivanov", role, code)

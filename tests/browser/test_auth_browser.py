@@ -1,4 +1,5 @@
-"""The re-authentication cookie in a real browser: set at login, kept across a reload, gone after logout.
+"""The re-authentication cookie in a real browser: set at login, kept across a reload, gone after logout,
+and a copy of it refused once the user logged out (server-side revocation).
 
 AppTest cannot run the cookie component's JavaScript, so this one flow is checked in headless Chromium
 against a real `streamlit run` server on a small demo database.
@@ -16,8 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from data_layer import users
 from tests.helpers import APP_FILE, reference_db
 from ui.auth import COOKIE_NAME
+
+USERNAME, PASSWORD = "ivanov", "Secret-pass-1"
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +45,8 @@ def _free_port() -> int:
 def server(tmp_path: Path) -> Iterator[str]:
     _require_browser()
     db_file = reference_db(tmp_path / "demo.duckdb", demo=True)
+    # a file account: a demo account's logout ends only its own session (demo accounts are shared)
+    users.add_user(USERNAME, PASSWORD, "base_centre", path=tmp_path / "credentials.yaml")
     port = _free_port()
     env = dict(os.environ, VYPUSK_DB=str(db_file), VYPUSK_CREDENTIALS=str(tmp_path / "credentials.yaml"))
     env.pop("VYPUSK_COOKIE_KEY", None)
@@ -100,8 +106,8 @@ def test_cookie_survives_reload_and_logout_removes_it(server: str) -> None:
             page = context.new_page()
             page.goto(server + "/")
             _settle(page)
-            page.get_by_label("Имя пользователя").fill("demo_base")
-            page.get_by_label("Пароль", exact=True).fill("demo")
+            page.get_by_label("Имя пользователя").fill(USERNAME)
+            page.get_by_label("Пароль", exact=True).fill(PASSWORD)
             page.get_by_role("button", name="Войти").click()
             _settle(page)
             assert page.get_by_role("button", name="Выйти").is_visible()
