@@ -283,6 +283,25 @@ def _unchanged(v: Validated, file_name: str, prev: tuple[int, dt.datetime, str] 
     return _accepted(v, file_name, load_id, message, [], unchanged=True)
 
 
+def _failure_message(exc: BaseException, kind: str) -> str | None:
+    """The Russian refusal for a load transaction that failed (and was rolled back); None for a
+    failure that is not the file's or the storage's (re-raised)."""
+    if isinstance(exc, duckdb.ConstraintException | duckdb.ConversionException):
+        # A value validation let through: refused like any invalid file, never a traceback.
+        _log.error("load of a %s file violated a constraint: %s", kind, type(exc).__name__)
+        return (
+            "Файл не загружен: значения в нём нарушают ограничения базы данных. Данные в системе "
+            "не изменены; сообщите администратору."
+        )
+    # A full disk (DuckDB reports it at COMMIT), a read-only or locked database, a concurrent
+    # change: rolled back, so nothing of the file is stored and nothing stored is lost.
+    failure = storage_failure(exc)
+    if failure is None:
+        return None
+    _log.error("load of a %s file failed on storage: %s: %s", kind, type(exc).__name__, exc)
+    return storage_message(failure)
+
+
 def _load_table(
     con: duckdb.DuckDBPyConnection,
     table: RawTable,
@@ -324,25 +343,12 @@ def _load_table(
                 received_at=received_at,
             )
             cur.execute("COMMIT")
-        except (duckdb.ConstraintException, duckdb.ConversionException) as exc:
-            # A value validation let through: refused like any invalid file, never a traceback.
-            _rollback(cur)
-            _log.error("load of a %s file violated a constraint: %s", table.kind, type(exc).__name__)
-            msg = (
-                "Файл не загружен: значения в нём нарушают ограничения базы данных. Данные в системе "
-                "не изменены; сообщите администратору."
-            )
-            problem = Problem(None, None, None, msg, "error")
-            return _reject(con, scope, file_name, table.kind, table.frame.height, [problem])
         except BaseException as exc:
-            # A full disk (DuckDB reports it at COMMIT), a read-only or locked database, a concurrent
-            # change: rolled back, so nothing of the file is stored and nothing stored is lost.
             _rollback(cur)
-            failure = storage_failure(exc)
-            if failure is None:
+            refusal = _failure_message(exc, table.kind)
+            if refusal is None:
                 raise
-            _log.error("load of a %s file failed on storage: %s: %s", table.kind, type(exc).__name__, exc)
-            problem = Problem(None, None, None, storage_message(failure), "error")
+            problem = Problem(None, None, None, refusal, "error")
             return _reject(con, scope, file_name, table.kind, table.frame.height, [problem])
         finally:
             store.unregister(cur)

@@ -715,8 +715,8 @@ def _czn_answers(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
     return df
 
 
-def _statuses(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
-    df = _person(df, ck, foreign_flag_needed=False)
+def _snapshot_dates(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    """«Дата актуализации» of each status row: the file's, else the one given for the whole file."""
     if ctx.snapshot_date is not None:
         df = df.with_columns(pl.col("snapshot_date").fill_null(pl.lit(ctx.snapshot_date, pl.Date)))
         ck.flag(
@@ -734,6 +734,11 @@ def _statuses(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
             "snapshot_date",
             "Не заполнено обязательное поле «Дата актуализации».",
         )
+    return df
+
+
+def _statuses(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    df = _snapshot_dates(_person(df, ck, foreign_flag_needed=False), ck, ctx)
     statuses = df.get_column(raw("status")).drop_nulls().unique().to_list()
     mapping = {s: parse_status(s) for s in statuses}
     df = df.with_columns(
