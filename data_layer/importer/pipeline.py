@@ -231,6 +231,7 @@ def load_file(
         table = read_step(read_bounded, data, file_name, kind, limits, mapping)
     except UnreadableFileError as exc:
         return _reject(con, scope, file_name, kind, 0, [Problem(exc.row, None, None, exc.message, "error")])
+    del data  # the file's bytes are not needed any more (peak memory of a big load)
 
     with _LOAD_LOCK:
         res = _load_table(con, table, file_name, checksum, scope, snapshot_date, rebuild_spells, received_at)
@@ -312,10 +313,12 @@ def _load_table(
     rebuild_spells: bool = True,
     received_at: dt.datetime | None = None,
 ) -> LoadResult:
+    rows = table.frame.height
     with con.cursor() as cur:
         cur.execute("BEGIN TRANSACTION")
         try:
             v = validate(table, Context(cur, scope, snapshot_date, dt.date.today()))
+            table.frame = table.frame.clear()  # the raw cells are validated: freed before the write
             if v.frame is None:
                 _rollback(cur)
                 errors = _to_problems(v.problems, "error")
@@ -349,7 +352,7 @@ def _load_table(
             if refusal is None:
                 raise
             problem = Problem(None, None, None, refusal, "error")
-            return _reject(con, scope, file_name, table.kind, table.frame.height, [problem])
+            return _reject(con, scope, file_name, table.kind, rows, [problem])
         finally:
             store.unregister(cur)
     pairs = touched if v.spec.kind in store.SPELL_KINDS else v.pairs
