@@ -36,10 +36,12 @@ SPELL_COLUMNS = """cohort, college_code, person_key, program_code, study_form, s
 _REBUILD_SQL = f"""
 INSERT INTO status_spells ({SPELL_COLUMNS})
 WITH raw AS (
-    -- one window pass: the next snapshot, and whether this row starts a new spell (any field
-    -- changed) or a new run of the status
-    SELECT r.cohort, r.college_code, r.person_key, r.status, r.by_specialty, r.status_start,
-           r.discharge_date, r.snapshot_date AS valid_from,
+    -- status rows of listed graduates only (others make no spells), numbered by the graduate's row:
+    -- the windows partition by one integer instead of three text and number columns.
+    -- One window pass: the next snapshot, and whether this row starts a new spell (any field
+    -- changed) or a new run of the status.
+    SELECT g.rowid AS gid, r.status, r.by_specialty, r.status_start, r.discharge_date,
+           r.snapshot_date AS valid_from,
            coalesce(lead(r.snapshot_date) OVER w, DATE '{FAR_FUTURE}') AS valid_to,
            CASE WHEN (r.status, r.by_specialty, r.status_start, r.discharge_date)
                      IS NOT DISTINCT FROM
@@ -49,7 +51,8 @@ WITH raw AS (
            r.status IS DISTINCT FROM lag(r.status) OVER w AS status_break
     FROM status_rows r
     JOIN _spell_pairs p ON p.college_code = r.college_code AND p.cohort = r.cohort
-    WINDOW w AS (PARTITION BY r.college_code, r.cohort, r.person_key ORDER BY r.snapshot_date)
+    JOIN graduates g ON g.college_code = r.college_code AND g.cohort = r.cohort AND g.person_key = r.person_key
+    WINDOW w AS (PARTITION BY g.rowid ORDER BY r.snapshot_date)
 ),
 numbered AS (
     -- second pass: the spell number, and the first snapshot of the current run of the status
@@ -57,20 +60,18 @@ numbered AS (
     SELECT *, sum(is_break) OVER v AS island,
            max(CASE WHEN status_break THEN valid_from END) OVER v AS declared_from
     FROM raw
-    WINDOW v AS (PARTITION BY college_code, cohort, person_key ORDER BY valid_from
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    WINDOW v AS (PARTITION BY gid ORDER BY valid_from ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
 -- consecutive snapshots with an identical status row merge into one spell
 declared AS (
-    SELECT cohort, college_code, person_key, any_value(status) AS status,
+    SELECT gid, any_value(status) AS status,
            any_value(by_specialty) AS by_specialty, any_value(status_start) AS status_start,
            any_value(discharge_date) AS discharge_date, min(valid_from) AS valid_from, max(valid_to) AS valid_to,
            min(declared_from) AS declared_from
-    FROM numbered GROUP BY cohort, college_code, person_key, island
+    FROM numbered GROUP BY gid, island
 ),
 firsts AS (
-    SELECT college_code, cohort, person_key, min(valid_from) AS first_date
-    FROM declared GROUP BY ALL
+    SELECT gid, min(valid_from) AS first_date FROM declared GROUP BY gid
 ),
 unclipped AS (
     SELECT g.cohort, g.college_code, g.person_key, {_DIMS},
@@ -79,12 +80,12 @@ unclipped AS (
            NULL::DATE AS declared_from
     FROM graduates g
     JOIN _spell_pairs p ON p.college_code = g.college_code AND p.cohort = g.cohort
-    LEFT JOIN firsts f ON f.college_code = g.college_code AND f.cohort = g.cohort AND f.person_key = g.person_key
+    LEFT JOIN firsts f ON f.gid = g.rowid
     UNION ALL
     SELECT g.cohort, g.college_code, g.person_key, {_DIMS},
            r.status, r.by_specialty, r.status_start, r.discharge_date, r.valid_from, r.valid_to, r.declared_from
     FROM declared r
-    JOIN graduates g ON g.college_code = r.college_code AND g.cohort = r.cohort AND g.person_key = r.person_key
+    JOIN graduates g ON g.rowid = r.gid
 )
 -- membership in time: nothing before the graduate's own graduation date
 SELECT * REPLACE (greatest(valid_from, graduation_date) AS valid_from)
