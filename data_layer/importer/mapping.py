@@ -157,9 +157,13 @@ def apply_mapping(frame: pl.DataFrame, mapping: ImportMapping) -> pl.DataFrame:
     }
     renames: dict[str, str] = {}
     exprs = []
+    used = set(frame.columns)
     for name in frame.columns:
         target = by_source.get(normalize_label(name))
         new = _renamed(name, target) if target else name
+        if new != name and new in used:  # «статус» mapped to «Статус» beside a «Статус» column
+            new = f"{target} ({name})"
+        used.add(new)
         renames[name] = new
         lookup = values.get(normalize_label(target)) if target else None
         if lookup:

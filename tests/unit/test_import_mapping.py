@@ -355,3 +355,10 @@ def test_only_refusals_a_mapping_can_cure_read_the_file_again() -> None:
     assert worth_mapping(refusal("Неизвестный статус: …", "Статус"))
     assert not worth_mapping(refusal("Файл не загружен: для его чтения не хватило памяти … в столбце XFD …"))
     assert not worth_mapping(refusal("Файл пуст: в нём нет ни заголовков, ни данных."))
+
+
+def test_a_renamed_column_never_collides_with_one_already_in_the_file() -> None:
+    m = ImportMapping("m", "statuses", {"статус": "Статус"})
+    out = apply_mapping(pl.DataFrame({"Статус": ["06"], "статус ": ["09"]}), m)
+    # «Статус» itself is also a source header of the mapping (same normalised text): it keeps its name
+    assert out.columns == ["Статус", "Статус (статус )"]
