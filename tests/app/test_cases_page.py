@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from data_layer import audit, db, graduates
 from data_layer import cases as case_store
@@ -130,14 +131,20 @@ def test_college_sees_only_its_own_cases(region: tuple[Path, dict[str, str]]) ->
     assert selectable(at, "cases_table").height == 5  # + the closed case of «left»
 
 
-def test_college_opens_a_case_records_a_measure_and_its_outcome(region: tuple[Path, dict[str, str]]) -> None:
-    path, keys = region
+def _open_case(person_key: str) -> AppTest:
+    """The cases page as P001 with the case of `person_key` selected in the table (its panel open)."""
     at = open_page(PAGE, "college", "P001")
     shown = selectable(at, "cases_table")
-    row = shown["СНИЛС"].to_list().index(graduates.mask_snils(keys["informal"]))
+    row = shown["СНИЛС"].to_list().index(graduates.mask_snils(person_key))
     at.session_state["cases_table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     at.run()
     assert_clean(at)
+    return at
+
+
+def test_college_opens_a_case_records_a_measure_and_its_outcome(region: tuple[Path, dict[str, str]]) -> None:
+    path, keys = region
+    at = _open_case(keys["informal"])
     at.selectbox(key="cases_panel_new_type").set_value("vacancy_offered")
     at.text_input(key="cases_panel_new_who").input("Петрова")
     at.date_input(key="cases_panel_new_date").set_value(D(2024, 10, 1))
@@ -234,12 +241,7 @@ def test_returnees_tab(region: tuple[Path, dict[str, str]]) -> None:
 
 def test_college_offers_a_matched_vacancy_in_one_click(region: tuple[Path, dict[str, str]]) -> None:
     path, keys = region
-    at = open_page(PAGE, "college", "P001")
-    shown = selectable(at, "cases_table")
-    row = shown["СНИЛС"].to_list().index(graduates.mask_snils(keys["informal"]))
-    at.session_state["cases_table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
-    at.run()
-    assert_clean(at)
+    at = _open_case(keys["informal"])
     # the support measure for everyone is shown beside the case
     assert "Меры поддержки, на которые выпускник может претендовать (1)" in [e.label for e in at.expander]
     assert any(m.value.startswith("**Выплата молодому специалисту** — Все выпускники.") for m in at.markdown)

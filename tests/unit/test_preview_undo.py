@@ -29,7 +29,7 @@ from tests.fixtures.import_helpers import (
     digits,
     grad_row,
     must_load,
-    region,
+    region_with_a_snapshot,
     rows,
     snils,
 )
@@ -41,11 +41,7 @@ P001 = Scope("college", "P001", "col1")
 
 @pytest.fixture
 def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    c = region(tmp_path / "t.duckdb")
-    grads = [grad_row(1), grad_row(2, last="Петров"), grad_row(3, last="Сидоров"), grad_row(4, "P002")]
-    must_load(c, csv_bytes(GRAD_HEADER, grads), "grads.csv")
-    st = [[snils(1), "P001", "06.09.2024", "06"], [snils(2), "P001", "06.09.2024", "09"]]
-    must_load(c, csv_bytes(STATUS_HEADER, st), "st.csv")
+    c = region_with_a_snapshot(tmp_path / "t.duckdb")
     yield c
     c.close()
 

@@ -637,77 +637,25 @@ def test_cli_report(
     region: tuple[Path, duckdb.DuckDBPyConnection], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = region[0]
+
+    def report(kind: str, out: Path, *options: str) -> int:
+        """`vypusk report KIND --cohort 2024 OPTIONS --out OUT` on the test region."""
+        return cli.main(["report", kind, "--cohort", "2024", *options, "--out", str(out), "--db", str(path)])
+
     out = tmp_path / "card.xlsx"
-    rc = cli.main(
-        [
-            "report",
-            "scorecard",
-            "--cohort",
-            "2024",
-            "--as-of",
-            "29.11.2024",
-            "--scope",
-            "P001",
-            "--out",
-            str(out),
-            "--db",
-            str(path),
-        ]
-    )
-    assert rc == 0 and out.exists()
+    assert report("scorecard", out, "--as-of", "29.11.2024", "--scope", "P001") == 0 and out.exists()
     assert _book(out.read_bytes())["Карточка"]["A1"].value.startswith("Карточка ПОО")
     folder = tmp_path / "reports"
     folder.mkdir()
-    rc = cli.main(
-        [
-            "report",
-            "rating",
-            "--cohort",
-            "2024",
-            "--as-of",
-            "2024-11-29",
-            "--out",
-            str(folder),
-            "--db",
-            str(path),
-        ]
-    )
+    rc = report("rating", folder, "--as-of", "2024-11-29")
     assert rc == 0 and (folder / "Рейтинг_ЦСТВ_2024_29.11.2024.xlsx").exists()
     capsys.readouterr()
-    rc = cli.main(
-        [
-            "report",
-            "regional",
-            "--cohort",
-            "2024",
-            "--as-of",
-            "2024-10-01",
-            "--out",
-            str(tmp_path / "r.xlsx"),
-            "--db",
-            str(path),
-        ]
-    )
+    rc = report("regional", tmp_path / "r.xlsx", "--as-of", "2024-10-01")
     assert rc == 2 and not (tmp_path / "r.xlsx").exists()
     assert "контрольное соотношение «гр.05 = сумма гр.06–27»" in capsys.readouterr().err
-    rc = cli.main(
-        ["report", "territory", "--cohort", "2024", "--out", str(tmp_path / "t.xlsx"), "--db", str(path)]
-    )
+    rc = report("territory", tmp_path / "t.xlsx")
     assert rc == 2 and "укажите код территориального управления" in capsys.readouterr().err
-    rc = cli.main(
-        [
-            "report",
-            "scorecards_zip",
-            "--cohort",
-            "2024",
-            "--as-of",
-            "2024-11-29",
-            "--out",
-            str(folder),
-            "--db",
-            str(path),
-        ]
-    )
+    rc = report("scorecards_zip", folder, "--as-of", "2024-11-29")
     assert rc == 0 and (folder / "Карточки_ПОО_2024_29.11.2024.zip").exists()
 
 

@@ -20,13 +20,10 @@ from data_layer.importer.readers import UnreadableFileError, read_table
 from data_layer.scope import Scope
 from reports import templates
 from tests.fixtures.import_helpers import (
-    GRAD_HEADER,
     STATUS_HEADER,
     csv_bytes,
     digits,
-    grad_row,
-    must_load,
-    region,
+    region_with_a_snapshot,
     snils,
 )
 
@@ -37,11 +34,7 @@ P002 = Scope("college", "P002", "col2")
 
 @pytest.fixture
 def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    c = region(tmp_path / "t.duckdb")
-    grads = [grad_row(1), grad_row(2, last="Петров"), grad_row(3, last="Сидоров"), grad_row(4, "P002")]
-    must_load(c, csv_bytes(GRAD_HEADER, grads), "grads.csv")
-    st = [[snils(1), "P001", "06.09.2024", "06"], [snils(2), "P001", "06.09.2024", "09"]]
-    must_load(c, csv_bytes(STATUS_HEADER, st), "st.csv")
+    c = region_with_a_snapshot(tmp_path / "t.duckdb")
     yield c
     c.close()
 
