@@ -131,13 +131,68 @@ class Watch:
         )
 
 
-async def settle(page: Page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
-    """Wait until the script run, and a rerun it may trigger (cookie component, st.rerun), is over."""
-    for pause in (250, 400):
-        await page.wait_for_timeout(pause)
-        await page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
-    await page.wait_for_timeout(300)
-    await page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
+# Installed in the page before the app loads (login() does it): counts the script runs the app
+# reports through data-test-script-state (every stApp element, should React re-mount it) and notes
+# when that state last changed, so a wait can ask "has a run started since, and is it over?".
+RUN_OBSERVER = """
+(() => {
+  if (window.__vypRuns) return;
+  const s = (window.__vypRuns = { runs: 0, changed: performance.now() });
+  const watch = () =>
+    new MutationObserver((records) => {
+      for (const r of records) {
+        s.changed = performance.now();
+        if (r.target.getAttribute('data-test-script-state') === 'running') s.runs += 1;
+      }
+    }).observe(document.documentElement, {
+      attributes: true,
+      subtree: true,
+      attributeFilter: ['data-test-script-state', 'data-test-connection-state'],
+    });
+  if (document.documentElement) watch();
+  else document.addEventListener('readystatechange', watch, { once: true });
+})();
+"""
+# The app is connected, not running, has not changed state for `quiet` ms (a rerun that the run
+# triggers — the cookie component, st.rerun — starts well within that) and, with `since`, has
+# started a run since the count `since` was read.
+IDLE_AFTER = """
+({ quiet, since }) => {
+  const s = window.__vypRuns;
+  const app = document.querySelector("[data-testid='stApp']");
+  if (!s || !app) return false;
+  const idle = app.getAttribute('data-test-connection-state') === 'CONNECTED'
+    && app.getAttribute('data-test-script-state') === 'notRunning';
+  return idle && performance.now() - s.changed >= quiet && (since === null || s.runs > since);
+}
+"""
+QUIET_MS = 400
+
+
+async def watch_runs(page: Page) -> None:
+    """Count the app's script runs in `page` from its next navigation on (see RUN_OBSERVER)."""
+    await page.add_init_script(RUN_OBSERVER)
+
+
+async def run_count(page: Page) -> int:
+    """Script runs the page has seen so far (0 before the observer is in place)."""
+    return int(await page.evaluate("() => (window.__vypRuns ? window.__vypRuns.runs : 0)"))
+
+
+async def settle(page: Page, timeout_ms: int = RUN_TIMEOUT_MS, *, since: int | None = None) -> None:
+    """Wait until the app is idle and quiet (IDLE_AFTER); with `since` (a run_count taken before an
+    action), until a run has started after it and everything it triggered is over."""
+    await page.wait_for_function(
+        IDLE_AFTER, arg={"quiet": QUIET_MS, "since": since}, timeout=timeout_ms, polling=50
+    )
+
+
+async def act(page: Page, action: Callable[[], Awaitable[None]], timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Do something that makes the app run its script (a click on a button, a checkbox, an option)
+    and wait until that run, and any rerun it triggers, is over."""
+    before = await run_count(page)
+    await action()
+    await settle(page, timeout_ms, since=before)
 
 
 async def page_problems(page: Page) -> list[str]:
@@ -194,6 +249,7 @@ async def login(
 ) -> int:
     """Log in through the real form and wait for the logged-in app (the «Выйти» button); returns
     the number of clicks on «Войти» it took."""
+    await watch_runs(page)
     await page.goto(base_url + "/", timeout=timeout_ms)
     # `.first`: while Streamlit re-renders the login run, the cookie component can briefly be on the
     # page twice, and a strict locator then fails instead of waiting.
@@ -238,8 +294,8 @@ async def login(
 
 async def logout(page: Page) -> None:
     await page.get_by_role("button", name="Выйти").click()
-    await settle(page)
     await page.get_by_role("button", name="Войти").wait_for(timeout=RUN_TIMEOUT_MS)
+    await settle(page)
 
 
 def url_path_of(href: str) -> str:
@@ -271,13 +327,9 @@ async def open_page(page: Page, url_path: str, *, timeout_ms: int = RUN_TIMEOUT_
 
 
 async def wait_enabled(page: Page, button: str, timeout_ms: int) -> None:
-    target = page.get_by_role("button", name=button)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_ms / 1000
-    while not (await target.count() and await target.first.is_enabled()):
-        if loop.time() > deadline:
-            raise AssertionError(f"button «{button}» not enabled within {timeout_ms / 1000:.0f} s")
-        await page.wait_for_timeout(250)
+    from playwright.async_api import expect
+
+    await expect(page.get_by_role("button", name=button).first).to_be_enabled(timeout=timeout_ms)
 
 
 async def upload_file(page: Page, file: Path, *, timeout_ms: int = RUN_TIMEOUT_MS) -> str:
@@ -295,8 +347,7 @@ async def upload_file(page: Page, file: Path, *, timeout_ms: int = RUN_TIMEOUT_M
         return await refused.first.inner_text()
     ack = page.locator(f"{keyed('upload_ack_')} label")
     if await ack.count():
-        await ack.first.click()
-        await settle(page, timeout_ms)
+        await act(page, ack.first.click, timeout_ms)
     await wait_enabled(page, "Загрузить", timeout_ms)
     await confirm.click()
     result = page.locator(f"{RESULT_ALERTS}").filter(has_text=f"«{file.name}»").first
@@ -328,7 +379,7 @@ async def select_table_row(page: Page, key_prefix: str, row: int) -> None:
     assert box is not None, f"table {key_prefix} is not visible"
     x, y = box["x"] + 15, box["y"] + 35 + 35 * row + 17
     await page.mouse.move(x, y)
-    await page.mouse.click(x, y)
+    await act(page, lambda: page.mouse.click(x, y))
 
 
 async def map_centre(page: Page) -> tuple[float, float]:

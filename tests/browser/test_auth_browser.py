@@ -7,6 +7,7 @@ against a real `streamlit run` server on a small demo database.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -14,14 +15,20 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
 from data_layer import users
+from tests.browser import pw
 from tests.helpers import APP_FILE, reference_db
 from ui.auth import COOKIE_NAME
 
 USERNAME, PASSWORD = "ivanov", "Secret-pass-1"
+
+if TYPE_CHECKING:
+    from playwright._impl._api_structures import SetCookieParam
+    from playwright.async_api import BrowserContext, Cookie, Page
 
 pytestmark = pytest.mark.browser
 
@@ -85,62 +92,63 @@ def server(tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-def _settle(page) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the script run (and the rerun a component may trigger) has finished."""
-    for _ in range(2):
-        page.wait_for_timeout(300)
-        page.wait_for_selector(
-            "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']",
-            timeout=30_000,
-        )
-    page.wait_for_timeout(700)
+async def _loaded(page: Page) -> None:
+    """After a reload: wait for the app's first run and the cookie component's rerun to be over."""
+    await page.locator(pw.COOKIE_FRAME).first.wait_for(state="attached", timeout=pw.RUN_TIMEOUT_MS)
+    await pw.settle(page)
+
+
+async def _cookie(context: BrowserContext, present: bool) -> Cookie | None:
+    """The re-authentication cookie once it is `present` (or gone): the cookie component writes it
+    from the browser after the run."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + pw.RUN_TIMEOUT_MS / 1000
+    while True:
+        found = {c.get("name"): c for c in await context.cookies()}.get(COOKIE_NAME)
+        if (found is not None) == present or loop.time() > deadline:
+            return found
+        await asyncio.sleep(0.1)
+
+
+async def _cookie_flow(server: str) -> None:
+    from playwright.async_api import expect
+
+    async with pw.chromium() as browser:
+        context = await browser.new_context()
+        page = await context.new_page()
+        await pw.login(page, server, USERNAME, PASSWORD)
+        cookie = await _cookie(context, present=True)
+        assert cookie is not None
+        # half a day by default, give or take the test's own duration
+        assert abs(cookie.get("expires", 0) - (time.time() + 12 * 3600)) < 600
+        # SameSite=Strict always; Secure only over https (this server is plain http on localhost);
+        # never HttpOnly: JavaScript writes it (README «Сеансы и cookie»)
+        assert cookie.get("sameSite") == "Strict"
+        assert (cookie.get("secure"), cookie.get("httpOnly")) == (False, False)
+        stolen = await browser.new_context()  # a copy of the cookie in another browser
+        await stolen.add_cookies([cast("SetCookieParam", cookie)])
+
+        await page.reload()  # a new Streamlit session: only the cookie can log it in
+        await _loaded(page)
+        await expect(page.get_by_role("button", name="Выйти")).to_be_visible(timeout=pw.RUN_TIMEOUT_MS)
+
+        await pw.logout(page)
+        assert await _cookie(context, present=False) is None
+
+        await page.reload()
+        await _loaded(page)
+        assert await page.get_by_role("button", name="Войти").is_visible()
+        assert await page.get_by_role("button", name="Выйти").count() == 0
+
+        # the logout revoked the login on the server: the copied cookie no longer opens a session
+        other = await stolen.new_page()
+        await pw.watch_runs(other)
+        await other.goto(server + "/", timeout=pw.RUN_TIMEOUT_MS)
+        await _loaded(other)
+        assert await other.get_by_role("button", name="Войти").is_visible()
+        assert not await other.get_by_role("button", name="Выйти").is_visible()
+        assert await other.get_by_text("Сеанс завершён").is_visible()
 
 
 def test_cookie_survives_reload_and_logout_removes_it(server: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            context = browser.new_context()
-            page = context.new_page()
-            page.goto(server + "/")
-            _settle(page)
-            page.get_by_label("Имя пользователя").fill(USERNAME)
-            page.get_by_label("Пароль", exact=True).fill(PASSWORD)
-            page.get_by_role("button", name="Войти").click()
-            _settle(page)
-            assert page.get_by_role("button", name="Выйти").is_visible()
-            cookies = {c["name"]: c for c in context.cookies()}
-            assert COOKIE_NAME in cookies
-            # half a day by default, give or take the test's own duration
-            assert abs(cookies[COOKIE_NAME]["expires"] - (time.time() + 12 * 3600)) < 600
-            # SameSite=Strict always; Secure only over https (this server is plain http on localhost);
-            # never HttpOnly: JavaScript writes it (README «Сеансы и cookie»)
-            assert cookies[COOKIE_NAME]["sameSite"] == "Strict"
-            assert (cookies[COOKIE_NAME]["secure"], cookies[COOKIE_NAME]["httpOnly"]) == (False, False)
-            stolen = browser.new_context()  # a copy of the cookie in another browser
-            stolen.add_cookies([cookies[COOKIE_NAME]])
-
-            page.reload()  # a new Streamlit session: only the cookie can log it in
-            _settle(page)
-            assert page.get_by_role("button", name="Выйти").is_visible()
-
-            page.get_by_role("button", name="Выйти").click()
-            _settle(page)
-            assert page.get_by_role("button", name="Войти").is_visible()
-            assert COOKIE_NAME not in {c["name"] for c in context.cookies()}
-
-            page.reload()
-            _settle(page)
-            assert page.get_by_role("button", name="Войти").is_visible()
-
-            # the logout revoked the login on the server: the copied cookie no longer opens a session
-            other = stolen.new_page()
-            other.goto(server + "/")
-            _settle(other)
-            assert other.get_by_role("button", name="Войти").is_visible()
-            assert not other.get_by_role("button", name="Выйти").is_visible()
-            assert other.get_by_text("Сеанс завершён").is_visible()
-        finally:
-            browser.close()
+    asyncio.run(_cookie_flow(server))

@@ -95,6 +95,7 @@ async def _first_visit(url: str, shots: Path, name: str) -> FirstVisit:
     async with pw.chromium() as browser:
         page = await browser.new_page()
         watch = pw.Watch(page)
+        await pw.watch_runs(page)
         await page.goto(url, timeout=pw.RUN_TIMEOUT_MS)
         await pw.settle(page)
         await page.screenshot(path=str(shots / f"fresh-{name}.png"))

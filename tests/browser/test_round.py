@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
 MAIN = "[data-testid='stMain']"
+# resolves once the browser has drawn two more frames (the scrolled page is on screen)
+NEXT_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 VIEWPORT = {"width": 1366, "height": 768}
 
 
@@ -37,7 +39,7 @@ async def shot(page: Page, shots: Path, name: str, focus: str | None = None) -> 
     """Screenshot of the viewport (Streamlit scrolls inside the page), scrolled to `focus` text."""
     if focus:
         await page.get_by_text(focus).first.evaluate("e => e.scrollIntoView({block: 'start'})")
-        await page.wait_for_timeout(300)
+        await page.evaluate(NEXT_FRAMES)
     await page.screenshot(path=str(shots / f"{name}.png"))
     docs = os.environ.get("VYPUSK_SCREENSHOTS")
     if docs:
@@ -143,16 +145,13 @@ async def _undo(app: DemoApp, shots: Path, tmp: Path) -> list[str]:
         text = await upload_and_preview(page, file)
         assert "2 выпускников выбудут из списка выпуска" in text, text[:2000]
         assert await page.locator(f"{pw.keyed('upload_confirm')} button").is_disabled()
-        await page.locator(f"{pw.keyed('upload_ack_0')} label").click()
-        await pw.settle(page)
+        await pw.act(page, page.locator(f"{pw.keyed('upload_ack_0')} label").click)
         await shot(page, shots, "round_preview_removal_base", focus="Что изменится")
         message = await confirm(page, file.name)
         assert "загружен" in message and "заменено прежних записей" in message, message
         # Undo from the register: the newest load is offered first.
-        await page.get_by_text("Отменить загрузку").first.click()
-        await pw.settle(page)
-        await page.locator(f"{pw.keyed('undo_sure_')} label").click()
-        await pw.settle(page)
+        await page.get_by_text("Отменить загрузку").first.click()  # an expander: no script run
+        await pw.act(page, page.locator(f"{pw.keyed('undo_sure_')} label").click)
         await shot(page, shots, "round_undo_base", focus="Да, отменить эту загрузку")
         await page.locator(f"{pw.keyed('undo_go')} button").click()
         done = page.locator(pw.RESULT_ALERTS).filter(has_text="отменена").first
@@ -182,8 +181,7 @@ async def _ministry(app: DemoApp, shots: Path) -> list[str]:
         assert re.search(r"\d+ из \d+", value), value
         # The week before: the demo region's data ends with the snapshot of 20.11.2026.
         await page.locator(pw.keyed("discipline_week")).first.click()
-        await page.get_by_role("option").nth(1).click()
-        await pw.settle(page)
+        await pw.act(page, page.get_by_role("option").nth(1).click)
         await page.get_by_text("Прислали к сроку 20.11.2026").first.wait_for(timeout=pw.RUN_TIMEOUT_MS)
         await shot(page, shots, "round_discipline_ministry")
         await page.locator(pw.keyed("discipline_late")).first.scroll_into_view_if_needed()
