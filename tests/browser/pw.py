@@ -195,6 +195,24 @@ async def act(page: Page, action: Callable[[], Awaitable[None]], timeout_ms: int
     await settle(page, timeout_ms, since=before)
 
 
+async def drawn(page: Page) -> None:
+    """Wait until the browser has drawn two more frames (a scroll or a resize is on screen)."""
+    await page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+async def shot(page: Page, shots: Path, name: str, focus: str | None = None) -> None:
+    """Screenshot of the viewport (Streamlit scrolls inside the page), scrolled to `focus` text; also
+    into VYPUSK_SCREENSHOTS when set (the README's pictures)."""
+    if focus:
+        await page.get_by_text(focus).first.evaluate("e => e.scrollIntoView({block: 'start'})")
+        await drawn(page)
+    await page.screenshot(path=str(shots / f"{name}.png"))
+    docs = os.environ.get("VYPUSK_SCREENSHOTS")
+    if docs:
+        Path(docs).mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(Path(docs) / f"{name}.png"))
+
+
 async def page_problems(page: Page) -> list[str]:
     """Exceptions and our error boxes shown on the page."""
     found = [f"exception shown: {t[:500]}" for t in await page.locator(EXCEPTION).all_inner_texts()]
@@ -345,12 +363,18 @@ async def upload_file(page: Page, file: Path, *, timeout_ms: int = RUN_TIMEOUT_M
     await settle(page, timeout_ms)
     if await refused.count():
         return await refused.first.inner_text()
+    return await confirm_upload(page, file.name, timeout_ms=timeout_ms)
+
+
+async def confirm_upload(page: Page, file_name: str, *, timeout_ms: int = RUN_TIMEOUT_MS) -> str:
+    """Under the upload preview: tick the removal acknowledgement when there is one, click
+    «Загрузить» and return the result message."""
     ack = page.locator(f"{keyed('upload_ack_')} label")
     if await ack.count():
         await act(page, ack.first.click, timeout_ms)
     await wait_enabled(page, "Загрузить", timeout_ms)
-    await confirm.click()
-    result = page.locator(f"{RESULT_ALERTS}").filter(has_text=f"«{file.name}»").first
+    await page.locator(f"{keyed('upload_confirm')} button").click()
+    result = page.locator(f"{RESULT_ALERTS}").filter(has_text=f"«{file_name}»").first
     await result.wait_for(timeout=timeout_ms)
     await settle(page, timeout_ms)
     return await result.inner_text()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,16 +71,6 @@ def as_ais_export(template: bytes, out: Path) -> int:
     return n
 
 
-async def shot(page: Page, shots: Path, name: str, focus: str) -> None:
-    await page.get_by_text(focus).first.evaluate("e => e.scrollIntoView({block: 'start'})")
-    await page.wait_for_timeout(400)
-    await page.screenshot(path=str(shots / f"{name}.png"))
-    docs = os.environ.get("VYPUSK_SCREENSHOTS")
-    if docs:
-        Path(docs).mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(Path(docs) / f"{name}.png"))
-
-
 async def check(page: Page, file: Path, wait_for: str) -> None:
     await page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(str(file))
     await pw.wait_enabled(page, "Проверить файлы", pw.RUN_TIMEOUT_MS)
@@ -89,21 +78,6 @@ async def check(page: Page, file: Path, wait_for: str) -> None:
     await page.get_by_role("button", name="Проверить файлы").click()
     await page.locator(pw.keyed(wait_for)).first.wait_for(timeout=pw.RUN_TIMEOUT_MS)
     await pw.settle(page)
-
-
-async def confirm(page: Page, file: Path) -> str:
-    await page.locator(f"{pw.keyed('upload_confirm')} button").wait_for(timeout=pw.RUN_TIMEOUT_MS)
-    await pw.settle(page)
-    ack = page.locator(f"{pw.keyed('upload_ack_')} label")
-    if await ack.count():
-        await ack.first.click()
-        await pw.settle(page)
-    await pw.wait_enabled(page, "Загрузить", pw.RUN_TIMEOUT_MS)
-    await page.locator(f"{pw.keyed('upload_confirm')} button").click()
-    result = page.locator(pw.RESULT_ALERTS).filter(has_text=f"«{file.name}»").first
-    await result.wait_for(timeout=pw.RUN_TIMEOUT_MS)
-    await pw.settle(page)
-    return await result.inner_text()
 
 
 async def _mapping_round(app: DemoApp, shots: Path, tmp: Path) -> list[str]:
@@ -122,15 +96,16 @@ async def _mapping_round(app: DemoApp, shots: Path, tmp: Path) -> list[str]:
         main = await page.locator("[data-testid='stMain']").inner_text()
         assert "Заголовки или значения файла отличаются" in main, main[:2000]
         assert "Значения столбца «Состояние занятости»" in main
-        await shot(page, shots, "mapping_editor_college", "Заголовки или значения файла")
-        await shot(page, shots, "mapping_labels_college", "Значения столбца «Состояние занятости»")
+        await pw.shot(page, shots, "mapping_editor_college", "Заголовки или значения файла")
+        await pw.shot(page, shots, "mapping_labels_college", "Значения столбца «Состояние занятости»")
         name = page.locator(f"{pw.keyed('map_name_0')} input")
         await name.fill("АИС «Трудовые ресурсы»")
-        await name.press("Enter")
-        await pw.settle(page)
+        await pw.act(page, lambda: name.press("Enter"))
         await page.get_by_role("button", name="Сохранить и проверить файл").click()
         await page.get_by_text("Файл прочитан с сопоставлением").first.wait_for(timeout=pw.RUN_TIMEOUT_MS)
-        message = await confirm(page, file)
+        await page.locator(f"{pw.keyed('upload_confirm')} button").wait_for(timeout=pw.RUN_TIMEOUT_MS)
+        await pw.settle(page)
+        message = await pw.confirm_upload(page, file.name)
         assert "загружен" in message or "совпадают" in message, message
         # the next such file: the saved mapping is offered, pre-selected
         await check(page, file, "map_apply_0")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,21 +29,7 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
 MAIN = "[data-testid='stMain']"
-# resolves once the browser has drawn two more frames (the scrolled page is on screen)
-NEXT_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 VIEWPORT = {"width": 1366, "height": 768}
-
-
-async def shot(page: Page, shots: Path, name: str, focus: str | None = None) -> None:
-    """Screenshot of the viewport (Streamlit scrolls inside the page), scrolled to `focus` text."""
-    if focus:
-        await page.get_by_text(focus).first.evaluate("e => e.scrollIntoView({block: 'start'})")
-        await page.evaluate(NEXT_FRAMES)
-    await page.screenshot(path=str(shots / f"{name}.png"))
-    docs = os.environ.get("VYPUSK_SCREENSHOTS")
-    if docs:
-        Path(docs).mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(Path(docs) / f"{name}.png"))
 
 
 async def download(page: Page, label: str) -> bytes:
@@ -99,7 +84,7 @@ async def _college_round(app: DemoApp, shots: Path, tmp: Path) -> list[str]:
         watch = pw.Watch(page)
         await pw.login(page, app.url, "demo_college")
         await pw.open_page(page, "upload")
-        await shot(page, shots, "round_upload_college")
+        await pw.shot(page, shots, "round_upload_college")
         data = await download(page, "Скачать шаблон на неделю")
         file = tmp / "неделя.xlsx"
         _edit_template(data, file)
@@ -107,7 +92,7 @@ async def _college_round(app: DemoApp, shots: Path, tmp: Path) -> list[str]:
         assert "Что изменится" in text and "Изменится" in text, text[:2000]
         changed = page.locator("[data-testid='stMetric']").filter(has_text="Изменится")
         assert int(re.sub(r"\D", "", (await changed.first.inner_text()).split("\n")[-1]) or 0) >= 1
-        await shot(page, shots, "round_preview_college", focus="Что изменится")
+        await pw.shot(page, shots, "round_preview_college", focus="Что изменится")
         message = await confirm(page, file.name)
         assert "загружен" in message, message
         await pw.open_page(page, "discipline")
@@ -115,7 +100,7 @@ async def _college_round(app: DemoApp, shots: Path, tmp: Path) -> list[str]:
         await week.first.wait_for(timeout=pw.RUN_TIMEOUT_MS)
         sent = await week.first.inner_text()
         assert re.search(r"(^|\n)прислано \d\d\.\d\d \d\d:\d\d", sent), sent  # not «ещё не прислано»
-        await shot(page, shots, "round_discipline_college")
+        await pw.shot(page, shots, "round_discipline_college")
         problems = await pw.page_problems(page) + watch.problems
         await context.close()
     return problems
@@ -133,7 +118,7 @@ async def _undo(app: DemoApp, shots: Path, tmp: Path) -> list[str]:
         watch = pw.Watch(page)
         await pw.login(page, app.url, "demo_base")
         await pw.open_page(page, "templates")
-        await shot(page, shots, "round_templates_base")
+        await pw.shot(page, shots, "round_templates_base")
         data = await download(page, "Скачать список выпуска")
         wb = openpyxl.load_workbook(io.BytesIO(data))
         ws = wb["Выпуск"]
@@ -146,13 +131,13 @@ async def _undo(app: DemoApp, shots: Path, tmp: Path) -> list[str]:
         assert "2 выпускников выбудут из списка выпуска" in text, text[:2000]
         assert await page.locator(f"{pw.keyed('upload_confirm')} button").is_disabled()
         await pw.act(page, page.locator(f"{pw.keyed('upload_ack_0')} label").click)
-        await shot(page, shots, "round_preview_removal_base", focus="Что изменится")
+        await pw.shot(page, shots, "round_preview_removal_base", focus="Что изменится")
         message = await confirm(page, file.name)
         assert "загружен" in message and "заменено прежних записей" in message, message
         # Undo from the register: the newest load is offered first.
         await page.get_by_text("Отменить загрузку").first.click()  # an expander: no script run
         await pw.act(page, page.locator(f"{pw.keyed('undo_sure_')} label").click)
-        await shot(page, shots, "round_undo_base", focus="Да, отменить эту загрузку")
+        await pw.shot(page, shots, "round_undo_base", focus="Да, отменить эту загрузку")
         await page.locator(f"{pw.keyed('undo_go')} button").click()
         done = page.locator(pw.RESULT_ALERTS).filter(has_text="отменена").first
         await done.wait_for(timeout=pw.RUN_TIMEOUT_MS)
@@ -183,12 +168,12 @@ async def _ministry(app: DemoApp, shots: Path) -> list[str]:
         await page.locator(pw.keyed("discipline_week")).first.click()
         await pw.act(page, page.get_by_role("option").nth(1).click)
         await page.get_by_text("Прислали к сроку 20.11.2026").first.wait_for(timeout=pw.RUN_TIMEOUT_MS)
-        await shot(page, shots, "round_discipline_ministry")
+        await pw.shot(page, shots, "round_discipline_ministry")
         await page.locator(pw.keyed("discipline_late")).first.scroll_into_view_if_needed()
         headers, _ = await pw.table_data(page, "discipline_late")
         assert {"ПОО", "Ответственный ЦСТВ", "Телефон", "E-mail", "Дней опоздания"} <= set(headers), headers
         assert await page.locator(f"{pw.keyed('discipline_heatmap')} .js-plotly-plot").count() == 1
-        await shot(page, shots, "round_discipline_heatmap", focus="История по неделям")
+        await pw.shot(page, shots, "round_discipline_heatmap", focus="История по неделям")
         problems = await pw.page_problems(page) + watch.problems
         await context.close()
     return problems
