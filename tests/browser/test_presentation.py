@@ -27,24 +27,14 @@ TOOLTIP = ".deck-tooltip"
 
 
 async def _sidebar_bottoms(page: Page) -> dict[str, float]:
-    """Bottom edge (px from the top of the viewport) of each context widget in the sidebar, once the
-    layout has stopped moving (fonts loaded, the same positions two frames apart)."""
-    await page.evaluate("() => document.fonts.ready.then(() => true)")
-    last: dict[str, float] = {}
-    for _ in range(50):
-        now = {}
-        for label in ("Выпуск", "Дата расчёта", "Показатель"):
-            widget = page.locator(
-                "[data-testid='stSidebar'] [data-testid='stWidgetLabel']", has_text=label
-            ).first
-            box = await widget.locator("xpath=../..").bounding_box()
-            assert box is not None, label
-            now[label] = box["y"] + box["height"]
-        if now == last:
-            break
-        last = now
-        await pw.drawn(page)
-    return last
+    """Bottom edge (px from the top of the viewport) of each context widget in the sidebar."""
+    out = {}
+    for label in ("Выпуск", "Дата расчёта", "Показатель"):
+        widget = page.locator("[data-testid='stSidebar'] [data-testid='stWidgetLabel']", has_text=label).first
+        box = await widget.locator("xpath=../..").bounding_box()
+        assert box is not None, label
+        out[label] = box["y"] + box["height"]
+    return out
 
 
 async def _layout(app: DemoApp, shots: Path) -> list[str]:
