@@ -29,7 +29,7 @@ def reconciliation_table(cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: i
         WITH lst AS (SELECT college_code, snils FROM graduates WHERE cohort = ?),
         fr AS (SELECT DISTINCT college_code, snils FROM frdo_records WHERE year(issue_date) = ?),
         per AS (
-            SELECT c.college_code, c.short_name, m.tu_code,
+            SELECT c.college_code, c.short_name, c.full_name, m.tu_code,
                 (SELECT count(*) FROM lst WHERE lst.college_code = c.college_code) AS list_count,
                 (SELECT count(*) FROM fr WHERE fr.college_code = c.college_code) AS frdo_count,
                 (SELECT count(*) FROM lst JOIN fr USING (college_code, snils)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from data_layer.graduates import formatted_snils_expr, masked_snils_expr
-from metrics.formatting import datetime_expr, pct_expr
+from metrics.formatting import college_name_expr, datetime_expr, shown_number_expr
 from metrics.reconciliation import DECISION_LABELS
 from metrics.statuses import BY_CODE
 from metrics.verification import VERIFICATION_LABELS
@@ -15,8 +15,21 @@ LATE_AFTER_DAYS = 7
 SIDE_LABELS = {"only_in_list": "Только в списке ПОО", "only_in_frdo": "Только в ФИС ФРДО"}
 
 
+# Columns holding a share (a fraction shown by the browser as «62,5 %»): widgets.share_column.
+SHARE_COLUMNS = frozenset(
+    {
+        "Полнота ФИС ФРДО",
+        "Подтверждено из проверяемых",
+        "Доля недель в срок",
+        "Доля работающих (по ПОО)",
+        "Доля работающих (подтверждённая)",
+    }
+)
+
+
 def _pct(col: str) -> pl.Expr:
-    return pct_expr(pl.col(col))
+    """A share as a number rounded to 0,1 % (sorted as a number)."""
+    return shown_number_expr(pl.col(col), "share")
 
 
 def _decision(prefix: str) -> pl.Expr:
@@ -43,7 +56,11 @@ def _decision(prefix: str) -> pl.Expr:
 def reconciliation_display(table: pl.DataFrame, tu_names: dict[str, str]) -> pl.DataFrame:
     """reconciliation_table as a Russian table, one row per college."""
     return table.select(
-        pl.col("short_name").alias("ПОО"),
+        (
+            college_name_expr(pl.col("full_name"), pl.col("short_name"))
+            if "full_name" in table.columns
+            else pl.col("short_name")
+        ).alias("ПОО"),
         pl.col("tu_code")
         .replace_strict(tu_names, default=pl.col("tu_code"), return_dtype=pl.Utf8)
         .alias("ТУ"),
@@ -97,7 +114,9 @@ def verification_display(summary: pl.DataFrame, names: dict[str, str]) -> pl.Dat
 
 
 def _pct_of(num: str, den: str) -> pl.Expr:
-    return pct_expr(pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None))
+    return shown_number_expr(
+        pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None), "share"
+    )
 
 
 def conflicts_display(joined: pl.DataFrame, names: dict[str, str], show_college: bool) -> pl.DataFrame:

@@ -133,6 +133,7 @@ def graduation_tab(scope: Scope, ctx: mctx.Context) -> None:
         placeholder="—",
         width="stretch",
         key="recon_table",
+        column_config=widgets.share_columns(qv.SHARE_COLUMNS),
     )
     st.caption(
         "Цифры публикует базовый центр; ПОО и её территориальное управление подтверждают их или возвращают "
@@ -208,6 +209,7 @@ def verification_tab(scope: Scope, ctx: mctx.Context) -> None:
         placeholder="—",
         width="stretch",
         key="verif_table",
+        column_config=widgets.share_columns(qv.SHARE_COLUMNS),
     )
     st.markdown("**Что нужно проверить**")
     if not n_conflicts:
@@ -265,7 +267,8 @@ def timeliness_tab(scope: Scope, ctx: mctx.Context) -> None:
         key="timeliness_table",
         column_config={
             "Последнее обновление": st.column_config.DateColumn("Последнее обновление", format=DATE_FMT)
-        },
+        }
+        | widgets.share_columns(qv.SHARE_COLUMNS),
     )
 
 

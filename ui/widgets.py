@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -368,6 +368,11 @@ def decimal_column(label: str | None = None, help: str | None = None, digits: in
 
 
 _count, _share, _points = count_column, share_column, decimal_column
+
+
+def share_columns(names: Iterable[str]) -> dict[str, Any]:
+    """A share_column for each of `names` (columns that hold fractions)."""
+    return {n: share_column(n) for n in names}
 
 
 def number_table(frame: pl.DataFrame, key: str, digits: int = 2) -> None:

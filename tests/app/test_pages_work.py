@@ -554,7 +554,9 @@ def test_reconciliation_figures_and_personal_data(region: tuple[Path, dict[str, 
     # The territory sees aggregates only: no differences by СНИЛС, no conflict list.
     tu = open_page("pages/screens/reconciliation.py", "territory", "TU01")
     assert not tables(tu, "Где есть") and not tables(tu, "Что проверить")
-    assert table(tu, "Решение ТУ")["ПОО"].to_list() == ["СМК", "СПК"]
+    recon = table(tu, "Решение ТУ")
+    assert abbreviations(recon["ПОО"]) == ["СМК", "СПК"]  # full names with the abbreviation
+    assert recon["Полнота ФИС ФРДО"].dtype == pl.Float64  # a share as a number (sorted as a number)
 
 
 def test_territory_and_college_confirm_or_return(region: tuple[Path, dict[str, str]]) -> None:
@@ -563,7 +565,7 @@ def test_territory_and_college_confirm_or_return(region: tuple[Path, dict[str, s
     tu.selectbox(key="recon_decide_college").set_value("P001")
     click(tu, "Отправить решение")
     assert_clean(tu)
-    row = table(tu, "Решение ТУ").filter(pl.col("ПОО") == "СПК").row(0, named=True)
+    row = table(tu, "Решение ТУ").filter(pl.col("ПОО").str.ends_with("(СПК)")).row(0, named=True)
     assert row["Решение ТУ"].startswith("Подтверждено — t_territory, ")
     assert metric(tu, "Подтвердили ТУ") == "1 из 2"
 
