@@ -16,7 +16,12 @@ from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
+from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from data_layer.importer.errors import UnreadableFileError
+from data_layer.importer.limits import ReadLimits, check_batch
 from data_layer.importer.mapping import ImportMapping
 from data_layer.importer.preview import Preview, preview_file
 from data_layer.importer.undo import undoable_ids
@@ -33,6 +38,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PENDING = "_upload_pending"
 RESULTS = "_upload_results"
 GEN = "_upload_gen"  # bumped after a load or a cancel: a fresh, empty uploader
+REFUSED = "_upload_refused"  # a selection refused by the per-check limits (shown once)
 SHOWN_PROBLEMS = 200
 
 
@@ -63,6 +69,41 @@ UPLOADER_CSS = """<style>
 
 def russian_uploader() -> None:
     st.html(UPLOADER_CSS)
+
+
+def uploader_help() -> str:
+    lim = ReadLimits.from_env()
+    return (
+        "Можно выбрать несколько файлов: каждый проверяется и загружается отдельно. За одну проверку "
+        f"файлов — не больше {fmt_int(lim.files_per_upload)}, вместе — до {fmt_int(lim.upload_total_mb)} МБ."
+    )
+
+
+def admit(files: list[UploadedFile]) -> list[UploadedFile]:
+    """The number and total size of the chosen files (VYPUSK_MAX_FILES_PER_UPLOAD,
+    VYPUSK_MAX_UPLOAD_TOTAL_MB), from the sizes the uploader reports: before any file is read,
+    copied or parsed. A refused selection is dropped from Streamlit's memory and the page starts
+    again with an empty uploader and the refusal."""
+    refused = st.session_state.pop(REFUSED, None)
+    if refused:
+        st.error(refused, icon=":material/block:")
+    if not files:
+        return []
+    try:
+        check_batch([int(f.size) for f in files], ReadLimits.from_env())
+    except UnreadableFileError as exc:
+        _release(files)
+        st.session_state[REFUSED] = str(exc)
+        _finish([])
+    return files
+
+
+def _release(files: list[UploadedFile]) -> None:
+    """Drop the files from Streamlit's upload storage at once (it keeps them until the session ends)."""
+    ctx = get_script_run_ctx()
+    if ctx is not None and isinstance(ctx.uploaded_file_mgr, MemoryUploadedFileManager):
+        for f in files:
+            ctx.uploaded_file_mgr.remove_file(session_id=ctx.session_id, file_id=f.file_id)
 
 
 def check(scope: Scope, files: list[object], kind: str | None, snapshot: dt.date | None) -> None:

@@ -40,12 +40,16 @@ class ReadLimits:
     cells: int = 25_000_000
     memory_mb: int = 4096  # address space of the child process that parses the file
     seconds: int = 300  # wall-clock time of that child process
+    # One check on the upload page: every chosen file is held in the server's memory at once.
+    files_per_upload: int = 20
+    upload_total_mb: int = 400  # two largest files (a federal ФИС ФРДО extract is under 200 MB)
 
     @classmethod
     def from_env(cls) -> ReadLimits:
         """Defaults overridden by VYPUSK_MAX_UPLOAD_MB, VYPUSK_MAX_UNZIPPED_MB, VYPUSK_MAX_ZIP_RATIO,
         VYPUSK_MAX_ZIP_ENTRIES, VYPUSK_MAX_SHEETS, VYPUSK_MAX_ROWS, VYPUSK_MAX_COLUMNS,
-        VYPUSK_MAX_CELLS, VYPUSK_READER_MEMORY_MB, VYPUSK_READER_SECONDS (positive integers)."""
+        VYPUSK_MAX_CELLS, VYPUSK_READER_MEMORY_MB, VYPUSK_READER_SECONDS, VYPUSK_MAX_FILES_PER_UPLOAD,
+        VYPUSK_MAX_UPLOAD_TOTAL_MB (positive integers)."""
         values = {}
         for name, env in ENV_NAMES.items():
             text = os.environ.get(env, "").strip().replace("_", "")
@@ -73,6 +77,8 @@ ENV_NAMES = {
     "cells": "VYPUSK_MAX_CELLS",
     "memory_mb": "VYPUSK_READER_MEMORY_MB",
     "seconds": "VYPUSK_READER_SECONDS",
+    "files_per_upload": "VYPUSK_MAX_FILES_PER_UPLOAD",
+    "upload_total_mb": "VYPUSK_MAX_UPLOAD_TOTAL_MB",
 }
 _RATIO_MIN_BYTES = MB  # small entries (styles, themes) compress far better than data; not checked
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Za-z]{1,3})?(\d+)?(?::([A-Za-z]{1,3})(\d+))?"')
@@ -93,6 +99,28 @@ def check_size(size: int, limits: ReadLimits) -> None:
     if size > limits.upload_mb * MB:
         mb = -(-size // MB)
         raise _refuse("размер файла", mb, limits.upload_mb, "upload_mb", "МБ")
+
+
+def check_batch(sizes: list[int], limits: ReadLimits) -> None:
+    """The number and total size of the files of one check, from their sizes alone (nothing read)."""
+    n, total = len(sizes), sum(sizes)
+    if n > limits.files_per_upload:
+        what, value, limit, setting, unit = "файлов", n, limits.files_per_upload, "files_per_upload", ""
+    elif total > limits.upload_total_mb * MB:
+        what, value, limit, setting, unit = (
+            "общий размер файлов",
+            -(-total // MB),
+            limits.upload_total_mb,
+            "upload_total_mb",
+            " МБ",
+        )
+    else:
+        return
+    raise UnreadableFileError(
+        f"Файлы не проверены: {what} — {fmt_int(value)}{unit}, это больше предела {fmt_int(limit)}{unit} "
+        f"за одну проверку (настройка {ENV_NAMES[setting]}). Выберите меньше файлов и проверьте остальные "
+        "следующей партией или попросите администратора увеличить предел."
+    )
 
 
 def col_number(letters: str) -> int:

@@ -42,8 +42,9 @@ def render() -> None:
             # goes to the importer, which refuses it in Russian (kinds allowed per role: validate.py).
             accept_multiple_files=True,
             key=f"upload_files_{gen}",
-            help="Можно выбрать несколько файлов: каждый проверяется и загружается отдельно.",
+            help=flow.uploader_help(),
         )
+    files = flow.admit(list(files or []))
     c_kind, c_date = st.columns(2)
     kind = c_kind.selectbox(
         "Вид данных",

@@ -120,3 +120,27 @@ def test_declared_dimension_is_read_from_the_sheet_head(tmp_path: Path) -> None:
         check_container(grads_xlsx(dimension="A1:GS5"), ReadLimits())
     with pytest.raises(UnreadableFileError, match=r"строк.*11"):
         check_container(grads_xlsx(dimension="B2:C11"), ReadLimits(rows=10))
+
+
+def test_batch_limits_count_and_total_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12: files per check and their total size, from the sizes alone."""
+    from data_layer.importer.errors import UnreadableFileError
+    from data_layer.importer.limits import MB, ReadLimits, check_batch
+
+    assert (ReadLimits().files_per_upload, ReadLimits().upload_total_mb) == (20, 400)
+    monkeypatch.setenv("VYPUSK_MAX_FILES_PER_UPLOAD", "3")
+    monkeypatch.setenv("VYPUSK_MAX_UPLOAD_TOTAL_MB", "10")
+    limits = ReadLimits.from_env()
+    check_batch([], limits)
+    check_batch([MB, MB, 8 * MB], limits)  # exactly 3 files, exactly 10 MB
+    with pytest.raises(UnreadableFileError) as many:
+        check_batch([1, 1, 1, 1], limits)
+    assert str(many.value).startswith("Файлы не проверены: файлов — 4, это больше предела 3 за одну проверку")
+    assert "VYPUSK_MAX_FILES_PER_UPLOAD" in str(many.value)
+    with pytest.raises(UnreadableFileError) as big:
+        check_batch([5 * MB, 5 * MB + 1], limits)  # 10 MB and a byte: 11 MB rounded up
+    assert "общий размер файлов — 11 МБ, это больше предела 10 МБ" in str(big.value)
+    assert "VYPUSK_MAX_UPLOAD_TOTAL_MB" in str(big.value)
+    monkeypatch.setenv("VYPUSK_MAX_FILES_PER_UPLOAD", "0")
+    with pytest.raises(ValueError, match="VYPUSK_MAX_FILES_PER_UPLOAD"):
+        ReadLimits.from_env()
