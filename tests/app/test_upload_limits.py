@@ -85,3 +85,21 @@ def test_too_large_together_are_refused_and_within_limits_pass(
     at.button(key="upload_go").click().run()
     assert previews == ["a.csv"]
     assert at.session_state["_upload_gen"] == 1
+
+
+def test_refused_files_leave_streamlits_upload_storage(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.uploaded_file_manager import UploadedFile, UploadedFileRec
+
+    mgr = MemoryUploadedFileManager("/mock/upload")
+    recs = [UploadedFileRec(f"id{i}", f"f{i}.csv", CSV, b"x" * 1000) for i in range(3)]
+    for rec in recs:
+        mgr.add_file("s1", rec)
+    mgr.add_file("s2", UploadedFileRec("other", "o.csv", CSV, b"y"))  # another session's file stays
+    ctx = SimpleNamespace(uploaded_file_mgr=mgr, session_id="s1")
+    monkeypatch.setattr(upload_flow, "get_script_run_ctx", lambda: ctx)
+    upload_flow._release([UploadedFile(r, None) for r in recs[:2]])  # type: ignore[arg-type]
+    assert sorted(mgr.file_storage["s1"]) == ["id2"]
+    assert list(mgr.file_storage["s2"]) == ["other"]
