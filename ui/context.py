@@ -19,15 +19,15 @@ from ui.text import md
 _CTX_KEY = "_vyp_ctx"
 
 # A 1366×768 laptop: the sidebar's menu (up to 20 pages) took the whole height, so the cohort and
-# date were below the fold. Denser menu rows and smaller paddings (Streamlit's own test ids).
+# date were below the fold (the base centre's menu has 20 pages). Denser menu rows and smaller paddings (Streamlit's own test ids).
 LAYOUT_CSS = """<style>
 [data-testid="stSidebarHeader"] { height: 2rem !important; margin-bottom: 0 !important;
   padding-top: 0.3rem !important; padding-bottom: 0 !important; }
 [data-testid="stSidebarNavItems"] { padding-top: 0 !important; }
 [data-testid="stSidebarNavItems"] li { margin: 0 !important; }
-[data-testid="stSidebarNavLink"] { height: 1.45rem !important; min-height: 1.45rem !important;
+[data-testid="stSidebarNavLink"] { height: 1.3rem !important; min-height: 1.3rem !important;
   padding-top: 0 !important; padding-bottom: 0 !important; margin: 0 !important; }
-[data-testid="stSidebarNavLink"] span { font-size: 0.9rem !important; line-height: 1.45rem !important; }
+[data-testid="stSidebarNavLink"] span { font-size: 0.85rem !important; line-height: 1.3rem !important; }
 [data-testid="stSidebarNavLinkContainer"] { margin: 0 !important; padding: 0 !important; }
 [data-testid="stNavSectionHeader"] { margin: 0.25rem 0 0 0 !important; padding: 0 !important;
   min-height: 1.3rem !important; line-height: 1.3rem !important; font-size: 0.85rem !important; }
