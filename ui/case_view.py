@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from metrics.cases import OUTCOMES, STATES
-from metrics.formatting import date_expr, int_expr, pct_expr
+from metrics.formatting import date_expr, shown_number_expr
 from metrics.risk import REASON_SHORT
 from ui.risk_view import STATUS_LABELS
 
@@ -85,8 +85,12 @@ COUNT_LABELS: dict[str, str] = {
     "closed_work": "Закрыто: работа",
     "closed_study": "Закрыто: учёба",
     "closed_other": "Закрыто: другое",
-    "criterion": "Критерий «выведены из группы риска»",
+    "resolved_share": "Критерий «выведены из группы риска»",
+    "left_for_work_study": "Вышли в работу или учёбу",
+    "ever_in_group": "Были в группе риска",
 }
+# Share columns of the displays below (fractions shown by the browser as «20,0 %»).
+SHARE_LABELS = (COUNT_LABELS["resolved_share"], "Доля")
 
 
 def counts_display(
@@ -96,16 +100,9 @@ def counts_display(
     who left it for work or study, metrics.risk.resolved_share_by_college)."""
     crit = criterion.select(
         "college_code",
-        pl.concat_str(
-            [
-                pct_expr(pl.col("resolved_share")),
-                pl.lit(" ("),
-                int_expr(pl.col("left_for_work_study")),
-                pl.lit(" из "),
-                int_expr(pl.col("ever_in_group")),
-                pl.lit(")"),
-            ]
-        ).alias("criterion"),
+        shown_number_expr(pl.col("resolved_share"), "share").alias("resolved_share"),
+        pl.col("left_for_work_study").cast(pl.Int64),
+        pl.col("ever_in_group").cast(pl.Int64),
     )
     return (
         counts.join(crit, on="college_code", how="left")
@@ -120,8 +117,8 @@ def counts_display(
 
 
 def effectiveness_display(eff: pl.DataFrame, college_names: dict[str, str] | None = None) -> pl.DataFrame:
-    """«Which measures work» with the share as Russian text and small groups marked."""
-    share = pct_expr(pl.col("share"))
+    """«Which measures work»: the share as a number (the browser shows «62,5 %»), small groups marked
+    in their own column."""
     cols: list[pl.Expr] = []
     if college_names is not None:
         cols.append(
@@ -134,7 +131,8 @@ def effectiveness_display(eff: pl.DataFrame, college_names: dict[str, str] | Non
         pl.col("measure_name").alias("Мера"),
         pl.col("cases").alias("Случаев с мерой"),
         pl.col("closed_work_study").alias("Закрыты в работу или учёбу"),
-        pl.when(pl.col("small")).then(share + pl.lit(" (мало случаев)")).otherwise(share).alias("Доля"),
+        shown_number_expr(pl.col("share"), "share").alias("Доля"),
+        pl.when(pl.col("small")).then(pl.lit("мало случаев")).alias("Примечание"),
     )
 
 

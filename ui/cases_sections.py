@@ -60,7 +60,7 @@ def counts_table(scope: Scope, ctx: Context, frame: pl.DataFrame, names: dict[st
     if shown.is_empty():
         st.info("Случаев нет: в зоне доступа никто не был в группе риска.")
         return
-    st.dataframe(shown, hide_index=True, width="stretch", key="cases_by_college")
+    _numbers(shown, "cases_by_college")
     st.caption(
         "Критерий «выведены из группы риска» считается по статусам (доля вышедших в работу или учёбу "
         "среди всех, кто был в группе); рядом — исходы случаев по статусу при закрытии."
@@ -79,17 +79,19 @@ def effectiveness(
     if eff.is_empty():
         st.info("Случаев пока нет.")
         return
-    st.dataframe(case_view.effectiveness_display(eff), hide_index=True, width="stretch", key="cases_eff")
+    _numbers(case_view.effectiveness_display(eff), "cases_eff")
     if per_college:
         with st.expander("По ПОО"):
-            st.dataframe(
-                case_view.effectiveness_display(
-                    case_metrics.effectiveness(frame, catalogue, by_college=True), names
-                ),
-                hide_index=True,
-                width="stretch",
-                key="cases_eff_college",
-            )
+            by_college = case_metrics.effectiveness(frame, catalogue, by_college=True)
+            _numbers(case_view.effectiveness_display(by_college, names), "cases_eff_college")
+
+
+def _numbers(shown: pl.DataFrame, key: str) -> None:
+    """A table of counts and shares as numbers (sorted as numbers, Russian format in the browser)."""
+    config = widgets.decimal_columns(shown) | widgets.share_columns(
+        c for c in case_view.SHARE_LABELS if c in shown.columns
+    )
+    st.dataframe(shown, hide_index=True, width="stretch", key=key, placeholder="—", column_config=config)
 
 
 def case_list(scope: Scope, ctx: Context, frame: pl.DataFrame, names: dict[str, str]) -> None:

@@ -42,6 +42,7 @@ from tests.app.test_pages_work import (
     selectable,
     table,
 )
+from tests.helpers import column_config
 
 VACANCIES = (
     "Идентификатор вакансии;Работодатель;Вакансия;Муниципалитет;Требуемое образование;Дата размещения\n"
@@ -117,7 +118,11 @@ def test_page_opens_for_every_role_with_hand_counts(
         assert "ФИО" not in by_college.columns
         # the status-based criterion beside the case outcomes: P001 1 of 5 ever in the group
         p001 = by_college.filter(by_college["ПОО"].str.ends_with("(СПК)"))
-        assert p001["Критерий «выведены из группы риска»"].to_list() == ["20,0\u00a0% (1 из 5)"]
+        crit = "Критерий «выведены из группы риска»"
+        assert p001.select(crit, "Вышли в работу или учёбу", "Были в группе риска").row(0) == (0.2, 1, 5)
+        element = next(d for d in at.dataframe if "Открыто" in d.value.columns)
+        assert column_config(element)[crit]["type_config"]["format"] == "percent"  # «20,0 %» in the browser
+        assert table(at, "Мера")["Доля"].dtype.is_float()  # «which measures work»: a number too
 
 
 def test_college_sees_only_its_own_cases(region: tuple[Path, dict[str, str]]) -> None:
@@ -192,7 +197,8 @@ def test_effectiveness_table_for_aggregate_roles(region: tuple[Path, dict[str, s
     at = open_page(PAGE, "territory", "TU01")
     eff = table(at, "Случаев с мерой")
     # no measures recorded yet: one row «Без мер»: 7 cases in TU01, 1 closed into work
-    assert eff.rows() == [("Без мер", 7, 1, "14,3\u00a0%")]  # 7 cases: not a small group
+    # the share a number (1/7 to 0,1 %: «14,3 %» in the browser); 7 cases: not a small group, no note
+    assert eff.rows() == [("Без мер", 7, 1, 0.143, None)]
 
 
 @pytest.mark.parametrize("role", ["base_centre", "ministry", "territory", "college"])
