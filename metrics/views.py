@@ -35,6 +35,7 @@ SHOWN_NUMBERS: dict[str, tuple[str, str]] = {
     "total_label": ("total", "count"),
     "numerator_label": ("numerator", "count"),
     "denominator_label": ("denominator", "count"),
+    "rank_change_label": ("rank_change", "count"),
 }
 
 

@@ -423,7 +423,10 @@ COLUMNS: dict[str, Any] = {
     ),
     "rate_bar": st.column_config.ProgressColumn("Шкала", format=BAR_FORMAT, min_value=0, max_value=100),
     "rank": _count("Место"),
-    "rank_change_label": _text("Место за месяц", "▲ — поднялась в рейтинге, ▼ — опустилась."),
+    "rank_change_shown": _count(
+        "Место за месяц",
+        "На сколько мест ПОО поднялась в рейтинге за месяц (отрицательное число — опустилась, 0 — без изменений).",
+    ),
     "size_band_label": _text("Размер выпуска"),
     "band_median_shown": _share("Медиана группы", "Медиана показателя ПОО той же группы по размеру выпуска."),
     "vs_band_shown": _points("К медиане, п. п."),

@@ -223,6 +223,10 @@ def test_ranking_equals_the_engine_and_marks_small_and_unreliable_groups() -> No
     want = {r["code"]: shown_rate(r["rate"], r["total"], True) for r in colleges.iter_rows(named=True)}
     assert dict(zip(shown["code"], shown_values(shown, "rate_shown"), strict=True)) == want
     assert_numeric_table(at.dataframe[0])
+    # «Место за месяц»: the rank change as a signed integer (sorted as a number), no arrow labels
+    assert "rank_change_shown" in at.dataframe[0].proto.column_order
+    assert "rank_change_label" not in at.dataframe[0].proto.column_order
+    assert column_config(at.dataframe[0])["rank_change_shown"]["type_config"]["format"] == "localized"
     # places go to colleges with 10 or more graduates only, best first
     reliable = colleges.filter(pl.col("total") >= 10).sort("rate", descending=True)
     assert shown["code"].tolist()[0] == reliable["code"][0]
