@@ -89,7 +89,7 @@ def group_table(
     filters: Filters | None = None,
     count_risk: Callable[[Filters], pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
-    """Every priority group by `by`: group, group_label, code, name, total, numerator, denominator,
+    """Every priority group by `by`: group, group_label, code, name (and full_name of a college), total, numerator, denominator,
     rate, small_group (fewer than engine.SMALL_GROUP graduates) and risk_count. `count_risk(filters)`:
     `risk.risk_counts` of the scope by `by` with these filters, when the caller keeps them."""
     parts = []
@@ -122,6 +122,7 @@ def group_table(
                 pl.lit(g.label).alias("group_label"),
                 "code",
                 "name",
+                *(["full_name"] if "full_name" in t.columns else []),  # colleges: the full name
                 "total",
                 "numerator",
                 "denominator",

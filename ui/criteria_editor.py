@@ -9,7 +9,7 @@ import streamlit as st
 from metrics import criteria
 from metrics.formatting import fmt_int, parse_decimal
 from ops import criteria as ops_criteria
-from ui import cached, widgets
+from ui import cached, rating_view, widgets
 from ui import criteria_tables as ct
 from ui import filter_context as mctx
 from ui.connection import cursor
@@ -279,5 +279,5 @@ def what_if(scope: Scope, ctx: mctx.Context, pub: criteria.CriteriaSet, cand: cr
         f"Изменят место: {fmt_int(moved.height)} ПОО; сменят категорию: {fmt_int(changed_cat.height)}. "
         f"Максимум баллов: {ct.fmt_points(pub.max_score())} → {ct.fmt_points(cand.max_score())}."
     )
-    widgets.number_table(ct.what_if_display(diff), "crit_what_if")
+    widgets.number_table(ct.what_if_display(diff, rating_view.full_names(scope)), "crit_what_if")
     return moved.height

@@ -39,9 +39,7 @@ def version_line(cs: criteria.CriteriaSet) -> str:
 
 def rating_table(scope: Scope, rated: pl.DataFrame, cs: criteria.CriteriaSet, key: str) -> None:
     """Place, college by its full name with the abbreviation, points as numbers (sortable)."""
-    colleges = cached.college_list(cached.version(), scope)
-    full = dict(zip(colleges["college_code"].to_list(), colleges["full_name"].to_list(), strict=True))
-    widgets.number_table(ct.rating_display(rated, cs, full_names={k: v for k, v in full.items() if v}), key)
+    widgets.number_table(ct.rating_display(rated, cs, full_names=rating_view.full_names(scope)), key)
 
 
 def rating_tab(scope: Scope, ctx: mctx.Context, pub_set: criteria.CriteriaSet) -> None:

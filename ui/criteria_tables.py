@@ -261,14 +261,15 @@ def college_column(frame: pl.DataFrame, full_names: dict[str, str] | None) -> pl
     return college_name_expr(full, pl.col("short_name")).alias("ПОО")
 
 
-def what_if_display(diff: pl.DataFrame) -> pl.DataFrame:
-    """criteria.what_if output as a Russian table, colleges that move first."""
+def what_if_display(diff: pl.DataFrame, full_names: dict[str, str] | None = None) -> pl.DataFrame:
+    """criteria.what_if output as a Russian table, colleges that move first (by their full name with
+    the abbreviation when `full_names` is given)."""
     labels = criteria.CATEGORY_LABELS
     return (
         diff.with_columns(moved=pl.col("rank_change").fill_null(0).abs())
         .sort(["moved", "rank_new"], descending=[True, False])
         .select(
-            pl.col("short_name").alias("ПОО"),
+            college_column(diff, full_names),
             pl.col("rank_base").alias("Место сейчас"),
             pl.col("rank_new").alias("Место по черновику"),
             views.rank_change_expr(pl.col("rank_change")).alias("Изменение"),

@@ -54,12 +54,18 @@ def status_line(pub: publication.Publication | None, ctx: mctx.Context) -> None:
     )
 
 
-def diff_display(diff: pl.DataFrame) -> pl.DataFrame:
+def full_names(scope: Scope) -> dict[str, str]:
+    """Code -> full name of the colleges in scope (those that have one), for «ПОО» columns."""
+    colleges = cached.college_list(cached.version(), scope)
+    return {c: f for c, f in zip(colleges["college_code"], colleges["full_name"], strict=True) if f}
+
+
+def diff_display(diff: pl.DataFrame, names: dict[str, str] | None = None) -> pl.DataFrame:
     def cat(c: str) -> pl.Expr:
         return pl.col(c).replace_strict(criteria.CATEGORY_LABELS, default=None)
 
     return diff.select(
-        pl.col("short_name").alias("ПОО"),
+        ct.college_column(diff, names),
         ct.points_number("score_published").alias("Баллы (опубл.)"),
         pl.col("rank_published").alias("Место (опубл.)"),
         cat("category_published").alias("Категория (опубл.)"),
@@ -85,7 +91,7 @@ def current_block(scope: Scope, ctx: mctx.Context, rated: pl.DataFrame, pub: pub
         f"По тем же критериям на {fmt_date(ctx.as_of)} и данным на сегодня: баллы изменились бы у "
         f"{fmt_int(changed)} ПОО, место — у {fmt_int(moved)}. Это не заменяет опубликованный рейтинг."
     )
-    widgets.number_table(diff_display(diff), "rating_current")
+    widgets.number_table(diff_display(diff, full_names(scope)), "rating_current")
 
 
 def register(ctx: mctx.Context) -> None:
