@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from data_layer.errors import UserFacingError
-from metrics import criteria, views
+from metrics import criteria
 from metrics.formatting import college_name_expr, fmt_num, num_expr, parse_decimal, shown_number_expr
 
 KIND_LABELS = {"step": "ступенчатая", "linear": "линейная"}
@@ -272,7 +272,7 @@ def what_if_display(diff: pl.DataFrame, full_names: dict[str, str] | None = None
             college_column(diff, full_names),
             pl.col("rank_base").alias("Место сейчас"),
             pl.col("rank_new").alias("Место по черновику"),
-            views.rank_change_expr(pl.col("rank_change")).alias("Изменение"),
+            pl.col("rank_change").alias("Изменение места (+ выше)"),
             points_number("score_base").alias("Баллы сейчас"),
             points_number("score_new").alias("Баллы по черновику"),
             pl.col("category_base").replace_strict(labels, default=None).alias("Категория сейчас"),

@@ -388,20 +388,13 @@ def test_what_if_shows_rank_changes_before_publishing(region: tuple[Path, dict[s
     # Published: СПК 10,25, СМК 8, ТТК 3. Weight 2 on ФИС ФРДО completeness (СМК 100 % -> 5 points)
     # gives СМК 13 and moves it above СПК.
     _edit_weight(at, 0, FRDO_ROW, "2")
-    diff = table(at, "Изменение")
+    diff = table(at, "Изменение места (+ выше)")  # the signed change: a number
     assert diff["ПОО"].str.ends_with(")").all()  # full names with the abbreviation
     rows = dict(zip(abbreviations(diff["ПОО"]), diff.iter_rows(named=True), strict=True))
-    assert (rows["СМК"]["Место сейчас"], rows["СМК"]["Место по черновику"], rows["СМК"]["Изменение"]) == (
-        2,
-        1,
-        "▲ 1",
-    )
-    assert (rows["СПК"]["Место сейчас"], rows["СПК"]["Место по черновику"], rows["СПК"]["Изменение"]) == (
-        1,
-        2,
-        "▼ 1",
-    )
-    assert rows["ТТК"]["Изменение"] == "без изменений"
+    change = "Изменение места (+ выше)"
+    assert (rows["СМК"]["Место сейчас"], rows["СМК"]["Место по черновику"], rows["СМК"][change]) == (2, 1, 1)
+    assert (rows["СПК"]["Место сейчас"], rows["СПК"]["Место по черновику"], rows["СПК"][change]) == (1, 2, -1)
+    assert rows["ТТК"][change] == 0
     assert rows["СМК"]["Баллы по черновику"] == 13.0
     with cur_of(path) as cur:  # nothing stored by a preview (the starting set is not even written)
         assert criteria.versions(cur, COHORT) == []
