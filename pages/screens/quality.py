@@ -29,12 +29,11 @@ def _quality(scope, ctx) -> None:  # type: ignore[no-untyped-def]
         selection_mode="single-row",
         column_config=qm.column_config(tus, ("tu_code",)),
     )
-    rows = widgets.as_dict(event).get("selection", {}).get("rows", []) if event else []
+    row = widgets.table_selection_index(event, tus.height)
     shown = per
-    if rows:
-        tu = tus["tu_code"][rows[0]]
-        shown = per.filter(pl.col("tu_code") == tu)
-        st.markdown(f"**ПОО территории «{tus['ТУ'][rows[0]]}»**")
+    if row is not None:
+        shown = per.filter(pl.col("tu_code") == tus["tu_code"][row])
+        st.markdown(f"**ПОО территории «{tus['ТУ'][row]}»**")
     table = qm.college_display(shown)
     picked = st.dataframe(
         table,
@@ -45,10 +44,9 @@ def _quality(scope, ctx) -> None:  # type: ignore[no-untyped-def]
         selection_mode="single-row",
         column_config=qm.column_config(table, ("college_code",)),
     )
-    sel = widgets.as_dict(picked).get("selection", {}).get("rows", []) if picked else []
-    if sel:
-        code = table["college_code"][sel[0]]
-        ui_context.go("pages/screens/college.py", ui_context.mctx.Drill(college=code))
+    pick = widgets.table_selection_index(picked, table.height)
+    if pick is not None:
+        ui_context.go("pages/screens/college.py", ui_context.mctx.Drill(college=table["college_code"][pick]))
 
 
 def _quotas(scope, ctx) -> None:  # type: ignore[no-untyped-def]

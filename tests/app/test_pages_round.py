@@ -201,3 +201,15 @@ def test_quality_page_numbers_and_quota_tab(region: tuple[Path, dict[str, str]])
             assert fmt is None or not fmt.startswith("%"), (name, fmt)
     assert all(v is None or str(v) != "-0.0" for v in quota["Тренд, п. п."].to_list())
     assert "Скачать таблицу для КЦП (Excel)" in [b.label for b in at.get("download_button")]  # type: ignore[attr-defined]
+
+
+def test_quality_page_territory_row_narrows_the_college_table(region: tuple[Path, dict[str, str]]) -> None:
+    at = open_page("pages/screens/quality.py", "ministry")
+    tus = table(at, "Без статуса, %")
+    row = tus["ТУ"].to_list().index("Самарское управление")
+    at.session_state["quality_tu"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert any("ПОО территории «Самарское управление»" in m.value for m in at.markdown)
+    colleges = tables(at, "Сверка выпуска")[0]
+    assert colleges.height == 2  # TU01 = P001 + P002 (see the test above)
