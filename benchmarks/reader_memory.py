@@ -23,24 +23,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from openpyxl.utils import get_column_letter
+
 from data_layer.importer.limits import ReadLimits
 from data_layer.importer.sandbox import read_bounded
 
 HEADER = ["СНИЛС", "Код ПОО", "Код специальности", "Дата выдачи", "Рег. номер"]
 
 
-def _col(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def write_workbook(path: Path, rows: int, cols: int) -> int:
     """A minimal xlsx written straight as XML (fast); returns the uncompressed size."""
     header = HEADER + [f"Доп. {i}" for i in range(cols - len(HEADER))]
-    letters = [_col(c) for c in range(1, cols + 1)]
+    letters = [get_column_letter(c) for c in range(1, cols + 1)]
 
     def row_xml(r: int, values: list[str]) -> str:
         cells = "".join(
