@@ -112,6 +112,8 @@ def test_college_round_trip(demo_app: DemoApp, screenshots: Path, tmp_path: Path
 
 
 async def _undo(app: DemoApp, shots: Path, tmp: Path) -> list[str]:
+    from playwright.async_api import expect
+
     async with pw.chromium() as browser:
         context = await browser.new_context(viewport=VIEWPORT, locale="ru-RU", accept_downloads=True)
         page = await context.new_page()
@@ -135,10 +137,15 @@ async def _undo(app: DemoApp, shots: Path, tmp: Path) -> list[str]:
         message = await confirm(page, file.name)
         assert "загружен" in message and "заменено прежних записей" in message, message
         # Undo from the register: the newest load is offered first.
+        await pw.settle(page)  # the confirmation's rerun must end before the register is clicked
         await page.get_by_text("Отменить загрузку").first.click()  # an expander: no script run
-        await pw.act(page, page.locator(f"{pw.keyed('undo_sure_')} label").click)
+        sure = page.locator(f"{pw.keyed('undo_sure_')} label").first
+        await sure.wait_for(state="visible", timeout=pw.RUN_TIMEOUT_MS)
+        await pw.act(page, sure.click)
+        go = page.locator(f"{pw.keyed('undo_go')} button").first
+        await expect(go).to_be_enabled(timeout=pw.RUN_TIMEOUT_MS)
         await pw.shot(page, shots, "round_undo_base", focus="Да, отменить эту загрузку")
-        await page.locator(f"{pw.keyed('undo_go')} button").click()
+        await go.click()
         done = page.locator(pw.RESULT_ALERTS).filter(has_text="отменена").first
         await done.wait_for(timeout=pw.RUN_TIMEOUT_MS)
         undone = await done.inner_text()
