@@ -17,15 +17,18 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from data_layer.identity import WITHHELD_CTE
+from data_layer.identity import withheld_cte
 from data_layer.scope import Scope
 from metrics.settings import risk_thresholds
 
 WEEKS_AHEAD = 8
+# the order of a returnee list (the query's ORDER BY): a list assembled from parts is sorted by it
+ORDER = ["return_date", "college_code", "person_key"]
 SOURCES = {"status": "по статусу ПОО", "ministry": "файл Минтруда", "both": "статус ПОО и файл Минтруда"}
 
+# the contested pairs of the СНИЛС in the ministry's file only (data_layer.identity.withheld_cte)
 _SQL = f"""
-WITH {WITHHELD_CTE},
+WITH {withheld_cte("SELECT snils FROM army_returns")},
 rows_ AS (
     SELECT r.* FROM status_rows r
     JOIN graduates g ON g.college_code = r.college_code AND g.cohort = r.cohort AND g.person_key = r.person_key
@@ -72,7 +75,16 @@ ORDER BY coalesce(m.discharge_date, e.expected_discharge), college_code, person_
 
 
 def _returnees(cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
-    allowed = scope.allowed_colleges(cur)
+    return returnees_of(cur, cohort, as_of, scope.allowed_colleges(cur))
+
+
+def returnees_of(
+    cur: duckdb.DuckDBPyConnection, cohort: int, as_of: dt.date, colleges: list[str] | None
+) -> pl.DataFrame:
+    """The returnees of these colleges (None: all), no scope check: a college's rows depend only on
+    its own status rows and on data that moves the base version, so ui/parts.py keeps them per
+    college. Callers showing them check the scope (`returnee_list`)."""
+    allowed = colleges
     ahead = WEEKS_AHEAD * 7
     back = risk_thresholds(cur).n2_weeks * 7
     out = cur.sql(
@@ -111,7 +123,11 @@ def returnee_counts(
     cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, as_of: dt.date
 ) -> pl.DataFrame:
     """Per college in scope: returnees expected (by status), known from the ministry file, total."""
-    frame = _returnees(cur, scope, cohort, as_of)
+    return count_returnees(_returnees(cur, scope, cohort, as_of))
+
+
+def count_returnees(frame: pl.DataFrame) -> pl.DataFrame:
+    """`returnee_counts` of a returnee list."""
     return (
         frame.group_by("college_code")
         .agg(

@@ -34,7 +34,7 @@ from metrics.engine import (
 )
 from metrics.settings import RiskThresholds
 from metrics.statuses import NO_STATUS, RISK_STATUSES, STUDY_STATUSES, VERIFIABLE_WORK, WORK_STATUSES
-from metrics.verification import CZN_LATEST, SNILS_SEEN, ufns_latest
+from metrics.verification import SNILS_SEEN, czn_latest, ufns_latest
 
 REASONS: dict[str, str] = {
     "risk_status": "Статус риска нетрудоустройства (гр.13–16)",
@@ -98,6 +98,7 @@ czn_p AS (SELECT DISTINCT snils FROM ({czn_latest})),
 dis_p AS (
     SELECT DISTINCT person_key FROM status_rows WHERE cohort = ? AND discharge_date IS NOT NULL
       AND person_key IN (SELECT person_key FROM sp0)
+      AND college_code IN (SELECT DISTINCT college_code FROM sp0)
 ),
 -- `special`: a graduate with a ЦЗН registration or a discharge, for whom any status can matter
 spx AS (
@@ -219,7 +220,8 @@ def _membership_query(
         no_status=_in_list(NO_STATUS),
         work_study=_in_list(WORK_STATUSES | STUDY_STATUSES),
         verifiable=_in_list(VERIFIABLE_WORK),
-        czn_latest=CZN_LATEST,
+        # the registrations of the graduates asked about only (the extract covers every cohort)
+        czn_latest=czn_latest("SELECT person_key FROM sp0"),
         # only the graduates asked about (the extract covers every cohort)
         ufns_latest=ufns_latest(f"SELECT snils FROM spx WHERE status IN {_in_list(VERIFIABLE_WORK)}"),
         withheld=withheld_cte("SELECT person_key FROM sp0"),

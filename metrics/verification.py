@@ -37,8 +37,15 @@ def ufns_latest(keys: str | None = None) -> str:
     PARTITION BY snils, employment_kind, start_date ORDER BY extract_date DESC) = 1"""
 
 
-CZN_LATEST = """SELECT * FROM czn_records QUALIFY row_number() OVER (
+def czn_latest(keys: str | None = None) -> str:
+    """The newest state of every ЦЗН registration; `keys` as in `ufns_latest` (a registration's
+    state depends only on its own СНИЛС's rows)."""
+    only = f" WHERE snils IN ({keys})" if keys else ""
+    return f"""SELECT * FROM czn_records{only} QUALIFY row_number() OVER (
     PARTITION BY snils, reg_date ORDER BY extract_date DESC) = 1"""
+
+
+CZN_LATEST = czn_latest()
 
 # The СНИЛС through which a spell `s` sees external facts: none for a foreign graduate without one,
 # none while the (СНИЛС, college) pair is contested (data_layer.identity; needs the `withheld` CTE).

@@ -125,20 +125,24 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def by_pairs(
-    *, region: bool = False, all_cohorts: bool = False, past_cohorts: bool = False
+    *, region: bool = False, all_cohorts: bool = False, past_cohorts: bool = False, base_only: bool = False
 ) -> Callable[[F], F]:
     """Key a cached function by `data_key` instead of the dataset version: the wrapper takes `v`
     like every other function here and hands the cached function the finer key in its place.
 
     `region=True`: the result reads every college of the cohort whatever the scope (comparisons,
     ranks). `all_cohorts=True`: it reads other cohorts too. `past_cohorts=True`: of the status data
-    it reads only cohorts before `cohort`, of every college (forecasts learned from past cohorts)."""
+    it reads only cohorts before `cohort`, of every college (forecasts learned from past cohorts).
+    `base_only=True`: it reads no status snapshot data (graduation lists, ФИС ФРДО, decisions): keyed
+    by the base version alone, so a college's status load leaves it cached."""
 
     def deco(fn: F) -> F:
         sig = inspect.signature(fn)
 
         @functools.wraps(fn)
         def wrapper(v: int, *args: Any, **kwargs: Any) -> Any:
+            if base_only:
+                return fn(hash((str(config.db_path()), "base", _cache_versions(v).base)), *args, **kwargs)
             a = sig.bind(v, *args, **kwargs).arguments
             key = data_key(
                 v,
@@ -469,13 +473,14 @@ def risk_counts(
     return _risk_counts(cohort, as_of, by, colleges, rest)
 
 
-@by_pairs()
+@by_pairs(base_only=True)
 @st.cache_data(max_entries=32, show_spinner=False)
 def reconciliation_table(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
     with cursor() as cur:
         return reconciliation.reconciliation_table(cur, scope, cohort)
 
 
+@by_pairs(base_only=True)
 @st.cache_data(max_entries=8, show_spinner=False)
 def contested(v: int, scope: Scope) -> pl.DataFrame:
     """Contested СНИЛС (base centre); a decision bumps the dataset version."""
@@ -575,7 +580,7 @@ def risk_view(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: Filter
     return risk_view_mod.register_view(reg, persons, imported, names)
 
 
-@by_pairs()
+@by_pairs(base_only=True)
 @st.cache_data(max_entries=32, show_spinner=False)
 def program_options(v: int, scope: Scope, cohort: int, college: str | None = None) -> pl.DataFrame:
     """Programmes with graduates of the cohort in scope (one college or all): program_code,
@@ -632,6 +637,7 @@ def resolved_by_college(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl
         )
 
 
+@by_pairs(base_only=True)
 @st.cache_data(max_entries=16, show_spinner=False)
 def case_people(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
     """Name, masked СНИЛС and programme of the cohort's graduates in scope (personal data)."""
@@ -641,6 +647,7 @@ def case_people(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
         )
 
 
+@by_pairs(base_only=True)
 @st.cache_data(max_entries=8, show_spinner=False)
 def graduating_people(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
     """Name and masked СНИЛС of a cohort's graduation list (loaded ahead of graduation)."""
@@ -658,14 +665,29 @@ def vacancy_matching(v: int, stamp: str) -> tuple[pl.DataFrame, pl.DataFrame]:
         return vacancies.prepare(cur)
 
 
+def _returnees(cohort: int, as_of: dt.date, colleges: frozenset[str] | None) -> pl.DataFrame:
+    """metrics.army's returnee list of `colleges` (None: all), assembled from per-college parts."""
+
+    def compute(f: engine.Filters) -> pl.DataFrame:
+        codes = f["college"]
+        assert isinstance(codes, list)
+        with cursor() as cur:
+            return army.returnees_of(cur, cohort, as_of, codes)
+
+    frame = _assembled("returnees", cohort, colleges, (as_of,), compute)
+    return frame.sort(army.ORDER, nulls_last=True)
+
+
+@by_pairs()
 @st.cache_data(max_entries=16, show_spinner=False)
 def returnees(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
-    """Graduates coming back from the army (personal data: the data layer refuses other roles)."""
-    with cursor() as cur:
-        return army.returnee_list(cur, scope, cohort, as_of)
+    """Graduates coming back from the army (personal data: refused to other roles before anything
+    is computed)."""
+    scope.require_personal_data()
+    return _returnees(cohort, as_of, view_colleges(version(), scope))
 
 
+@by_pairs()
 @st.cache_data(max_entries=16, show_spinner=False)
 def returnee_counts(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
-    with cursor() as cur:
-        return army.returnee_counts(cur, scope, cohort, as_of)
+    return army.count_returnees(_returnees(cohort, as_of, view_colleges(version(), scope)))

@@ -18,12 +18,12 @@ import pytest
 from polars.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
-from data_layer import db
+from data_layer import db, graduates
 from data_layer.importer import load_file
 from data_layer.scope import OPERATOR, Role, Scope
 from data_layer.spells import rebuild_spells
 from data_layer.statuses import BY_CODE
-from metrics import criteria, engine, indicators, risk, settings, verification
+from metrics import army, criteria, engine, indicators, risk, settings, verification
 from metrics.formatting import fmt_pct
 from tests.helpers import APP_FILE, login_as
 from ui import cached, parts
@@ -139,6 +139,43 @@ def test_a_college_load_does_not_recompute_other_colleges_views(
     assert ("college", "P001") in calls
 
 
+def test_a_status_load_keeps_views_of_lists_cached_and_a_list_change_refreshes_them(
+    live_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Views that read no status data (graduation lists, ФИС ФРДО, decisions) are keyed by the base
+    version: a college's status load leaves them cached, a graduation list change recomputes them."""
+    calls: list[int] = []
+    real = graduates.graduate_list
+
+    def counting(cur: Any, scope: Scope, *args: Any, **kwargs: Any) -> pl.DataFrame:
+        calls.append(1)
+        return real(cur, scope, *args, **kwargs)
+
+    monkeypatch.setattr(graduates, "graduate_list", counting)
+
+    def own_list_count() -> int:
+        table = cached.reconciliation_table(cached.version(), OPERATOR, COHORT)
+        return int(table.filter(pl.col("college_code") == "P015")["list_count"][0])
+
+    people, listed = cached.case_people(cached.version(), OPERATOR, COHORT), own_list_count()
+    assert calls == [1]
+    _load_snapshot(tmp_path, "P015", "employed")
+    assert_frame_equal(cached.case_people(cached.version(), OPERATOR, COHORT), people)
+    assert own_list_count() == listed and calls == [1]  # nothing recomputed
+
+    with db.cursor() as cur:  # one more graduate in P015's list (a graduation list load moves the base)
+        cur.execute(
+            """INSERT INTO graduates SELECT * REPLACE ('99999999999' AS person_key, '99999999999' AS snils,
+                      'Новикова' AS last_name)
+               FROM graduates WHERE college_code = 'P015' AND cohort = ? LIMIT 1""",
+            [COHORT],
+        )
+        db.bump_dataset_version(cur)
+    fresh = cached.case_people(cached.version(), OPERATOR, COHORT)
+    assert calls == [1, 1] and fresh.height == people.height + 1
+    assert own_list_count() == listed + 1
+
+
 def _contest_and_discharge() -> None:
     """Make the region exercise every input of the risk group: a СНИЛС of P015 also listed by P003
     (a contested pair: its external facts withheld) and conscripts of P015 and P001 discharged."""
@@ -178,6 +215,7 @@ def test_region_views_assembled_from_college_parts_equal_the_region_computation(
 
     monkeypatch.setattr(risk, "risk_register", recording)
     territory = Scope("territory", _territory_of("P015"))
+    own_returnees: list[int] = []
     for step, (college, status) in enumerate(
         [(None, None), ("P015", "czn_unemployed"), ("P001", "informal"), ("P015", "employed")]
     ):
@@ -193,8 +231,15 @@ def test_region_views_assembled_from_college_parts_equal_the_region_computation(
             assert_frame_equal(
                 cached._stays(COHORT, as_of, None), risk.risk_stays(cur, OPERATOR, COHORT, as_of, thr)
             )
+            returnees = cached._returnees(COHORT, as_of, None)
+            assert_frame_equal(returnees, army.returnee_list(cur, OPERATOR, COHORT, as_of))
+            own_returnees.append(returnees.filter(pl.col("college_code") == "P015").height)
             for scope in (territory, Scope("college", "P015")):
                 colleges = cached.view_colleges(cached.version(), scope)
+                assert_frame_equal(
+                    army.count_returnees(cached._returnees(COHORT, as_of, colleges)),
+                    army.returnee_counts(cur, scope, COHORT, as_of),
+                )
                 assert_frame_equal(
                     cached._register(COHORT, as_of, colleges), real(cur, scope, COHORT, as_of, thr)
                 )
@@ -233,6 +278,8 @@ def test_region_views_assembled_from_college_parts_equal_the_region_computation(
             risk.risk_register(cur, OPERATOR, COHORT, as_of, thr)["reasons"].explode().unique().to_list()
         )
     assert "army_return" in reasons
+    # P015's conscripts were listed, then its loads reported nobody in the army: a stale part shows them
+    assert own_returnees[0] > 0 and own_returnees[1] == 0, own_returnees
 
 
 def _territory_of(college: str) -> str:
