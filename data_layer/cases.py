@@ -113,6 +113,19 @@ def measure_facts(
     return out.cast(_FACT_SCHEMA) if out.height else pl.DataFrame(schema=_FACT_SCHEMA)
 
 
+def measures_stamp(cur: duckdb.DuckDBPyConnection, cohort: int) -> tuple[int, int]:
+    """A fingerprint of the cohort's measures as `measure_facts` reads them: (count, sum of row
+    hashes). Recording a measure or an outcome changes it, so a result built from the measures can
+    be kept until it changes (measures bump no dataset version). No personal data: two numbers."""
+    row = cur.execute(
+        """SELECT count(*), coalesce(sum(hash(measure_id, college_code, person_key, measure_type,
+                 measure_date, due_date, outcome, outcome_date, vacancy_id)::HUGEINT), 0)
+           FROM case_measures WHERE cohort = ?""",
+        [cohort],
+    ).fetchall()[0]
+    return int(row[0]), int(row[1])
+
+
 def measure_list(
     cur: duckdb.DuckDBPyConnection,
     scope: Scope,

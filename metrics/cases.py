@@ -44,6 +44,8 @@ STALE_WEEKS_RANGE = store.STALE_WEEKS_RANGE
 catalogue = store.catalogue
 stale_weeks = store.stale_weeks
 measure_list = store.measure_list
+measures_stamp = store.measures_stamp
+measure_facts = store.measure_facts
 escalations = store.escalations
 czn_answers = store.czn_answers
 escalation_batch = store.escalation_batch
@@ -266,7 +268,9 @@ __all__ = [
     "escalation_candidates",
     "escalations",
     "link_measures",
+    "measure_facts",
     "measure_list",
+    "measures_stamp",
     "scoped_case_counts",
     "stale_weeks",
 ]

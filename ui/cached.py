@@ -327,6 +327,13 @@ def college_list(v: int, scope: Scope) -> pl.DataFrame:
         return engine.college_list(cur, scope)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def college_names(v: int, scope: Scope) -> dict[str, str]:
+    """metrics.formatting.full_college_names of the colleges in scope (3 500 at federal scale: built
+    once, not on every run)."""
+    return full_college_names(college_list(v, scope))
+
+
 @by_pairs()
 @st.cache_data(max_entries=256, show_spinner=False)
 def indicator_table(
@@ -558,13 +565,18 @@ def criteria_set(v: int, year: int, version: int | None = None) -> criteria.Crit
 
 # ---------------------------------------------------------------- per-person pages at scale
 # The pages below work from per-graduate frames (a whole region's cohort can be ~800 000 rows at
-# federal scale). Unpickling such a frame from st.cache_data costs hundreds of milliseconds on every
-# rerun, so these functions do the joins and aggregations inside the cache and hand the page only
-# the small result it shows.
+# federal scale). Unpickling such a frame from st.cache_data costs hundreds of milliseconds to
+# seconds on every rerun, so these functions do the joins and aggregations inside the cache and hand
+# the page only the small result it shows; the per-graduate frames a page still needs whole are held
+# by st.cache_resource (`_shared`): one object in process memory, never pickled or copied, shared by
+# every session with the same key (scope included). Callers treat them as read-only: polars
+# operations return new frames; nothing calls an in-place method (insert_column, __setitem__, ...)
+# on them.
+_shared = st.cache_resource
 
 
 @by_pairs()
-@st.cache_data(max_entries=16, show_spinner=False)
+@_shared(max_entries=16, show_spinner=False)
 def risk_view(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()) -> pl.DataFrame:
     """The risk register with names, masked СНИЛС, programme, imported measures and labels
     (personal data: the data layer refuses roles without access)."""
@@ -619,7 +631,7 @@ def verification_overview(
 
 
 @by_pairs()
-@st.cache_data(max_entries=16, show_spinner=False)
+@_shared(max_entries=16, show_spinner=False)
 def risk_stays(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()) -> pl.DataFrame:
     """Every stay in the risk group (one case each); the measures are joined per run (metrics.cases)."""
     colleges, rest = _split_filters(version(), scope, filters)
@@ -638,7 +650,7 @@ def resolved_by_college(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl
 
 
 @by_pairs(base_only=True)
-@st.cache_data(max_entries=16, show_spinner=False)
+@_shared(max_entries=16, show_spinner=False)
 def case_people(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
     """Name, masked СНИЛС and programme of the cohort's graduates in scope (personal data)."""
     with cursor() as cur:
@@ -648,7 +660,7 @@ def case_people(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
 
 
 @by_pairs(base_only=True)
-@st.cache_data(max_entries=8, show_spinner=False)
+@_shared(max_entries=8, show_spinner=False)
 def graduating_people(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
     """Name and masked СНИЛС of a cohort's graduation list (loaded ahead of graduation)."""
     with cursor() as cur:

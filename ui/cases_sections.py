@@ -12,21 +12,19 @@ from metrics import cases as case_metrics
 from metrics.formatting import fmt_int, plural
 from ops import cases as case_ops
 from reports import work_lists
-from ui import cached, case_panel, case_view, downloads, widgets
+from ui import cached, case_panel, case_view, cases_data, downloads, widgets
+from ui.cases_data import CasePage, with_people
 from ui.connection import cursor
 from ui.filter_context import Context
 from ui.roles import Scope
 from ui.text import md
 
-MAX_TABLE_ROWS = 2_000
-
-
 SHOW = {"open": "Открытые", "attention": "Требуют внимания", "all": "Все"}
 
 
-def kpis(frame: pl.DataFrame, weeks: int) -> None:
-    counts = case_metrics.case_counts(frame)
-    total = {c: int(counts[c].sum()) if counts.height else 0 for c in counts.columns if c != "college_code"}
+def kpis(data: CasePage) -> None:
+    weeks = data.weeks
+    total = data.totals()
     closed_good = total.get("closed_work", 0) + total.get("closed_study", 0)
     closed = closed_good + total.get("closed_other", 0)
     widgets.kpi_row(
@@ -52,11 +50,11 @@ def kpis(frame: pl.DataFrame, weeks: int) -> None:
     )
 
 
-def counts_table(scope: Scope, ctx: Context, frame: pl.DataFrame, names: dict[str, str]) -> None:
+def counts_table(scope: Scope, ctx: Context, data: CasePage, names: dict[str, str]) -> None:
     st.subheader("По ПОО")
     v = cached.version()
     criterion = cached.resolved_by_college(v, scope, ctx.cohort, ctx.as_of)
-    shown = case_view.counts_display(case_metrics.case_counts(frame), criterion, names)
+    shown = case_view.counts_display(data.counts, criterion, names)
     if shown.is_empty():
         st.info("Случаев нет: в зоне доступа никто не был в группе риска.")
         return
@@ -67,23 +65,22 @@ def counts_table(scope: Scope, ctx: Context, frame: pl.DataFrame, names: dict[st
     )
 
 
-def effectiveness(
-    frame: pl.DataFrame, catalogue: pl.DataFrame, names: dict[str, str], per_college: bool
-) -> None:
+def effectiveness(data: CasePage, names: dict[str, str], per_college: bool) -> None:
     st.subheader("Какие меры работают")
     st.caption(
         "Доля случаев, закрытых в работу или учёбу, среди случаев, где была мера этого вида (в одном "
         f"случае может быть несколько мер). «Мало случаев» — меньше {case_metrics.SMALL_GROUP}: доля ненадёжна."
     )
-    eff = case_metrics.effectiveness(frame, catalogue)
+    eff = data.effectiveness
     if eff.is_empty():
         st.info("Случаев пока нет.")
         return
     _numbers(case_view.effectiveness_display(eff), "cases_eff")
     if per_college:
         with st.expander("По ПОО"):
-            by_college = case_metrics.effectiveness(frame, catalogue, by_college=True)
-            _numbers(case_view.effectiveness_display(by_college, names), "cases_eff_college")
+            _numbers(
+                case_view.effectiveness_display(data.effectiveness_by_college, names), "cases_eff_college"
+            )
 
 
 def _numbers(shown: pl.DataFrame, key: str) -> None:
@@ -94,10 +91,7 @@ def _numbers(shown: pl.DataFrame, key: str) -> None:
     st.dataframe(shown, hide_index=True, width="stretch", key=key, placeholder="—", column_config=config)
 
 
-def case_list(scope: Scope, ctx: Context, frame: pl.DataFrame, names: dict[str, str]) -> None:
-    v = cached.version()
-    people = cached.case_people(v, scope, ctx.cohort)
-    view = case_view.case_view(frame, people, names)
+def case_list(scope: Scope, ctx: Context, data: CasePage) -> None:
     states = st.segmented_control(
         "Показать",
         ["open", "attention", "all"],
@@ -105,16 +99,13 @@ def case_list(scope: Scope, ctx: Context, frame: pl.DataFrame, names: dict[str, 
         default="open",
         key="cases_show",
     )
-    if states == "open":
-        view = view.filter(pl.col("state") == "open")
-    elif states == "attention":
-        view = view.filter((pl.col("state") == "open") & ((pl.col("overdue") > 0) | pl.col("stale")))
+    chosen = data.lists[states or "all"]
+    view = chosen.rows
     if view.is_empty():
         st.info("Таких случаев нет.")
         return
-    if view.height > MAX_TABLE_ROWS:
-        st.caption(f"Показаны первые {fmt_int(MAX_TABLE_ROWS)} из {fmt_int(view.height)}.")
-        view = view.head(MAX_TABLE_ROWS)
+    if chosen.total > view.height:
+        st.caption(f"Показаны первые {fmt_int(view.height)} из {fmt_int(chosen.total)}.")
     table = case_view.case_display(view, scope.role == "base_centre")
     i = widgets.pick_table_row(table, key="cases_table", date_columns=("Открыт", "Закрыт", "Последняя мера"))
     if i is None:
@@ -137,10 +128,9 @@ def college_col(names: dict[str, str]) -> pl.Expr:
     )
 
 
-def people_table(
-    frame: pl.DataFrame, people: pl.DataFrame, names: dict[str, str], extra: list[pl.Expr], key: str
-) -> None:
-    shown = frame.join(people, on=["college_code", "person_key"], how="left").select(
+def people_table(frame: pl.DataFrame, names: dict[str, str], extra: list[pl.Expr], key: str) -> None:
+    """A list of graduates; `frame` carries their name, masked СНИЛС and programme (with_people)."""
+    shown = frame.select(
         pl.col("fio").alias("ФИО"),
         pl.col("snils_masked").alias("СНИЛС"),
         college_col(names),
@@ -159,7 +149,7 @@ def returnees(scope: Scope, ctx: Context, names: dict[str, str]) -> None:
     )
     v = cached.version()
     if scope.sees_personal_data:
-        frame, counts = cached.returnees(v, scope, ctx.cohort, ctx.as_of), None
+        frame, counts = cases_data.returnee_table(v, scope, ctx.cohort, ctx.as_of), None
     else:
         frame, counts = None, cached.returnee_counts(v, scope, ctx.cohort, ctx.as_of)
     if counts is not None:
@@ -180,10 +170,8 @@ def returnees(scope: Scope, ctx: Context, names: dict[str, str]) -> None:
     if frame.is_empty():
         st.info("В ближайшие недели никто не возвращается.")
         return
-    people = cached.case_people(cached.version(), scope, ctx.cohort)
     people_table(
         frame,
-        people,
         names,
         [
             pl.col("call_up_date").alias("Призван"),
@@ -241,9 +229,7 @@ def pregraduation_tab(scope: Scope, ctx: Context, names: dict[str, str]) -> None
     st.dataframe(shown, hide_index=True, width="stretch", placeholder="—", key="cases_pregrad_table")
 
 
-def escalation(
-    scope: Scope, ctx: Context, frame: pl.DataFrame, names: dict[str, str], catalogue: pl.DataFrame
-) -> None:
+def escalation(scope: Scope, ctx: Context, data: CasePage, names: dict[str, str]) -> None:
     st.subheader("Передача в ЦЗН")
     st.caption(
         "Открытые случаи, где ПОО записала меру «Направление в ЦЗН» и которые ещё не передавались: список "
@@ -253,26 +239,21 @@ def escalation(
     with cursor() as cur:
         sent = case_metrics.escalations(cur, scope, ctx.cohort)
         answers = case_metrics.czn_answers(cur, scope, ctx.cohort)
-    candidates = case_metrics.escalation_candidates(frame, sent)
-    people = cached.case_people(cached.version(), scope, ctx.cohort)
+    candidates = case_metrics.escalation_candidates(data.referred, sent)
     if candidates.is_empty():
         st.info("Новых случаев для передачи нет.")
     else:
-        _czn_candidates(scope, ctx, candidates, people, names)
+        _czn_candidates(scope, ctx, candidates, names)
     batch = st.session_state.get("_czn_batch")
     if isinstance(batch, int):
-        _czn_batch_download(scope, batch, frame, catalogue)
+        _czn_batch_download(scope, batch, data.frame, data.catalogue)
     if sent.height:
-        _czn_sent(sent, answers, people, names)
+        _czn_sent(with_people(scope, ctx.cohort, sent), answers, names)
 
 
-def _czn_candidates(
-    scope: Scope, ctx: Context, candidates: pl.DataFrame, people: pl.DataFrame, names: dict[str, str]
-) -> None:
+def _czn_candidates(scope: Scope, ctx: Context, candidates: pl.DataFrame, names: dict[str, str]) -> None:
     """The cases to pass on, and the button that forms the next list for the employment service."""
-    people_table(
-        candidates, people, names, [pl.col("entry_date").alias("Случай открыт")], "cases_czn_candidates"
-    )
+    people_table(candidates, names, [pl.col("entry_date").alias("Случай открыт")], "cases_czn_candidates")
     if st.button(
         f"Сформировать список для ЦЗН ({fmt_int(candidates.height)} чел.)",
         type="primary",
@@ -298,6 +279,8 @@ def _czn_batch_download(scope: Scope, batch: int, frame: pl.DataFrame, catalogue
     """The download of the list just formed (personal data: an audited download)."""
     with cursor() as cur:
         rows = case_metrics.escalation_batch(cur, scope, batch)
+    # only the list's graduates (a region has hundreds of thousands of cases; the order is kept)
+    frame = frame.filter(pl.col("person_key").is_in(rows["person_key"].implode()))
     reasons = dict(zip(frame["person_key"], frame["entry_reasons"].list.join("; "), strict=False))
     kinds = dict(zip(catalogue["code"], catalogue["name"], strict=True))
     measures = {
@@ -314,7 +297,7 @@ def _czn_batch_download(scope: Scope, batch: int, frame: pl.DataFrame, catalogue
         )
 
 
-def _czn_sent(sent: pl.DataFrame, answers: pl.DataFrame, people: pl.DataFrame, names: dict[str, str]) -> None:
+def _czn_sent(sent: pl.DataFrame, answers: pl.DataFrame, names: dict[str, str]) -> None:
     """The cases passed on so far with the employment service's answers."""
     done = sent.join(answers, on=["college_code", "person_key"], how="left")
     st.markdown(
@@ -322,7 +305,6 @@ def _czn_sent(sent: pl.DataFrame, answers: pl.DataFrame, people: pl.DataFrame, n
     )
     people_table(
         done,
-        people,
         names,
         [
             pl.col("batch_id").alias("Список №"),

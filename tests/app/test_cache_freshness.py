@@ -23,8 +23,9 @@ from data_layer.importer import load_file
 from data_layer.scope import OPERATOR, Role, Scope
 from data_layer.spells import rebuild_spells
 from data_layer.statuses import BY_CODE
-from metrics import army, criteria, engine, indicators, risk, settings, verification
-from metrics.formatting import fmt_pct
+from metrics import army, cases, criteria, engine, indicators, risk, settings, verification
+from metrics.formatting import fmt_int, fmt_pct
+from ops import cases as case_ops
 from tests.helpers import APP_FILE, login_as
 from ui import cached, parts
 
@@ -174,6 +175,55 @@ def test_a_status_load_keeps_views_of_lists_cached_and_a_list_change_refreshes_t
     fresh = cached.case_people(cached.version(), OPERATOR, COHORT)
     assert calls == [1, 1] and fresh.height == people.height + 1
     assert own_list_count() == listed + 1
+
+
+def _case_totals(scope: Scope) -> dict[str, str]:
+    """The case figures the page heads with, computed from the store (no cache)."""
+    with db.cursor() as cur:
+        as_of = engine.default_as_of(cur, scope, COHORT)
+        counts = cases.case_counts(cases.cases(cur, scope, COHORT, as_of, settings.risk_thresholds(cur)))
+    return {k: fmt_int(int(counts[k].sum())) for k in ("open", "open_with_overdue", "stale")}
+
+
+def _case_kpis(at: AppTest) -> dict[str, str]:
+    return {
+        "open": _kpi(at, "Открытых случаев"),
+        "open_with_overdue": _kpi(at, "С просроченной мерой"),
+        "stale": next(str(m.value) for m in at.metric if m.label.startswith("Без мер дольше")),
+    }
+
+
+def test_cases_page_follows_loads_and_measures(live_db: Path, tmp_path: Path) -> None:
+    """«Работа с группой риска» keeps its cases in process memory (ui/cases_data.py): a load and a
+    recorded measure or outcome (which bump no dataset version) show on the next run."""
+    region, own = _open("cases", "base_centre"), _open("cases", "college", "P015")
+    mine = Scope("college", "P015", "tester")
+    assert _case_kpis(region) == _case_totals(OPERATOR) and _case_kpis(own) == _case_totals(mine)
+    before = _case_kpis(own)
+    _load_snapshot(tmp_path, "P015", "informal")
+    region.run()
+    own.run()
+    assert _case_kpis(region) == _case_totals(OPERATOR) and _case_kpis(own) == _case_totals(mine)
+    assert _case_kpis(own) != before  # the load did change the cases
+    loaded = _case_kpis(own)
+
+    with db.cursor() as cur:
+        as_of = engine.default_as_of(cur, mine, COHORT)
+        frame = cases.cases(cur, mine, COHORT, as_of, settings.risk_thresholds(cur))
+        person = frame.filter(pl.col("state") == "open")["person_key"][0]
+        start = frame.filter(pl.col("person_key") == person)["entry_date"].max()
+        measure = case_ops.add_measure(
+            cur, mine, "P015", COHORT, person, "consultation", "Петрова", start, start
+        )
+    region.run()
+    own.run()
+    # due on the day it was taken, no outcome: one more open case with an overdue measure
+    assert _case_kpis(own)["open_with_overdue"] == fmt_int(int(loaded["open_with_overdue"]) + 1)
+    assert _case_kpis(region) == _case_totals(OPERATOR) and _case_kpis(own) == _case_totals(mine)
+    with db.cursor() as cur:
+        case_ops.record_outcome(cur, mine, measure, "done", start, today=as_of)
+    own.run()
+    assert _case_kpis(own) == _case_totals(mine) == loaded
 
 
 def _contest_and_discharge() -> None:

@@ -1,0 +1,126 @@
+"""The data of the page «Работа с группой риска», built once and held in process memory.
+
+At federal scale a region's cohort has hundreds of thousands of cases: joining them with the
+graduates' names, sorting and counting them on every view took seconds, and so did unpickling the
+region's frames from st.cache_data. Everything the page shows that depends only on loaded data and
+on recorded measures is computed here once per key — the cases, their counts, «which measures
+work», the first rows of each list — and kept by st.cache_resource (no pickling, one shared object;
+the frames are read-only: nothing calls an in-place polars method on them).
+
+The key: the version of the (college, cohort) pairs in the view (`cached.by_pairs`), the scope (a
+college never gets another college's rows), the date, and — read fresh on every run — the
+fingerprint of the cohort's measures (`metrics.cases.measures_stamp`), the stale-weeks setting and
+the measure catalogue. Recording a measure or an outcome bumps no dataset version, but it changes
+the fingerprint, so the next run shows it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+
+from metrics import cases as case_metrics
+from metrics.formatting import full_college_names
+from ui import cached, case_view
+from ui.connection import cursor
+from ui.roles import Scope
+
+MAX_TABLE_ROWS = 2_000
+_KEY = ["college_code", "person_key"]
+_PEOPLE = ["college_code", "person_key", "fio", "snils_masked", "program_code", "program_name"]
+
+
+@dataclass(frozen=True)
+class CaseList:
+    """The first MAX_TABLE_ROWS cases of one list (sorted as case_view sorts) and how many there are."""
+
+    rows: pl.DataFrame
+    total: int
+
+
+@dataclass(frozen=True)
+class CasePage:
+    frame: pl.DataFrame  # every case in scope (metrics.cases.cases)
+    counts: pl.DataFrame  # metrics.cases.case_counts: per college
+    catalogue: pl.DataFrame
+    weeks: int  # stale after this many weeks without a measure
+    effectiveness: pl.DataFrame
+    effectiveness_by_college: pl.DataFrame
+    lists: dict[str, CaseList]  # "open", "attention", "all"; empty for roles without personal data
+    referred: pl.DataFrame  # open cases with a ЦЗН referral recorded, with the graduate's name
+
+    def totals(self) -> dict[str, int]:
+        """case_counts summed over the colleges."""
+        return {c: int(self.counts[c].sum()) for c in self.counts.columns if c != "college_code"}
+
+
+def case_page(scope: Scope, cohort: int, as_of: dt.date) -> CasePage:
+    """The page's data for the scope, cohort and date; a few small queries on a warm view."""
+    with cursor() as cur:
+        stamp = case_metrics.measures_stamp(cur, cohort)
+        weeks = case_metrics.stale_weeks(cur)
+        catalogue = case_metrics.catalogue(cur)
+    return _case_page(cached.version(), scope, cohort, as_of, stamp, weeks, catalogue)
+
+
+def _lists(view: pl.DataFrame) -> dict[str, CaseList]:
+    is_open = pl.col("state") == "open"
+    chosen = {
+        "open": view.filter(is_open),
+        "attention": view.filter(is_open & ((pl.col("overdue") > 0) | pl.col("stale"))),
+        "all": view,
+    }
+    return {k: CaseList(f.head(MAX_TABLE_ROWS), f.height) for k, f in chosen.items()}
+
+
+@cached.by_pairs()
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _case_page(
+    v: int,
+    scope: Scope,
+    cohort: int,
+    as_of: dt.date,
+    stamp: tuple[int, int],
+    weeks: int,
+    catalogue: pl.DataFrame,
+) -> CasePage:
+    now = cached.version()
+    stays = cached.risk_stays(now, scope, cohort, as_of)
+    with cursor() as cur:  # measures read after the stamp: never older than the key says
+        facts = case_metrics.measure_facts(cur, scope, cohort)
+    frame = case_metrics.attach_measures(stays, facts, as_of, weeks)
+    lists: dict[str, CaseList] = {}
+    referred = frame.clear()
+    if scope.sees_personal_data:
+        names = full_college_names(cached.college_list(now, scope))
+        view = case_view.case_view(frame, cached.case_people(now, scope, cohort), names)
+        lists = _lists(view)
+        referred = view.filter((pl.col("state") == "open") & pl.col("escalated"))
+    return CasePage(
+        frame=frame,
+        counts=case_metrics.case_counts(frame),
+        catalogue=catalogue,
+        weeks=weeks,
+        effectiveness=case_metrics.effectiveness(frame, catalogue),
+        effectiveness_by_college=case_metrics.effectiveness(frame, catalogue, by_college=True),
+        lists=lists,
+        referred=referred,
+    )
+
+
+def with_people(scope: Scope, cohort: int, frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with the graduate's name, masked СНИЛС and programme (personal data: the data layer
+    refuses roles without access). The cohort's list is looked up, not joined whole."""
+    people = cached.case_people(cached.version(), scope, cohort)
+    mine = people.filter(pl.col("person_key").is_in(frame["person_key"].unique().implode()))
+    return frame.join(mine.select(_PEOPLE), on=_KEY, how="left")
+
+
+@cached.by_pairs()
+@st.cache_data(max_entries=16, show_spinner=False)
+def returnee_table(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
+    """cached.returnees with the graduates' names (a short list: pickled cheaply)."""
+    return with_people(scope, cohort, cached.returnees(cached.version(), scope, cohort, as_of))
