@@ -17,6 +17,7 @@ from ui.connection import cursor
 from ui.text import plotly_text
 
 HEATMAP_WEEKS = 16
+HEATMAP_ROWS = 150  # a map of 3 500 colleges (federal scale) is 70 000 px tall and took 0,5 s a view
 STATE_COLOURS = {"в срок": "#009E73", "с опозданием": "#F0C05A", "не прислала": "#B2182B"}
 
 
@@ -90,10 +91,38 @@ WEEK_CONFIG = {
 }
 
 
+def _heatmap_grid(grid_frame: pl.DataFrame) -> tuple[pl.DataFrame, list[dt.date], int]:
+    """The last HEATMAP_WEEKS weeks of the grid for at most HEATMAP_ROWS colleges — beyond that the
+    ones with the most weeks not on time (ties by code) — and how many colleges the grid has."""
+    weeks = sorted(grid_frame.get_column("deadline").unique().to_list())[-HEATMAP_WEEKS:]
+    g = grid_frame.filter(pl.col("deadline").is_in(weeks))
+    total = g.get_column("college_code").n_unique()
+    if total > HEATMAP_ROWS:
+        worst = (
+            g.group_by("college_code")
+            .agg((~pl.col("on_time").fill_null(False)).sum().alias("misses"))
+            .sort(["misses", "college_code"], descending=[True, False])
+            .head(HEATMAP_ROWS)
+        )
+        g = g.join(worst.select("college_code"), on="college_code", how="semi")
+    return g, weeks, total
+
+
+def heatmap_note(grid_frame: pl.DataFrame) -> str:
+    """The caption's addition when the map shows only some colleges (federal scale), else ""."""
+    total = _heatmap_grid(grid_frame)[2]
+    if total <= HEATMAP_ROWS:
+        return ""
+    return (
+        f" Показаны {fmt_int(HEATMAP_ROWS)} ПОО с наибольшим числом недель не в срок из {fmt_int(total)}; "
+        "неделя каждой ПОО — в таблице выше."
+    )
+
+
 def heatmap(grid_frame: pl.DataFrame, names: pl.DataFrame) -> go.Figure:
     """College × week: green in time, orange late (days in the cell), vermillion nothing received."""
-    weeks = sorted(grid_frame.get_column("deadline").unique().to_list())[-HEATMAP_WEEKS:]
-    g = grid_frame.filter(pl.col("deadline").is_in(weeks)).join(names, on="college_code", how="left")
+    g, weeks, _ = _heatmap_grid(grid_frame)
+    g = g.join(names, on="college_code", how="left")
     rows = g.select("college_code", "short_name").unique().sort("short_name")
     r_index = {c: i for i, c in enumerate(rows.get_column("college_code"))}
     c_index = {d: j for j, d in enumerate(weeks)}

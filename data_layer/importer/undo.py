@@ -71,8 +71,31 @@ def blocker(cur: duckdb.DuckDBPyConnection, load_id: int) -> str | None:
 
 
 def undoable_ids(cur: duckdb.DuckDBPyConnection, load_ids: list[int]) -> set[int]:
-    """The ids among `load_ids` that can be undone now."""
-    return {i for i in load_ids if blocker(cur, i) is None}
+    """The ids among `load_ids` that can be undone now (`blocker` is None): one query for all of
+    them (the upload page lists a few hundred loads at federal scale; two queries each took 0,6 s)."""
+    kinds = sorted(
+        k for k in SPEC_BY_KIND if k not in REFERENCE_KINDS and SPEC_BY_KIND[k].table in UNDO_TABLES
+    )
+    # a load is blocked by a later live load of its kind sharing a college (or, for loads of no
+    # college, a later live one of no college): compare with the latest live load per kind and college
+    rows = cur.execute(
+        """WITH live AS (SELECT load_id, kind, college_code FROM loads WHERE undone_at IS NULL),
+                cand AS (SELECT * FROM live
+                         WHERE load_id IN (SELECT unnest(?::BIGINT[])) AND kind IN (SELECT unnest(?::VARCHAR[]))),
+                live_c AS (SELECT load_id, kind, unnest(string_split(college_code, ',')) AS c FROM live),
+                latest AS (SELECT kind, c, max(load_id) AS last FROM live_c GROUP BY kind, c),
+                latest_none AS (SELECT kind, max(load_id) AS last FROM live WHERE college_code IS NULL GROUP BY kind),
+                blocked AS (
+                    SELECT a.load_id FROM (SELECT load_id, kind, unnest(string_split(college_code, ',')) AS c
+                                           FROM cand) a
+                    JOIN latest l ON l.kind = a.kind AND l.c = a.c AND l.last > a.load_id
+                    UNION
+                    SELECT a.load_id FROM cand a JOIN latest_none l ON l.kind = a.kind AND l.last > a.load_id
+                    WHERE a.college_code IS NULL)
+           SELECT load_id FROM cand WHERE load_id NOT IN (SELECT load_id FROM blocked)""",
+        [load_ids, kinds],
+    ).fetchall()
+    return {int(r[0]) for r in rows}
 
 
 def revert(cur: duckdb.DuckDBPyConnection, load_id: int) -> UndoResult:

@@ -67,7 +67,10 @@ def render() -> None:
                 key="discipline_late_table",
             )
     st.subheader("История по неделям")
-    st.caption("✓ — в срок; +N — прислано с опозданием на N дн.; «—» — не прислано. Последние 16 сроков.")
+    st.caption(
+        "✓ — в срок; +N — прислано с опозданием на N дн.; «—» — не прислано. Последние 16 сроков."
+        + dv.heatmap_note(grid)
+    )
     with st.container(key="discipline_heatmap"):
         st.plotly_chart(
             dv.heatmap(grid, names), key="discipline_heatmap_chart", config={"displayModeBar": False}

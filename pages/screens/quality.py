@@ -71,7 +71,10 @@ def _quotas(scope, ctx) -> None:  # type: ignore[no-untyped-def]
     st.dataframe(display, hide_index=True, width="stretch", key="quality_quota", column_config=conf)
     st.download_button(
         "Скачать таблицу для КЦП (Excel)",
-        data=qm.quota_xlsx(display, f"{name}: ПОО × специальность, выпуски {cohorts[0]}–{cohorts[-1]}"),
+        # built on click: the workbook of 3 500 colleges × programmes took seconds on every view
+        data=lambda: qm.quota_xlsx(
+            display, f"{name}: ПОО × специальность, выпуски {cohorts[0]}–{cohorts[-1]}"
+        ),
         file_name=f"КЦП_трудоустройство_{cohorts[-1]}.xlsx",
         mime=qm.XLSX_MIME,
         on_click="ignore",

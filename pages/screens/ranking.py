@@ -7,6 +7,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from metrics.formatting import fmt_int
 from ui import charts, downloads, monitoring_data, ranking_sections, widgets
 from ui import context as ui_context
 from ui import filter_context as mctx
@@ -47,13 +48,21 @@ def render() -> None:
     ranking_sections.summary(ranking, fr)
 
     event = st.plotly_chart(
-        charts.ranking_figure(ranking, fr.target, lower_is_better=fr.lower_is_better),
+        # at most RANKING_MAX_BARS bars (3 500 colleges at federal scale: 84 000 px of chart, 0,3 s a view)
+        charts.ranking_figure(
+            ranking.head(charts.RANKING_MAX_BARS), fr.target, lower_is_better=fr.lower_is_better
+        ),
         on_select="rerun",
         selection_mode="points",
         key=widgets.drill_key("ranking_bars", ctx),
         config={"displaylogo": False, "displayModeBar": False},
     )
     st.caption(charts.RANKING_CAPTION)
+    if ranking.height > charts.RANKING_MAX_BARS:
+        st.caption(
+            f"На графике — первые {fmt_int(charts.RANKING_MAX_BARS)} ПОО из {fmt_int(ranking.height)} в выбранном порядке; "
+            "все — в таблице ниже."
+        )
     clicked = widgets.chart_code(event)
 
     st.subheader("Таблица рейтинга")

@@ -241,6 +241,22 @@ def test_ranking_equals_the_engine_and_marks_small_and_unreliable_groups() -> No
     )
 
 
+def test_ranking_chart_shows_the_first_bars_and_the_table_every_college(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """More colleges than charts.RANKING_MAX_BARS (federal scale): the chart draws the first ones in
+    the table's order and says so; the table keeps them all."""
+    from ui import charts
+
+    monkeypatch.setattr(charts, "RANKING_MAX_BARS", 3)
+    at = open_page("ranking", "ministry")
+    shown = at.dataframe[0].value
+    bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert [c[0] for c in bars["customdata"]] == shown["code"].tolist()[:3]
+    assert len(shown) == table(Scope("ministry"), "college").height > 3
+    assert any(f"первые 3 ПОО из {len(shown)}" in c.value for c in at.caption)
+
+
 def test_ranking_territory_filter_keeps_regional_places() -> None:
     at = open_page("ranking", "ministry")
     everyone = at.dataframe[0].value

@@ -118,3 +118,32 @@ def test_ordinary_names_round_trip_through_plotly_entities(name: str) -> None:
     """Plotly decodes &amp; &lt; &gt; back: the user sees exactly the name typed."""
     back = plotly_text(name).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     assert back == name
+
+
+def test_discipline_heatmap_keeps_the_colleges_with_most_weeks_not_on_time() -> None:
+    """More colleges than HEATMAP_ROWS (federal scale): the map shows those with the most weeks not
+    on time, ties by code; the caption says how many there are."""
+    weeks = [dt.date(2026, 11, 6), dt.date(2026, 11, 13)]
+    n = discipline_view.HEATMAP_ROWS + 2
+    codes = [f"P{i:04d}" for i in range(n)]
+    # P0000 and P0001 on time both weeks; P0002 late once, P0003 missing twice; the rest late once
+    on_time = {("P0000", 0), ("P0000", 1), ("P0001", 0), ("P0001", 1)} | {(c, 1) for c in codes[2:]}
+    on_time -= {("P0003", 1)}
+    rows = [(c, w, (c, j) in on_time) for c in codes for j, w in enumerate(weeks)]
+    grid = pl.DataFrame(
+        {
+            "college_code": [r[0] for r in rows],
+            "deadline": [r[1] for r in rows],
+            "on_time": [r[2] for r in rows],
+            "arrived_utc": [None if r[0] == "P0003" else dt.datetime(2026, 11, 21, 9) for r in rows],
+            "days_late": [0 if r[2] else 1 for r in rows],
+        }
+    )
+    names = pl.DataFrame({"college_code": codes, "short_name": codes})
+    shown = list(discipline_view.heatmap(grid, names).data[0].y)
+    assert len(shown) == discipline_view.HEATMAP_ROWS
+    assert "P0003" in shown and "P0000" not in shown and "P0001" not in shown  # the two always on time go
+    assert discipline_view.heatmap_note(grid).startswith(
+        " Показаны 150 ПОО"
+    ) and f"из {n}" in discipline_view.heatmap_note(grid)
+    assert discipline_view.heatmap_note(grid.filter(pl.col("college_code") != "P0000").head(20)) == ""

@@ -15,7 +15,7 @@ from data_layer import audit
 from data_layer.errors import ScopeError, UserFacingError
 from data_layer.importer import load_file
 from data_layer.importer.preview import Preview, preview_file
-from data_layer.importer.undo import blocker
+from data_layer.importer.undo import blocker, undoable_ids
 from data_layer.scope import Scope
 from ops.loads import undo_load as ops_undo
 from tests.fixtures.import_helpers import (
@@ -133,12 +133,23 @@ def test_only_the_latest_load_of_a_college_and_kind_can_be_undone(con: duckdb.Du
     assert first.load_id is not None and second.load_id is not None
     assert "сначала отмените её" in (blocker(con.cursor(), first.load_id) or "")
     assert blocker(con.cursor(), second.load_id) is None
+    assert second.load_id in _undoable(con) and first.load_id not in _undoable(con)
     assert rows(con, "SELECT count(*) FROM snapshot_arrivals WHERE load_id = ?", [second.load_id]) == [(1,)]
     undo_load(con, BASE, second.load_id)
     assert rows(con, "SELECT count(*) FROM status_rows WHERE snapshot_date = DATE '2024-09-20'") == [(0,)]
     # an undone snapshot did not arrive: timeliness does not count it
     assert rows(con, "SELECT count(*) FROM snapshot_arrivals WHERE load_id = ?", [second.load_id]) == [(0,)]
     assert blocker(con.cursor(), first.load_id) is None  # now it is the latest
+    assert first.load_id in _undoable(con) and second.load_id not in _undoable(con)  # undone
+
+
+def _undoable(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """undoable_ids of every load of the register, checked against `blocker` load by load."""
+    cur = con.cursor()
+    ids = [int(r[0]) for r in rows(con, "SELECT load_id FROM loads")]
+    one_by_one = {i for i in ids if blocker(cur, i) is None}
+    assert undoable_ids(cur, ids) == one_by_one
+    return one_by_one
 
 
 def test_reference_loads_cannot_be_undone(con: duckdb.DuckDBPyConnection) -> None:
@@ -147,6 +158,7 @@ def test_reference_loads_cannot_be_undone(con: duckdb.DuckDBPyConnection) -> Non
     assert res.load_id is not None
     with pytest.raises(UserFacingError, match="справочника"):
         undo_load(con, BASE, res.load_id)
+    assert res.load_id not in _undoable(con)
 
 
 def undo_load(con: duckdb.DuckDBPyConnection, scope: Scope, load_id: int):  # type: ignore[no-untyped-def]
