@@ -19,9 +19,11 @@ first declared that status, the start of the unconfirmed-work clock N3 (docs/dom
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 import duckdb
+import polars as pl
 
 FAR_PAST = "1900-01-01"
 FAR_FUTURE = "9999-12-31"
@@ -118,3 +120,133 @@ def rebuild_spells(cur: duckdb.DuckDBPyConnection, pairs: Iterable[tuple[str, in
     )
     cur.execute(_REBUILD_SQL)
     cur.execute("DROP TABLE _spell_pairs")
+
+
+# ---------------------------------------------------------------- appending newer snapshots
+#
+# A load whose snapshots all come after every stored snapshot of its (college, cohort) pair (the
+# weekly case) changes only the open spell (valid_to = FAR_FUTURE) of each graduate it lists: that
+# spell goes on, or is closed at the first snapshot that differs and followed by new spells. The
+# result is the same rows `rebuild_spells` would write (tests/unit/test_spells_append.py compares
+# them); anything else (an older or replaced snapshot, an undo, a graduation list) rebuilds.
+
+_FIELDS = ("status", "by_specialty", "status_start", "discharge_date")
+_NEW_PAIRS = "_spell_new_pairs"
+_APPENDED = "_spell_appended"
+_CLOSED = "_spell_closed"
+
+# each new status row with the open spell of its graduate (NULL when there is none: spells not built,
+# or a graduate not listed — validation refuses such rows)
+_NEW_ROWS_SQL = f"""
+SELECT s.rowid AS sid, r.college_code, r.cohort, r.snapshot_date AS d,
+       r.status, r.by_specialty, r.status_start, r.discharge_date,
+       s.status AS s_status, s.by_specialty AS s_by_specialty, s.status_start AS s_status_start,
+       s.discharge_date AS s_discharge_date, s.declared_from AS s_declared_from
+FROM status_rows r
+JOIN {_NEW_PAIRS} p ON p.college_code = r.college_code AND p.cohort = r.cohort
+LEFT JOIN status_spells s ON s.college_code = r.college_code AND s.cohort = r.cohort
+     AND s.person_key = r.person_key AND s.valid_to = DATE '{FAR_FUTURE}'
+WHERE r.load_id = ?
+"""
+
+# the spells after each open spell that ends, with the graduate's fields from the open spell
+_WRITE_SQL = f"""
+INSERT INTO status_spells ({SPELL_COLUMNS})
+SELECT s.cohort, s.college_code, s.person_key, s.program_code, s.study_form, s.sex, s.is_target, s.is_ovz,
+       s.is_disabled, s.is_professionalitet, s.graduation_date, a.status, a.by_specialty, a.status_start,
+       a.discharge_date, greatest(a.valid_from, s.graduation_date), a.valid_to, a.declared_from
+FROM {_APPENDED} a
+JOIN (SELECT s.rowid AS sid, s.* FROM status_spells s
+      JOIN {_NEW_PAIRS} p ON p.college_code = s.college_code AND p.cohort = s.cohort
+      WHERE s.valid_to = DATE '{FAR_FUTURE}') s ON s.sid = a.sid
+WHERE a.valid_to > s.graduation_date
+"""
+# then the open spells end (one that now ends by the graduation date goes: membership in time)
+_CLOSE_SQL = f"""UPDATE status_spells SET valid_to = c.valid_to FROM {_CLOSED} c
+                 WHERE status_spells.rowid = c.sid"""
+_DROP_SQL = f"""DELETE FROM status_spells WHERE rowid IN (SELECT sid FROM {_CLOSED})
+                AND valid_to <= graduation_date"""
+
+
+def appendable_pairs(cur: duckdb.DuckDBPyConnection, firsts: pl.DataFrame) -> set[tuple[str, int]]:
+    """The pairs of `firsts` (college_code, cohort, first_new: a load's earliest snapshot of the
+    pair) with no stored status row dated on or after `first_new`: call before storing the load."""
+    cur.register(_NEW_PAIRS, firsts.select("college_code", "cohort", "first_new"))
+    try:
+        found = cur.execute(
+            f"""SELECT f.college_code, f.cohort FROM {_NEW_PAIRS} f
+                WHERE NOT EXISTS (SELECT 1 FROM status_rows r WHERE r.college_code = f.college_code
+                                  AND r.cohort = f.cohort AND r.snapshot_date >= f.first_new)"""
+        ).fetchall()
+    finally:
+        cur.unregister(_NEW_PAIRS)
+    return {(str(c), int(y)) for c, y in found}
+
+
+def append_spells(
+    cur: duckdb.DuckDBPyConnection, load_id: int, pairs: Iterable[tuple[str, int]]
+) -> set[tuple[str, int]]:
+    """Extend the spells of `pairs` by the status rows of load `load_id`, stored already and all
+    dated after every other stored row of their pair (`appendable_pairs`). Returns the pairs that
+    could not be extended (a listed graduate without an open spell): rebuild those."""
+    pair_list = sorted(set(pairs))
+    if not pair_list:
+        return set()
+    cur.register(_NEW_PAIRS, pl.DataFrame(pair_list, schema=["college_code", "cohort"], orient="row"))
+    try:
+        rows = cur.sql(_NEW_ROWS_SQL, params=[load_id]).pl()
+        stale = rows.filter(pl.col("sid").is_null()).select("college_code", "cohort").unique()
+        if stale.height:
+            rows = rows.join(stale, on=["college_code", "cohort"], how="anti")
+        closed, appended = _extend(rows)
+        cur.register(_CLOSED, closed)
+        cur.register(_APPENDED, appended)
+        for sql in (_WRITE_SQL, _CLOSE_SQL, _DROP_SQL):
+            cur.execute(sql)
+    finally:
+        for name in (_NEW_PAIRS, _CLOSED, _APPENDED):
+            try:
+                cur.unregister(name)
+            except duckdb.Error:
+                pass
+    return {(str(c), int(y)) for c, y in stale.iter_rows()}
+
+
+def _extend(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(closed: sid, valid_to — open spells that end; appended: the spells after them) from the new
+    rows of each graduate (sid: his open spell) and the fields of that open spell (s_*).
+
+    The same islands as `_REBUILD_SQL`: a row starts a spell when any field differs from the row
+    (or open spell) before it; the open 'unknown' spell (no declared_from) is followed by a new spell
+    whatever the row says; declared_from moves on where the status differs."""
+    rows = rows.sort("sid", "d")
+    sid, d = pl.col("sid"), pl.col("d")
+    first = sid.ne_missing(sid.shift(1))
+    after_unknown = first & pl.col("s_declared_from").is_null()
+
+    def before(name: str) -> pl.Expr:
+        return pl.when(first).then(pl.col(f"s_{name}")).otherwise(pl.col(name).shift(1))
+
+    changed = pl.any_horizontal([pl.col(f).ne_missing(before(f)) for f in _FIELDS])
+    marked = rows.with_columns(
+        (changed | after_unknown).alias("_break"),
+        (pl.col("status").ne_missing(before("status")) | after_unknown).alias("_status_break"),
+    ).with_columns(
+        pl.when("_status_break")
+        .then(d)
+        .when(first)
+        .then(pl.col("s_declared_from"))
+        .otherwise(None)
+        .forward_fill()
+        .alias("declared_from")
+    )
+    starts = marked.filter("_break")
+    starts = starts.with_columns(
+        pl.when(sid.eq_missing(sid.shift(-1)))
+        .then(d.shift(-1))
+        .otherwise(pl.lit(dt.date.fromisoformat(FAR_FUTURE)))
+        .alias("valid_to")
+    )
+    closed = starts.filter(sid.ne_missing(sid.shift(1))).select("sid", d.alias("valid_to"))
+    appended = starts.select("sid", *_FIELDS, d.alias("valid_from"), "valid_to", "declared_from")
+    return closed, appended

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import polars as pl
 
 from data_layer import audit, spells
 from data_layer.db import bump_dataset_version
@@ -96,6 +97,12 @@ def _scope_key(v: Validated) -> str | None:
     return key if len(key) <= 500 else key[:497] + "..."
 
 
+def _first_snapshots(v: Validated) -> pl.DataFrame:
+    """(college_code, cohort, first_new): the earliest snapshot of each pair in a status file."""
+    assert v.frame is not None
+    return v.frame.group_by("college_code", "cohort").agg(pl.col("snapshot_date").min().alias("first_new"))
+
+
 def _college_column(v: Validated) -> str | None:
     """Comma-separated colleges the file touched; NULL for region-wide files (data_layer.loads)."""
     if v.spec.kind in REFERENCE_KINDS or not v.college_codes:
@@ -166,10 +173,14 @@ def apply(
     spec = v.spec
     where = _partition_where(spec)
     touched: set[tuple[str, int]] = set(v.pairs) if spec.kind in SPELL_KINDS else set()
+    appendable: set[tuple[str, int]] = set()
     if spec.kind == "statuses":
         # Snapshots being replaced may belong to other cohorts than the new rows.
         old = cur.execute(f"SELECT DISTINCT college_code, cohort FROM status_rows t WHERE {where}").fetchall()
-        touched |= {(str(c), int(y)) for c, y in old}
+        replacing = {(str(c), int(y)) for c, y in old}
+        touched |= replacing
+        if rebuild:
+            appendable = spells.appendable_pairs(cur, _first_snapshots(v)) - replacing
     load_id = int(cur.execute("SELECT nextval('load_id_seq')").fetchall()[0][0])
     cols = ", ".join(spec.stored)
     replaced = _take_out(cur, spec, where, load_id)
@@ -184,7 +195,9 @@ def apply(
             [received_at or utc_now(), load_id, scope.username],
         )
     if touched and rebuild:
-        spells.rebuild_spells(cur, sorted(touched))
+        # newer snapshots extend the spells; every other change rebuilds its pairs
+        rest = (touched - appendable) | spells.append_spells(cur, load_id, appendable)
+        spells.rebuild_spells(cur, sorted(rest))
     _register_load(cur, v, load_id, scope.username, file_name, checksum, replaced)
     audit.record(cur, scope.username, scope.role, "upload", file_name, details)
     # a status snapshot changes only its (college, cohort) pairs: caches of other colleges' and
