@@ -9,7 +9,9 @@ The database is copied first (the load changes it). One Chromium tab (demo_base)
 protocol (tests/st_client.py): twenty Chromium renderers on two cores would measure the test
 machine, not the server. Every browsing session logs in through the login form (demo accounts, so
 the database must be a demo database) and opens up to four pages of its menu in turn until the
-load has finished (at least one round). A page time is from the click (or the websocket request)
+load has finished (at least one round). The file has about `--rows` rows at any scale: on the demo
+region several daily snapshots of the newest cohort, at federal scale (more graduates in that
+cohort than rows) one snapshot of whole colleges up to that many graduates, not the whole cohort. A page time is from the click (or the websocket request)
 to the end of that page's script run; an error is an exception, an error box, a page that drew
 nothing, a failed login or a refused load.
 
@@ -191,7 +193,7 @@ def run(db_path: Path, *, sessions: int = 20, browsers: int = 3, rows: int = 100
         shutil.copyfile(db_path, db_copy)
         roles = {name: scope.role for name, scope in demo_scopes(db_copy).items()}
         file = work / FILE_NAME
-        written, _dates, _colleges = write_status_file(db_copy, file, rows)
+        written, _dates, _colleges = write_status_file(db_copy, file, rows, whole_colleges=True)
         server = AppServer(db_copy, work).start()
         try:
             assert server._proc is not None

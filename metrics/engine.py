@@ -483,6 +483,19 @@ def default_as_of(
     return min(deadlines.last_passed(today, schedule), window_end(cohort))
 
 
+# The sources of data_dates ("данные на ..."), Russian labels in the order shown.
+DATES_STATUSES = "Статусы выпускников (мониторинг ПОО)"
+DATES_GRADUATES = "Фактический выпуск (списки ПОО)"
+DATES_FRDO = "ФИС ФРДО"
+DATES_UFNS = "Данные УФНС"
+DATES_CZN = "Данные ЦЗН"
+DATES_EVENTS = "Мероприятия"
+
+
+def _as_date(v: object) -> dt.date | None:
+    return v.date() if isinstance(v, dt.datetime) else v  # type: ignore[return-value]
+
+
 def data_dates(
     cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int | None = None, as_of: dt.date | None = None
 ) -> dict[str, dt.date | None]:
@@ -499,33 +512,62 @@ def data_dates(
 
     def one(sql: str, *params: object) -> dt.date | None:
         row = cur.sql(sql, params=[p for x in params for p in (x, x)]).fetchall()
-        v = row[0][0] if row else None
-        return v.date() if isinstance(v, dt.datetime) else v
+        return _as_date(row[0][0] if row else None)
 
     return {
-        "Статусы выпускников (мониторинг ПОО)": one(
+        DATES_STATUSES: one(
             f"SELECT max(snapshot_date) FROM status_rows WHERE {scoped} AND {in_cohort} AND {upto('snapshot_date')}",
             allowed,
             cohort,
             as_of,
         ),
         # a load may cover several colleges: take the loads that stored graduates of colleges in scope
-        "Фактический выпуск (списки ПОО)": one(
+        DATES_GRADUATES: one(
             f"""SELECT max(l.loaded_at) FROM loads l
                 WHERE l.load_id IN (SELECT DISTINCT load_id FROM graduates WHERE {scoped} AND {in_cohort})""",
             allowed,
             cohort,
         ),
-        "ФИС ФРДО": one(
+        DATES_FRDO: one(
             f"SELECT max(issue_date) FROM frdo_records WHERE {scoped} AND {upto('issue_date')}",
             allowed,
             as_of,
         ),
-        "Данные УФНС": one(f"SELECT max(extract_date) FROM ufns_records WHERE {upto('extract_date')}", as_of),
-        "Данные ЦЗН": one(f"SELECT max(extract_date) FROM czn_records WHERE {upto('extract_date')}", as_of),
-        "Мероприятия": one(
+        DATES_UFNS: one(f"SELECT max(extract_date) FROM ufns_records WHERE {upto('extract_date')}", as_of),
+        DATES_CZN: one(f"SELECT max(extract_date) FROM czn_records WHERE {upto('extract_date')}", as_of),
+        DATES_EVENTS: one(
             f"SELECT max(event_date) FROM events WHERE {scoped} AND {upto('event_date')}", allowed, as_of
         ),
+    }
+
+
+def data_dates_by_college(cur: duckdb.DuckDBPyConnection) -> dict[str, dict[str, dt.date | None]]:
+    """`data_dates(cur, <the college's scope>)` of every college at once (no cohort, no date): one
+    grouped query per source instead of six queries per college (the scorecard zip)."""
+
+    def per_college(sql: str) -> dict[str, dt.date | None]:
+        return {code: _as_date(v) for code, v in cur.sql(sql).fetchall()}
+
+    statuses = per_college("SELECT college_code, max(snapshot_date) FROM status_rows GROUP BY 1")
+    loads = per_college(
+        """SELECT g.college_code, max(l.loaded_at) FROM loads l
+           JOIN (SELECT DISTINCT college_code, load_id FROM graduates) g ON g.load_id = l.load_id GROUP BY 1"""
+    )
+    frdo = per_college("SELECT college_code, max(issue_date) FROM frdo_records GROUP BY 1")
+    events = per_college("SELECT college_code, max(event_date) FROM events GROUP BY 1")
+    ufns = _as_date(cur.sql("SELECT max(extract_date) FROM ufns_records").fetchall()[0][0])
+    czn = _as_date(cur.sql("SELECT max(extract_date) FROM czn_records").fetchall()[0][0])
+    codes = [r[0] for r in cur.sql("SELECT college_code FROM colleges").fetchall()]
+    return {
+        code: {
+            DATES_STATUSES: statuses.get(code),
+            DATES_GRADUATES: loads.get(code),
+            DATES_FRDO: frdo.get(code),
+            DATES_UFNS: ufns,
+            DATES_CZN: czn,
+            DATES_EVENTS: events.get(code),
+        }
+        for code in codes
     }
 
 

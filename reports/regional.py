@@ -307,10 +307,10 @@ def _row_violation(
     }
 
 
-def control_message(form: pl.DataFrame) -> str | None:
+def control_message(form: pl.DataFrame, bad: pl.DataFrame | None = None) -> str | None:
     """None when every rule holds; else a Russian, actionable message naming the college/specialty
-    blocks, the rules and how many graduates lack a federal status."""
-    bad = violations(form)
+    blocks, the rules and how many graduates lack a federal status (`bad`: violations(form), if known)."""
+    bad = violations(form) if bad is None else bad
     if bad.is_empty():
         return None
     parts: list[str] = []
@@ -369,8 +369,8 @@ def control_message(form: pl.DataFrame) -> str | None:
     )
 
 
-def check_control_rule(form: pl.DataFrame) -> None:
-    msg = control_message(form)
+def check_control_rule(form: pl.DataFrame, bad: pl.DataFrame | None = None) -> None:
+    msg = control_message(form, bad)
     if msg is not None:
         raise UserFacingError(msg)
 
@@ -530,15 +530,22 @@ def _violation_sheet(ctx: ReportContext, bad: pl.DataFrame) -> Sheet:
     return Sheet("Нарушения", tuple(tables))
 
 
-def sheets(ctx: ReportContext, *, draft: bool = False, form: pl.DataFrame | None = None) -> list[Sheet]:
+def sheets(
+    ctx: ReportContext,
+    *,
+    draft: bool = False,
+    form: pl.DataFrame | None = None,
+    bad: pl.DataFrame | None = None,
+) -> list[Sheet]:
     """Build the sheets. Final (draft=False): raises UserFacingError while a rule fails (nothing is
-    written). Draft: the same sheets plus the violations sheet, whatever the rules say."""
+    written). Draft: the same sheets plus the violations sheet, whatever the rules say. `form` and
+    `bad`: form_counts(ctx) and its violations when the caller has them."""
     form = form_counts(ctx) if form is None else form
     if form.is_empty():
         raise UserFacingError(f"Нет выпускников {ctx.cohort} г. в вашей зоне доступа: отчёт пуст.")
-    bad = violations(form)
+    bad = violations(form) if bad is None else bad
     if not draft:
-        check_control_rule(form)
+        check_control_rule(form, bad)
     federal = _federal_cols()
     out = [
         Sheet("Форма по ПОО", (_form_table(form, bad, federal),), freeze_cols=6, signature=True, paper=8),
@@ -622,10 +629,11 @@ def title_subject(ctx: ReportContext) -> str:
 
 def build(ctx: ReportContext, code: str | None = None) -> tuple[TitleBlock, list[Sheet]]:
     form = form_counts(ctx)
-    built = sheets(ctx, draft=ctx.draft, form=form)
+    bad = violations(form) if not form.is_empty() else None
+    built = sheets(ctx, draft=ctx.draft, form=form, bad=bad)
     title = ctx.title(TITLE, title_subject(ctx))
     if ctx.draft:
-        failing = not violations(form).is_empty()
+        failing = bad is not None and not bad.is_empty()
         title = title.marked(
             f"{DRAFT_MARK} — не является официальным отчётом"
             + (": не выполнены контрольные соотношения (лист «Нарушения»)" if failing else "")

@@ -33,7 +33,7 @@ def title_subject(ctx: ReportContext, code: str) -> str:
 
 
 def _indicators(ctx: ReportContext, code: str, tu_code: str | None) -> Table:
-    college = first_row(ctx.college_counts.filter(pl.col("code") == code))
+    college = first_row(ctx.college_rows("college_counts", code))
     territory = first_row(ctx.territory_counts(tu_code)) if tu_code else None
     region = first_row(ctx.region_counts)
     rows = ctx.indicator_rows(college, {"tu": territory, "region": region})
@@ -83,7 +83,7 @@ def _risk(ctx: ReportContext, code: str) -> Table:
 def _criteria(ctx: ReportContext, code: str) -> tuple[Table, Table]:
     """The college's points by criterion and its summary (score, rank, category)."""
     cs = ctx.criteria_set
-    rated = first_row(ctx.rating.filter(pl.col("college_code") == code))
+    rated = first_row(ctx.college_rows("rating", code))
     if rated is None:
         raise UserFacingError(
             f"ПОО {code} нет в рейтинге выпуска {ctx.cohort} г.: нет выпускников этого года."
@@ -128,9 +128,7 @@ def _criteria_summary(
 ) -> Table:
     """Score, rank and category of the rating shown (published or current), with the current
     calculation beside a published one."""
-    current = (
-        first_row(ctx.current_rating.filter(pl.col("college_code") == code)) if ctx.publication else None
-    )
+    current = first_row(ctx.college_rows("current_rating", code)) if ctx.publication else None
     extra_cols = (
         (
             Col("score_now", "Баллов", "num", group="Текущий расчёт"),
@@ -254,7 +252,7 @@ def _specialties(ctx: ReportContext, code: str) -> Table:
 
 
 def sheets(ctx: ReportContext, code: str) -> list[Sheet]:
-    if ctx.college_counts.filter(pl.col("code") == code).is_empty():
+    if ctx.college_rows("college_counts", code).is_empty():
         raise UserFacingError(f"У ПОО {code} нет выпускников {ctx.cohort} г.: карточку сформировать нельзя.")
     tu_code = ctx.college_info(code).get("tu_code")
     crit, summary = _criteria(ctx, code)

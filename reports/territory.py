@@ -57,17 +57,24 @@ def _indicator_table(ctx: ReportContext, code: str, name: str, prev: dt.date) ->
     )
 
 
-def _college_table(ctx: ReportContext, code: str, prev: dt.date) -> Table:
+def _risk_counts(ctx: ReportContext, code: str, dates: list[dt.date]) -> dict[dt.date, pl.DataFrame]:
+    """risk.risk_counts of the territory's colleges at each date, from one membership query (the
+    checkpoints of the risk SQL are independent of each other; its fixed cost is paid once)."""
+    dates = sorted(set(dates))
+    members = risk.membership(
+        ctx.cur, ctx.scope, ctx.cohort, dates, ctx.thresholds, {"territory": code}, "college"
+    )
+    return {d: risk.count_members(members.filter(pl.col("d") == d)) for d in dates}
+
+
+def _college_table(ctx: ReportContext, code: str, prev: dt.date, risks: dict[dt.date, pl.DataFrame]) -> Table:
     filters: engine.Filters = {"territory": code}
     head = ctx.headline
     now = engine.indicator_table(ctx.cur, ctx.scope, ctx.cohort, ctx.as_of, head, "college", filters)
     before = engine.indicator_table(ctx.cur, ctx.scope, ctx.cohort, prev, head, "college", filters).select(
         "code", pl.col("rate").alias("rate_prev")
     )
-    risks_now = risk.risk_counts(
-        ctx.cur, ctx.scope, ctx.cohort, ctx.as_of, ctx.thresholds, "college", filters
-    )
-    risks_prev = risk.risk_counts(ctx.cur, ctx.scope, ctx.cohort, prev, ctx.thresholds, "college", filters)
+    risks_now, risks_prev = risks[ctx.as_of], risks[prev]
     frame = (
         now.join(before, on="code", how="left")
         .join(risks_now.select("code", "risk_count"), on="code", how="left")
@@ -104,10 +111,7 @@ def _college_table(ctx: ReportContext, code: str, prev: dt.date) -> Table:
     return Table(tuple(cols), frame.sort("name"), caption="Показатели по ПОО")
 
 
-def _risk_table(ctx: ReportContext, code: str) -> Table:
-    risks = risk.risk_counts(
-        ctx.cur, ctx.scope, ctx.cohort, ctx.as_of, ctx.thresholds, "college", {"territory": code}
-    )
+def _risk_table(ctx: ReportContext, risks: pl.DataFrame) -> Table:
     cols = [Col("code", "Код ПОО"), Col("name", "ПОО", width=26), Col("risk_count", "В группе риска", "int")]
     cols += [
         Col(r, label, "int", group="Из них по причинам (у выпускника может быть несколько)")
@@ -154,10 +158,11 @@ def _reconciliation_table(ctx: ReportContext, code: str) -> Table:
 def sheets(ctx: ReportContext, code: str) -> list[Sheet]:
     prev = month_before(ctx.as_of)
     name = ctx.territory_name(code)
+    risks = _risk_counts(ctx, code, [prev, ctx.as_of])
     return [
         Sheet("Показатели ТУ", (_indicator_table(ctx, code, name, prev),), signature=True),
-        Sheet("ПОО", (_college_table(ctx, code, prev),), freeze_cols=2),
-        Sheet("Группа риска", (_risk_table(ctx, code),), freeze_cols=2),
+        Sheet("ПОО", (_college_table(ctx, code, prev, risks),), freeze_cols=2),
+        Sheet("Группа риска", (_risk_table(ctx, risks[ctx.as_of]),), freeze_cols=2),
         Sheet("Сверка", (_reconciliation_table(ctx, code),), freeze_cols=2),
     ]
 

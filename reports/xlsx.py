@@ -112,6 +112,7 @@ SIGNATURE_LINES: tuple[str, ...] = (
 class _Formats:
     book: xlsxwriter.Workbook
     cache: dict[tuple[Any, ...], Format] = field(default_factory=dict)
+    cells: dict[tuple[str, bool, bool], Format] = field(default_factory=dict)
 
     def get(self, **props: Any) -> Format:
         key = tuple(sorted(props.items()))
@@ -122,6 +123,13 @@ class _Formats:
         return fmt
 
     def cell(self, kind: Kind, bold: bool = False, dash: bool = False) -> Format:
+        # called once per data cell (millions in the federal regional form): remembered by its arguments
+        fmt = self.cells.get((kind, bold, dash))
+        if fmt is None:
+            fmt = self.cells[(kind, bold, dash)] = self._cell(kind, bold, dash)
+        return fmt
+
+    def _cell(self, kind: Kind, bold: bool, dash: bool) -> Format:
         props: dict[str, Any] = {"border": 1, "valign": "top", "bold": bold}
         if dash:
             props["align"] = "center"
@@ -266,14 +274,27 @@ def _write_table(
         return first_header, last_header, row + 2
     extra = [k for k in (table.emphasis, *(c.kind_key for c in table.columns)) if k]
     select = list(dict.fromkeys([*(c.key for c in table.columns), *extra]))
-    text_cols = [(c, col.key) for c, col in enumerate(table.columns) if col.kind == "text"]
-    for values in table.rows.select(select).iter_rows(named=True):
-        bold = bool(values[table.emphasis]) if table.emphasis else False
-        for c, col in enumerate(table.columns):
-            kind: Kind = values[col.kind_key] if col.kind_key else col.kind
-            _write_value(ws, row, c, values[col.key], kind, fm, bold)
+    pos = {k: i for i, k in enumerate(select)}
+    cells = [
+        (c, pos[col.key], col.kind, pos[col.kind_key] if col.kind_key else None)
+        for c, col in enumerate(table.columns)
+    ]
+    emphasis = pos[table.emphasis] if table.emphasis else None
+    text_cols = [(c, pos[col.key]) for c, col in enumerate(table.columns) if col.kind == "text"]
+    lines_of: dict[tuple[int, str], int] = {}  # the same texts repeat down a column (college names)
+    for values in table.rows.select(select).iter_rows():
+        bold = bool(values[emphasis]) if emphasis is not None else False
+        for c, i, kind, kind_at in cells:
+            _write_value(ws, row, c, values[i], values[kind_at] if kind_at is not None else kind, fm, bold)
         # Readers do not recompute row heights on open (LibreOffice does not): size wrapped text here.
-        lines = max((_lines_needed(str(values[k]), widths[c]) for c, k in text_cols if values[k]), default=1)
+        lines = 1
+        for c, i in text_cols:
+            if values[i]:
+                text = str(values[i])
+                n = lines_of.get((c, text))
+                if n is None:
+                    n = lines_of[(c, text)] = _lines_needed(text, widths[c])
+                lines = max(lines, n)
         if lines > 1:
             ws.set_row(row, 12.75 * min(lines, 30))
         row += 1

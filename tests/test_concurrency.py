@@ -54,12 +54,14 @@ LABELS = [BY_CODE[c].label for c in ("employed", "continuing_education", "undete
 
 
 def write_status_file(
-    db_file: Path, out: Path, rows: int = STATUS_ROWS
+    db_file: Path, out: Path, rows: int = STATUS_ROWS, *, whole_colleges: bool = False
 ) -> tuple[int, list[dt.date], list[str]]:
     """A status file of at least `rows` rows: the latest cohort's graduates with a СНИЛС, one
     snapshot a day going back from the newest stored snapshot, all after that cohort's last
-    graduation date (so every row belongs to that cohort). Returns (rows written, snapshot dates,
-    colleges)."""
+    graduation date (so every row belongs to that cohort). `whole_colleges`: when the cohort has
+    more than `rows` such graduates (federal scale), only the first colleges' (whole colleges, at
+    most `rows` graduates, at least one college), so the file has about `rows` rows at any scale.
+    Returns (rows written, snapshot dates, colleges)."""
     con = db.open_database(db_file)
     try:
         with con.cursor() as cur:
@@ -75,6 +77,8 @@ def write_status_file(
             ).fetchall()
     finally:
         con.close()
+    if whole_colleges and len(people) > rows:
+        people = _first_colleges(people, rows)
     days = -(-rows // len(people))
     dates = [newest - dt.timedelta(days=i) for i in range(days)]
     assert dates[-1] > last_grad, f"{days} daily snapshots do not fit after {last_grad}"
@@ -87,6 +91,22 @@ def write_status_file(
                 w.writerow([snils, college, d.strftime("%d.%m.%Y"), LABELS[(d_i + p_i) % len(LABELS)]])
                 n += 1
     return n, dates, sorted({college for _, college in people})
+
+
+def _first_colleges(people: list[tuple[str, str]], rows: int) -> list[tuple[str, str]]:
+    """The (snils, college) pairs of the first colleges (in the list's order) up to `rows` pairs, whole
+    colleges only (at least the first college)."""
+    sizes: dict[str, int] = {}
+    for _, college in people:
+        sizes[college] = sizes.get(college, 0) + 1
+    keep: set[str] = set()
+    total = 0
+    for college, n in sizes.items():
+        if keep and total + n > rows:
+            break
+        keep.add(college)
+        total += n
+    return [p for p in people if p[1] in keep]
 
 
 @dataclass

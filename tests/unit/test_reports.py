@@ -630,6 +630,18 @@ def test_scorecards_zip_cards_equal_cards_built_alone(cur: duckdb.DuckDBPyConnec
                 assert sorted(map(str, other.merged_cells.ranges)) == sorted(map(str, ws.merged_cells.ranges))
 
 
+def test_data_dates_by_college_equal_per_college_dates(cur: duckdb.DuckDBPyConnection) -> None:
+    """The zip's data dates of every college from grouped queries: those of data_dates with the
+    college's own scope. Hand-checked: every college's newest snapshot is 01.11.2024 (S2); no УФНС,
+    ЦЗН, ФИС ФРДО or events data (and no loads: the factory writes graduates directly)."""
+    by_college = engine.data_dates_by_college(cur)
+    assert sorted(by_college) == ["P001", "P002", "P003"]
+    for code, dates in by_college.items():
+        assert dates == engine.data_dates(cur, Scope("college", code, "x")), code
+        assert dates[engine.DATES_STATUSES] == S2
+        assert dates[engine.DATES_UFNS] is None and dates[engine.DATES_EVENTS] is None
+
+
 # ---------------------------------------------------------------- CLI
 
 
