@@ -22,11 +22,23 @@ Prints each figure as it is measured and writes them all to the JSON file:
       first_page_after_upload_cpu_ms — the CPU time of those renders (all threads of this process);
       first_page_after_upload_by_scale — {graduates in the database: the maximum of both}, printed
       as one line per scale (scale_graduates: the graduates actually in the database);
-  report_s — time to build each Excel report (and the scorecard zip) when the reports exist;
+  report_s, report_cpu_s — time to build each Excel report and the zip of every college's scorecard
+      (`scorecards_zip`) as the «Отчёты» page does, with the criteria metrics of every college
+      computed once (criteria_metric_values_s, as the page's cache gives them); `regional` is -1 when
+      the control rule refuses the final report, and then `regional_draft` is the draft's time;
   concurrent_p50_ms, concurrent_p95_ms, concurrent_errors (and concurrent_*) — 20 sessions of mixed
-      roles clicking through pages while the base centre loads a file (benchmarks/load_test.py);
+      roles clicking through pages while the base centre loads a status file of about 100 000 rows
+      (benchmarks/load_test.py; whole colleges of the newest cohort at federal scale, not all of it);
   app_peak_rss_mb — peak resident memory of the server process during that load test;
+  phase_s, phase_cpu_s, phase_load_avg — wall and CPU seconds of each phase (build, metric_vs_pandas,
+      pages, first_page_after_upload, reports, concurrent) and the load average at its end; total_s;
   peak_rss_mb — peak resident memory of this process.
+
+Scale-aware settings (explicit, so that a federal run finishes in about half an hour on 2 cores):
+the load test's upload file has about 100 000 rows at any scale (load_test.run(rows=...)); the
+criteria's "ever in the risk group" uses every fourth week above 100 000 graduates in a cohort
+(metrics.criteria.values.WEEKLY_HISTORY_MAX, as the app does); the pandas reference runs once on
+the newest cohort only (the engine's query is the best of 3).
 """
 
 from __future__ import annotations
@@ -73,10 +85,36 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+# (wall, CPU of this process and its finished children) at the end of the previous phase
+_PHASE_START: list[tuple[float, float]] = []
+
+
+def _cpu_s() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def phase_start() -> None:
+    _PHASE_START[:] = [(time.perf_counter(), _cpu_s())]
+
+
 def phase_done(out: dict[str, Any], phase: str) -> None:
-    """Record the peak RSS reached by the end of each phase, to see which one drives the peak."""
+    """Record the peak RSS reached by the end of each phase (to see which one drives the peak), and
+    the phase's wall time and CPU time (`phase_s`, `phase_cpu_s`: this process and its child
+    processes, the load test's server included) with the load average at its end."""
     out.setdefault("peak_rss_mb_after", {})[phase] = round(peak_rss_mb())
-    print(f"  peak RSS after {phase}: {out['peak_rss_mb_after'][phase]} MB", flush=True)
+    wall0, cpu0 = _PHASE_START[0] if _PHASE_START else (time.perf_counter(), _cpu_s())
+    wall, cpu = time.perf_counter() - wall0, _cpu_s() - cpu0
+    out.setdefault("phase_s", {})[phase] = round(wall, 1)
+    out.setdefault("phase_cpu_s", {})[phase] = round(cpu, 1)
+    load = round(os.getloadavg()[0], 1)
+    out.setdefault("phase_load_avg", {})[phase] = load
+    print(
+        f"  phase {phase}: {wall:.0f} s, CPU {cpu:.0f} s, load average {load}; "
+        f"peak RSS after it: {out['peak_rss_mb_after'][phase]} MB",
+        flush=True,
+    )
+    phase_start()
 
 
 def _generate(folder: Path, graduates: int, seed: int) -> list[Path]:
@@ -517,6 +555,8 @@ def main() -> int:
         "date": dt.date.today().isoformat(),
         "cpus": os.cpu_count(),
     }
+    t_start = time.perf_counter()
+    phase_start()
     with tempfile.TemporaryDirectory(prefix="vypusk_benchdb_") as tmp:
         db_path = args.db or Path(tmp) / "bench.duckdb"
         if not db_path.exists():
@@ -543,8 +583,10 @@ def main() -> int:
 
             # the server is its own process: its peak memory is the app's own work (app_peak_rss_mb)
             out.update(load_test.run(db_path, sessions=args.concurrent))
+            phase_done(out, "concurrent")
         out["peak_rss_mb"] = round(peak_rss_mb())
-        print(f"peak RSS {out['peak_rss_mb']} MB", flush=True)
+        out["total_s"] = round(time.perf_counter() - t_start, 1)
+        print(f"peak RSS {out['peak_rss_mb']} MB; total {out['total_s'] / 60:.1f} min", flush=True)
         if args.json_out:
             write_json(args.json_out, out)
     return 0
