@@ -59,8 +59,8 @@ def write_status_file(
     """A status file of at least `rows` rows: the latest cohort's graduates with a СНИЛС, one
     snapshot a day going back from the newest stored snapshot, all after that cohort's last
     graduation date (so every row belongs to that cohort). `whole_colleges`: when the cohort has
-    more than `rows` such graduates (federal scale), only the first colleges' (whole colleges, at
-    most `rows` graduates, at least one college), so the file has about `rows` rows at any scale.
+    more than `rows` such graduates (federal scale), one snapshot of the first colleges' (whole
+    colleges, at most `rows` graduates, at least one college): about `rows` rows at any scale.
     Returns (rows written, snapshot dates, colleges)."""
     con = db.open_database(db_file)
     try:
@@ -77,9 +77,9 @@ def write_status_file(
             ).fetchall()
     finally:
         con.close()
-    if whole_colleges and len(people) > rows:
-        people = _first_colleges(people, rows)
     days = -(-rows // len(people))
+    if whole_colleges and len(people) > rows:
+        people = _first_colleges(people, rows)  # one day of them: at most `rows` rows
     dates = [newest - dt.timedelta(days=i) for i in range(days)]
     assert dates[-1] > last_grad, f"{days} daily snapshots do not fit after {last_grad}"
     with out.open("w", newline="", encoding="utf-8") as f:
