@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from metrics import reconciliation
-from metrics.formatting import fmt_date, fmt_int, fmt_pct, full_college_names
+from metrics.formatting import fmt_date, fmt_int, fmt_pct
 from ops import identity as ops_identity
 from ops import reconciliation as ops_reconciliation
 from ui import audit_views, cached, widgets
@@ -27,8 +27,9 @@ ACTION_LABELS = {"confirmed": "Подтвердить", "returned": "Верну�
 
 
 def college_names(scope: Scope) -> tuple[dict[str, str], dict[str, str]]:
-    colleges = cached.college_list(cached.version(), scope)
-    names = full_college_names(colleges)
+    v = cached.version()
+    colleges = cached.college_list(v, scope)
+    names = cached.college_names(v, scope)
     tus = {k: v for k, v in zip(colleges["tu_code"], colleges["tu_name"], strict=True) if k and v}
     return names, tus
 
