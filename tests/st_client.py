@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -73,6 +74,9 @@ class StSession:
         self.query_string = ""
         self.drawn = Drawn()
         self.exceptions: list[str] = []
+        # time.perf_counter() when the last script run finished (the quiet half second after it,
+        # which `_until_finished` waits for, is not part of the page's time)
+        self.finished_at = 0.0
         self.session_id = ""
         self.base_url = base_url.rstrip("/")
         self._xsrf = ""  # the XSRF cookie the server set on the page load, sent back with uploads
@@ -170,6 +174,7 @@ class StSession:
                 self.drawn = Drawn()
             if self._handle(fwd):
                 finished = True
+                self.finished_at = time.perf_counter()
 
     async def _recv_one(self, timeout: float) -> None:
         assert self._ws is not None

@@ -4,24 +4,31 @@ At federal scale a region's cohort has hundreds of thousands of cases: joining t
 graduates' names, sorting and counting them on every view took seconds, and so did unpickling the
 region's frames from st.cache_data. Everything the page shows that depends only on loaded data and
 on recorded measures is computed here once per key — the cases, their counts, «which measures
-work», the first rows of each list — and kept by st.cache_resource (no pickling, one shared object;
-the frames are read-only: nothing calls an in-place polars method on them).
+work», the first rows of each list — and kept in process memory (no pickling, one object shared by
+the sessions of the same view; the frames are read-only: nothing calls an in-place polars method on
+them).
 
-The key: the version of the (college, cohort) pairs in the view (`cached.by_pairs`), the scope (a
-college never gets another college's rows), the date, and — read fresh on every run — the
-fingerprint of the cohort's measures (`metrics.cases.measures_stamp`), the stale-weeks setting and
-the measure catalogue. Recording a measure or an outcome bumps no dataset version, but it changes
-the fingerprint, so the next run shows it.
+A view is (database, scope, cohort, date): a college never gets another college's rows. Each view
+keeps one entry, tagged with what it was built from — the version of the (college, cohort) pairs
+it reads (`cached.data_key`) and, read fresh on every run, the fingerprint of the cohort's measures
+(`metrics.cases.measures_stamp`), the stale-weeks setting and the measure catalogue. When the tag
+changes (a load, a recorded measure or outcome — which bump no dataset version) the entry is built
+again and replaces the old one, so a busy day of recorded measures does not pile up copies; at
+most MAX_VIEWS views are kept (least recently used go).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
 
+from data_layer import config
 from metrics import cases as case_metrics
 from metrics.formatting import full_college_names
 from ui import cached, case_view
@@ -29,6 +36,7 @@ from ui.connection import cursor
 from ui.roles import Scope
 
 MAX_TABLE_ROWS = 2_000
+MAX_VIEWS = 8  # (database, scope, cohort, date) views kept; a region's entry is ~100 MB at federal scale
 _KEY = ["college_code", "person_key"]
 _PEOPLE = ["college_code", "person_key", "fio", "snils_masked", "program_code", "program_name"]
 
@@ -59,11 +67,38 @@ class CasePage:
 
 def case_page(scope: Scope, cohort: int, as_of: dt.date) -> CasePage:
     """The page's data for the scope, cohort and date; a few small queries on a warm view."""
+    v = cached.version()
     with cursor() as cur:
         stamp = case_metrics.measures_stamp(cur, cohort)
         weeks = case_metrics.stale_weeks(cur)
         catalogue = case_metrics.catalogue(cur)
-    return _case_page(cached.version(), scope, cohort, as_of, stamp, weeks, catalogue)
+    view = (str(config.db_path()), scope, cohort, as_of)
+    tag = (cached.data_key(v, scope, cohort), stamp, weeks, tuple(catalogue.iter_rows()))
+    with _lock:
+        held = _views.get(view)
+        if held is not None:
+            _views.move_to_end(view)
+    if held is not None and held[0] == tag:
+        return held[1]
+    # built outside the lock (other views stay available); the measures are read after the stamp,
+    # so an entry is never older than its tag says
+    page = _build(scope, cohort, as_of, weeks, catalogue)
+    with _lock:
+        _views[view] = (tag, page)
+        _views.move_to_end(view)
+        while len(_views) > MAX_VIEWS:
+            _views.popitem(last=False)
+    return page
+
+
+def clear() -> None:
+    """Forget every view (tests)."""
+    with _lock:
+        _views.clear()
+
+
+_lock = threading.Lock()
+_views: OrderedDict[Hashable, tuple[Hashable, CasePage]] = OrderedDict()
 
 
 def _lists(view: pl.DataFrame) -> dict[str, CaseList]:
@@ -76,20 +111,10 @@ def _lists(view: pl.DataFrame) -> dict[str, CaseList]:
     return {k: CaseList(f.head(MAX_TABLE_ROWS), f.height) for k, f in chosen.items()}
 
 
-@cached.by_pairs()
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _case_page(
-    v: int,
-    scope: Scope,
-    cohort: int,
-    as_of: dt.date,
-    stamp: tuple[int, int],
-    weeks: int,
-    catalogue: pl.DataFrame,
-) -> CasePage:
+def _build(scope: Scope, cohort: int, as_of: dt.date, weeks: int, catalogue: pl.DataFrame) -> CasePage:
     now = cached.version()
     stays = cached.risk_stays(now, scope, cohort, as_of)
-    with cursor() as cur:  # measures read after the stamp: never older than the key says
+    with cursor() as cur:
         facts = case_metrics.measure_facts(cur, scope, cohort)
     frame = case_metrics.attach_measures(stays, facts, as_of, weeks)
     lists: dict[str, CaseList] = {}
