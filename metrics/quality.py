@@ -25,10 +25,17 @@ DECISIONS = {"confirmed": "подтверждено", "returned": "возвра�
 
 
 def college_quality(
-    cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, as_of: dt.date
+    cur: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    cohort: int,
+    as_of: dt.date,
+    verified: pl.DataFrame | None = None,
+    reconciled: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per college of the cohort in scope (columns in the module docstring, plus
-    college_code, short_name, full_name, tu_code, tu_name, total)."""
+    college_code, short_name, full_name, tu_code, tu_name, total). `verified`: the scope's
+    `verification.verification_frame`, `reconciled`: its `reconciliation.reconciliation_table`, when
+    the caller keeps them (ui/parts.py, ui/cached.py)."""
     colleges = engine.college_list(cur, scope).select(
         "college_code", "short_name", "full_name", "tu_code", "tu_name"
     )
@@ -37,14 +44,16 @@ def college_quality(
         "total",
         (pl.col("unknown") + pl.col("undetermined")).alias("no_status"),
     )
-    ver = verification.verification_summary(
-        verification.verification_frame(cur, scope, cohort, as_of)
-    ).select(
+    if verified is None:
+        verified = verification.verification_frame(cur, scope, cohort, as_of)
+    if reconciled is None:
+        reconciled = reconciliation.reconciliation_table(cur, scope, cohort)
+    ver = verification.verification_summary(verified).select(
         "college_code",
         (pl.col("unconfirmed") + pl.col("found_external")).alias("ufns_conflicts"),
         "czn_conflicts",
     )
-    rec = reconciliation.reconciliation_table(cur, scope, cohort).select(
+    rec = reconciled.select(
         "college_code",
         "matched",
         "list_count",
@@ -52,16 +61,7 @@ def college_quality(
         pl.col("college_decision").replace_strict(DECISIONS, default=None, return_dtype=pl.Utf8),
         pl.col("territory_decision").replace_strict(DECISIONS, default=None, return_dtype=pl.Utf8),
     )
-    allowed = scope.allowed_colleges(cur)
-    uploads = cur.sql(
-        """SELECT s.college_code, max(l.loaded_at) AS last_upload, max(s.snapshot_date) AS last_snapshot
-           FROM (SELECT DISTINCT college_code, snapshot_date, load_id FROM status_rows
-                 WHERE cohort = ? AND snapshot_date <= ?) s
-           LEFT JOIN loads l USING (load_id)
-           WHERE ?::VARCHAR[] IS NULL OR s.college_code IN (SELECT unnest(?::VARCHAR[]))
-           GROUP BY 1""",
-        params=[cohort, as_of, allowed, allowed],
-    ).pl()
+    uploads = _uploads(cur, scope, cohort, as_of)
     out = (
         counts.join(colleges, on="college_code", how="left")
         .join(uploads, on="college_code", how="left")
@@ -78,6 +78,20 @@ def college_quality(
         .then(pl.lit("ПОО: ") + pl.col("college_decision") + pl.lit(", ТУ: не рассмотрено"))
         .otherwise(pl.lit("не начата")),
     ).sort("short_name")
+
+
+def _uploads(cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
+    """Per college in scope: last_upload (server time) and last_snapshot."""
+    allowed = scope.allowed_colleges(cur)
+    return cur.sql(
+        """SELECT s.college_code, max(l.loaded_at) AS last_upload, max(s.snapshot_date) AS last_snapshot
+           FROM (SELECT DISTINCT college_code, snapshot_date, load_id FROM status_rows
+                 WHERE cohort = ? AND snapshot_date <= ?) s
+           LEFT JOIN loads l USING (load_id)
+           WHERE ?::VARCHAR[] IS NULL OR s.college_code IN (SELECT unnest(?::VARCHAR[]))
+           GROUP BY 1""",
+        params=[cohort, as_of, allowed, allowed],
+    ).pl()
 
 
 def territory_quality(colleges: pl.DataFrame) -> pl.DataFrame:

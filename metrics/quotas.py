@@ -10,6 +10,7 @@ cohort − rate of the oldest cohort with data, in percentage points.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import duckdb
 import polars as pl
@@ -33,16 +34,28 @@ def same_point(as_of: dt.date, newest: int, cohort: int) -> dt.date:
 
 
 def quota_table(
-    cur: duckdb.DuckDBPyConnection, scope: Scope, newest: int, as_of: dt.date, indicator: Indicator
+    cur: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    newest: int,
+    as_of: dt.date,
+    indicator: Indicator,
+    groups: Callable[[int, dt.date], pl.DataFrame] | None = None,
 ) -> tuple[pl.DataFrame, list[int]]:
     """One row per (college, program) seen in any of the cohorts: college_code, college_name,
     full_name, program_code, program_name, tu_code, then per cohort Y: total_Y, rate_Y (None when
-    the group had no graduates), small_Y; trend_pp (None when the first or last group is small)."""
+    the group had no graduates), small_Y; trend_pp (None when the first or last group is small).
+    `groups(cohort, date)`: the scope's `engine.indicator_table` by college_program, when the caller
+    keeps it (ui/parts.py)."""
+    if groups is None:
+
+        def groups(c: int, point: dt.date) -> pl.DataFrame:
+            return engine.indicator_table(cur, scope, c, point, indicator, "college_program")
+
     cohorts = [c for c in engine.cohorts(cur, scope) if newest - YEARS < c <= newest]
     keys = ["college_code", "college_name", "full_name", "program_code", "program_name", "tu_code"]
     frames = []
     for c in cohorts:
-        t = engine.indicator_table(cur, scope, c, same_point(as_of, newest, c), indicator, "college_program")
+        t = groups(c, same_point(as_of, newest, c))
         frames.append(
             t.select(
                 *keys,
@@ -64,4 +77,6 @@ def quota_table(
     trend = pl.when(~pl.col(f"small_{first}") & ~pl.col(f"small_{last}") & (first != last)).then(
         (pl.col(f"rate_{last}") - pl.col(f"rate_{first}")) * 100
     )
-    return out.with_columns(trend.alias("trend_pp")).sort(["college_name", "program_code"]), cohorts
+    return out.with_columns(trend.alias("trend_pp")).sort(
+        ["college_name", "program_code", "college_code"]
+    ), cohorts

@@ -149,7 +149,15 @@ def week_status(
 
     `arrivals` are (snapshot date, received at UTC); a snapshot dated on or before the graduation
     date, or after the last deadline counted, belongs to no week."""
-    weeks = deadlines(graduation, cohort, s, until_utc)
+    return first_arrivals(graduation, deadlines(graduation, cohort, s, until_utc), arrivals)
+
+
+def first_arrivals(
+    graduation: dt.date,
+    weeks: list[tuple[dt.date, dt.datetime]],
+    arrivals: list[tuple[dt.date, dt.datetime]],
+) -> list[tuple[dt.date, dt.datetime, dt.datetime | None]]:
+    """`week_status` with the deadline weeks (`deadlines`) given."""
     dates = [d for d, _ in weeks]
     first: list[dt.datetime | None] = [None] * len(weeks)
     for snap, received in arrivals:
@@ -191,8 +199,11 @@ def college_timeliness(
         ).fetchall()
     )
     rows = []
+    schedule: dict[dt.date, list[tuple[dt.date, dt.datetime]]] = {}  # colleges share graduation dates
     for code, start in starts:
-        weeks = week_status(start, cohort, s, by_college.get(code, []), until)
+        if start not in schedule:
+            schedule[start] = deadlines(start, cohort, s, until)
+        weeks = first_arrivals(start, schedule[start], by_college.get(code, []))
         on_time = sum(1 for _, m, f in weeks if f is not None and f <= m)
         late = sum(1 for _, m, f in weeks if f is not None and f > m)
         rows.append((code, len(weeks), on_time, late, last.get(code)))

@@ -45,8 +45,6 @@ def czn_latest(keys: str | None = None) -> str:
     PARTITION BY snils, reg_date ORDER BY extract_date DESC) = 1"""
 
 
-CZN_LATEST = czn_latest()
-
 # The СНИЛС through which a spell `s` sees external facts: none for a foreign graduate without one,
 # none while the (СНИЛС, college) pair is contested (data_layer.identity; needs the `withheld` CTE).
 SNILS_SEEN = """CASE WHEN s.person_key LIKE 'D:%' OR EXISTS (
@@ -113,7 +111,7 @@ def verification_frame(
         verifiable=_in_list(VERIFIABLE_WORK),
         work=_in_list(WORK_STATUSES),
         ufns_latest=ufns_latest("SELECT person_key FROM cur0"),
-        czn_latest=CZN_LATEST,
+        czn_latest=czn_latest("SELECT person_key FROM cur0"),
         withheld=withheld_cte("SELECT person_key FROM cur0"),
         snils_seen=SNILS_SEEN,
     )

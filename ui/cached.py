@@ -240,6 +240,26 @@ def _verification(cohort: int, as_of: dt.date, colleges: frozenset[str] | None) 
     return _assembled("verification", cohort, colleges, (as_of,), compute)
 
 
+def verification_part(cohort: int, as_of: dt.date, colleges: frozenset[str] | None) -> pl.DataFrame:
+    """The per-graduate verification of these colleges (None: all), assembled from parts: for
+    cached views built in other modules (ui/quality_ministry.py); never shown as such."""
+    return _verification(cohort, as_of, colleges)
+
+
+def college_groups(
+    cohort: int, as_of: dt.date, indicator: indicators.Indicator, by: str, colleges: frozenset[str] | None
+) -> pl.DataFrame:
+    """engine.indicator_table of these colleges (None: all) by a dimension whose groups lie within
+    one college ("college", "college_program"), assembled from per-college parts, in its order."""
+
+    def compute(f: engine.Filters) -> pl.DataFrame:
+        with cursor() as cur:
+            return engine.indicator_table(cur, OPERATOR, cohort, as_of, indicator, by, f)
+
+    frame = _assembled("groups", cohort, colleges, (as_of, indicator, by), compute)
+    return frame.sort(frame.columns[: frame.columns.index("total")])  # engine's order: by the group keys
+
+
 def _risk_counts(
     cohort: int, as_of: dt.date, by: str, colleges: frozenset[str] | None, rest: tuple[tuple[str, Any], ...]
 ) -> pl.DataFrame:
@@ -611,15 +631,12 @@ def verification_overview(
     number of records to check, those records with the graduate's name and masked СНИЛС — None for
     roles that do not see personal data)."""
     frame = _verification(cohort, as_of, view_colleges(version(), scope))
-    with cursor() as cur:
-        conf = verification.conflicts(frame)
-        people = (
-            graduates.graduate_list(cur, scope, cohort).select(
-                "college_code", "person_key", "fio", "snils_masked"
-            )
-            if scope.sees_personal_data and conf.height
-            else None
-        )
+    conf = verification.conflicts(frame)
+    people = (
+        case_people(version(), scope, cohort).select("college_code", "person_key", "fio", "snils_masked")
+        if scope.sees_personal_data and conf.height
+        else None
+    )
     total = verification.verification_summary(frame, by="")
     by_college = verification.verification_summary(frame)
     if people is None:

@@ -22,19 +22,33 @@ INT = st.column_config.NumberColumn(format="localized", step=1)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@cached.by_pairs()
 @st.cache_data(max_entries=16, show_spinner=False)
 def colleges(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
+    now = cached.version()
+    verified = cached.verification_part(cohort, as_of, cached.view_colleges(now, scope))
+    reconciled = cached.reconciliation_table(now, scope, cohort)
     with cursor() as cur:
-        return quality.college_quality(cur, scope, cohort, as_of)
+        return quality.college_quality(cur, scope, cohort, as_of, verified, reconciled)
 
 
+@cached.by_pairs(all_cohorts=True)
 @st.cache_data(max_entries=16, show_spinner=False)
 def quota(
     v: int, scope: Scope, cohort: int, as_of: dt.date, indicator_id: str
 ) -> tuple[pl.DataFrame, list[int]]:
-    ind = cached.indicator_registry(v)[indicator_id]
+    now = cached.version()
+    ind = cached.indicator_registry(now)[indicator_id]
+    colleges = cached.view_colleges(now, scope)
     with cursor() as cur:
-        return quotas.quota_table(cur, scope, cohort, as_of, ind)
+        return quotas.quota_table(
+            cur,
+            scope,
+            cohort,
+            as_of,
+            ind,
+            lambda c, point: cached.college_groups(c, point, ind, "college_program", colleges),
+        )
 
 
 def _pct(col: str) -> pl.Expr:

@@ -23,11 +23,11 @@ from data_layer.importer import load_file
 from data_layer.scope import OPERATOR, Role, Scope
 from data_layer.spells import rebuild_spells
 from data_layer.statuses import BY_CODE
-from metrics import army, cases, criteria, engine, indicators, risk, settings, verification
+from metrics import army, cases, criteria, engine, indicators, quality, quotas, risk, settings, verification
 from metrics.formatting import fmt_int, fmt_pct
 from ops import cases as case_ops
 from tests.helpers import APP_FILE, login_as
-from ui import cached, parts
+from ui import cached, parts, quality_ministry
 
 COHORT = 2025
 IND = "employment_federal"
@@ -323,6 +323,17 @@ def test_region_views_assembled_from_college_parts_equal_the_region_computation(
                 cached.college_metric_values(cached.version(), COHORT, as_of),
                 criteria.college_metric_values(cur, COHORT, as_of),
             )
+            for scope in (Scope("ministry"), territory):
+                assert_frame_equal(
+                    quality_ministry.colleges(cached.version(), scope, COHORT, as_of),
+                    quality.college_quality(cur, scope, COHORT, as_of),
+                )
+                quota, years = quality_ministry.quota(cached.version(), scope, COHORT, as_of, IND)
+                expected, expected_years = quotas.quota_table(
+                    cur, scope, COHORT, as_of, indicators.get_indicator(cur, IND)
+                )
+                assert years == expected_years and len(years) > 1
+                assert_frame_equal(quota, expected)
     with db.cursor() as cur:  # the injected inputs did reach the figures
         reasons = (
             risk.risk_register(cur, OPERATOR, COHORT, as_of, thr)["reasons"].explode().unique().to_list()
