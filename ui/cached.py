@@ -603,8 +603,12 @@ def risk_view(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: Filter
     college = _filters(filters).get("college")
     in_view, rest = _split_filters(version(), scope, filters)
     with cursor() as cur:
-        # personal data first: the data layer refuses roles without access before anything is computed
-        persons = graduates.graduate_list(cur, scope, cohort, college if isinstance(college, str) else None)
+        # personal data first: refused to roles without access before anything is computed
+        scope.require_personal_data()
+        if isinstance(college, str):
+            scope.check_college(cur, college)
+    persons = case_people(version(), scope, cohort)  # the scope's list (base-keyed), joined to the rows
+    with cursor() as cur:
         reg = _restrict(_register(cohort, as_of, in_view), cohort, in_view, rest)
         imported = risk_measures.imported_measures(cur, scope, cohort, as_of)
         colleges = engine.college_list(cur, scope)
