@@ -246,9 +246,10 @@ def membership(
     dates: list[dt.date],
     thresholds: RiskThresholds,
     filters: Filters | None = None,
-    by: str = "college",
+    by: str | None = "college",
 ) -> pl.DataFrame:
-    """Risk-group members at each date: one row per (date, graduate) with a bool column per reason."""
+    """Risk-group members at each date: one row per (date, graduate) with a bool column per reason
+    (`by=None`: group_code and group_name null)."""
     q, params = _membership_query(cur, scope, cohort, dates, thresholds, filters, by)
     return cur.sql(q, params=params).pl()
 

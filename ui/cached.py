@@ -266,13 +266,30 @@ def _risk_counts(
     """metrics.risk.risk_counts of these colleges with the other filters `rest`."""
     with cursor() as cur:
         thr = settings.risk_thresholds(cur)
+    # groups that are a function of the college share one set of parts (no group columns); the
+    # group is looked up from the college
+    part_by = None if by in _BY_COLLEGE else by
 
     def compute(f: engine.Filters) -> pl.DataFrame:
         with cursor() as cur:
-            return risk.membership(cur, OPERATOR, cohort, [as_of], thr, f, by)
+            return risk.membership(cur, OPERATOR, cohort, [as_of], thr, f, part_by)
 
-    members = _assembled("members", cohort, colleges, (as_of, thr, by), compute)
+    members = _assembled("members", cohort, colleges, (as_of, thr, part_by), compute)
+    if part_by is None:
+        group = _BY_COLLEGE[by]
+        lookup = college_list(version(), OPERATOR).select(
+            "college_code", group[0].alias("group_code"), group[1].alias("group_name")
+        )
+        members = members.drop("group_code", "group_name").join(lookup, on="college_code", how="left")
     return risk.count_members(_restrict(members, cohort, colleges, rest))
+
+
+# engine.DIMENSIONS whose group is a function of the college: (code, name) from engine.college_list
+_BY_COLLEGE: dict[str, tuple[pl.Expr, pl.Expr]] = {
+    "region": (pl.lit(engine.REGION_CODE), pl.lit(engine.REGION_NAME)),
+    "territory": (pl.col("tu_code"), pl.col("tu_name")),
+    "college": (pl.col("college_code"), pl.col("short_name")),
+}
 
 
 def _restrict(
@@ -533,7 +550,17 @@ def college_metric_values(v: int, cohort: int, as_of: dt.date) -> pl.DataFrame:
             as_of,
             register=lambda step: _register(cohort, as_of, None, step),
             verified=_verification(cohort, as_of, None),
+            reconciled=reconciliation_table(version(), OPERATOR, cohort),
+            activity=activity_values(version(), cohort, as_of),
         )
+
+
+@by_pairs(base_only=True)
+@st.cache_data(max_entries=16, show_spinner=False)
+def activity_values(v: int, cohort: int, as_of: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Criteria 8 and 9 per college (no status data: keyed by the base version)."""
+    with cursor() as cur:
+        return criteria.activity_values(cur, cohort, as_of)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

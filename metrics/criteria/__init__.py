@@ -36,6 +36,7 @@ from metrics.criteria.store import (
 )
 from metrics.criteria.values import (
     WEEKLY_HISTORY_MAX,
+    activity_values,
     college_metric_values,
     known_metrics,
     timeliness_table,
@@ -49,6 +50,7 @@ __all__ = [
     "Criterion",
     "Scale",
     "StepRule",
+    "activity_values",
     "college_metric_values",
     "delete_draft",
     "draft",

@@ -44,14 +44,15 @@ def college_metric_values(
     step_days: int | None = None,
     register: Callable[[int], pl.DataFrame] | None = None,
     verified: pl.DataFrame | None = None,
+    reconciled: pl.DataFrame | None = None,
+    activity: tuple[pl.DataFrame, pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
     """Every criteria metric for every college (region-wide: ranks compare all colleges).
 
     Columns: college_code, short_name, tu_code, tu_name, total, then one Float64 column per metric
-    of METRICS plus `indicator:<id>` for custom indicators. `register(step_days)`: the region's
-    `risk.risk_register` with checkpoints every `step_days`, and `verified` the region's
-    `verification.verification_frame`, when the caller keeps them (ui/parts.py).
-    """
+    of METRICS plus `indicator:<id>` for custom indicators. Kept by the caller (ui/parts.py): the
+    region's `risk.risk_register` with checkpoints every `step_days` (`register(step_days)`),
+    `verified`, `reconciled` and `activity` (verification frame, reconciliation table, `activity_values`)."""
     reg = indicators.registry(cur)
     counts = engine.status_counts(cur, OPERATOR, cohort, as_of, "college")
     base = counts.select(
@@ -87,10 +88,9 @@ def college_metric_values(
     ver = verification.verification_summary(verified).select(
         "college_code", pl.col("confirmed_share").alias("verification")
     )
-    rec = reconciliation.reconciliation_table(cur, OPERATOR, cohort).select(
-        "college_code", pl.col("completeness").alias("frdo_completeness")
-    )
-    tracks, events = _activity_values(cur, cohort, as_of)
+    rec = reconciled if reconciled is not None else reconciliation.reconciliation_table(cur, OPERATOR, cohort)
+    rec = rec.select("college_code", pl.col("completeness").alias("frdo_completeness"))
+    tracks, events = activity or activity_values(cur, cohort, as_of)
     for extra in (res, tml, ver, rec, tracks, events):
         base = base.join(extra, on="college_code", how="left")
     # risk_resolved: colleges with nobody ever in the risk group have nothing to resolve -> full marks.
@@ -98,10 +98,11 @@ def college_metric_values(
     return base.sort("college_code")
 
 
-def _activity_values(
+def activity_values(
     cur: duckdb.DuckDBPyConnection, cohort: int, as_of: dt.date
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Criteria 8 and 9 per college: share with a career track, event participations per graduate."""
+    """Criteria 8 and 9 per college: share with a career track, event participations per graduate
+    (graduation lists, career tracks and events only: no status data)."""
     academic_year = f"{cohort - 1}/{cohort}"
     tracks = cur.sql(
         """SELECT g.college_code, count(*) FILTER (WHERE t.person_key IS NOT NULL) / count(*) AS career_tracks

@@ -299,7 +299,7 @@ def test_region_views_assembled_from_college_parts_equal_the_region_computation(
             program = cur.execute(
                 "SELECT min(program_code) FROM graduates WHERE college_code = 'P015'"
             ).fetchall()[0][0]
-            for by in ("region", "college", "program"):
+            for by in ("region", "territory", "college", "program"):
                 for f in ((), (("is_target", True),), (("army_return_by", as_of),), (("program", program),)):
                     assert_frame_equal(
                         cached._risk_counts(COHORT, as_of, by, None, f),
