@@ -59,11 +59,19 @@ def _geojson_text() -> str:
     return GEOJSON_PATH.read_text(encoding="utf-8")
 
 
+@functools.cache
+def _display_text(step: int) -> str:
+    """The boundaries with about one vertex in `step` kept, as JSON text (decimated once per process:
+    it took ~0,3 s on every map render)."""
+    data: dict[str, Any] = json.loads(_geojson_text())
+    return json.dumps(decimate(data, step), ensure_ascii=False) if step > 1 else _geojson_text()
+
+
 def load_geojson(step: int = DISPLAY_STEP) -> dict[str, Any]:
     """A fresh copy of the municipal boundaries for display (callers may add properties), with
     about one vertex in `step` kept (see `decimate`)."""
-    data: dict[str, Any] = json.loads(_geojson_text())
-    return decimate(data, step) if step > 1 else data
+    data: dict[str, Any] = json.loads(_display_text(step))
+    return data
 
 
 def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
