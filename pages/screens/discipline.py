@@ -4,6 +4,8 @@ its own record and its next deadline."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import streamlit as st
 
@@ -11,6 +13,7 @@ from metrics.formatting import fmt_int
 from ui import context as ui_context
 from ui import discipline_view as dv
 from ui import widgets
+from ui.roles import Scope
 
 
 def render() -> None:
@@ -37,20 +40,7 @@ def render() -> None:
     )
     due, week = dv.discipline.current_week(grid, names, picked)
     assert due is not None
-    on_time, late, missing, total = dv.summary_line(week)
-    nxt, sent = dv.coming(v, scope, cohort, dv.clock())
-    if scope.role == "college":
-        mine = st.columns(3)
-        mine[0].metric("Следующий срок", f"{dv.next_deadline(cohort):%d.%m.%Y %H:%M}")
-        mine[1].metric(f"Неделя до {nxt:%d.%m.%Y}", dv.sent_text(sent))
-        mine[2].metric(f"Срок {due:%d.%m.%Y}", week.get_column("state")[0] if total else "—")
-    else:
-        c = st.columns(4)
-        c[0].metric(f"Прислали к сроку {due:%d.%m.%Y}", dv.counts_text(on_time, total))
-        c[1].metric("Прислали с опозданием", fmt_int(late))
-        c[2].metric("Не прислали", fmt_int(missing))
-        c[3].metric(f"Уже прислали к {nxt:%d.%m.%Y}", dv.counts_text(sent.height, total))
-        st.markdown(f"**{dv.counts_text(on_time, total)} ПОО прислали данные к сроку {due:%d.%m.%Y}.**")
+    _week_metrics(v, scope, cohort, due, week)
     behind = week.filter(pl.col("state") != "в срок")
     st.subheader("Кто не прислал вовремя" if scope.role != "college" else "Ваша неделя")
     shown = week if scope.role == "college" else behind
@@ -75,6 +65,24 @@ def render() -> None:
         st.plotly_chart(
             dv.heatmap(grid, names), key="discipline_heatmap_chart", config={"displayModeBar": False}
         )
+
+
+def _week_metrics(v: int, scope: Scope, cohort: int, due: dt.date, week: pl.DataFrame) -> None:
+    """The week's figures: a college's own deadline and sending, or «N из M» for everyone else."""
+    on_time, late, missing, total = dv.summary_line(week)
+    nxt, sent = dv.coming(v, scope, cohort, dv.clock())
+    if scope.role == "college":
+        mine = st.columns(3)
+        mine[0].metric("Следующий срок", f"{dv.next_deadline(cohort):%d.%m.%Y %H:%M}")
+        mine[1].metric(f"Неделя до {nxt:%d.%m.%Y}", dv.sent_text(sent))
+        mine[2].metric(f"Срок {due:%d.%m.%Y}", week.get_column("state")[0] if total else "—")
+    else:
+        c = st.columns(4)
+        c[0].metric(f"Прислали к сроку {due:%d.%m.%Y}", dv.counts_text(on_time, total))
+        c[1].metric("Прислали с опозданием", fmt_int(late))
+        c[2].metric("Не прислали", fmt_int(missing))
+        c[3].metric(f"Уже прислали к {nxt:%d.%m.%Y}", dv.counts_text(sent.height, total))
+        st.markdown(f"**{dv.counts_text(on_time, total)} ПОО прислали данные к сроку {due:%d.%m.%Y}.**")
 
 
 widgets.safe_page(render)
