@@ -117,13 +117,25 @@ def _finish(
     data = data.with_row_index(ROW, offset=first_row_number + header_idx + 1).with_columns(
         pl.col(ROW).cast(pl.Int64)
     )
-    names = [f"c{i}" for i in range(len(cols))]
-    if names:
-        nonblank = pl.any_horizontal(
-            [pl.col(n).str.strip_chars(" \t\r\n\u00a0").str.len_bytes().fill_null(0) > 0 for n in names]
-        )
-        data = data.filter(nonblank)
-    return headers, data
+    return headers, _drop_blank_rows(data, [f"c{i}" for i in range(len(cols))])
+
+
+def _filled(name: str) -> pl.Expr:
+    """The cell holds something besides spaces, tabs, line breaks and no-break spaces."""
+    return pl.col(name).str.contains(r"[^ \t\r\n\u00a0]").fill_null(False)
+
+
+def _drop_blank_rows(data: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """Rows with at least one filled cell. The first column decides almost every row (a СНИЛС or a
+    code); only rows with that cell blank are looked at whole."""
+    if not names:
+        return data
+    first = data.select(_filled(names[0])).to_series()
+    if first.all():
+        return data
+    rest = data.filter(~first)
+    kept = rest.filter(pl.any_horizontal([_filled(n) for n in names[1:]])) if len(names) > 1 else rest.clear()
+    return data.filter(first | data.get_column(ROW).is_in(kept.get_column(ROW).implode()))
 
 
 def _read_excel(data: bytes, kind: str | None, limits: ReadLimits, hint: HeaderHint = None) -> RawTable:

@@ -107,3 +107,12 @@ def test_unreadable_and_empty_files(data: bytes, name: str, message: str) -> Non
 def test_empty_workbook() -> None:
     with pytest.raises(UnreadableFileError, match="Файл пуст"):
         read_table(xlsx_bytes([], []), "empty.xlsx")
+
+
+def test_rows_blank_in_the_first_column_are_kept_when_another_cell_is_filled() -> None:
+    # row numbers as in the file (header = 1): 2 full, 3 only the second cell, 4 whitespace and
+    # no-break spaces only (dropped), 5 empty (dropped), 6 a tab first and a value after
+    lines = [["112-233-445 95", "P001"], ["", "P002"], ["  ", " \u00a0"], ["", ""], ["\t", "P003"]]
+    table = read_table(csv_bytes(["СНИЛС", "Код ПОО"], lines), "x.csv", kind="statuses")
+    assert table.frame.get_column(ROW).to_list() == [2, 3, 6]
+    assert table.frame.get_column("c1").to_list() == ["P001", "P002", "P003"]
