@@ -1,6 +1,7 @@
 """Derived table `status_spells`: periods of constant status per graduate.
 
-Rebuilt inside the load transaction for the (college, cohort) pairs a load touched, so that the
+Updated inside the load transaction for the (college, cohort) pairs a load touched (extended by
+snapshots newer than every stored one, `append_spells`; else rebuilt, `rebuild_spells`), so that the
 status of every graduate at any date is one range lookup (valid_from <= D < valid_to) and the
 weekly series is one pass over spell boundaries. Semantics (docs/data_contract.md §5): a graduate's status
 at D is the one in the latest snapshot dated <= D that contains the graduate; before the first

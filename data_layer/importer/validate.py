@@ -821,19 +821,20 @@ def _resolve_cohort(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame
     # A graduate listed once in his college (the usual case) is joined directly; one listed in
     # several cohorts of it gets the cohort the snapshot date picks.
     several = grads.select(pl.struct("college_code", "person_key").is_duplicated()).to_series()
-    df = df.join(
-        grads.filter(~several),
-        on=["college_code", "person_key"],
-        how="left",
-        maintain_order="left",
+    # joined on the key columns only (one match at most: the result keeps the file's rows in order)
+    # and put next to the wide frame, instead of joining the wide frame itself
+    found = df.select("college_code", "person_key").join(
+        grads.filter(~several), on=["college_code", "person_key"], how="left", maintain_order="left"
     )
+    df = df.with_columns(found.get_column("cohort"), found.get_column("_graduated"))
     if several.any():
-        picked = _pick_cohort(df, grads.filter(several))
-        df = df.join(picked, on=ROW, how="left", suffix="_picked", maintain_order="left").with_columns(
-            pl.coalesce("cohort", "cohort_picked").alias("cohort"),
-            pl.coalesce("_graduated", "_graduated_picked").alias("_graduated"),
+        picked = df.select(ROW).join(
+            _pick_cohort(df, grads.filter(several)), on=ROW, how="left", maintain_order="left"
         )
-        df = df.drop("cohort_picked", "_graduated_picked")
+        df = df.with_columns(
+            pl.coalesce(pl.col("cohort"), picked.get_column("cohort")).alias("cohort"),
+            pl.coalesce(pl.col("_graduated"), picked.get_column("_graduated")).alias("_graduated"),
+        )
     # A college with no graduation list at all: one message naming the missing step, not one per row.
     listed = grads.get_column("college_code").unique().to_list()
     unlisted = sorted(set(df.get_column("college_code").drop_nulls().unique().to_list()) - set(listed))
