@@ -307,3 +307,23 @@ def test_twenty_sessions_browse_while_a_big_status_file_loads(tmp_path: Path) ->
         con.close()
     assert loaded == [(rows,)]
     assert stored == rows
+
+
+def test_first_colleges_keeps_whole_colleges() -> None:
+    """The federal-scale cut of the load test's file: whole colleges in order up to `rows` people,
+    at least the first college (hand-made list: A has 3, B 2, C 4)."""
+    people = [
+        ("1", "A"),
+        ("2", "A"),
+        ("3", "A"),
+        ("4", "B"),
+        ("5", "B"),
+        ("6", "C"),
+        ("7", "C"),
+        ("8", "C"),
+        ("9", "C"),
+    ]
+    assert _first_colleges(people, 5) == people[:5]
+    assert _first_colleges(people, 6) == people[:5]
+    assert _first_colleges(people, 9) == people
+    assert _first_colleges(people, 2) == people[:3]
