@@ -17,9 +17,9 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from data_layer.identity import withheld_cte
 from data_layer.scope import Scope
 from metrics.settings import risk_thresholds
+from metrics.verification import ExternalFacts, registered, withheld_sql
 
 WEEKS_AHEAD = 8
 # the order of a returnee list (the query's ORDER BY): a list assembled from parts is sorted by it
@@ -27,8 +27,8 @@ ORDER = ["return_date", "college_code", "person_key"]
 SOURCES = {"status": "по статусу ПОО", "ministry": "файл Минтруда", "both": "статус ПОО и файл Минтруда"}
 
 # the contested pairs of the СНИЛС in the ministry's file only (data_layer.identity.withheld_cte)
-_SQL = f"""
-WITH {withheld_cte("SELECT snils FROM army_returns")},
+_SQL = """
+WITH {withheld},
 rows_ AS (
     SELECT r.* FROM status_rows r
     JOIN graduates g ON g.college_code = r.college_code AND g.cohort = r.cohort AND g.person_key = r.person_key
@@ -79,33 +79,39 @@ def _returnees(cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, as_of:
 
 
 def returnees_of(
-    cur: duckdb.DuckDBPyConnection, cohort: int, as_of: dt.date, colleges: list[str] | None
+    cur: duckdb.DuckDBPyConnection,
+    cohort: int,
+    as_of: dt.date,
+    colleges: list[str] | None,
+    facts: ExternalFacts | None = None,
 ) -> pl.DataFrame:
     """The returnees of these colleges (None: all), no scope check: a college's rows depend only on
     its own status rows and on data that moves the base version, so ui/parts.py keeps them per
-    college. Callers showing them check the scope (`returnee_list`)."""
+    college. Callers showing them check the scope (`returnee_list`). `facts`: the region's
+    metrics.verification.ExternalFacts (contested pairs looked up instead of found)."""
     allowed = colleges
     ahead = WEEKS_AHEAD * 7
     back = risk_thresholds(cur).n2_weeks * 7
-    out = cur.sql(
-        _SQL,
-        params=[
-            cohort,
-            as_of,
-            allowed,
-            allowed,
-            as_of,
-            ahead,
-            as_of,
-            cohort,
-            as_of,
-            back,
-            as_of,
-            ahead,
-            allowed,
-            allowed,
-        ],
-    ).pl()
+    with registered(cur, facts):
+        out = cur.sql(
+            _SQL.format(withheld=withheld_sql("SELECT snils FROM army_returns", facts)),
+            params=[
+                cohort,
+                as_of,
+                allowed,
+                allowed,
+                as_of,
+                ahead,
+                as_of,
+                cohort,
+                as_of,
+                back,
+                as_of,
+                ahead,
+                allowed,
+                allowed,
+            ],
+        ).pl()
     return out.with_columns(
         return_date=pl.coalesce(pl.col("discharge_date"), pl.col("expected_discharge")),
     )

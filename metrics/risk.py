@@ -20,7 +20,6 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from data_layer.identity import withheld_cte
 from data_layer.scope import OPERATOR, Scope
 from metrics.engine import (
     _FROM,
@@ -34,7 +33,7 @@ from metrics.engine import (
 )
 from metrics.settings import RiskThresholds
 from metrics.statuses import NO_STATUS, RISK_STATUSES, STUDY_STATUSES, VERIFIABLE_WORK, WORK_STATUSES
-from metrics.verification import SNILS_SEEN, czn_latest, ufns_latest
+from metrics.verification import SNILS_SEEN, ExternalFacts, czn_latest, registered, ufns_sql, withheld_sql
 
 REASONS: dict[str, str] = {
     "risk_status": "Статус риска нетрудоустройства (гр.13–16)",
@@ -206,9 +205,11 @@ def _membership_query(
     thresholds: RiskThresholds,
     filters: Filters | None,
     by: str | None,
+    facts: ExternalFacts | None = None,
 ) -> tuple[str, list[object]]:
     """The membership SQL and its parameters (shared by `membership` and `risk_register`).
-    `by=None`: no group columns (NULL), for callers that regroup by graduate anyway."""
+    `by=None`: no group columns (NULL), for callers that regroup by graduate anyway. `facts`: the
+    region's metrics.verification.ExternalFacts (the query then runs inside `registered`)."""
     where, params = scope_where(cur, scope, filters)
     dim = _dimension(by) if by is not None else None
     q = _RISK_SQL.format(
@@ -223,8 +224,8 @@ def _membership_query(
         # the registrations of the graduates asked about only (the extract covers every cohort)
         czn_latest=czn_latest("SELECT person_key FROM sp0"),
         # only the graduates asked about (the extract covers every cohort)
-        ufns_latest=ufns_latest(f"SELECT snils FROM spx WHERE status IN {_in_list(VERIFIABLE_WORK)}"),
-        withheld=withheld_cte("SELECT person_key FROM sp0"),
+        ufns_latest=ufns_sql(f"SELECT snils FROM spx WHERE status IN {_in_list(VERIFIABLE_WORK)}", facts),
+        withheld=withheld_sql("SELECT person_key FROM sp0", facts),
         snils_seen=SNILS_SEEN,
     )
     return q, [
@@ -247,11 +248,13 @@ def membership(
     thresholds: RiskThresholds,
     filters: Filters | None = None,
     by: str | None = "college",
+    facts: ExternalFacts | None = None,
 ) -> pl.DataFrame:
     """Risk-group members at each date: one row per (date, graduate) with a bool column per reason
-    (`by=None`: group_code and group_name null)."""
-    q, params = _membership_query(cur, scope, cohort, dates, thresholds, filters, by)
-    return cur.sql(q, params=params).pl()
+    (`by=None`: group_code and group_name null). `facts`: as in `_membership_query`."""
+    q, params = _membership_query(cur, scope, cohort, dates, thresholds, filters, by, facts)
+    with registered(cur, facts):
+        return cur.sql(q, params=params).pl()
 
 
 def reason_list(frame: pl.DataFrame) -> pl.DataFrame:
@@ -391,6 +394,7 @@ def risk_stays(
     filters: Filters | None = None,
     step_days: int = 7,
     dates: list[dt.date] | None = None,
+    facts: ExternalFacts | None = None,
 ) -> pl.DataFrame:
     """Every stay in the risk group up to `as_of`, one row per (graduate, stay).
 
@@ -410,8 +414,9 @@ def risk_stays(
         "exit_status": pl.Utf8,
         "stay_no": pl.Int64,
     }
-    sql, params = _membership_query(cur, scope, cohort, dates, thresholds, filters, None)
-    runs = cur.sql(_STAYS_SQL.format(membership=sql, mask=_MASK), params=[*params, dates]).pl()
+    sql, params = _membership_query(cur, scope, cohort, dates, thresholds, filters, None, facts)
+    with registered(cur, facts):
+        runs = cur.sql(_STAYS_SQL.format(membership=sql, mask=_MASK), params=[*params, dates]).pl()
     if runs.is_empty():
         return pl.DataFrame(schema=schema)
     runs = _mask_reasons(_mask_reasons(runs, "entry_mask", "entry_reasons"), "mask", "last_reasons")
@@ -445,6 +450,7 @@ def risk_register(
     filters: Filters | None = None,
     step_days: int = 7,
     dates: list[dt.date] | None = None,
+    facts: ExternalFacts | None = None,
 ) -> pl.DataFrame:
     """Everyone who was in the risk group at some checkpoint up to `as_of`, one row per graduate.
 
@@ -466,8 +472,9 @@ def risk_register(
         "status_now": pl.Utf8,
         "left_for_work_study": pl.Boolean,
     }
-    sql, params = _membership_query(cur, scope, cohort, dates, thresholds, filters, None)
-    runs = cur.sql(_REGISTER_SQL.format(membership=sql, mask=_MASK), params=[*params, dates]).pl()
+    sql, params = _membership_query(cur, scope, cohort, dates, thresholds, filters, None, facts)
+    with registered(cur, facts):
+        runs = cur.sql(_REGISTER_SQL.format(membership=sql, mask=_MASK), params=[*params, dates]).pl()
     if runs.is_empty():
         return pl.DataFrame(schema=schema)
     runs = reason_list(

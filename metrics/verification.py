@@ -14,11 +14,14 @@ A contested СНИЛС (data_layer.identity) sees no external facts: its work is
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import duckdb
 import polars as pl
 
-from data_layer.identity import withheld_cte
+from data_layer.identity import WITHHELD_CTE, withheld_cte
 from data_layer.scope import Scope
 from metrics.engine import _FROM, Filters, scope_where
 from metrics.statuses import VERIFIABLE_WORK, WORK_STATUSES
@@ -43,6 +46,63 @@ def czn_latest(keys: str | None = None) -> str:
     only = f" WHERE snils IN ({keys})" if keys else ""
     return f"""SELECT * FROM czn_records{only} QUALIFY row_number() OVER (
     PARTITION BY snils, reg_date ORDER BY extract_date DESC) = 1"""
+
+
+@dataclass(frozen=True, eq=False)
+class ExternalFacts:
+    """The region's lookups of base data that a query about some graduates otherwise finds by
+    scanning every graduation list, the ФИС ФРДО and the УФНС extracts (millions of rows at federal
+    scale, not ordered by СНИЛС). They read no status data, so a cache keyed by the base version
+    keeps them across status loads (ui/cached.py) and a query about one college only looks up its
+    СНИЛС in them.
+
+    withheld: the (snils, college_code) pairs whose external facts are withheld (`WITHHELD_CTE`);
+    ufns: `ufns_latest()` of every СНИЛС (the columns the queries read)."""
+
+    withheld: pl.DataFrame
+    ufns: pl.DataFrame
+
+
+def external_facts(cur: duckdb.DuckDBPyConnection) -> ExternalFacts:
+    return ExternalFacts(
+        withheld=cur.sql(f"WITH {WITHHELD_CTE} SELECT snils, college_code FROM withheld").pl(),
+        ufns=cur.sql(f"SELECT snils, start_date, end_date FROM ({ufns_latest()})").pl(),
+    )
+
+
+# the names `ExternalFacts` frames have in a query (registered on its cursor for the query only)
+_WITHHELD_NAME = "ext_withheld"
+_UFNS_NAME = "ext_ufns"
+
+
+def withheld_sql(keys: str, facts: ExternalFacts | None) -> str:
+    """The `withheld` CTE for the СНИЛС `keys` (data_layer.identity.withheld_cte), looked up in
+    `facts` when given (the query must then run inside `registered(cur, facts)`)."""
+    if facts is None:
+        return withheld_cte(keys)
+    return f"withheld AS (SELECT snils, college_code FROM {_WITHHELD_NAME} WHERE snils IN ({keys}))"
+
+
+def ufns_sql(keys: str, facts: ExternalFacts | None) -> str:
+    """`ufns_latest(keys)`, looked up in `facts` when given (as `withheld_sql`)."""
+    if facts is None:
+        return ufns_latest(keys)
+    return f"SELECT * FROM {_UFNS_NAME} WHERE snils IN ({keys})"
+
+
+@contextmanager
+def registered(cur: duckdb.DuckDBPyConnection, facts: ExternalFacts | None) -> Iterator[None]:
+    """Make `facts` readable by the queries of `withheld_sql`/`ufns_sql` on `cur` meanwhile."""
+    if facts is None:
+        yield
+        return
+    cur.register(_WITHHELD_NAME, facts.withheld)
+    cur.register(_UFNS_NAME, facts.ufns)
+    try:
+        yield
+    finally:
+        cur.unregister(_WITHHELD_NAME)
+        cur.unregister(_UFNS_NAME)
 
 
 # The СНИЛС through which a spell `s` sees external facts: none for a foreign graduate without one,
@@ -102,20 +162,23 @@ def verification_frame(
     cohort: int,
     as_of: dt.date,
     filters: Filters | None = None,
+    facts: ExternalFacts | None = None,
 ) -> pl.DataFrame:
-    """One row per graduate: declared status, verification class, ЦЗН conflict flag."""
+    """One row per graduate: declared status, verification class, ЦЗН conflict flag. `facts`: the
+    region's `ExternalFacts` of the current base data (looked up instead of scanning the extracts)."""
     where, params = scope_where(cur, scope, filters)
     q = _VERIFY_SQL.format(
         from_=_FROM,
         where=where,
         verifiable=_in_list(VERIFIABLE_WORK),
         work=_in_list(WORK_STATUSES),
-        ufns_latest=ufns_latest("SELECT person_key FROM cur0"),
+        ufns_latest=ufns_sql("SELECT person_key FROM cur0", facts),
         czn_latest=czn_latest("SELECT person_key FROM cur0"),
-        withheld=withheld_cte("SELECT person_key FROM cur0"),
+        withheld=withheld_sql("SELECT person_key FROM cur0", facts),
         snils_seen=SNILS_SEEN,
     )
-    return cur.sql(q, params=[cohort, as_of, as_of, *params, as_of, as_of, as_of, as_of, as_of]).pl()
+    with registered(cur, facts):
+        return cur.sql(q, params=[cohort, as_of, as_of, *params, as_of, as_of, as_of, as_of, as_of]).pl()
 
 
 def verification_summary(frame: pl.DataFrame, by: str = "college_code") -> pl.DataFrame:

@@ -202,6 +202,24 @@ def _split_filters(
     return view_colleges(v, scope, filters), rest
 
 
+def _external_facts(f: engine.Filters) -> verification.ExternalFacts | None:
+    """The region's metrics.verification.ExternalFacts for a part computation with filters `f`: kept
+    per base version (they read no status data), so after a college's status load its part looks its
+    СНИЛС up in them instead of scanning the whole extracts. Computed only for a computation about
+    several colleges (a cold start, a change of the base data: it would scan the extracts anyway);
+    one college's computation without them scans its own share (a college's first page after a
+    change of the base data does not pay for the region)."""
+    base = _cache_versions(version()).base  # read before computing: a newer base is never mislabelled
+
+    def compute() -> verification.ExternalFacts:
+        with cursor() as cur:
+            return verification.external_facts(cur)
+
+    codes = f.get("college")  # _assembled's filter: the list of the colleges computed
+    several = isinstance(codes, list) and len(codes) > 1
+    return parts.kept(("external_facts", str(config.db_path()), base), compute if several else None)
+
+
 def _register(
     cohort: int, as_of: dt.date, colleges: frozenset[str] | None, step_days: int = 7
 ) -> pl.DataFrame:
@@ -212,7 +230,9 @@ def _register(
 
     def compute(f: engine.Filters) -> pl.DataFrame:
         with cursor() as cur:
-            return risk.risk_register(cur, OPERATOR, cohort, as_of, thr, f, step_days, dates)
+            return risk.risk_register(
+                cur, OPERATOR, cohort, as_of, thr, f, step_days, dates, _external_facts(f)
+            )
 
     return _assembled("register", cohort, colleges, (as_of, thr, tuple(dates)), compute)
 
@@ -225,7 +245,7 @@ def _stays(cohort: int, as_of: dt.date, colleges: frozenset[str] | None) -> pl.D
 
     def compute(f: engine.Filters) -> pl.DataFrame:
         with cursor() as cur:
-            return risk.risk_stays(cur, OPERATOR, cohort, as_of, thr, f, 7, dates)
+            return risk.risk_stays(cur, OPERATOR, cohort, as_of, thr, f, 7, dates, _external_facts(f))
 
     return _assembled("stays", cohort, colleges, (as_of, thr, tuple(dates)), compute)
 
@@ -235,7 +255,7 @@ def _verification(cohort: int, as_of: dt.date, colleges: frozenset[str] | None) 
 
     def compute(f: engine.Filters) -> pl.DataFrame:
         with cursor() as cur:
-            return verification.verification_frame(cur, OPERATOR, cohort, as_of, f)
+            return verification.verification_frame(cur, OPERATOR, cohort, as_of, f, _external_facts(f))
 
     return _assembled("verification", cohort, colleges, (as_of,), compute)
 
@@ -272,7 +292,7 @@ def _risk_counts(
 
     def compute(f: engine.Filters) -> pl.DataFrame:
         with cursor() as cur:
-            return risk.membership(cur, OPERATOR, cohort, [as_of], thr, f, part_by)
+            return risk.membership(cur, OPERATOR, cohort, [as_of], thr, f, part_by, _external_facts(f))
 
     members = _assembled("members", cohort, colleges, (as_of, thr, part_by), compute)
     if part_by is None:
@@ -732,7 +752,7 @@ def _returnees(cohort: int, as_of: dt.date, colleges: frozenset[str] | None) -> 
         codes = f["college"]
         assert isinstance(codes, list)
         with cursor() as cur:
-            return army.returnees_of(cur, cohort, as_of, codes)
+            return army.returnees_of(cur, cohort, as_of, codes, _external_facts(f))
 
     frame = _assembled("returnees", cohort, colleges, (as_of,), compute)
     return frame.sort(army.ORDER, nulls_last=True)

@@ -20,13 +20,17 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import TypeVar
 
 import polars as pl
+
+T = TypeVar("T")
 
 MAX_VIEWS = 24  # (kind, database, cohort, date, parameters) combinations kept (least recently used go)
 
 _lock = threading.Lock()
 _views: OrderedDict[Hashable, dict[str, tuple[int, pl.DataFrame]]] = OrderedDict()
+_kept: dict[Hashable, object] = {}  # `kept`: one (key, value), a value of the current base data
 
 
 def assemble(
@@ -60,7 +64,24 @@ def assemble(
     return pl.concat([have[c] for c in colleges], how="vertical_relaxed")
 
 
+def kept(key: Hashable, compute: Callable[[], T] | None) -> T | None:
+    """The value kept under `key` (the database file and its base version: a value the parts'
+    computations share), else `compute()` kept in place of any older one; None when there is
+    neither (`compute` None: the caller would rather not pay for it now)."""
+    with _lock:
+        if key in _kept:
+            return _kept[key]  # type: ignore[return-value]
+    if compute is None:
+        return None
+    value = compute()
+    with _lock:
+        _kept.clear()
+        _kept[key] = value
+    return value
+
+
 def clear() -> None:
     """Forget every part (tests; a swapped database file)."""
     with _lock:
         _views.clear()
+        _kept.clear()

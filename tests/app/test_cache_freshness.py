@@ -18,7 +18,7 @@ import pytest
 from polars.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
-from data_layer import db, graduates
+from data_layer import db, graduates, identity
 from data_layer.importer import load_file
 from data_layer.scope import OPERATOR, Role, Scope
 from data_layer.spells import rebuild_spells
@@ -26,6 +26,7 @@ from data_layer.statuses import BY_CODE
 from metrics import army, cases, criteria, engine, indicators, quality, quotas, risk, settings, verification
 from metrics.formatting import fmt_int, fmt_pct
 from ops import cases as case_ops
+from ops import identity as identity_ops
 from tests.helpers import APP_FILE, login_as
 from ui import cached, parts, quality_ministry
 
@@ -246,12 +247,25 @@ def _contest_and_discharge() -> None:
         db.bump_dataset_version(cur)
 
 
+def _allow_contested(college: str) -> None:
+    """The base centre decides the contested pairs of `college` are its graduates (their external
+    facts shown from now on): a change of the base data (metrics.verification.ExternalFacts)."""
+    with db.cursor() as cur:
+        pairs = cur.sql(
+            f"SELECT DISTINCT snils FROM ({identity.CONTESTED_SQL}) WHERE college_code = ?", params=[college]
+        ).fetchall()
+        assert pairs
+        for (snils,) in pairs:
+            identity_ops.decide(cur, OPERATOR, snils, college, "allowed")
+
+
 def test_region_views_assembled_from_college_parts_equal_the_region_computation(
     live_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """ui/parts.py: after each college's load the register, stays, risk counts and verification
     assembled from per-college parts equal the region-wide computation (and the criteria values
-    built on them), and only the loaded college is recomputed."""
+    built on them), and only the loaded college is recomputed; a change of the base data (a decision
+    on a contested СНИЛС) refreshes the external facts the parts share."""
     parts.clear()
     _contest_and_discharge()
     computed: list[object] = []
@@ -266,17 +280,23 @@ def test_region_views_assembled_from_college_parts_equal_the_region_computation(
     monkeypatch.setattr(risk, "risk_register", recording)
     territory = Scope("territory", _territory_of("P015"))
     own_returnees: list[int] = []
-    for step, (college, status) in enumerate(
-        [(None, None), ("P015", "czn_unemployed"), ("P001", "informal"), ("P015", "employed")]
-    ):
+    for college, status in [
+        (None, None),
+        ("P015", "czn_unemployed"),
+        ("P001", "informal"),
+        (None, "allow"),
+        ("P015", "employed"),
+    ]:
         if college:
             _load_snapshot(tmp_path, college, status)
+        elif status:
+            _allow_contested("P015")
         computed.clear()
         with db.cursor() as cur:
             as_of = engine.default_as_of(cur, OPERATOR, COHORT)
             thr = settings.risk_thresholds(cur)
             assert_frame_equal(cached._register(COHORT, as_of, None), real(cur, OPERATOR, COHORT, as_of, thr))
-            if step:
+            if college:
                 assert computed == [[college]]  # one query, for the loaded college only
             assert_frame_equal(
                 cached._stays(COHORT, as_of, None), risk.risk_stays(cur, OPERATOR, COHORT, as_of, thr)

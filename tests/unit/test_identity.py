@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from polars.testing import assert_frame_equal
 
 from data_layer import identity
 from data_layer.errors import ScopeError, UserFacingError
@@ -22,6 +23,12 @@ BASE = Scope("base_centre", username="bc")
 
 def _classes(con, scope: Scope) -> dict[tuple[str, str], str]:  # type: ignore[no-untyped-def]
     f = verification.verification_frame(con, scope, 2024, AS_OF)
+    # the same through the region's external facts computed beforehand (ui/cached.py's parts)
+    facts = verification.external_facts(con)
+    keys = ["college_code", "person_key"]
+    assert_frame_equal(
+        verification.verification_frame(con, scope, 2024, AS_OF, None, facts).sort(keys), f.sort(keys)
+    )
     return {(c, k): v for c, k, v in zip(f["college_code"], f["person_key"], f["verification"], strict=True)}
 
 
@@ -47,6 +54,10 @@ def test_a_stranger_put_into_a_list_learns_nothing(tmp_path: Path) -> None:
     }
     # the ЦЗН registration is no risk reason for either college
     reg = risk.risk_register(con, OPERATOR, 2024, AS_OF, risk_thresholds(con))
+    facts = verification.external_facts(con)
+    assert facts.withheld.sort("college_code").rows() == [(real, "P001"), (real, "P002")]
+    thr = risk_thresholds(con)
+    assert_frame_equal(risk.risk_register(con, OPERATOR, 2024, AS_OF, thr, facts=facts), reg)
     assert "czn_registered" not in str(reg.filter(reg["person_key"] == real)["reasons"].to_list())
     # flagged to the base centre with both colleges
     lst = identity.contested(con, BASE)
