@@ -36,10 +36,25 @@ def case_view(frame: pl.DataFrame, persons: pl.DataFrame, college_names: dict[st
     cases first, the longest open first, then by name. Only loaded data decides the order (a total
     order): recording a measure must not move the selected row to another case after the rerun
     (overdue and stale cases are found with the filter «Требуют внимания»)."""
+    return case_labels(case_order(frame, persons), college_names)
+
+
+def case_order(frame: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
+    """`case_view` without the display labels: the cases with the graduate's columns, in its order
+    (hundreds of thousands of cases at federal scale: label only the rows shown, `case_labels`)."""
     people = persons.select(
         "college_code", "person_key", "fio", "snils_masked", "program_code", "program_name"
     )
-    out = frame.join(people, on=["college_code", "person_key"], how="left").with_columns(
+    return frame.join(people, on=["college_code", "person_key"], how="left").sort(
+        [pl.col("state") == "open", "entry_date", "fio", "college_code", "person_key", "stay_no"],
+        descending=[True, False, False, False, False, False],
+        nulls_last=True,
+    )
+
+
+def case_labels(ordered: pl.DataFrame, college_names: dict[str, str]) -> pl.DataFrame:
+    """Rows of `case_order` with the display labels of `case_view` (row-wise: any subset in any order)."""
+    return ordered.with_columns(
         college_name=pl.col("college_code").replace_strict(
             college_names, default=pl.col("college_code"), return_dtype=pl.Utf8
         ),
@@ -48,13 +63,7 @@ def case_view(frame: pl.DataFrame, persons: pl.DataFrame, college_names: dict[st
             STATUS_LABELS, default=pl.col("exit_status"), return_dtype=pl.Utf8
         ),
         case_label=case_label_expr(),
-        _open=pl.col("state") == "open",
     )
-    return out.sort(
-        ["_open", "entry_date", "fio", "college_code", "person_key", "stay_no"],
-        descending=[True, False, False, False, False, False],
-        nulls_last=True,
-    ).drop("_open")
 
 
 def case_display(view: pl.DataFrame, show_college: bool) -> pl.DataFrame:

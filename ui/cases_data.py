@@ -101,14 +101,17 @@ _lock = threading.Lock()
 _views: OrderedDict[Hashable, tuple[Hashable, CasePage]] = OrderedDict()
 
 
-def _lists(view: pl.DataFrame) -> dict[str, CaseList]:
+def _lists(ordered: pl.DataFrame, names: dict[str, str]) -> dict[str, CaseList]:
+    """The lists of `case_view.case_order` rows; only the rows kept are labelled."""
     is_open = pl.col("state") == "open"
     chosen = {
-        "open": view.filter(is_open),
-        "attention": view.filter(is_open & ((pl.col("overdue") > 0) | pl.col("stale"))),
-        "all": view,
+        "open": ordered.filter(is_open),
+        "attention": ordered.filter(is_open & ((pl.col("overdue") > 0) | pl.col("stale"))),
+        "all": ordered,
     }
-    return {k: CaseList(f.head(MAX_TABLE_ROWS), f.height) for k, f in chosen.items()}
+    return {
+        k: CaseList(case_view.case_labels(f.head(MAX_TABLE_ROWS), names), f.height) for k, f in chosen.items()
+    }
 
 
 def _build(scope: Scope, cohort: int, as_of: dt.date, weeks: int, catalogue: pl.DataFrame) -> CasePage:
@@ -121,9 +124,11 @@ def _build(scope: Scope, cohort: int, as_of: dt.date, weeks: int, catalogue: pl.
     referred = frame.clear()
     if scope.sees_personal_data:
         names = full_college_names(cached.college_list(now, scope))
-        view = case_view.case_view(frame, cached.case_people(now, scope, cohort), names)
-        lists = _lists(view)
-        referred = view.filter((pl.col("state") == "open") & pl.col("escalated"))
+        ordered = case_view.case_order(frame, cached.case_people(now, scope, cohort))
+        lists = _lists(ordered, names)
+        referred = case_view.case_labels(
+            ordered.filter((pl.col("state") == "open") & pl.col("escalated")), names
+        )
     return CasePage(
         frame=frame,
         counts=case_metrics.case_counts(frame),
