@@ -220,13 +220,20 @@ def _external_facts(f: engine.Filters) -> verification.ExternalFacts | None:
     return parts.kept(("external_facts", str(config.db_path()), base), compute if several else None)
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _region_dates(v: int, cohort: int, as_of: dt.date, step_days: int) -> list[dt.date]:
+    """metrics.risk.region_dates, once per version (the register and the stays both read them)."""
+    with cursor() as cur:
+        return risk.region_dates(cur, cohort, as_of, step_days)
+
+
 def _register(
     cohort: int, as_of: dt.date, colleges: frozenset[str] | None, step_days: int = 7
 ) -> pl.DataFrame:
     """metrics.risk.risk_register of these colleges (with the region's checkpoints)."""
     with cursor() as cur:
         thr = settings.risk_thresholds(cur)
-        dates = risk.region_dates(cur, cohort, as_of, step_days)
+    dates = _region_dates(version(), cohort, as_of, step_days)
 
     def compute(f: engine.Filters) -> pl.DataFrame:
         with cursor() as cur:
@@ -241,7 +248,7 @@ def _stays(cohort: int, as_of: dt.date, colleges: frozenset[str] | None) -> pl.D
     """metrics.risk.risk_stays of these colleges (with the region's checkpoints)."""
     with cursor() as cur:
         thr = settings.risk_thresholds(cur)
-        dates = risk.region_dates(cur, cohort, as_of)
+    dates = _region_dates(version(), cohort, as_of, 7)
 
     def compute(f: engine.Filters) -> pl.DataFrame:
         with cursor() as cur:
