@@ -89,7 +89,6 @@ def returnees_of(
     its own status rows and on data that moves the base version, so ui/parts.py keeps them per
     college. Callers showing them check the scope (`returnee_list`). `facts`: the region's
     metrics.verification.ExternalFacts (contested pairs looked up instead of found)."""
-    allowed = colleges
     ahead = WEEKS_AHEAD * 7
     back = risk_thresholds(cur).n2_weeks * 7
     with registered(cur, facts):
@@ -98,8 +97,8 @@ def returnees_of(
             params=[
                 cohort,
                 as_of,
-                allowed,
-                allowed,
+                colleges,
+                colleges,
                 as_of,
                 ahead,
                 as_of,
@@ -108,8 +107,8 @@ def returnees_of(
                 back,
                 as_of,
                 ahead,
-                allowed,
-                allowed,
+                colleges,
+                colleges,
             ],
         ).pl()
     return out.with_columns(

@@ -665,9 +665,7 @@ def risk_view(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: Filter
     with cursor() as cur:
         reg = _restrict(_register(cohort, as_of, in_view), cohort, in_view, rest)
         imported = risk_measures.imported_measures(cur, scope, cohort, as_of)
-        colleges = engine.college_list(cur, scope)
-    names = full_college_names(colleges)
-    return risk_view_mod.register_view(reg, persons, imported, names)
+    return risk_view_mod.register_view(reg, persons, imported, college_names(version(), scope))
 
 
 @by_pairs(base_only=True)

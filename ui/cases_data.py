@@ -30,7 +30,6 @@ import streamlit as st
 
 from data_layer import config
 from metrics import cases as case_metrics
-from metrics.formatting import full_college_names
 from ui import cached, case_view
 from ui.connection import cursor
 from ui.roles import Scope
@@ -123,7 +122,7 @@ def _build(scope: Scope, cohort: int, as_of: dt.date, weeks: int, catalogue: pl.
     lists: dict[str, CaseList] = {}
     referred = frame.clear()
     if scope.sees_personal_data:
-        names = full_college_names(cached.college_list(now, scope))
+        names = cached.college_names(now, scope)
         ordered = case_view.case_order(frame, cached.case_people(now, scope, cohort))
         lists = _lists(ordered, names)
         referred = case_view.case_labels(
