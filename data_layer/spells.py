@@ -137,17 +137,16 @@ _APPENDED = "_spell_appended"
 _CLOSED = "_spell_closed"
 
 # each new status row with the open spell of its graduate (NULL when there is none: spells not built,
-# or a graduate not listed — validation refuses such rows)
+# or a graduate not listed — validation refuses such rows); {rows}: the load's rows (a code constant)
 _NEW_ROWS_SQL = f"""
 SELECT s.rowid AS sid, r.college_code, r.cohort, r.snapshot_date AS d,
        r.status, r.by_specialty, r.status_start, r.discharge_date,
        s.status AS s_status, s.by_specialty AS s_by_specialty, s.status_start AS s_status_start,
        s.discharge_date AS s_discharge_date, s.declared_from AS s_declared_from
-FROM status_rows r
+FROM {{rows}} r
 JOIN {_NEW_PAIRS} p ON p.college_code = r.college_code AND p.cohort = r.cohort
 LEFT JOIN status_spells s ON s.college_code = r.college_code AND s.cohort = r.cohort
      AND s.person_key = r.person_key AND s.valid_to = DATE '{FAR_FUTURE}'
-WHERE r.load_id = ?
 """
 
 # the spells after each open spell that ends, with the graduate's fields from the open spell
@@ -185,17 +184,28 @@ def appendable_pairs(cur: duckdb.DuckDBPyConnection, firsts: pl.DataFrame) -> se
 
 
 def append_spells(
-    cur: duckdb.DuckDBPyConnection, load_id: int, pairs: Iterable[tuple[str, int]]
+    cur: duckdb.DuckDBPyConnection,
+    load_id: int,
+    pairs: Iterable[tuple[str, int]],
+    new_rows: str | None = None,
 ) -> set[tuple[str, int]]:
     """Extend the spells of `pairs` by the status rows of load `load_id`, stored already and all
     dated after every other stored row of their pair (`appendable_pairs`). Returns the pairs that
-    could not be extended (a listed graduate without an open spell): rebuild those."""
+    could not be extended (a listed graduate without an open spell): rebuild those.
+
+    `new_rows`: a registered relation holding exactly those rows (the importer's validated frame,
+    a code constant), read instead of finding them in `status_rows` by `load_id`."""
     pair_list = sorted(set(pairs))
     if not pair_list:
         return set()
     cur.register(_NEW_PAIRS, pl.DataFrame(pair_list, schema=["college_code", "cohort"], orient="row"))
     try:
-        rows = cur.sql(_NEW_ROWS_SQL, params=[load_id]).pl()
+        if new_rows is None:
+            rows = cur.sql(
+                _NEW_ROWS_SQL.format(rows="status_rows") + "WHERE r.load_id = ?", params=[load_id]
+            ).pl()
+        else:
+            rows = cur.sql(_NEW_ROWS_SQL.format(rows=new_rows)).pl()
         stale = rows.filter(pl.col("sid").is_null()).select("college_code", "cohort").unique()
         if stale.height:
             rows = rows.join(stale, on=["college_code", "cohort"], how="anti")

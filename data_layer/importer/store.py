@@ -60,17 +60,25 @@ def unregister(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def same_as_stored(cur: duckdb.DuckDBPyConnection, v: Validated) -> bool:
-    """True when the rows the file would replace are exactly the file's rows (as multisets)."""
+    """True when the rows the file would replace are exactly the file's rows (as multisets).
+
+    Exact without a two-way EXCEPT ALL (15 s of CPU for 2,5 M status rows): the stored rows equal
+    the file's when there are as many of them, the file's rows are all distinct, and every file row
+    is among them (a set EXCEPT): n distinct rows inside a multiset of n rows are all of it."""
+    assert v.frame is not None
     spec = v.spec
     cols = ", ".join(spec.stored)
     where = _partition_where(spec)
     stored = f"SELECT {cols} FROM {spec.table} t WHERE {where}"
+    n = v.frame.height
+    if int(cur.execute(f"SELECT count(*) FROM {spec.table} t WHERE {where}").fetchall()[0][0]) != n:
+        return False
     new = f"SELECT {cols} FROM {NEW}"
     row = cur.execute(
-        f"""SELECT (SELECT count(*) FROM ({new} EXCEPT ALL {stored})),
-                   (SELECT count(*) FROM ({stored} EXCEPT ALL {new}))"""
+        f"""SELECT (SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {NEW})),
+                   (SELECT count(*) FROM ({new} EXCEPT {stored}))"""
     ).fetchall()[0]
-    return row[0] == 0 and row[1] == 0
+    return row[0] == n and row[1] == 0
 
 
 def _scope_key(v: Validated) -> str | None:
@@ -196,7 +204,7 @@ def apply(
         )
     if touched and rebuild:
         # newer snapshots extend the spells; every other change rebuilds its pairs
-        rest = (touched - appendable) | spells.append_spells(cur, load_id, appendable)
+        rest = (touched - appendable) | spells.append_spells(cur, load_id, appendable, NEW)
         spells.rebuild_spells(cur, sorted(rest))
     _register_load(cur, v, load_id, scope.username, file_name, checksum, replaced)
     audit.record(cur, scope.username, scope.role, "upload", file_name, details)

@@ -231,29 +231,42 @@ def _cell_column(frame: pl.DataFrame, name: str, col: Column) -> pl.Expr | pl.Se
 
 
 def _check_characters(frame: pl.DataFrame, present: dict[str, int], ck: Checker) -> None:
-    """Control characters (NUL among them) and over-long values, in every mapped column."""
+    """Control characters (NUL among them) and over-long values, in every mapped column.
+
+    One pass over all columns first says which columns hold either at all (a clean file, the usual
+    case, then adds no problem frames to evaluate); a value of at most `max_chars` bytes is not too long."""
+    limits = {name: ck.spec.columns_by_field[name].max_chars for name in present}
+    found = frame.select(
+        *(pl.col(f"c{i}").str.contains(CONTROL_CHARS).any().alias(f"x{i}") for i in present.values()),
+        *(
+            (pl.col(f"c{i}").str.len_bytes().max() > limits[name]).alias(f"l{i}")
+            for name, i in present.items()
+        ),
+    ).row(0, named=True)
     for name, i in present.items():
         col = ck.spec.columns_by_field[name]
         cell = pl.col(f"c{i}")
-        ck.flag(
-            frame,
-            cell.str.contains(CONTROL_CHARS),
-            name,
-            "Недопустимый управляющий символ в значении (например, нулевой байт или символ смены направления "
-            "текста; показан как «\ufffd»): удалите его.",
-            value=cell,
-        )
-        ck.flag(
-            frame,
-            cell.str.len_chars() > col.max_chars,
-            name,
-            pl.format(
-                "Слишком длинное значение: {} символов, допускается не больше {}.",
-                cell.str.len_chars(),
-                pl.lit(col.max_chars),
-            ),
-            value=cell,
-        )
+        if found[f"x{i}"]:
+            ck.flag(
+                frame,
+                cell.str.contains(CONTROL_CHARS),
+                name,
+                "Недопустимый управляющий символ в значении (например, нулевой байт или символ смены "
+                "направления текста; показан как «\ufffd»): удалите его.",
+                value=cell,
+            )
+        if found[f"l{i}"]:
+            ck.flag(
+                frame,
+                cell.str.len_chars() > col.max_chars,
+                name,
+                pl.format(
+                    "Слишком длинное значение: {} символов, допускается не больше {}.",
+                    cell.str.len_chars(),
+                    pl.lit(col.max_chars),
+                ),
+                value=cell,
+            )
 
 
 def _check_date_windows(df: pl.DataFrame, ck: Checker, ctx: Context) -> None:
