@@ -10,13 +10,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import auth, connection, context
+from ui import auth, connection, context, warmup
 from ui.registry import pages_for_role
 
 APP_DIR = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="Выпускник — мониторинг трудоустройства", page_icon="🎓", layout="wide")
 connection.configure_logging()
+# the first run of the process (a user's or the script health check's) starts the cache warm-up
+warmup.ensure_started()
 
 scope = auth.authenticate()
 if scope is None:

@@ -15,6 +15,11 @@ cohort than rows) one snapshot of whole colleges up to that many graduates, not 
 to the end of that page's script run; an error is an exception, an error box, a page that drew
 nothing, a failed login or a refused load.
 
+Before the clock starts, one websocket visit starts the server's cache warm-up (ui/warmup.py) and the
+script waits until `vypusk health` reports it done (--cold: no warm-up, the sessions hit a cold
+server); what the cold start cost is reported apart: warmup_s (as the server measured it),
+warmup_cpu_s, warmup_rss_mb, warmup_state.
+
 Prints and returns: concurrent_sessions, concurrent_pages, concurrent_p50_ms, concurrent_p95_ms,
 concurrent_max_ms, concurrent_errors (count; the first ones in concurrent_error_list),
 concurrent_load_s, concurrent_page_p95_ms (per page), app_peak_rss_mb (the server process's peak
@@ -50,6 +55,7 @@ from tests.test_concurrency import round_of_pages, write_status_file  # noqa: E4
 STEP_TIMEOUT_MS = 180_000
 LOAD_TIMEOUT_S = 900
 BROWSE_DEADLINE_S = 900
+WARMUP_TIMEOUT_S = 1800
 FILE_NAME = "statuses_concurrent_bench.csv"
 
 
@@ -185,7 +191,48 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[int(rank) - 1]
 
 
-def run(db_path: Path, *, sessions: int = 20, browsers: int = 3, rows: int = 100_000) -> dict[str, Any]:
+def warm_up(url: str, db_file: Path, pid: int) -> dict[str, Any]:
+    """Start the server's cache warm-up (ui/warmup.py) the way the first visitor does — one script
+    run of the login page — and wait until the health check (`vypusk health`) reports it done: a
+    real service is warmed before users come (docs/scaling.md). Returns what the cold start cost:
+    warmup_s (the server's own measurement), warmup_cpu_s (server CPU meanwhile), warmup_rss_mb."""
+    from cli.maintenance import health_report
+
+    cpu0 = _cpu_s(pid)
+
+    async def first_visit() -> None:
+        async with StSession(url, timeout_s=STEP_TIMEOUT_MS / 1000) as s:
+            await s.run()
+
+    asyncio.run(first_visit())
+    deadline = time.monotonic() + WARMUP_TIMEOUT_S
+    report: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        report = health_report(str(db_file), 30.0)
+        if report.get("warmup_state") in ("done", "failed"):
+            break
+        time.sleep(2.0)
+    cpu1 = _cpu_s(pid)
+    rss = _vm_hwm_mb(pid)
+    out = {
+        "warmup_state": report.get("warmup_state"),
+        "warmup_s": report.get("warmup_s"),
+        "warmup_cpu_s": round(cpu1 - cpu0, 1) if cpu0 is not None and cpu1 is not None else None,
+        "warmup_rss_mb": round(rss) if rss is not None else None,
+    }
+    if report.get("warmup_error"):
+        out["warmup_error"] = report["warmup_error"]
+    print(
+        f"cache warm-up {out['warmup_state']}: {out['warmup_s']} s, server CPU {out['warmup_cpu_s']} s, "
+        f"peak RSS {out['warmup_rss_mb']} MB",
+        flush=True,
+    )
+    return out
+
+
+def run(
+    db_path: Path, *, sessions: int = 20, browsers: int = 3, rows: int = 100_000, cold: bool = False
+) -> dict[str, Any]:
     pw.require_browser()
     with tempfile.TemporaryDirectory(prefix="vypusk_concurrent_") as tmp:
         work = Path(tmp)
@@ -194,10 +241,11 @@ def run(db_path: Path, *, sessions: int = 20, browsers: int = 3, rows: int = 100
         roles = {name: scope.role for name, scope in demo_scopes(db_copy).items()}
         file = work / FILE_NAME
         written, _dates, _colleges = write_status_file(db_copy, file, rows, whole_colleges=True)
-        server = AppServer(db_copy, work).start()
+        server = AppServer(db_copy, work, env={"VYPUSK_WARMUP": "0" if cold else "1"}).start()
         try:
             assert server._proc is not None
             pid = server._proc.pid
+            warm = {} if cold else warm_up(server.url, db_copy, pid)
             cpu0 = _cpu_s(pid)
             t0 = time.monotonic()
             logs, load_s = asyncio.run(_all(server.url, file, roles, sessions, browsers))
@@ -207,13 +255,10 @@ def run(db_path: Path, *, sessions: int = 20, browsers: int = 3, rows: int = 100
         finally:
             server.stop()
     times = [t for log in logs for t in log.page_ms]
-    by_page: dict[str, list[float]] = {}
-    for log in logs:
-        for path, t in zip(log.page_paths, log.page_ms, strict=True):
-            by_page.setdefault(path, []).append(t)
-    errors = [f"{log.name}: {e}" for log in logs for e in log.errors]
-    errors += [f"{log.name}: visited no page" for log in logs[1:] if not log.page_ms]
+    errors = _errors(logs, warm)
     out: dict[str, Any] = {
+        **warm,
+        "concurrent_cold_start": cold,
         "concurrent_sessions": len(logs),
         "concurrent_status_rows": written,
         "concurrent_pages": len(times),
@@ -222,7 +267,7 @@ def run(db_path: Path, *, sessions: int = 20, browsers: int = 3, rows: int = 100
         "concurrent_max_ms": round(max(times)) if times else None,
         "concurrent_errors": len(errors),
         "concurrent_error_list": errors[:20],
-        "concurrent_page_p95_ms": {p: round(percentile(ts, 95)) for p, ts in sorted(by_page.items())},
+        "concurrent_page_p95_ms": _page_p95(logs),
         "concurrent_load_s": round(load_s, 1),
         "concurrent_wall_s": round(wall_s, 1),
         "app_peak_rss_mb": round(rss) if rss is not None else None,
@@ -245,15 +290,36 @@ def run(db_path: Path, *, sessions: int = 20, browsers: int = 3, rows: int = 100
     return out
 
 
+def _errors(logs: list[Session], warm: dict[str, Any]) -> list[str]:
+    errors = [f"{log.name}: {e}" for log in logs for e in log.errors]
+    errors += [f"{log.name}: visited no page" for log in logs[1:] if not log.page_ms]
+    if warm.get("warmup_state") not in (None, "done"):
+        errors.append(f"cache warm-up {warm.get('warmup_state')}: {warm.get('warmup_error', '')}")
+    return errors
+
+
+def _page_p95(logs: list[Session]) -> dict[str, int]:
+    by_page: dict[str, list[float]] = {}
+    for log in logs:
+        for path, t in zip(log.page_paths, log.page_ms, strict=True):
+            by_page.setdefault(path, []).append(t)
+    return {p: round(percentile(ts, 95)) for p, ts in sorted(by_page.items())}
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--db", type=Path, required=True, help="a demo database (copied, not changed)")
     p.add_argument("--sessions", type=int, default=20)
     p.add_argument("--browsers", type=int, default=3, help="browsing Chromium tabs besides the uploader")
     p.add_argument("--rows", type=int, default=100_000, help="status rows in the uploaded file")
+    p.add_argument(
+        "--cold",
+        action="store_true",
+        help="no cache warm-up: the sessions start on a cold server (how it was before the warm-up)",
+    )
     p.add_argument("--json", dest="json_out", type=Path, default=None)
     args = p.parse_args()
-    out = run(args.db, sessions=args.sessions, browsers=args.browsers, rows=args.rows)
+    out = run(args.db, sessions=args.sessions, browsers=args.browsers, rows=args.rows, cold=args.cold)
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
         args.json_out.write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")

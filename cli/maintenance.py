@@ -20,6 +20,7 @@ from cli.parsing import add_command
 from data_layer import backup, config, db, health, service
 from data_layer.errors import DatabaseLockedError, UserFacingError
 from data_layer.text import fmt_int
+from metrics.formatting import fmt_num
 
 BACKUP_TIMEOUT_S = 3600.0
 HEALTH_TIMEOUT_S = 10.0
@@ -221,6 +222,8 @@ def _print_health(r: dict[str, Any]) -> None:
         print(
             f"  версия схемы: {r['schema_version']}, изменений схемы применено: {r.get('migrations_applied', 0)}"
         )
+    if r.get("warmup_state"):
+        print(f"  прогрев кэша: {warmup_text(r)}", file=out)
     last = r.get("last_load_at")
     print(f"  последняя загрузка: {_ru_datetime(last) if last else 'не было'}", file=out)
     print(f"  свободно на диске: {fmt_int(int(r.get('disk_free_mb') or 0))} МБ", file=out)
@@ -228,3 +231,15 @@ def _print_health(r: dict[str, Any]) -> None:
     print(f"  последняя резервная копия: {_ru_datetime(last_backup) if last_backup else 'нет'}", file=out)
     for p in r["problems"]:
         print(f"  • {p}", file=out)
+
+
+def warmup_text(r: dict[str, Any]) -> str:
+    """The app's cache warm-up (data_layer.warm_state) in Russian."""
+    state = r.get("warmup_state")
+    if state == "done":
+        return f"выполнен за {fmt_num(float(r.get('warmup_s') or 0), 1)} с"
+    if state == "running":
+        return f"идёт (готово представлений: {r.get('warmup_steps') or 0})"
+    if state == "failed":
+        return "не удался"
+    return "не начат (начнётся при первом открытии приложения)"

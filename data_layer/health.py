@@ -82,6 +82,8 @@ def problems(report: dict[str, Any], now: dt.datetime | None = None) -> list[str
             + ", ".join(report["migrations_pending"])
             + " (перезапустите приложение после обновления)"
         )
+    if report.get("warmup_state") == "failed":
+        out.append(f"прогрев кэша при запуске не удался: {report.get('warmup_error')}")
     min_free = _env_int("VYPUSK_MIN_FREE_MB", MIN_FREE_MB_DEFAULT)
     free = report.get("disk_free_mb")
     if isinstance(free, int) and free < min_free:

@@ -10,8 +10,9 @@ Roles (docs/domain.md §1, §10):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 
@@ -79,3 +80,14 @@ class Scope:
 
 
 OPERATOR = Scope(role="base_centre", code=None, username="operator")
+
+
+def cache_identity(scope: Scope) -> tuple[str, str | None]:
+    """What a cached result of a scope depends on: the role and its code, not the user name (every
+    query reads the scope's role and code only; the user name goes into audit and decision rows)."""
+    return (scope.role, scope.code)
+
+
+# hash_funcs of the app's st.cache_data/st.cache_resource functions: the users of one role and code
+# share cached results (and the cache warm-up, ui/warmup.py, computes them for all of them)
+SCOPE_HASH: dict[Any, Callable[[Any], Any]] = {Scope: cache_identity}

@@ -28,7 +28,7 @@ from typing import Any
 
 import duckdb
 
-from data_layer import backup, config, db, health
+from data_layer import backup, config, db, health, warm_state
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +107,13 @@ def _connection(p: Path) -> duckdb.DuckDBPyConnection | None:
 
 
 def live_health(con: duckdb.DuckDBPyConnection, p: Path) -> dict[str, Any]:
+    """The health facts as the app sees them, with where its cache warm-up stands."""
     try:
         with con.cursor() as cur:
-            return health.collect(cur, p)
+            facts = health.collect(cur, p)
     except duckdb.Error as exc:
-        return {"database_reachable": False, "error": f"запрос к базе данных не выполнен: {exc}"}
+        facts = {"database_reachable": False, "error": f"запрос к базе данных не выполнен: {exc}"}
+    return {**facts, **warm_state.snapshot(p)}
 
 
 def _run(p: Path) -> None:

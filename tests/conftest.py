@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# No background cache warm-up (ui/warmup.py) in the test process or the servers it starts: AppTests
+# count what a page computes, and a thread computing beside them would make that racy. The load
+# test and tests/app/test_warmup.py turn it on explicitly.
+os.environ.setdefault("VYPUSK_WARMUP", "0")
 
 # College sizes of the small monitoring region: under 5 (small group), under 10 (unreliable), and
 # a few ordinary ones; 16 colleges put at least one college in each of the 13 territories.

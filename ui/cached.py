@@ -25,7 +25,7 @@ import polars as pl
 import streamlit as st
 
 from data_layer import config, db, graduates, identity, reference, risk_measures
-from data_layer.scope import OPERATOR, Scope
+from data_layer.scope import OPERATOR, SCOPE_HASH, Scope
 from metrics import (
     army,
     criteria,
@@ -336,7 +336,7 @@ def _restrict(
     return frame.join(chosen, on=["college_code", "person_key"], how="semi")
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=SCOPE_HASH)
 def cohorts(v: int, scope: Scope) -> list[int]:
     with cursor() as cur:
         return engine.cohorts(cur, scope)
@@ -347,13 +347,13 @@ def deadline_clock() -> dt.datetime:
     return dt.datetime.now().replace(minute=0, second=0, microsecond=0)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=SCOPE_HASH)
 def default_as_of(v: int, scope: Scope, cohort: int, today: dt.date | dt.datetime) -> dt.date:
     with cursor() as cur:
         return engine.default_as_of(cur, scope, cohort, today)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=SCOPE_HASH)
 def data_dates(
     v: int, scope: Scope, cohort: int | None = None, as_of: dt.date | None = None
 ) -> dict[str, dt.date | None]:
@@ -385,13 +385,13 @@ def target(v: int, indicator_id: str, cohort: int) -> tuple[float, int] | None:
         return indicators.get_target(cur, indicator_id, cohort)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=SCOPE_HASH)
 def college_list(v: int, scope: Scope) -> pl.DataFrame:
     with cursor() as cur:
         return engine.college_list(cur, scope)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=SCOPE_HASH)
 def college_names(v: int, scope: Scope) -> dict[str, str]:
     """metrics.formatting.full_college_names of the colleges in scope (3 500 at federal scale: built
     once, not on every run)."""
@@ -399,7 +399,7 @@ def college_names(v: int, scope: Scope) -> dict[str, str]:
 
 
 @by_pairs()
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs=SCOPE_HASH)
 def indicator_table(
     v: int,
     scope: Scope,
@@ -416,7 +416,7 @@ def indicator_table(
 
 
 @by_pairs(region=True)
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=SCOPE_HASH)
 def comparison(
     v: int,
     scope: Scope,
@@ -434,7 +434,7 @@ def comparison(
 
 
 @by_pairs()
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=128, show_spinner=False, hash_funcs=SCOPE_HASH)
 def weekly_series(
     v: int,
     scope: Scope,
@@ -490,7 +490,7 @@ def _trajectory(
         return forecast_mod.trajectory_shares(cur, list(past), week, ind, forecast)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=SCOPE_HASH)
 def priority_groups(
     v: int,
     scope: Scope,
@@ -519,7 +519,7 @@ def priority_groups(
         )
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=SCOPE_HASH)
 def data_used_line(v: int, scope: Scope, as_of: dt.date | None) -> str:
     """metrics.provenance: the extracts and the newest snapshot the figures rest on (one line)."""
     from metrics import provenance
@@ -528,7 +528,7 @@ def data_used_line(v: int, scope: Scope, as_of: dt.date | None) -> str:
         return provenance.data_used_line(provenance.data_used(cur, scope, as_of))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=SCOPE_HASH)
 def not_yet_graduated(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()) -> int:
     """Graduates of the cohort in scope who graduate after `as_of` (in no figure yet)."""
     with cursor() as cur:
@@ -536,7 +536,7 @@ def not_yet_graduated(v: int, scope: Scope, cohort: int, as_of: dt.date, filters
 
 
 @by_pairs()
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=128, show_spinner=False, hash_funcs=SCOPE_HASH)
 def risk_counts(
     v: int, scope: Scope, cohort: int, as_of: dt.date, by: str = "region", filters: FilterItems = ()
 ) -> pl.DataFrame:
@@ -545,14 +545,14 @@ def risk_counts(
 
 
 @by_pairs(base_only=True)
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=SCOPE_HASH)
 def reconciliation_table(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
     with cursor() as cur:
         return reconciliation.reconciliation_table(cur, scope, cohort)
 
 
 @by_pairs(base_only=True)
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=8, show_spinner=False, hash_funcs=SCOPE_HASH)
 def contested(v: int, scope: Scope) -> pl.DataFrame:
     """Contested СНИЛС (base centre); a decision bumps the dataset version."""
     with cursor() as cur:
@@ -560,7 +560,7 @@ def contested(v: int, scope: Scope) -> pl.DataFrame:
 
 
 @by_pairs()
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=SCOPE_HASH)
 def timeliness(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
     with cursor() as cur:
         return criteria.timeliness_table(cur, scope, cohort, as_of)
@@ -590,7 +590,7 @@ def activity_values(v: int, cohort: int, as_of: dt.date) -> tuple[pl.DataFrame, 
         return criteria.activity_values(cur, cohort, as_of)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=SCOPE_HASH)
 def rating(v: int, scope: Scope, cohort: int, as_of: dt.date, version: int | None = None) -> pl.DataFrame:
     values = college_metric_values(v, cohort, as_of)
     with cursor() as cur:
@@ -606,7 +606,7 @@ def rating_publication(v: int, cohort: int, as_of: dt.date) -> publication.Publi
         return publication.latest_publication(cur, cohort, as_of)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=SCOPE_HASH)
 def published_rating(v: int, scope: Scope, publication_id: int) -> pl.DataFrame:
     with cursor() as cur:
         return publication.published_rating(cur, scope, publication.get_publication(cur, publication_id))
@@ -620,7 +620,7 @@ def municipalities(v: int) -> pl.DataFrame:
 
 
 @by_pairs()
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=SCOPE_HASH)
 def verification_summary(
     v: int, scope: Scope, cohort: int, as_of: dt.date, by: str = "", filters: FilterItems = ()
 ) -> pl.DataFrame:
@@ -650,7 +650,7 @@ _shared = st.cache_resource
 
 
 @by_pairs()
-@_shared(max_entries=16, show_spinner=False)
+@_shared(max_entries=16, show_spinner=False, hash_funcs=SCOPE_HASH)
 def risk_view(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()) -> pl.DataFrame:
     """The risk register with names, masked СНИЛС, programme, imported measures and labels
     (personal data: the data layer refuses roles without access)."""
@@ -669,7 +669,7 @@ def risk_view(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: Filter
 
 
 @by_pairs(base_only=True)
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=SCOPE_HASH)
 def program_options(v: int, scope: Scope, cohort: int, college: str | None = None) -> pl.DataFrame:
     """Programmes with graduates of the cohort in scope (one college or all): program_code,
     program_name, sorted by name — for filter widgets."""
@@ -679,7 +679,7 @@ def program_options(v: int, scope: Scope, cohort: int, college: str | None = Non
 
 
 @by_pairs()
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=SCOPE_HASH)
 def verification_overview(
     v: int, scope: Scope, cohort: int, as_of: dt.date
 ) -> tuple[pl.DataFrame, pl.DataFrame, int, pl.DataFrame | None]:
@@ -704,7 +704,7 @@ def verification_overview(
 
 
 @by_pairs()
-@_shared(max_entries=16, show_spinner=False)
+@_shared(max_entries=16, show_spinner=False, hash_funcs=SCOPE_HASH)
 def risk_stays(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: FilterItems = ()) -> pl.DataFrame:
     """Every stay in the risk group (one case each); the measures are joined per run (metrics.cases)."""
     colleges, rest = _split_filters(version(), scope, filters)
@@ -712,7 +712,7 @@ def risk_stays(v: int, scope: Scope, cohort: int, as_of: dt.date, filters: Filte
 
 
 @by_pairs()
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False, hash_funcs=SCOPE_HASH)
 def resolved_by_college(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
     """The status-based criterion «выведены из группы риска» per college (aggregates only)."""
     reg = _register(cohort, as_of, view_colleges(version(), scope))
@@ -723,7 +723,7 @@ def resolved_by_college(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl
 
 
 @by_pairs(base_only=True)
-@_shared(max_entries=16, show_spinner=False)
+@_shared(max_entries=16, show_spinner=False, hash_funcs=SCOPE_HASH)
 def case_people(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
     """Name, masked СНИЛС and programme of the cohort's graduates in scope (personal data)."""
     with cursor() as cur:
@@ -733,7 +733,7 @@ def case_people(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
 
 
 @by_pairs(base_only=True)
-@_shared(max_entries=8, show_spinner=False)
+@_shared(max_entries=8, show_spinner=False, hash_funcs=SCOPE_HASH)
 def graduating_people(v: int, scope: Scope, cohort: int) -> pl.DataFrame:
     """Name and masked СНИЛС of a cohort's graduation list (loaded ahead of graduation)."""
     with cursor() as cur:
@@ -764,7 +764,7 @@ def _returnees(cohort: int, as_of: dt.date, colleges: frozenset[str] | None) -> 
 
 
 @by_pairs()
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False, hash_funcs=SCOPE_HASH)
 def returnees(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
     """Graduates coming back from the army (personal data: refused to other roles before anything
     is computed)."""
@@ -773,6 +773,6 @@ def returnees(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame
 
 
 @by_pairs()
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False, hash_funcs=SCOPE_HASH)
 def returnee_counts(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
     return army.count_returnees(_returnees(cohort, as_of, view_colleges(version(), scope)))

@@ -29,6 +29,7 @@ import polars as pl
 import streamlit as st
 
 from data_layer import config
+from data_layer.scope import SCOPE_HASH, cache_identity
 from metrics import cases as case_metrics
 from ui import cached, case_view
 from ui.connection import cursor
@@ -71,7 +72,7 @@ def case_page(scope: Scope, cohort: int, as_of: dt.date) -> CasePage:
         stamp = case_metrics.measures_stamp(cur, cohort)
         weeks = case_metrics.stale_weeks(cur)
         catalogue = case_metrics.catalogue(cur)
-    view = (str(config.db_path()), scope, cohort, as_of)
+    view = (str(config.db_path()), cache_identity(scope), cohort, as_of)  # the users of a scope share it
     tag = (cached.data_key(v, scope, cohort), stamp, weeks, tuple(catalogue.iter_rows()))
     with _lock:
         held = _views.get(view)
@@ -149,7 +150,7 @@ def with_people(scope: Scope, cohort: int, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 @cached.by_pairs()
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False, hash_funcs=SCOPE_HASH)
 def returnee_table(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
     """cached.returnees with the graduates' names (a short list: pickled cheaply)."""
     return with_people(scope, cohort, cached.returnees(cached.version(), scope, cohort, as_of))

@@ -51,6 +51,16 @@ def _allowed(scope: Scope) -> tuple[list[str] | None, list[str] | None]:
 
 
 def _resolve(scope: Scope) -> mctx.Context | None:
+    params = dict(st.query_params.to_dict())
+    saved = st.session_state.get(_CTX_KEY)
+    if not params.get("cohort") and isinstance(saved, dict):
+        params = {**saved, **params}
+    return context_for(scope, params)
+
+
+def context_for(scope: Scope, params: dict[str, str]) -> mctx.Context | None:
+    """The context of these query parameters for the scope ({}: the defaults a first page shows);
+    no st.* calls, so the cache warm-up (ui/warmup.py) resolves the same context as a page."""
     v = cached.version()
     cohorts = cached.cohorts(v, scope)
     if not cohorts:
@@ -58,10 +68,6 @@ def _resolve(scope: Scope) -> mctx.Context | None:
     today = cached.deadline_clock()
     defaults = {c: cached.default_as_of(v, scope, c, today) for c in cohorts}
     registry = cached.indicator_registry(v)
-    params = dict(st.query_params.to_dict())
-    saved = st.session_state.get(_CTX_KEY)
-    if not params.get("cohort") and isinstance(saved, dict):
-        params = {**saved, **params}
     territories, colleges = _allowed(scope)
     return mctx.context_from_params(
         params,

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from data_layer.scope import Scope
+from data_layer.scope import SCOPE_HASH, Scope
 from metrics import discipline, timeliness
 from metrics.formatting import fmt_int
 from ui import cached
@@ -21,7 +21,7 @@ HEATMAP_ROWS = 150  # a map of 3 500 colleges (federal scale) is 70 000 px tall 
 STATE_COLOURS = {"в срок": "#009E73", "с опозданием": "#F0C05A", "не прислала": "#B2182B"}
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=SCOPE_HASH)
 def grid(v: int, scope: Scope, cohort: int, clock: dt.datetime) -> pl.DataFrame:
     """Week grid now; `clock` (the hour-truncated server time) only moves the cache key as time
     passes (a new arrival moves `v`)."""
@@ -29,13 +29,13 @@ def grid(v: int, scope: Scope, cohort: int, clock: dt.datetime) -> pl.DataFrame:
         return discipline.week_grid(cur, scope, cohort)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=SCOPE_HASH)
 def coming(v: int, scope: Scope, cohort: int, clock: dt.datetime) -> tuple[dt.date, pl.DataFrame]:
     with cursor() as cur:
         return discipline.coming_week(cur, scope, cohort)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False, hash_funcs=SCOPE_HASH)
 def colleges(v: int, scope: Scope) -> pl.DataFrame:
     with cursor() as cur:
         return discipline.colleges_with_contacts(cur, scope)

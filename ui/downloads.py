@@ -21,7 +21,7 @@ import reports
 from data_layer import issued_reports
 from data_layer.errors import UserFacingError
 from data_layer.importer import LoadResult, problems_to_xlsx
-from data_layer.scope import Scope
+from data_layer.scope import SCOPE_HASH, Scope
 from ops import downloads as ops_downloads
 from reports.csv import to_csv_bytes
 from ui import cached
@@ -31,14 +31,14 @@ from ui.connection import cursor
 ICON = ":material/download:"
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=SCOPE_HASH)
 def control_problem(v: int, scope: Scope, cohort: int, as_of: dt.date) -> str | None:
     """The regional control rule's message for this context (None: the report can be exported)."""
     with cursor() as cur:
         return reports.control_problem(cur, scope, cohort, as_of)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=SCOPE_HASH)
 def regional_violations(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
     """The failing control rules of the regional form for this context (reports.regional.violations)."""
     with cursor() as cur:

@@ -31,6 +31,7 @@ MAX_VIEWS = 24  # (kind, database, cohort, date, parameters) combinations kept (
 _lock = threading.Lock()
 _views: OrderedDict[Hashable, dict[str, tuple[int, pl.DataFrame]]] = OrderedDict()
 _kept: dict[Hashable, object] = {}  # `kept`: one (key, value), a value of the current base data
+_computing: dict[Hashable, threading.Lock] = {}  # a lock per view (and kept key) being computed
 
 
 def assemble(
@@ -45,23 +46,41 @@ def assemble(
     load runs is then tagged older than it may be and is computed again next time, never the
     reverse). `compute(codes)`: the result for these colleges, a frame with `college_code`; it is
     called once for all colleges whose part is missing or older than their version."""
+    parts, have = _current(view, colleges, versions)
+    if len(have) < len(colleges) or not colleges:
+        # One computation per view at a time: sessions arriving together on a cold server (or after a
+        # load) wait for the first one's parts instead of computing the same colleges again each.
+        with _compute_lock(view):
+            parts, have = _current(view, colleges, versions)
+            missing = [c for c in colleges if c not in have]
+            if missing or not colleges:
+                fresh = compute(missing)
+                split = {str(k[0]): f for k, f in fresh.partition_by("college_code", as_dict=True).items()}
+                new = {c: split.get(c, fresh.clear()) for c in missing}
+                with _lock:
+                    parts.update({c: (versions[c], f) for c, f in new.items()})
+                have.update(new)
+                if not colleges:
+                    return fresh.clear()
+    return pl.concat([have[c] for c in colleges], how="vertical_relaxed")
+
+
+def _current(
+    view: Hashable, colleges: Sequence[str], versions: Mapping[str, int]
+) -> tuple[dict[str, tuple[int, pl.DataFrame]], dict[str, pl.DataFrame]]:
+    """The view's parts (made the most recently used) and those of `colleges` that are current."""
     with _lock:
         parts = _views.pop(view, {})
         _views[view] = parts
         while len(_views) > MAX_VIEWS:
-            _views.popitem(last=False)
-        have = {c: parts[c][1] for c in colleges if c in parts and parts[c][0] == versions[c]}
-    missing = [c for c in colleges if c not in have]
-    if missing or not colleges:
-        fresh = compute(missing)
-        split = {str(k[0]): f for k, f in fresh.partition_by("college_code", as_dict=True).items()}
-        new = {c: split.get(c, fresh.clear()) for c in missing}
-        with _lock:
-            parts.update({c: (versions[c], f) for c, f in new.items()})
-        have.update(new)
-        if not colleges:
-            return fresh.clear()
-    return pl.concat([have[c] for c in colleges], how="vertical_relaxed")
+            gone, _ = _views.popitem(last=False)
+            _computing.pop(gone, None)
+        return parts, {c: parts[c][1] for c in colleges if c in parts and parts[c][0] == versions[c]}
+
+
+def _compute_lock(key: Hashable) -> threading.Lock:
+    with _lock:
+        return _computing.setdefault(key, threading.Lock())
 
 
 def kept(key: Hashable, compute: Callable[[], T] | None) -> T | None:
@@ -73,10 +92,14 @@ def kept(key: Hashable, compute: Callable[[], T] | None) -> T | None:
             return _kept[key]  # type: ignore[return-value]
     if compute is None:
         return None
-    value = compute()
-    with _lock:
-        _kept.clear()
-        _kept[key] = value
+    with _compute_lock(("kept", key)):  # computed once when several sessions need it together
+        with _lock:
+            if key in _kept:
+                return _kept[key]  # type: ignore[return-value]
+        value = compute()
+        with _lock:
+            _kept.clear()
+            _kept[key] = value
     return value
 
 
@@ -85,3 +108,4 @@ def clear() -> None:
     with _lock:
         _views.clear()
         _kept.clear()
+        _computing.clear()

@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from data_layer.scope import Scope
+from data_layer.scope import SCOPE_HASH, Scope
 from metrics import engine, quality, quotas
 from metrics.formatting import shown_number_expr
 from ui import cached
@@ -23,7 +23,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @cached.by_pairs()
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False, hash_funcs=SCOPE_HASH)
 def colleges(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
     now = cached.version()
     verified = cached.verification_part(cohort, as_of, cached.view_colleges(now, scope))
@@ -33,7 +33,7 @@ def colleges(v: int, scope: Scope, cohort: int, as_of: dt.date) -> pl.DataFrame:
 
 
 @cached.by_pairs(all_cohorts=True)
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False, hash_funcs=SCOPE_HASH)
 def quota(
     v: int, scope: Scope, cohort: int, as_of: dt.date, indicator_id: str
 ) -> tuple[pl.DataFrame, list[int]]:
