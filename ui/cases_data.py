@@ -74,31 +74,49 @@ def case_page(scope: Scope, cohort: int, as_of: dt.date) -> CasePage:
         catalogue = case_metrics.catalogue(cur)
     view = (str(config.db_path()), cache_identity(scope), cohort, as_of)  # the users of a scope share it
     tag = (cached.data_key(v, scope, cohort), stamp, weeks, tuple(catalogue.iter_rows()))
+    held = _held(view, tag)
+    if held is not None:
+        return held
+    # built outside the lock (other views stay available), once: sessions asking for the same view
+    # meanwhile wait for it; the measures are read after the stamp, so an entry is never older
+    # than its tag says
+    with _building(view):
+        held = _held(view, tag)
+        if held is not None:
+            return held
+        page = _build(scope, cohort, as_of, weeks, catalogue)
+        with _lock:
+            _views[view] = (tag, page)
+            _views.move_to_end(view)
+            while len(_views) > MAX_VIEWS:
+                gone, _ = _views.popitem(last=False)
+                _builds.pop(gone, None)
+    return page
+
+
+def _held(view: Hashable, tag: Hashable) -> CasePage | None:
     with _lock:
         held = _views.get(view)
         if held is not None:
             _views.move_to_end(view)
-    if held is not None and held[0] == tag:
-        return held[1]
-    # built outside the lock (other views stay available); the measures are read after the stamp,
-    # so an entry is never older than its tag says
-    page = _build(scope, cohort, as_of, weeks, catalogue)
+    return held[1] if held is not None and held[0] == tag else None
+
+
+def _building(view: Hashable) -> threading.Lock:
     with _lock:
-        _views[view] = (tag, page)
-        _views.move_to_end(view)
-        while len(_views) > MAX_VIEWS:
-            _views.popitem(last=False)
-    return page
+        return _builds.setdefault(view, threading.Lock())
 
 
 def clear() -> None:
     """Forget every view (tests)."""
     with _lock:
         _views.clear()
+        _builds.clear()
 
 
 _lock = threading.Lock()
 _views: OrderedDict[Hashable, tuple[Hashable, CasePage]] = OrderedDict()
+_builds: dict[Hashable, threading.Lock] = {}  # one build at a time per view
 
 
 def _lists(ordered: pl.DataFrame, names: dict[str, str]) -> dict[str, CaseList]:

@@ -64,7 +64,6 @@ def base_layout(fig: go.Figure, *, title: str | None = None, height: int | None 
     fig.update_layout(
         separators=PLOTLY_SEPARATORS,
         colorway=list(PALETTE),
-        template="plotly_white",
         font={"family": FONT, "size": 13},
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
