@@ -220,7 +220,8 @@ def _print_health(r: dict[str, Any]) -> None:
     )
     if r.get("schema_version") is not None:
         print(
-            f"  версия схемы: {r['schema_version']}, изменений схемы применено: {r.get('migrations_applied', 0)}"
+            f"  версия схемы: {r['schema_version']}, изменений схемы применено: {r.get('migrations_applied', 0)}",
+            file=out,
         )
     if r.get("warmup_state"):
         print(f"  прогрев кэша: {warmup_text(r)}", file=out)

@@ -63,9 +63,9 @@ def _run(path: str) -> None:
         log.exception("cache warm-up failed")
         warm_state.finished(path, f"{type(exc).__name__}: {exc}")
         return
+    warm_state.finished(path)
     state = warm_state.snapshot(path)
     log.info("cache warm-up done in %s s (%s views)", state.get("warmup_s"), state.get("warmup_steps"))
-    warm_state.finished(path)
 
 
 def warm_all(progress: Callable[[], None] = lambda: None) -> None:
