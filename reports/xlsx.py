@@ -22,6 +22,8 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from reports import xlsx_bulk
+
 Kind = Literal["text", "int", "pct", "num", "pp", "date"]
 
 # Format codes are stored locale-neutral: ',' is the grouping and '.' the decimal mark of the file
@@ -272,6 +274,19 @@ def _write_table(
     if table.rows.is_empty():
         ws.write_string(row, 0, table.empty_text, fm.get(italic=True))
         return first_header, last_header, row + 2
+    if table.rows.height * len(table.columns) < xlsx_bulk.BULK_MIN_CELLS or not _write_rows_bulk(
+        ws, row, table, fm, widths
+    ):
+        _write_rows_by_cell(ws, row, table, fm, widths)
+    row += table.rows.height
+    if table.note:
+        ws.write_string(row, 0, table.note, fm.get(italic=True, font_size=9))
+        row += 1
+    return first_header, last_header, row + 1
+
+
+def _write_rows_by_cell(ws: Worksheet, row: int, table: Table, fm: _Formats, widths: list[float]) -> None:
+    """The data rows from `row` on, one XlsxWriter call per cell."""
     extra = [k for k in (table.emphasis, *(c.kind_key for c in table.columns)) if k]
     select = list(dict.fromkeys([*(c.key for c in table.columns), *extra]))
     pos = {k: i for i, k in enumerate(select)}
@@ -298,10 +313,36 @@ def _write_table(
         if lines > 1:
             ws.set_row(row, 12.75 * min(lines, 30))
         row += 1
-    if table.note:
-        ws.write_string(row, 0, table.note, fm.get(italic=True, font_size=9))
-        row += 1
-    return first_header, last_header, row + 1
+
+
+def _write_rows_bulk(ws: Worksheet, row: int, table: Table, fm: _Formats, widths: list[float]) -> bool:
+    """The data rows from `row` on, set-wise (reports.xlsx_bulk: the same cells as
+    `_write_rows_by_cell`); False, nothing written, when a column needs the cell-by-cell path."""
+    rows = table.rows
+    if not isinstance(ws, xlsx_bulk.BulkWorksheet) or any(c.kind_key for c in table.columns):
+        return False
+    bold = None
+    if table.emphasis:
+        if rows[table.emphasis].dtype != pl.Boolean:
+            return False
+        bold = rows[table.emphasis].fill_null(False)
+    columns = [(c.key, c.kind) for c in table.columns]
+    cells = xlsx_bulk.bulk_cells(ws, row, rows, columns, bold, fm.cell)
+    if cells is None:
+        return False
+    ws.add_rows(row, cells, len(columns) - 1)
+    # Readers do not recompute row heights on open (LibreOffice does not): size wrapped text here.
+    per_col = [pl.Series([1] * rows.height, dtype=pl.Int64)]
+    for c, col in enumerate(table.columns):
+        if col.kind == "text":
+            values = rows[col.key]
+            uniq = values.drop_nulls().unique(maintain_order=True).to_list()
+            needed = [_lines_needed(str(v), widths[c]) if v else 1 for v in uniq]
+            per_col.append(values.replace_strict(uniq, needed, default=1, return_dtype=pl.Int64))
+    lines = pl.DataFrame({str(i): s for i, s in enumerate(per_col)}).max_horizontal()
+    for i in (lines > 1).arg_true().to_list():
+        ws.set_row(row + i, 12.75 * min(int(lines[i]), 30))
+    return True
 
 
 def _write_title(ws: Worksheet, title: TitleBlock, fm: _Formats, span: int, total_width: float) -> int:
@@ -367,7 +408,7 @@ def render_workbook(title: TitleBlock, sheets: Sequence[Sheet], props: Propertie
         while name in used:
             name = safe_sheet_name(name[:28] + "_" + str(len(used)))
         used.add(name)
-        ws = book.add_worksheet(name)
+        ws = book.add_worksheet(name, worksheet_class=xlsx_bulk.BulkWorksheet)
         _render_sheet(ws, sheet, title, fm)
     book.close()
     return buf.getvalue()
