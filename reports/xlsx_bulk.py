@@ -10,6 +10,7 @@ prepared rows in their place among the rows XlsxWriter writes (titles, headers, 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -19,8 +20,9 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-# Tables with fewer data cells are written cell by cell (set-wise work has a fixed cost per column).
-BULK_MIN_CELLS = 5000
+# Tables with fewer data cells are written cell by cell (set-wise work costs ~1,5 ms a table: it pays
+# from about 60 rows of 7 columns on).
+BULK_MIN_CELLS = 500
 # Numbers XlsxWriter writes as '%.16G': integers below this print the same as polars' cast to text.
 _INT_EXACT = 10**15
 # Strings at most this long cannot exceed Excel's 32 767 UTF-16 units (longer ones: cell by cell).
@@ -105,10 +107,18 @@ def _by_bold(pair: tuple[Format, Format] | None, any_bold: bool, normal: Format)
     return pl.when(pl.col("_b")).then(pl.lit(_xf(pair[1]))).otherwise(pl.lit(_xf(pair[0])))
 
 
-def _number_texts(s: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """(the '%.16G' text XlsxWriter writes for each number, missing flags: null or NaN)."""
+def _number_texts(ws: Worksheet, s: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(the '%.16G' text XlsxWriter writes for each number or date, missing flags: null or NaN)."""
     if s.dtype.is_integer():
         return s.cast(pl.Utf8), s.is_null()
+    if s.dtype == pl.Date:
+        days = {
+            d: f"{ws._convert_date_time(dt.datetime.combine(d, dt.time())):.16G}"
+            for d in s.drop_nulls().unique()
+        }
+        return s.replace_strict(
+            list(days), list(days.values()), default=None, return_dtype=pl.Utf8
+        ), s.is_null()
     values = s.to_list()
     texts = [None if v is None or math.isnan(v) else f"{v:.16G}" for v in values]
     return pl.Series(texts, dtype=pl.Utf8), pl.Series([t is None for t in texts], dtype=pl.Boolean)
@@ -125,11 +135,14 @@ def _text_values(s: pl.Series) -> pl.Series:
 
 
 def eligible(s: pl.Series, kind: str) -> bool:
-    """Whether the column's cells can be written set-wise exactly as cell by cell: text, or numbers
-    of a numeric kind (no booleans, dates, texts in number columns, infinities, huge integers)."""
+    """Whether the column's cells can be written set-wise exactly as cell by cell: text, dates of a
+    date column, numbers of a numeric kind (no booleans, texts in number columns, infinities, huge
+    integers)."""
     if kind == "text":
         longest = _text_values(s).str.len_chars().max()
         return longest is None or int(longest) <= _STR_SAFE  # type: ignore[arg-type]
+    if kind == "date":
+        return s.dtype == pl.Date
     if kind not in _NUMERIC_KINDS:
         return False
     if s.dtype.is_integer():
@@ -168,7 +181,7 @@ def column_cells(
             .otherwise(_cell(letter, style, '" t="s"><v>', pl.col(f"_i{c}")))
         )
         return expr, {f"_i{c}": idx}
-    texts, missing = _number_texts(s)
+    texts, missing = _number_texts(ws, s)
     style = _by_bold((cell(kind, False), cell(kind, True)), any_bold, cell(kind, False))
     value = _cell(letter, style, '"><v>', pl.col(f"_v{c}"))
     n_missing = int(missing.sum())

@@ -69,6 +69,14 @@ def test_every_kind_of_value_is_written_as_cell_by_cell(monkeypatch: pytest.Monk
             "share": [0.1, 2 / 3, None, float("nan"), 1e-7, 0.625],
             "pp": [1.25, -3.0, 0.0, None, 12.3456789, 5.0],
             "total": [False, False, True, False, None, True],
+            "day": [
+                dt.date(2024, 11, 29),
+                None,
+                dt.date(1900, 1, 1),
+                dt.date(2025, 1, 3),
+                None,
+                dt.date(2024, 8, 2),
+            ],
         }
     )
     cols = (
@@ -77,6 +85,7 @@ def test_every_kind_of_value_is_written_as_cell_by_cell(monkeypatch: pytest.Monk
         Col("n", "Выпускников", "int", group="Группа"),
         Col("share", "Доля", "pct", group="Группа"),
         Col("pp", "Отклонение", "pp", number="гр.05"),
+        Col("day", "Дата", "date"),
     )
     table = Table(cols, rows, caption="Таблица", emphasis="total", note="Примечание")
     sheets = [Sheet("Лист", (table, Table(cols[:2], rows.head(2)))), Sheet("Второй", (table,), freeze_cols=1)]
@@ -88,8 +97,8 @@ def test_every_kind_of_value_is_written_as_cell_by_cell(monkeypatch: pytest.Monk
 
 
 def test_columns_the_set_wise_path_cannot_write_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    rows = pl.DataFrame({"d": [dt.date(2024, 11, 29), None], "n": [1, 2], "kind": ["int", "pct"]})
-    cols = (Col("d", "Дата", "date"), Col("n", "Число", "num", kind_key="kind"))
+    rows = pl.DataFrame({"d": ["2024-11-29", None], "n": [1, 2], "kind": ["int", "pct"]})
+    cols = (Col("d", "Дата", "date"), Col("n", "Число", "num", kind_key="kind"))  # text in a date column
     sheets = [Sheet("Лист", (Table(cols, rows),))]
     by_cell, bulk, n = _both(monkeypatch, lambda: render_workbook(TITLE, sheets, PROPS))
     assert n == 0
