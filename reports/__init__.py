@@ -296,13 +296,14 @@ def build_scorecards_zip(
     ctx = ReportContext(cur, scope, cohort, as_of, generated_at, bulk=True, metric_values=metric_values)
     codes = ctx.college_counts.sort(["name", "code"])["code"].to_list()
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+    # the workbooks are zip archives already: stored as they are (deflating them again gains nothing)
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
         for code in codes:
             data = _render(ctx, "scorecard", code, "xlsx")
             info = zipfile.ZipInfo(
                 report_file_name("scorecard", cohort, as_of, code), ctx.generated_at.timetuple()[:6]
             )
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_STORED
             zf.writestr(info, data)
     audit.record(
         cur,

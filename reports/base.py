@@ -5,7 +5,7 @@ title block lines (as-of date, indicator definitions, criteria version, data dat
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
 
@@ -39,9 +39,8 @@ PART_KEYS: dict[str, str] = {
     "colleges": "college_code",
     "rating": "college_code",
     "current_rating": "college_code",
-    "_risk_members_all": "college_code",
-    "_series_all": "code",
-    "_college_program_counts": "college_code",
+    "risk_members_all": "college_code",
+    "own_series_all": "code",
 }
 
 
@@ -183,24 +182,31 @@ class ReportContext:
         """The rows of one college of a region-wide frame of this request (`frame`: an attribute
         named in PART_KEYS), in their order: the same rows as filtering by the college's code, cut
         from one partition by college made on the first call (the scorecard zip asks 3 500 times)."""
-        parts = self._parts.get(frame)
+        return self.cut_by_college(frame, lambda: getattr(self, frame), PART_KEYS[frame], college)
+
+    def cut_by_college(
+        self, name: str, build: Callable[[], pl.DataFrame], key: str, college: str
+    ) -> pl.DataFrame:
+        """One college's rows (column `key`) of the region-wide frame `name`, built by `build` and
+        partitioned by college on the first call."""
+        parts = self._parts.get(name)
         if parts is None:
-            whole: pl.DataFrame = getattr(self, frame)
-            split = whole.partition_by(PART_KEYS[frame], as_dict=True, maintain_order=True)
-            parts = self._parts[frame] = (whole.clear(), {str(k[0]): p for k, p in split.items()})
+            whole = build()
+            split = whole.partition_by(key, as_dict=True, maintain_order=True)
+            parts = self._parts[name] = (whole.clear(), {str(k[0]): p for k, p in split.items()})
         empty, by_college = parts
         return by_college.get(college, empty)
 
     def risk_members(self, college: str) -> pl.DataFrame:
         """Risk-group members of one college at the as-of date (risk.membership, grouped by program)."""
         if self.bulk:
-            return self.college_rows("_risk_members_all", college)
+            return self.college_rows("risk_members_all", college)
         return risk.membership(
             self.cur, self.scope, self.cohort, [self.as_of], self.thresholds, {"college": college}, "program"
         )
 
     @cached_property
-    def _risk_members_all(self) -> pl.DataFrame:
+    def risk_members_all(self) -> pl.DataFrame:
         return risk.membership(
             self.cur, self.scope, self.cohort, [self.as_of], self.thresholds, None, "program"
         )
@@ -211,13 +217,24 @@ class ReportContext:
             return engine.weekly_series(
                 self.cur, self.scope, self.cohort, self.as_of, self.headline, {"college": college}
             )
-        start = self._college_starts.get(college)
-        if start is None:
+        if college not in self._college_starts:
             return self._series_all.head(0)
-        # The college's own points: the Fridays from its first graduation (the same dates
-        # weekly_series would pick), plus the end date.
-        dates = engine.weekly_dates(start, min(self.as_of, engine.window_end(self.cohort)))
-        return self.college_rows("_series_all", college).filter(pl.col("date").is_in(dates)).sort("date")
+        return self.college_rows("own_series_all", college)
+
+    @cached_property
+    def own_series_all(self) -> pl.DataFrame:
+        """Every college's own points, sorted by date: the Fridays from its first graduation (the
+        same dates weekly_series would pick for it), plus the end date."""
+        end = min(self.as_of, engine.window_end(self.cohort))
+        dates: dict[dt.date, list[dt.date]] = {}
+        pairs = [
+            (code, d)
+            for code, start in self._college_starts.items()
+            for d in dates.setdefault(start, engine.weekly_dates(start, end))
+        ]
+        own = pl.DataFrame(pairs, schema={"code": pl.Utf8, "date": pl.Date}, orient="row")
+        series = self._series_all
+        return series.join(own, on=["code", "date"], how="semi").sort(["code", "date"])
 
     @cached_property
     def _college_starts(self) -> dict[str, dt.date]:
@@ -240,16 +257,18 @@ class ReportContext:
         counts = engine.counts_at_dates(self.cur, self.scope, self.cohort, dates, None, "college")
         return indicators.with_indicator(counts, self.headline)
 
-    def program_counts(self, college: str) -> pl.DataFrame:
-        """Status counts of one college by program at as_of, as engine.status_counts(by="program",
-        filters={"college": college}) gives them, cut from one query over every college (bulk)."""
+    @cached_property
+    def program_counts_all(self) -> pl.DataFrame:
+        """Status counts of every college by program at as_of (bulk): for each college (column
+        college_code) the rows engine.status_counts(by="program", filters={"college": college})
+        gives, in its order; from one query over every college."""
         programs = self._programs.select("code", "name", "ugps_code", "ugps_name", "level")
-        counts = self.college_rows("_college_program_counts", college)
+        counts = self._college_program_counts
         return (
-            counts.select(pl.col("program_code").alias("code"), "total", *COUNT_COLUMNS)
+            counts.select("college_code", pl.col("program_code").alias("code"), "total", *COUNT_COLUMNS)
             .join(programs, on="code", how="left")
-            .select([*programs.columns, "total", *COUNT_COLUMNS])
-            .sort(["code", "name", "ugps_code", "ugps_name", "level"])
+            .select(["college_code", *programs.columns, "total", *COUNT_COLUMNS])
+            .sort(["college_code", "code", "name", "ugps_code", "ugps_name", "level"])
         )
 
     @cached_property

@@ -171,9 +171,11 @@ def _criteria_summary(
     )
 
 
-def _trend(ctx: ReportContext, code: str, tu_code: str | None) -> Table:
-    series = ctx.college_series(code)
-    frame = series.select("date", "total", "numerator", "denominator", "rate")
+def _trend_frame(ctx: ReportContext, code: str, tu_code: str | None) -> pl.DataFrame:
+    """The college's weekly points with the territory's and the region's rate at the same dates."""
+    if ctx.bulk:
+        return ctx.cut_by_college("_trend_all", lambda: _trend_all(ctx), "code", code)
+    frame = ctx.college_series(code).select("date", "total", "numerator", "denominator", "rate")
     frame = frame.join(
         ctx.region_series.select("date", pl.col("rate").alias("rate_region")), on="date", how="left"
     )
@@ -185,6 +187,39 @@ def _trend(ctx: ReportContext, code: str, tu_code: str | None) -> Table:
         )
     else:
         frame = frame.with_columns(rate_tu=pl.lit(None, dtype=pl.Float64))
+    return frame.sort("date")
+
+
+def _trend_all(ctx: ReportContext) -> pl.DataFrame:
+    """`_trend_frame` of every college at once (the scorecard zip), column `code` added."""
+    colleges = ctx.colleges.select(pl.col("college_code").alias("code"), "tu_code")
+    tus = [tu for tu in colleges["tu_code"].unique().sort().to_list() if tu]
+    by_tu = pl.concat(
+        [
+            pl.DataFrame({"tu_code": [tu]}, schema={"tu_code": colleges.schema["tu_code"]}).join(
+                ctx.territory_series(tu).select("date", pl.col("rate").alias("rate_tu")), how="cross"
+            )
+            for tu in tus
+        ]
+        or [
+            pl.DataFrame(
+                schema={"tu_code": colleges.schema["tu_code"], "date": pl.Date, "rate_tu": pl.Float64}
+            )
+        ]
+    )
+    region = ctx.region_series.select("date", pl.col("rate").alias("rate_region"))
+    return (
+        ctx.own_series_all.select("code", "date", "total", "numerator", "denominator", "rate")
+        .join(region, on="date", how="left")
+        .join(colleges, on="code", how="left")
+        .join(by_tu, on=["tu_code", "date"], how="left")
+        .drop("tu_code")
+        .sort(["code", "date"])
+    )
+
+
+def _trend(ctx: ReportContext, code: str, tu_code: str | None) -> Table:
+    frame = _trend_frame(ctx, code, tu_code)
     head = ctx.headline.name
     return Table(
         (
@@ -196,42 +231,51 @@ def _trend(ctx: ReportContext, code: str, tu_code: str | None) -> Table:
             Col("rate_tu", "Территория (ТУ)", "pct", group="Для сравнения"),
             Col("rate_region", "Регион", "pct", group="Для сравнения"),
         ),
-        frame.sort("date"),
+        frame,
         caption=f"Динамика по неделям: {head}",
         empty_text="Статусов по неделям пока нет.",
     )
 
 
-def _specialties(ctx: ReportContext, code: str) -> Table:
-    filters: engine.Filters = {"college": code}
-    head = ctx.headline
-    if ctx.bulk:
-        table = indicators.with_indicator(ctx.program_counts(code), head).with_columns(
-            small_group=pl.col("total") < engine.SMALL_GROUP
-        )
-    else:
-        table = engine.indicator_table(ctx.cur, ctx.scope, ctx.cohort, ctx.as_of, head, "program", filters)
+def _specialty_frame(table: pl.DataFrame, rc: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Program rows with the headline indicator (`table`) plus the share employed by specialty,
+    the risk group (`rc`: risk_count by `keys`) and the status sums of the form's groups."""
     spec = indicators.with_indicator(
         table.drop("numerator", "denominator", "rate"), indicators.BUILTIN_BY_ID["by_specialty_share"]
     )
-    if ctx.bulk:
-        members = ctx.risk_members(code)
-        rc = (
-            members.group_by("group_code")
-            .agg(pl.len().cast(pl.Int64).alias("risk_count"))
-            .rename({"group_code": "code"})
-        )
-    else:
-        rc = risk.risk_counts(ctx.cur, ctx.scope, ctx.cohort, ctx.as_of, ctx.thresholds, "program", filters)
-    frame = (
-        table.join(spec.select("code", pl.col("rate").alias("by_specialty")), on="code", how="left")
-        .join(rc.select("code", "risk_count"), on="code", how="left")
+    return (
+        table.with_columns(by_specialty=spec["rate"])
+        .join(rc.select(*keys, "risk_count"), on=keys, how="left")
         .with_columns(
             risk_count=pl.col("risk_count").fill_null(0),
             risk_status=pl.sum_horizontal([pl.col(c) for c in sorted(RISK_STATUSES)]),
             no_status=pl.sum_horizontal([pl.col(c) for c in sorted(NO_STATUS)]),
         )
     )
+
+
+def _specialties_all(ctx: ReportContext) -> pl.DataFrame:
+    """`_specialties` frames of every college at once (the scorecard zip), column college_code added."""
+    table = indicators.with_indicator(ctx.program_counts_all, ctx.headline).with_columns(
+        small_group=pl.col("total") < engine.SMALL_GROUP
+    )
+    rc = (
+        ctx.risk_members_all.group_by("college_code", "group_code")
+        .agg(pl.len().cast(pl.Int64).alias("risk_count"))
+        .rename({"group_code": "code"})
+    )
+    return _specialty_frame(table, rc, ["college_code", "code"]).sort(["college_code", "code"])
+
+
+def _specialties(ctx: ReportContext, code: str) -> Table:
+    head = ctx.headline
+    if ctx.bulk:
+        frame = ctx.cut_by_college("_specialties_all", lambda: _specialties_all(ctx), "college_code", code)
+    else:
+        filters: engine.Filters = {"college": code}
+        table = engine.indicator_table(ctx.cur, ctx.scope, ctx.cohort, ctx.as_of, head, "program", filters)
+        rc = risk.risk_counts(ctx.cur, ctx.scope, ctx.cohort, ctx.as_of, ctx.thresholds, "program", filters)
+        frame = _specialty_frame(table, rc, ["code"]).sort("code")
     return Table(
         (
             Col("code", "Код"),
@@ -246,7 +290,7 @@ def _specialties(ctx: ReportContext, code: str) -> Table:
             Col("no_status", "Без статуса", "int"),
             Col("risk_count", "В группе риска", "int"),
         ),
-        frame.sort("code"),
+        frame,
         caption="Специальности и профессии",
     )
 
