@@ -21,8 +21,8 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 # Tables with fewer data cells are written cell by cell (set-wise work costs ~1,5 ms a table: it pays
-# from about 60 rows of 7 columns on).
-BULK_MIN_CELLS = 500
+# from about 100 rows of 7 columns on: the scorecards' small tables are written cell by cell).
+BULK_MIN_CELLS = 1000
 # Numbers XlsxWriter writes as '%.16G': integers below this print the same as polars' cast to text.
 _INT_EXACT = 10**15
 # Strings at most this long cannot exceed Excel's 32 767 UTF-16 units (longer ones: cell by cell).
