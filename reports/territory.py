@@ -8,7 +8,7 @@ import datetime as dt
 import polars as pl
 
 from data_layer.scope import Scope
-from metrics import engine, reconciliation, risk
+from metrics import engine, indicators, reconciliation, risk
 from metrics.formatting import fmt_date, fmt_datetime
 from metrics.statuses import RISK_STATUSES
 from metrics.views import month_before
@@ -98,8 +98,9 @@ def _college_table(ctx: ReportContext, code: str, prev: dt.date, risks: dict[dt.
         Col("rate_prev", f"На {fmt_date(prev)}", "pct", group=head.name),
         Col("change", "Изменение, п. п.", "pp", group=head.name),
     ]
+    counts = now.drop("numerator", "denominator", "rate")  # the same status counts for every indicator
     for ind in others:
-        rate = engine.indicator_table(ctx.cur, ctx.scope, ctx.cohort, ctx.as_of, ind, "college", filters)
+        rate = indicators.with_indicator(counts, ind)
         frame = frame.join(rate.select("code", pl.col("rate").alias(f"rate:{ind.id}")), on="code", how="left")
         cols.append(Col(f"rate:{ind.id}", ind.name, "pct", group="Другие показатели"))
     cols += [
