@@ -297,7 +297,9 @@ def _write_rows_by_cell(ws: Worksheet, row: int, table: Table, fm: _Formats, wid
     emphasis = pos[table.emphasis] if table.emphasis else None
     text_cols = [(c, pos[col.key]) for c, col in enumerate(table.columns) if col.kind == "text"]
     lines_of: dict[tuple[int, str], int] = {}  # the same texts repeat down a column (college names)
-    for values in table.rows.select(select).iter_rows():
+    # columns as lists, zipped into rows: no query plan per table (DataFrame.select costs milliseconds
+    # on a busy machine, and the scorecard zip writes 10 000 tables)
+    for values in zip(*(table.rows.get_column(k).to_list() for k in select), strict=True):
         bold = bool(values[emphasis]) if emphasis is not None else False
         for c, i, kind, kind_at in cells:
             _write_value(ws, row, c, values[i], values[kind_at] if kind_at is not None else kind, fm, bold)
