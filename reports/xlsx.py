@@ -37,6 +37,8 @@ NUM_FORMATS: dict[str, str] = {
     "text": "@",
 }
 DASH = "—"
+# the worksheets the reports are written into (tests compare them with XlsxWriter's plain Worksheet)
+WORKSHEET_CLASS: type[Worksheet] = xlsx_bulk.BulkWorksheet
 MIN_TITLE_COLS = 8
 MAX_COL_WIDTH = 60.0
 FONT = "Arial"
@@ -329,7 +331,7 @@ def _write_rows_bulk(ws: Worksheet, row: int, table: Table, fm: _Formats, widths
             return False
         bold = rows[table.emphasis].fill_null(False)
     columns = [(c.key, c.kind) for c in table.columns]
-    cells = xlsx_bulk.bulk_cells(ws, row, rows, columns, bold, fm.cell)
+    cells = xlsx_bulk.bulk_cells(ws, row, rows, columns, bold, fm.cell, DASH)
     if cells is None:
         return False
     ws.add_rows(row, cells, len(columns) - 1)
@@ -410,7 +412,7 @@ def render_workbook(title: TitleBlock, sheets: Sequence[Sheet], props: Propertie
         while name in used:
             name = safe_sheet_name(name[:28] + "_" + str(len(used)))
         used.add(name)
-        ws = book.add_worksheet(name, worksheet_class=xlsx_bulk.BulkWorksheet)
+        ws = book.add_worksheet(name, worksheet_class=WORKSHEET_CLASS)
         _render_sheet(ws, sheet, title, fm)
     book.close()
     return buf.getvalue()
