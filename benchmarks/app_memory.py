@@ -12,7 +12,8 @@ times (from the request to the end of the script run, over a socket on this mach
 Prints and returns: browse_peak_rss_mb (the server's peak resident memory, VmHWM: the app's own
 work — pages, queries, caches — at this scale), browse_rss_mb (resident at the end), browse_cpu_s
 (CPU the server spent), browse_pages (page views), browse_warm_ms ({role:page: ms} of the last
-round), browse_warm_max_ms and browse_errors.
+round), browse_warm_max_ms, browse_errors and browse_peak_steps ({role:page#round: MB}: the page views
+that raised the server's peak, with the peak after each: where the memory goes).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _vm_rss_mb(pid: int) -> float | None:
     return None
 
 
-async def _browse(url: str, user: str, role: str, rounds: int, out: dict[str, Any]) -> None:
+async def _browse(url: str, pid: int, user: str, role: str, rounds: int, out: dict[str, Any]) -> None:
     paths = ["", *[s.url_path for s in specs_for_role(role, PROJECT_DIR)][1:]]
     async with StSession(url, timeout_s=STEP_TIMEOUT_S) as s:
         await s.run()
@@ -55,18 +56,26 @@ async def _browse(url: str, user: str, role: str, rounds: int, out: dict[str, An
         if not s.has_button("Выйти"):
             out["browse_errors"].append(f"{user}: not logged in")
             return
-        for _ in range(rounds):
+        for n in range(rounds):
             for path in paths:
                 t0 = time.perf_counter()
                 await s.open(path)
                 ms = (s.finished_at - t0) * 1000  # to the end of the page's run
                 out["browse_warm_ms"][f"{path or 'home'}@{role}"] = round(ms)
+                peak = round(_vm_hwm_mb(pid) or 0)
+                if peak > max(out["browse_peak_steps"].values(), default=0):
+                    out["browse_peak_steps"][f"{path or 'home'}@{role}#{n + 1}"] = peak
                 out["browse_pages"] += 1
                 out["browse_errors"] += [f"{user} /{path}: {p}" for p in s.problems()]
 
 
 def run(db_path: Path, *, rounds: int = 2, per_role: int = 1) -> dict[str, Any]:
-    out: dict[str, Any] = {"browse_pages": 0, "browse_warm_ms": {}, "browse_errors": []}
+    out: dict[str, Any] = {
+        "browse_pages": 0,
+        "browse_warm_ms": {},
+        "browse_errors": [],
+        "browse_peak_steps": {},
+    }
     with tempfile.TemporaryDirectory(prefix="vypusk_memory_") as tmp:
         work = Path(tmp)
         db_copy = work / "app.duckdb"
@@ -81,7 +90,7 @@ def run(db_path: Path, *, rounds: int = 2, per_role: int = 1) -> dict[str, Any]:
             cpu0 = _cpu_s(pid)
             for role in ("base_centre", "ministry", "territory", "college"):
                 for user in users.get(role, [])[:per_role]:
-                    asyncio.run(_browse(server.url, user, role, rounds, out))
+                    asyncio.run(_browse(server.url, pid, user, role, rounds, out))
                     print(f"  {user}: server peak RSS so far {_vm_hwm_mb(pid):.0f} MB", flush=True)
             out["browse_peak_rss_mb"] = round(_vm_hwm_mb(pid) or 0)
             out["browse_rss_mb"] = round(_vm_rss_mb(pid) or 0)
@@ -100,6 +109,10 @@ def run(db_path: Path, *, rounds: int = 2, per_role: int = 1) -> dict[str, Any]:
     )
     for key, ms in sorted(warm.items(), key=lambda kv: -kv[1]):
         print(f"  {key}: {ms} ms")
+    print(
+        "page views that raised the peak: "
+        + ", ".join(f"{k} {mb} MB" for k, mb in out["browse_peak_steps"].items())
+    )
     for e in out["browse_errors"][:20]:
         print(f"  error: {e}", flush=True)
     return out

@@ -350,6 +350,15 @@ def cohort_colleges(cur: duckdb.DuckDBPyConnection, cohort: int) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+def cohort_sizes(cur: duckdb.DuckDBPyConnection, cohort: int) -> dict[str, int]:
+    """The number of graduates of the cohort per college (the size of its part of a per-graduate
+    result)."""
+    rows = cur.execute(
+        "SELECT college_code, count(*) FROM graduates WHERE cohort = ? GROUP BY college_code", [cohort]
+    ).fetchall()
+    return {str(c): int(n) for c, n in rows}
+
+
 def persons(
     cur: duckdb.DuckDBPyConnection, scope: Scope, cohort: int, filters: Filters | None = None
 ) -> pl.DataFrame:

@@ -173,24 +173,34 @@ def _cohort_colleges(v: int, cohort: int) -> list[str]:
         return engine.cohort_colleges(cur, cohort)
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _cohort_sizes(v: int, cohort: int) -> dict[str, int]:
+    with cursor() as cur:
+        return engine.cohort_sizes(cur, cohort)
+
+
 def _assembled(
     kind: str,
     cohort: int,
     colleges: frozenset[str] | None,
     params: tuple[Any, ...],
     compute: Callable[[engine.Filters], pl.DataFrame],
+    checkpoints: int = 1,
 ) -> pl.DataFrame:
     """The result `kind` of `colleges` (None: all) assembled from per-college parts; `compute(filters)`
-    is the region-wide function restricted by a college filter."""
+    is the region-wide function restricted by a college filter, evaluated at `checkpoints` dates
+    (missing parts are computed in groups of at most parts.GROUP_ROWS graduates x checkpoints)."""
     v = version()  # the current versions, whatever key the caller's cache used
     everyone = _cohort_colleges(v, cohort)
     codes = sorted(everyone if colleges is None else set(everyone) & colleges)
     pairs = _cache_versions(v)
+    sizes = _cohort_sizes(v, cohort)
     return parts.assemble(
         (kind, str(config.db_path()), cohort, *params),
         codes,
         {c: pairs.pair(c, cohort) for c in codes},
         lambda missing: compute({"college": missing or [_NO_COLLEGE]}),
+        {c: sizes.get(c, 0) * checkpoints for c in codes},
     )
 
 
@@ -241,7 +251,7 @@ def _register(
                 cur, OPERATOR, cohort, as_of, thr, f, step_days, dates, _external_facts(f)
             )
 
-    return _assembled("register", cohort, colleges, (as_of, thr, tuple(dates)), compute)
+    return _assembled("register", cohort, colleges, (as_of, thr, tuple(dates)), compute, len(dates))
 
 
 def _stays(cohort: int, as_of: dt.date, colleges: frozenset[str] | None) -> pl.DataFrame:
@@ -254,7 +264,7 @@ def _stays(cohort: int, as_of: dt.date, colleges: frozenset[str] | None) -> pl.D
         with cursor() as cur:
             return risk.risk_stays(cur, OPERATOR, cohort, as_of, thr, f, 7, dates, _external_facts(f))
 
-    return _assembled("stays", cohort, colleges, (as_of, thr, tuple(dates)), compute)
+    return _assembled("stays", cohort, colleges, (as_of, thr, tuple(dates)), compute, len(dates))
 
 
 def _verification(cohort: int, as_of: dt.date, colleges: frozenset[str] | None) -> pl.DataFrame:

@@ -7,7 +7,10 @@ version (graduation lists, reference, УФНС/ЦЗН, settings). So these resul
 college, each part tagged with the version of its pair: after one college's load only that
 college's part is computed again (one query restricted to it) and the region's result is the
 concatenation of the parts. Colleges without a current part (a cold start, a change of everything)
-are computed together in one query, as the region-wide query would. The metrics functions stay the
+are computed together, as the region-wide query would, in groups of colleges small enough that
+DuckDB's working memory for one query stays bounded (`GROUP_ROWS`: a cold federal-scale register in
+one query takes ~1,7 GB, in groups of ~70 000 graduates ~0,3 GB at the same CPU time; issue 16 item
+2). The metrics functions stay the
 only definitions: a part is the same function with a college filter (tests/unit/test_parts.py
 checks that the assembled result equals the region-wide one after several loads).
 
@@ -27,6 +30,9 @@ import polars as pl
 T = TypeVar("T")
 
 MAX_VIEWS = 24  # (kind, database, cohort, date, parameters) combinations kept (least recently used go)
+# The most rows (graduates x checkpoints) one computation of missing parts covers; more are split into
+# groups of colleges. ~6 M rows: ~0,25 GB of DuckDB working memory for the risk register.
+GROUP_ROWS = 6_000_000
 
 _lock = threading.Lock()
 _views: OrderedDict[Hashable, dict[str, tuple[int, pl.DataFrame]]] = OrderedDict()
@@ -39,13 +45,17 @@ def assemble(
     colleges: Sequence[str],
     versions: Mapping[str, int],
     compute: Callable[[list[str]], pl.DataFrame],
+    weights: Mapping[str, int] | None = None,
+    limit: int = GROUP_ROWS,
 ) -> pl.DataFrame:
     """The result `view` for `colleges`: their parts concatenated in the given order.
 
     `versions[c]`: the version of college c's data, read before computing (a part computed while a
     load runs is then tagged older than it may be and is computed again next time, never the
     reverse). `compute(codes)`: the result for these colleges, a frame with `college_code`; it is
-    called once for all colleges whose part is missing or older than their version."""
+    called for the colleges whose part is missing or older than their version, once for all of
+    them or, with `weights` (rows of the computation per college), once per group of at most
+    `limit` rows (`groups`)."""
     parts, have = _current(view, colleges, versions)
     if len(have) < len(colleges) or not colleges:
         # One computation per view at a time: sessions arriving together on a cold server (or after a
@@ -54,7 +64,8 @@ def assemble(
             parts, have = _current(view, colleges, versions)
             missing = [c for c in colleges if c not in have]
             if missing or not colleges:
-                fresh = compute(missing)
+                batches = groups(missing, weights, limit) if weights is not None and missing else [missing]
+                fresh = pl.concat([compute(b) for b in batches], how="vertical_relaxed")
                 split = {str(k[0]): f for k, f in fresh.partition_by("college_code", as_dict=True).items()}
                 new = {c: split.get(c, fresh.clear()) for c in missing}
                 with _lock:
@@ -81,6 +92,21 @@ def _current(
 def _compute_lock(key: Hashable) -> threading.Lock:
     with _lock:
         return _computing.setdefault(key, threading.Lock())
+
+
+def groups(codes: Sequence[str], weights: Mapping[str, int], limit: int) -> list[list[str]]:
+    """`codes` in order, cut into consecutive groups of at most `limit` total weight (a college
+    heavier than `limit` forms a group of its own; a college without a weight weighs nothing)."""
+    out: list[list[str]] = []
+    total = limit + 1
+    for c in codes:
+        w = weights.get(c, 0)
+        if total + w > limit:
+            out.append([])
+            total = 0
+        out[-1].append(c)
+        total += w
+    return out
 
 
 def kept(key: Hashable, compute: Callable[[], T] | None) -> T | None:
