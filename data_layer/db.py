@@ -22,13 +22,10 @@ from data_layer.schema import apply_schema
 
 # Offline: never download DuckDB extensions; fail at once instead. The memory cap keeps the app
 # and bulk loads within a modest server (DuckDB's default is 80 % of RAM); larger operations spill
-# to a temporary folder next to the database file. The allocator's background threads give memory a
-# finished query freed back to the system within seconds (without them the server kept ~0,25 GB
-# after the region's external facts alone, ~2 GB after browsing at federal scale: issue 16 item 2).
+# to a temporary folder next to the database file.
 _DUCKDB_CONFIG: dict[str, str | int | float | list[str]] = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
-    "allocator_background_threads": True,
     "memory_limit": os.environ.get("VYPUSK_DUCKDB_MEMORY", "2GB"),
 }
 

@@ -6,9 +6,7 @@ Shared by every page; add functions here rather than copying them into pages.
 
 from __future__ import annotations
 
-import ctypes
 import logging
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -33,29 +31,6 @@ log = logging.getLogger("vypusk.pages")
 
 APP_DIR = Path(__file__).resolve().parent.parent
 
-# A page run this long computed something cold (region-wide frames, DuckDB queries): the C heap then
-# holds hundreds of MB of freed memory that glibc keeps for reuse; giving it back to the system keeps
-# the server's memory to what it uses (issue 16 item 2: ~0,2 GB at federal scale).
-TRIM_AFTER_S = 1.0
-
-
-def _load_libc() -> Any:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL("libc.so.6")
-    except OSError:
-        return None
-
-
-_LIBC = _load_libc()
-
-
-def give_back_memory() -> None:
-    """Return the freed C heap to the system (glibc `malloc_trim`; a no-op elsewhere)."""
-    if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
-        _LIBC.malloc_trim(0)
-
 
 # ---------------------------------------------------------------- guards
 
@@ -69,10 +44,11 @@ def safe_page(render: Callable[[], None]) -> None:
     started = time.perf_counter()
     try:
         render()
-        took = time.perf_counter() - started
-        log.info("page %s rendered in %.2f s", Path(render.__code__.co_filename).name, took)
-        if took > TRIM_AFTER_S:
-            give_back_memory()
+        log.info(
+            "page %s rendered in %.2f s",
+            Path(render.__code__.co_filename).name,
+            time.perf_counter() - started,
+        )
     except ScopeError as exc:
         log.warning("scope refused: %s", exc)
         st.error(str(exc), icon=":material/lock:")
