@@ -37,8 +37,9 @@ NUM_FORMATS: dict[str, str] = {
     "text": "@",
 }
 DASH = "—"
-# the worksheets the reports are written into (tests compare them with XlsxWriter's plain Worksheet)
-WORKSHEET_CLASS: type[Worksheet] = xlsx_bulk.BulkWorksheet
+# the worksheets the reports are written into (tests compare them with XlsxWriter's plain Worksheet);
+# the plain one under an XlsxWriter release the set-wise writer has not been tested with
+WORKSHEET_CLASS: type[Worksheet] = xlsx_bulk.BulkWorksheet if xlsx_bulk.SUPPORTED else Worksheet
 MIN_TITLE_COLS = 8
 MAX_COL_WIDTH = 60.0
 FONT = "Arial"

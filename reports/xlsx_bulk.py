@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
+import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import (
@@ -37,6 +38,12 @@ _INT_EXACT = 10**15
 _STR_SAFE = 16383
 _NUMERIC_KINDS = frozenset({"int", "pct", "num", "pp"})
 _FAST_CELLS = frozenset({CellNumberTuple, CellDatetimeTuple, CellStringTuple, CellBlankTuple})
+# BulkWorksheet overrides private methods of XlsxWriter's Worksheet and writes the XML that this
+# XlsxWriter writes (tests/unit/test_xlsx_bulk.py compares the bytes). Another XlsxWriter release may
+# write other XML: then the reports use the plain Worksheet (slower, the same content) until the tests
+# have been run against that release and it is added here.
+TESTED_XLSXWRITER = frozenset({"3.3.1"})
+SUPPORTED = xlsxwriter.__version__ in TESTED_XLSXWRITER
 
 
 class BulkWorksheet(Worksheet):

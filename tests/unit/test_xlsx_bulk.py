@@ -138,3 +138,14 @@ def test_reports_of_the_test_region_are_the_same_set_wise(
     con.close()
     # the forms' tables go the set-wise way (tables with dates or mixed units: cell by cell)
     assert written["regional"] > 0 and (draft or written["territory"] > 0)
+
+
+def test_installed_xlsxwriter_is_a_tested_release() -> None:
+    # The comparisons above run against the installed XlsxWriter; when they pass under a new release,
+    # add it to TESTED_XLSXWRITER (until then the reports fall back to the plain Worksheet).
+    import xlsxwriter
+
+    assert xlsx_bulk.SUPPORTED, (
+        f"XlsxWriter {xlsxwriter.__version__} not in {sorted(xlsx_bulk.TESTED_XLSXWRITER)}"
+    )
+    assert xlsx.WORKSHEET_CLASS is xlsx_bulk.BulkWorksheet
