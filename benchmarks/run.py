@@ -4,7 +4,10 @@
 
 Prints each figure as it is measured and writes them all to the JSON file:
   generate_s, ingest_s, ingest_rows, ingest_rows_per_s — synthetic files written (by a child process) and
-      loaded through the importer (validation included);
+      loaded through the importer (validation included): every kind, one file after another into a growing
+      database; ingest_cpu_s — its CPU time; ingest_by_kind — files, rows, s and cpu_s per file kind;
+      ingest_status_rows, ingest_status_rows_per_s, ingest_status_rows_per_cpu_s — the status files alone
+      (one per year of snapshots; benchmarks/ingest.py measures one status CSV);
   ingest_xlsx_rows_per_s (ingest_xlsx_rows, ingest_xlsx_s) — a 14-column XLSX status file of the newest
       snapshots (--xlsx-rows, default 300 000) loaded through the same importer path;
   ingest_peak_rss_mb — peak resident memory of this process after the build: the importer's own work;
@@ -153,13 +156,16 @@ def build(db_path: Path, graduates: int, seed: int, out: dict[str, Any], xlsx_ro
         print(f"generated {len(files)} files for {graduates} graduates in {t_gen:.1f} s", flush=True)
         con = db.open_database(db_path)
         rows = 0
-        t0 = time.perf_counter()
+        by_kind: dict[str, dict[str, float]] = {}
+        t0, c0 = time.perf_counter(), _cpu_s()
         for f in files:
+            t1, c1 = time.perf_counter(), _cpu_s()
             res = load_file(con, Path(f), Path(f).name, scope=OPERATOR)
             if not res.ok:
                 raise SystemExit(f"load failed for {f}: {res.message} {res.errors[:5]}")
+            _tally(by_kind, res.kind or "?", res.rows, time.perf_counter() - t1, _cpu_s() - c1)
             rows += res.rows
-        t_ing = time.perf_counter() - t0
+        t_ing, cpu_ing = time.perf_counter() - t0, _cpu_s() - c0
         db.set_meta(con, "is_demo", "1")
         if xlsx_rows:
             ingest_xlsx(con, Path(tmp), xlsx_rows, out)
@@ -167,10 +173,44 @@ def build(db_path: Path, graduates: int, seed: int, out: dict[str, Any], xlsx_ro
     out["ingest_s"] = round(t_ing, 2)
     out["ingest_rows"] = rows
     out["ingest_rows_per_s"] = round(rows / t_ing)
-    print(f"ingested {rows} rows in {t_ing:.1f} s = {rows / t_ing:,.0f} rows/s", flush=True)
+    out["ingest_cpu_s"] = round(cpu_ing, 2)
+    _ingest_kinds(out, by_kind)
+    print(
+        f"ingested {rows} rows in {t_ing:.1f} s (CPU {cpu_ing:.1f} s) = {rows / t_ing:,.0f} rows/s; "
+        f"status files {out['ingest_status_rows_per_s']:,} rows/s ({out['ingest_status_rows_per_cpu_s']:,} "
+        "per CPU second)",
+        flush=True,
+    )
     # the generator ran in a child process: this is the importer's own peak (reading, validation, writing)
     out["ingest_peak_rss_mb"] = round(peak_rss_mb())
     print(f"ingest peak RSS {out['ingest_peak_rss_mb']} MB", flush=True)
+
+
+def _tally(by_kind: dict[str, dict[str, float]], kind: str, rows: int, secs: float, cpu: float) -> None:
+    k = by_kind.setdefault(kind, {"files": 0, "rows": 0, "s": 0.0, "cpu_s": 0.0})
+    k["files"] += 1
+    k["rows"] += rows
+    k["s"] += secs
+    k["cpu_s"] += cpu
+
+
+def _ingest_kinds(out: dict[str, Any], by_kind: dict[str, dict[str, float]]) -> None:
+    """`ingest_by_kind` (files, rows, s, cpu_s per file kind) and the status files' own rates:
+    `ingest_rows_per_s` mixes every kind (graduation lists and their spell rebuilds, extracts,
+    events...) loaded one file after another into a growing database."""
+    out["ingest_by_kind"] = {
+        kind: {
+            "files": int(v["files"]),
+            "rows": int(v["rows"]),
+            "s": round(v["s"], 2),
+            "cpu_s": round(v["cpu_s"], 2),
+        }
+        for kind, v in by_kind.items()
+    }
+    st = by_kind.get("statuses", {"rows": 0, "s": 0.0, "cpu_s": 0.0})
+    out["ingest_status_rows"] = int(st["rows"])
+    out["ingest_status_rows_per_s"] = round(st["rows"] / st["s"]) if st["s"] else 0
+    out["ingest_status_rows_per_cpu_s"] = round(st["rows"] / st["cpu_s"]) if st["cpu_s"] else 0
 
 
 def ingest_xlsx(con: Any, folder: Path, limit: int, out: dict[str, Any]) -> None:
