@@ -463,6 +463,24 @@ def test_same_file_after_other_data_replaced_it_loads_again(loaded: duckdb.DuckD
     ]
 
 
+def test_repeated_rows_compare_as_multisets(con: duckdb.DuckDBPyConnection) -> None:
+    """A kind that may repeat a row (УФНС): the same rows in another order are unchanged; the same
+    distinct rows with other repeat counts are a change (store.same_as_stored)."""
+    header = ["СНИЛС", "Вид занятости", "Дата начала", "Дата выгрузки"]
+    a = [snils(1), "трудовой договор", "01.09.2024", "01.10.2024"]
+    b = [snils(2), "трудовой договор", "01.09.2024", "01.10.2024"]
+    first = must_load(con, csv_bytes(header, [a, a, b]), "u1.csv")
+    assert not first.unchanged
+    same = load_file(con, csv_bytes(header, [a, b, a]), "u2.csv")
+    assert same.ok and same.unchanged
+    other = must_load(con, csv_bytes(header, [a, b, b]), "u3.csv")
+    assert not other.unchanged
+    assert rows(con, "SELECT snils, count(*) FROM ufns_records GROUP BY 1 ORDER BY 1") == [
+        (digits(1), 1),
+        (digits(2), 2),
+    ]
+
+
 # ---------------------------------------------------------------- replace semantics
 
 
