@@ -173,6 +173,7 @@ def _cohort_colleges(v: int, cohort: int) -> list[str]:
         return engine.cohort_colleges(cur, cohort)
 
 
+@by_pairs(base_only=True)  # graduation lists change only with the base version
 @st.cache_data(max_entries=8, show_spinner=False)
 def _cohort_sizes(v: int, cohort: int) -> dict[str, int]:
     with cursor() as cur:
