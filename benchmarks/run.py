@@ -63,6 +63,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# The page phases render pages in this process (AppTest) and time their cold and warm renders; the
+# server's warm-up thread (ui/warmup.py) would compute the same views meanwhile and its CPU would count
+# in this process's figures. The load test's server runs its own warm-up (benchmarks/load_test.py).
+os.environ["VYPUSK_WARMUP"] = "0"
 
 from data_layer import db  # noqa: E402
 from data_layer.scope import OPERATOR  # noqa: E402
