@@ -144,8 +144,18 @@ def bump_dataset_version(
             set_meta(cur, "base_version", str(old))
         rows = sorted(set(pairs))
         if rows:
-            cur.executemany("DELETE FROM pair_versions WHERE college_code = ? AND cohort = ?", rows)
-            cur.executemany("INSERT INTO pair_versions VALUES (?, ?, ?)", [[c, y, new] for c, y in rows])
+            # set-wise: one statement per pair cost ~2,5 ms each (0,8 s for a 300-pair status file)
+            lists = [[c for c, _ in rows], [y for _, y in rows]]
+            cur.execute(
+                """DELETE FROM pair_versions p
+                   USING (SELECT unnest(?::VARCHAR[]) AS c, unnest(?::INTEGER[]) AS y) n
+                   WHERE p.college_code = n.c AND p.cohort = n.y""",
+                lists,
+            )
+            cur.execute(
+                "INSERT INTO pair_versions SELECT unnest(?::VARCHAR[]), unnest(?::INTEGER[]), ?",
+                [*lists, new],
+            )
     return new
 
 
