@@ -8,7 +8,6 @@ connection the pages use, between two runs of the same pages, as the upload page
 from __future__ import annotations
 
 import csv
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from metrics import army, cases, criteria, engine, indicators, quality, quotas, 
 from metrics.formatting import fmt_int, fmt_pct
 from ops import cases as case_ops
 from ops import identity as identity_ops
-from tests.helpers import APP_FILE, login_as
+from tests.helpers import APP_FILE, login_as, use_copy_of
 from ui import cached, parts, quality_ministry
 
 COHORT = 2025
@@ -36,10 +35,7 @@ IND = "employment_federal"
 
 @pytest.fixture
 def live_db(monitoring_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "live.duckdb"
-    shutil.copyfile(monitoring_db, path)
-    monkeypatch.setenv("VYPUSK_DB", str(path))
-    monkeypatch.setenv("VYPUSK_CREDENTIALS", str(tmp_path / "credentials.yaml"))
+    path = use_copy_of(monitoring_db, tmp_path, monkeypatch)
     db.close_all()
     yield path
     db.close_all()

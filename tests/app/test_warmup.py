@@ -4,7 +4,6 @@ user of any name opens them — and the health facts say where it stands."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from cli.maintenance import warmup_text
 from data_layer import db, health, service, warm_state
 from data_layer.scope import Role, Scope, cache_identity
 from metrics import criteria, engine, forecast, risk, verification
-from tests.helpers import APP_FILE, login_as
+from tests.helpers import APP_FILE, login_as, use_copy_of
 from ui import cached, cases_data, parts, warmup
 
 # What a cold first page computes (the expensive metrics functions the cached views call).
@@ -35,10 +34,7 @@ COMPUTED: tuple[tuple[Any, str], ...] = (
 
 @pytest.fixture
 def live_db(monitoring_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "warm.duckdb"
-    shutil.copyfile(monitoring_db, path)
-    monkeypatch.setenv("VYPUSK_DB", str(path))
-    monkeypatch.setenv("VYPUSK_CREDENTIALS", str(tmp_path / "credentials.yaml"))
+    path = use_copy_of(monitoring_db, tmp_path, monkeypatch)
     db.close_all()
     st.cache_data.clear()
     st.cache_resource.clear()
