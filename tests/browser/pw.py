@@ -407,9 +407,24 @@ async def select_table_row(page: Page, key_prefix: str, row: int) -> None:
 
 
 async def map_centre(page: Page) -> tuple[float, float]:
-    """The centre of the first pydeck map on the page, scrolled into view once its canvas shows."""
+    """The centre of the first pydeck map on the page, scrolled into view once its canvas shows.
+
+    deck.gl draws through software WebGL (SwiftShader) here; on a loaded CI machine its first frame
+    has once not come within a minute while the same test alone passes in 28 s. Leaving the page and
+    coming back mounts the map anew with a fresh WebGL context (a browser reload would too, but
+    Streamlit's client then logs 404s for page-relative health URLs); a map that fails twice fails
+    the test, and a WebGL error the first attempt logged still reaches the page watch."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
     deck = page.get_by_test_id("stDeckGlJsonChart").first
-    await deck.locator("canvas").first.wait_for(state="visible", timeout=RUN_TIMEOUT_MS)
+    canvas = deck.locator("canvas").first
+    try:
+        await canvas.wait_for(state="visible", timeout=RUN_TIMEOUT_MS // 2)
+    except PlaywrightTimeoutError:
+        here = url_path_of(page.url)
+        await open_page(page, next(p for p in await nav_url_paths(page) if p != here))
+        await open_page(page, here)
+        await canvas.wait_for(state="visible", timeout=RUN_TIMEOUT_MS)
     await deck.scroll_into_view_if_needed()
     box = await deck.bounding_box()
     assert box is not None, "the map is not visible"
