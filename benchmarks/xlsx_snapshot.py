@@ -161,16 +161,32 @@ def _check(con: Any, pairs: list[tuple[str, int]]) -> int:
         return one + other
 
 
+def _prepare(db_path: Path, source: Path | None, workbook: Path | None, rows: int) -> tuple[Any, Path]:
+    """The database (a fresh copy of `source` when given, migrations applied) and the workbook."""
+    import shutil
+
+    from data_layer import db
+
+    if source is not None:
+        if source.resolve() == db_path.resolve():
+            raise SystemExit("--source and --db are the same file")
+        shutil.copyfile(source, db_path)
+        db_path.with_name(db_path.name + ".wal").unlink(missing_ok=True)
+    con = db.open_database(db_path)  # migrations, outside the clock
+    workbook = workbook or db_path.with_suffix(".xlsx")
+    if not workbook.exists():
+        snapshot_workbook(con, workbook, rows)
+    return con, workbook
+
+
 def main() -> int:
     import argparse
     import json
     import os
-    import shutil
     import sys
     import time
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from data_layer import db
     from data_layer.importer import load_file
     from data_layer.scope import OPERATOR
 
@@ -182,15 +198,7 @@ def main() -> int:
     ap.add_argument("--check", action="store_true", help="compare the stored spells with a rebuild")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
-    if args.source is not None:
-        if args.source.resolve() == args.db.resolve():
-            raise SystemExit("--source and --db are the same file")
-        shutil.copyfile(args.source, args.db)
-        args.db.with_name(args.db.name + ".wal").unlink(missing_ok=True)
-    con = db.open_database(args.db)  # migrations, outside the clock
-    workbook = args.workbook or args.db.with_suffix(".xlsx")
-    if not workbook.exists():
-        snapshot_workbook(con, workbook, args.rows)
+    con, workbook = _prepare(args.db, args.source, args.workbook, args.rows)
     parts: dict[str, list[float]] = {}
     _timing_parts(parts)
     load = os.getloadavg()[0]
