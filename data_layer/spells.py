@@ -1,8 +1,9 @@
 """Derived table `status_spells`: periods of constant status per graduate.
 
 Updated inside the load transaction for the (college, cohort) pairs a load touched (extended by
-snapshots newer than every stored one, `append_spells`; else rebuilt, `rebuild_spells`), so that the
-status of every graduate at any date is one range lookup (valid_from <= D < valid_to) and the
+snapshots newer than every stored one, `append_spells` — after cutting them back, `cut_back`, when the
+load replaces the newest snapshots; else rebuilt, `rebuild_spells`: `update_after_status_load`), so that
+the status of every graduate at any date is one range lookup (valid_from <= D < valid_to) and the
 weekly series is one pass over spell boundaries. Semantics (docs/data_contract.md §5): a graduate's status
 at D is the one in the latest snapshot dated <= D that contains the graduate; before the first
 such snapshot it is 'unknown'.
@@ -168,19 +169,93 @@ _DROP_SQL = f"""DELETE FROM status_spells WHERE rowid IN (SELECT sid FROM {_CLOS
                 AND valid_to <= graduation_date"""
 
 
-def appendable_pairs(cur: duckdb.DuckDBPyConnection, firsts: pl.DataFrame) -> set[tuple[str, int]]:
-    """The pairs of `firsts` (college_code, cohort, first_new: a load's earliest snapshot of the
-    pair) with no stored status row dated on or after `first_new`: call before storing the load."""
-    cur.register(_NEW_PAIRS, firsts.select("college_code", "cohort", "first_new"))
+# ---------------------------------------------------------------- replacing the newest snapshots
+#
+# A load that replaces the newest snapshots of a pair (a college re-sends this week's file) leaves the
+# pair's status rows as they were before `cut` (its earliest new or replaced snapshot) plus its own
+# rows. The spells rebuilt from the rows before `cut` are the stored spells cut back at `cut`:
+# every graduate's spells cover [graduation_date, FAR_FUTURE) without gaps, the islands before `cut`
+# are the same (declared_from included: the run start of an island is that of its first row), and the
+# island holding the last row before `cut` (or the 'unknown' spell when there is none) goes on to
+# FAR_FUTURE. So: spells starting on or after `cut` go, the one spell holding `cut` becomes open, and
+# the load's rows are appended as newer snapshots. Exact only when every graduate of the pair
+# graduated before `cut`: a spell that ended by the graduation date was not stored (membership in
+# time) and may be the one to go on; such pairs are rebuilt.
+
+_CUTS = "_spell_cuts"
+
+# the pairs of _CUTS (college_code, cohort, cut, replaced) that can be cut back and extended;
+# ? = the load's id (its own rows are stored already)
+_EXTENDABLE_SQL = f"""
+SELECT c.college_code, c.cohort, c.replaced FROM {_CUTS} c
+WHERE NOT EXISTS (SELECT 1 FROM status_rows r WHERE r.college_code = c.college_code AND r.cohort = c.cohort
+                  AND r.snapshot_date >= c.cut AND r.load_id IS DISTINCT FROM ?)
+  AND NOT (c.replaced AND EXISTS (SELECT 1 FROM graduates g WHERE g.college_code = c.college_code
+                                  AND g.cohort = c.cohort AND g.graduation_date >= c.cut))
+"""
+_CUT_DELETE_SQL = f"""DELETE FROM status_spells s USING {_CUTS} c
+    WHERE s.college_code = c.college_code AND s.cohort = c.cohort AND s.valid_from >= c.cut"""
+_CUT_OPEN_SQL = f"""UPDATE status_spells SET valid_to = DATE '{FAR_FUTURE}' FROM {_CUTS} c
+    WHERE status_spells.college_code = c.college_code AND status_spells.cohort = c.cohort
+      AND status_spells.valid_to >= c.cut AND status_spells.valid_to <> DATE '{FAR_FUTURE}'"""
+
+
+def _cuts(firsts: pl.DataFrame, replaced: pl.DataFrame) -> pl.DataFrame:
+    """(college_code, cohort, cut, replaced) per pair from the load's earliest snapshot of each pair
+    (`firsts`: first_new) and the earliest snapshot it takes out of each pair (`replaced`: first_replaced)."""
+    keys = [pl.col("college_code").cast(pl.Utf8), pl.col("cohort").cast(pl.Int32)]
+    new = firsts.select(*keys, pl.col("first_new").cast(pl.Date))
+    old = replaced.select(*keys, pl.col("first_replaced").cast(pl.Date))
+    both = new.join(old, on=["college_code", "cohort"], how="full", coalesce=True)
+    return both.select(
+        "college_code",
+        "cohort",
+        pl.min_horizontal("first_new", "first_replaced").alias("cut"),
+        pl.col("first_replaced").is_not_null().alias("replaced"),
+    )
+
+
+def update_after_status_load(
+    cur: duckdb.DuckDBPyConnection,
+    load_id: int,
+    firsts: pl.DataFrame,
+    replaced: pl.DataFrame,
+    new_rows: str | None = None,
+) -> set[tuple[str, int]]:
+    """The spells after status load `load_id` (its rows stored, the replaced ones taken out):
+    `firsts` (college_code, cohort, first_new) — the load's earliest snapshot of each pair;
+    `replaced` (college_code, cohort, first_replaced) — the earliest snapshot it took out of each pair.
+    A pair with no other stored row on or after its cut is cut back (when rows were taken out) and
+    extended; every other pair is rebuilt from all its rows (returned). `new_rows`: see `append_spells`."""
+    cuts = _cuts(firsts, replaced)
+    if not cuts.height:
+        return set()
+    cur.register(_CUTS, cuts)
     try:
-        found = cur.execute(
-            f"""SELECT f.college_code, f.cohort FROM {_NEW_PAIRS} f
-                WHERE NOT EXISTS (SELECT 1 FROM status_rows r WHERE r.college_code = f.college_code
-                                  AND r.cohort = f.cohort AND r.snapshot_date >= f.first_new)"""
-        ).fetchall()
+        found = cur.sql(_EXTENDABLE_SQL, params=[load_id]).pl()
     finally:
-        cur.unregister(_NEW_PAIRS)
-    return {(str(c), int(y)) for c, y in found}
+        cur.unregister(_CUTS)
+    keys = ["college_code", "cohort"]
+    to_cut = cuts.join(found.filter("replaced").select(keys), on=keys, how="semi")
+    if to_cut.height:
+        cut_back(cur, to_cut)
+    extendable = {(str(c), int(y)) for c, y in found.select(keys).iter_rows()}
+    stale = append_spells(cur, load_id, extendable, new_rows)
+    every = {(str(c), int(y)) for c, y in cuts.select(keys).iter_rows()}
+    rebuilt = (every - extendable) | stale
+    rebuild_spells(cur, sorted(rebuilt))
+    return rebuilt
+
+
+def cut_back(cur: duckdb.DuckDBPyConnection, cuts: pl.DataFrame) -> None:
+    """Spells of each pair of `cuts` (college_code, cohort, cut) as rebuilt from its status rows
+    dated before `cut` (every graduate of the pair graduated before it: see above)."""
+    cur.register(_CUTS, cuts)
+    try:
+        cur.execute(_CUT_DELETE_SQL)
+        cur.execute(_CUT_OPEN_SQL)
+    finally:
+        cur.unregister(_CUTS)
 
 
 def append_spells(
@@ -190,7 +265,7 @@ def append_spells(
     new_rows: str | None = None,
 ) -> set[tuple[str, int]]:
     """Extend the spells of `pairs` by the status rows of load `load_id`, stored already and all
-    dated after every other stored row of their pair (`appendable_pairs`). Returns the pairs that
+    dated after every other stored row of their pair (`update_after_status_load`). Returns the pairs that
     could not be extended (a listed graduate without an open spell): rebuild those.
 
     `new_rows`: a registered relation holding exactly those rows (the importer's validated frame,

@@ -184,14 +184,14 @@ def apply(
     spec = v.spec
     where = _partition_where(spec)
     touched: set[tuple[str, int]] = set(v.pairs) if spec.kind in SPELL_KINDS else set()
-    appendable: set[tuple[str, int]] = set()
+    replacing = pl.DataFrame()
     if spec.kind == "statuses":
         # Snapshots being replaced may belong to other cohorts than the new rows.
-        old = cur.execute(f"SELECT DISTINCT college_code, cohort FROM status_rows t WHERE {where}").fetchall()
-        replacing = {(str(c), int(y)) for c, y in old}
-        touched |= replacing
-        if rebuild:
-            appendable = spells.appendable_pairs(cur, _first_snapshots(v)) - replacing
+        replacing = cur.sql(
+            f"""SELECT college_code, cohort, min(snapshot_date) AS first_replaced FROM status_rows t
+                WHERE {where} GROUP BY ALL"""
+        ).pl()
+        touched |= {(str(c), int(y)) for c, y, _ in replacing.iter_rows()}
     load_id = int(cur.execute("SELECT nextval('load_id_seq')").fetchall()[0][0])
     cols = ", ".join(spec.stored)
     replaced = _take_out(cur, spec, where, load_id)
@@ -205,10 +205,11 @@ def apply(
                 SELECT DISTINCT college_code, cohort, snapshot_date, ?::TIMESTAMP, ?, ? FROM {NEW}""",
             [received_at or utc_now(), load_id, scope.username],
         )
-    if touched and rebuild:
-        # newer snapshots extend the spells; every other change rebuilds its pairs
-        rest = (touched - appendable) | spells.append_spells(cur, load_id, appendable, NEW)
-        spells.rebuild_spells(cur, sorted(rest))
+    if touched and rebuild and spec.kind == "statuses":
+        # newer snapshots (also ones replacing the newest) extend the spells; others rebuild their pairs
+        spells.update_after_status_load(cur, load_id, _first_snapshots(v), replacing, NEW)
+    elif touched and rebuild:
+        spells.rebuild_spells(cur, sorted(touched))
     _register_load(cur, v, load_id, scope.username, file_name, checksum, replaced)
     audit.record(cur, scope.username, scope.role, "upload", file_name, details)
     # a status snapshot changes only its (college, cohort) pairs: caches of other colleges' and
