@@ -28,6 +28,7 @@ from data_layer.importer.mapping import ImportMapping, hint_problems
 from data_layer.importer.mapping import read as read_step
 from data_layer.importer.readers import RawTable
 from data_layer.importer.sandbox import read_bounded
+from data_layer.importer.timing import Phases
 from data_layer.importer.validate import Context, Validated, validate
 from data_layer.scope import OPERATOR, ROLE_LABELS, Scope
 from data_layer.text import fmt_int, mask_snils_like, plural, safe_file_name
@@ -64,6 +65,8 @@ class LoadResult:
     message: str = ""  # one Russian summary sentence
     college_codes: list[str] = field(default_factory=list)
     pairs: list[tuple[str, int]] = field(default_factory=list)  # (college, cohort) touched
+    # wall and CPU seconds per step: read, validate, compare, write (periods inside it), commit
+    phases: Phases = field(default_factory=Phases)
 
 
 # ---------------------------------------------------------------- Russian text helpers
@@ -227,14 +230,19 @@ def load_file(
         )
         return _reject(con, scope, file_name, kind, 0, [Problem(None, None, None, msg, "error")])
     checksum = hashlib.sha256(data).hexdigest()
+    phases = Phases()
     try:
-        table = read_step(read_bounded, data, file_name, kind, limits, mapping)
+        with phases.step("read"):
+            table = read_step(read_bounded, data, file_name, kind, limits, mapping)
     except UnreadableFileError as exc:
         return _reject(con, scope, file_name, kind, 0, [Problem(exc.row, None, None, exc.message, "error")])
     del data  # the file's bytes are not needed any more (peak memory of a big load)
 
     with _LOAD_LOCK:
-        res = _load_table(con, table, file_name, checksum, scope, snapshot_date, rebuild_spells, received_at)
+        res = _load_table(
+            con, table, file_name, checksum, scope, snapshot_date, rebuild_spells, received_at, phases
+        )
+    res.phases = phases
     if mapping is not None:
         res.errors = hint_problems(res.errors, mapping)
     return res
@@ -312,12 +320,15 @@ def _load_table(
     snapshot_date: dt.date | None,
     rebuild_spells: bool = True,
     received_at: dt.datetime | None = None,
+    phases: Phases | None = None,
 ) -> LoadResult:
     rows = table.frame.height
+    phases = Phases() if phases is None else phases
     with con.cursor() as cur:
         cur.execute("BEGIN TRANSACTION")
         try:
-            v = validate(table, Context(cur, scope, snapshot_date, dt.date.today()))
+            with phases.step("validate"):
+                v = validate(table, Context(cur, scope, snapshot_date, dt.date.today()))
             table.frame = table.frame.clear()  # the raw cells are validated: freed before the write
             if v.frame is None:
                 _rollback(cur)
@@ -331,21 +342,26 @@ def _load_table(
             # The same file again — or a small file whose rows are already stored exactly (e.g. the
             # same reference re-saved in another format) — changes nothing.
             small = v.frame.height <= COMPARE_ALWAYS_ROWS
-            if (prev is not None or small) and store.same_as_stored(cur, v):
+            with phases.step("compare"):
+                same = (prev is not None or small) and store.same_as_stored(cur, v)
+            if same:
                 _rollback(cur)
                 return _unchanged(v, file_name, prev)
             details = f"{v.spec.label}; {_count(v.frame.height, 'строка', 'строки', 'строк')}"
-            load_id, replaced, touched = store.apply(
-                cur,
-                v,
-                file_name=file_name,
-                checksum=checksum,
-                scope=scope,
-                details=details,
-                rebuild=rebuild_spells,
-                received_at=received_at,
-            )
-            cur.execute("COMMIT")
+            with phases.step("write"):
+                load_id, replaced, touched = store.apply(
+                    cur,
+                    v,
+                    file_name=file_name,
+                    checksum=checksum,
+                    scope=scope,
+                    details=details,
+                    rebuild=rebuild_spells,
+                    received_at=received_at,
+                    phases=phases,
+                )
+            with phases.step("commit"):
+                cur.execute("COMMIT")
         except BaseException as exc:
             _rollback(cur)
             refusal = _failure_message(exc, table.kind)

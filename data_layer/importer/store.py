@@ -15,6 +15,7 @@ import polars as pl
 from data_layer import audit, spells
 from data_layer.db import bump_dataset_version
 from data_layer.importer.kinds import REFERENCE_KINDS, KindSpec
+from data_layer.importer.timing import Phases
 from data_layer.importer.validate import Validated
 from data_layer.scope import Scope
 
@@ -175,12 +176,15 @@ def apply(
     details: str,
     rebuild: bool = True,
     received_at: dt.datetime | None = None,
+    phases: Phases | None = None,
 ) -> tuple[int, int, list[tuple[str, int]]]:
     """Replace the file's partitions; returns (load_id, replaced rows, spell pairs touched).
 
     `received_at` (UTC) is when the server received the file, taken by the pipeline; a status file
-    appends one `snapshot_arrivals` row per (college, cohort, «Дата актуализации») it holds."""
+    appends one `snapshot_arrivals` row per (college, cohort, «Дата актуализации») it holds.
+    `phases` gets the time of the status periods' update ("periods", a part of the whole write)."""
     assert v.frame is not None
+    phases = Phases() if phases is None else phases
     spec = v.spec
     where = _partition_where(spec)
     touched: set[tuple[str, int]] = set(v.pairs) if spec.kind in SPELL_KINDS else set()
@@ -207,9 +211,11 @@ def apply(
         )
     if touched and rebuild and spec.kind == "statuses":
         # newer snapshots (also ones replacing the newest) extend the spells; others rebuild their pairs
-        spells.update_after_status_load(cur, load_id, _first_snapshots(v), replacing, NEW)
+        with phases.step("periods"):
+            spells.update_after_status_load(cur, load_id, _first_snapshots(v), replacing, NEW)
     elif touched and rebuild:
-        spells.rebuild_spells(cur, sorted(touched))
+        with phases.step("periods"):
+            spells.rebuild_spells(cur, sorted(touched))
     _register_load(cur, v, load_id, scope.username, file_name, checksum, replaced)
     audit.record(cur, scope.username, scope.role, "upload", file_name, details)
     # a status snapshot changes only its (college, cohort) pairs: caches of other colleges' and
