@@ -27,6 +27,10 @@ _DUCKDB_CONFIG: dict[str, str | int | float | list[str]] = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "memory_limit": os.environ.get("VYPUSK_DUCKDB_MEMORY", "2GB"),
+    # A commit is durable once its WAL is written; moving the WAL into the database file (a
+    # checkpoint, 0,3–0,5 s after a 100 000-row status file at federal scale) waits until this much
+    # WAL has gathered instead of DuckDB's default 16 MB (one checkpoint per ~8 such files).
+    "checkpoint_threshold": os.environ.get("VYPUSK_DUCKDB_CHECKPOINT", "128MiB"),
 }
 
 _lock = threading.Lock()

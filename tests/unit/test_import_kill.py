@@ -92,3 +92,48 @@ def test_sigkill_mid_load_keeps_previous_state(tmp_path: Path) -> None:
         assert con.execute("SELECT count(*) FROM status_rows").fetchall() == [(3 * N,)]
     finally:
         con.close()
+
+
+COMMITTED_CHILD = """
+import os, signal, sys
+from pathlib import Path
+from data_layer import db
+from data_layer.importer import load_file
+
+db_path, csv_path = sys.argv[1:3]
+con = db.open_database(db_path)
+res = load_file(con, Path(csv_path), "next.csv")
+assert res.ok, res.errors[:3]
+wal = Path(db_path + ".wal")
+print(wal.exists() and wal.stat().st_size > 0, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # no close, no checkpoint: the load lives only in the WAL
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_a_committed_load_survives_a_kill_before_any_checkpoint(tmp_path: Path) -> None:
+    """Loads do not wait for a checkpoint (db.py, checkpoint_threshold): a commit is durable in the
+    write-ahead log, which the next open replays."""
+    path = tmp_path / "w.duckdb"
+    con = region(path)
+    must_load(con, csv_bytes(GRAD_HEADER, [grad_row(i) for i in range(50)]), "grads.csv")
+    con.execute("CHECKPOINT")
+    con.close()
+    csv_path = tmp_path / "next.csv"
+    csv_path.write_bytes(
+        csv_bytes(STATUS_HEADER, [[snils(i), "P001", "02.09.2024", "06"] for i in range(50)])
+    )
+    script = tmp_path / "child.py"
+    script.write_text(COMMITTED_CHILD, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, str(script), str(path), str(csv_path)], capture_output=True, text=True
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "True"  # the load was in the WAL only when the process died
+    con = db.open_database(path)
+    try:
+        assert con.execute("SELECT count(*), min(status) FROM status_rows").fetchall() == [(50, "employed")]
+        assert con.execute("SELECT count(*) FROM loads WHERE file_name = 'next.csv'").fetchall() == [(1,)]
+        assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchall() == [("128.0 MiB",)]
+    finally:
+        con.close()
