@@ -205,14 +205,38 @@ def _looks_binary(data: bytes) -> bool:
     )
 
 
-def _check_csv_shape(text: bytes, skip: int, header: list[str], limits: ReadLimits) -> None:
+class ParseTooLargeError(Exception):
+    """The parse of this file may need more memory than the caller's budget (`read_table(budget=)`):
+    read it in the bounded child process instead (data_layer/importer/sandbox.py)."""
+
+
+# Memory a CSV parse may take, from what is counted before polars allocates anything: a string cell
+# is a 16-byte view (plus its bytes beyond 12, counted in the text), rows shorter than the header are
+# padded to its width; the text is held as the decoded copy and as polars' buffers.
+CSV_BYTES_PER_CELL = 16
+CSV_TEXT_COPIES = 2
+
+
+def csv_parse_bytes(lines: int, width: int, text_bytes: int) -> int:
+    """An upper bound of the memory polars needs to read a CSV of `lines` lines (an overestimate:
+    quoted line breaks), `width` header cells and `text_bytes` bytes of UTF-8."""
+    return lines * width * CSV_BYTES_PER_CELL + CSV_TEXT_COPIES * text_bytes
+
+
+def _check_csv_shape(
+    text: bytes, skip: int, header: list[str], limits: ReadLimits, budget: int | None
+) -> None:
     """Lines and header width of a CSV, before polars allocates anything (quoted line breaks
-    make the line count an overestimate, never an underestimate)."""
+    make the line count an overestimate, never an underestimate); ParseTooLargeError beyond `budget`."""
     lines = text.count(b"\n") + (0 if text.endswith(b"\n") else 1) - skip
     check_grid(max(lines - 1, 0), len(header), limits, "в файле")
+    if budget is not None and csv_parse_bytes(max(lines, 1), max(len(header), 1), len(text)) > budget:
+        raise ParseTooLargeError
 
 
-def _read_csv(data: bytes, kind: str | None, limits: ReadLimits, hint: HeaderHint = None) -> RawTable:
+def _read_csv(
+    data: bytes, kind: str | None, limits: ReadLimits, hint: HeaderHint = None, budget: int | None = None
+) -> RawTable:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's «Текст Юникод» (UTF-16, tabs)
         try:
             data = data.decode("utf-16").encode("utf-8")
@@ -248,7 +272,7 @@ def _read_csv(data: bytes, kind: str | None, limits: ReadLimits, hint: HeaderHin
         raise UnreadableFileError(_no_header_message(kind))
     _, neg_idx, delim, found = best
     idx = -neg_idx
-    _check_csv_shape(text, idx, next(csv.reader([head_lines[idx]], delimiter=delim), []), limits)
+    _check_csv_shape(text, idx, next(csv.reader([head_lines[idx]], delimiter=delim), []), limits, budget)
     try:
         frame = pl.read_csv(
             io.BytesIO(text),
@@ -270,25 +294,38 @@ def _read_csv(data: bytes, kind: str | None, limits: ReadLimits, hint: HeaderHin
     return RawTable(found, headers, rows_frame, header_row=idx + 1, encoding=encoding, delimiter=delim)
 
 
+def is_container(data: bytes) -> bool:
+    """A zip (xlsx, ods) or an OLE compound file (xls)."""
+    return data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
+
+
 def read_table(
     data: bytes,
     file_name: str,
     kind: str | None = None,
     limits: ReadLimits | None = None,
     hint: HeaderHint = None,
+    budget: int | None = None,
 ) -> RawTable:
     """Read a workbook or CSV into a RawTable; UnreadableFileError for unreadable or empty files
-    and for files beyond `limits` (rows, columns, cells, sheets). `hint`: see HeaderHint."""
+    and for files beyond `limits` (rows, columns, cells, sheets). `hint`: see HeaderHint.
+
+    With a `budget` (bytes) only a CSV whose parse fits it (`csv_parse_bytes`) is read; any other
+    file raises ParseTooLargeError before its parse starts."""
     limits = limits or ReadLimits.from_env()
     if not data or not data.strip():
         raise UnreadableFileError("Файл пуст: в нём нет ни заголовков, ни данных.")
     suffix = "." + file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+    if budget is not None and (
+        vacancy_json.looks_like_json(data, file_name) or suffix in EXCEL_SUFFIXES or is_container(data)
+    ):
+        raise ParseTooLargeError
     if vacancy_json.looks_like_json(data, file_name):
         if kind not in (None, "vacancies"):
             raise UnreadableFileError("Файл JSON может быть только выгрузкой вакансий «Работа России».")
         headers, frame = vacancy_json.read_vacancies_json(data, ROW)
         return RawTable("vacancies", headers, frame, header_row=0)
-    is_zip_or_ole = data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
+    is_zip_or_ole = is_container(data)
     if suffix in EXCEL_SUFFIXES or (suffix not in (".csv", ".txt") and is_zip_or_ole):
         if not is_zip_or_ole:
             raise UnreadableFileError(
@@ -297,7 +334,7 @@ def read_table(
             )
         table = _read_excel(data, kind, limits, hint)
     else:
-        table = _read_csv(data, kind, limits, hint)
+        table = _read_csv(data, kind, limits, hint, budget)
     if table.frame.height == 0:
         raise UnreadableFileError(
             "В файле нет строк с данными: найдена только строка заголовков.", row=table.header_row

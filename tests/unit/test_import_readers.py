@@ -116,3 +116,57 @@ def test_rows_blank_in_the_first_column_are_kept_when_another_cell_is_filled() -
     table = read_table(csv_bytes(["СНИЛС", "Код ПОО"], lines), "x.csv", kind="statuses")
     assert table.frame.get_column(ROW).to_list() == [2, 3, 6]
     assert table.frame.get_column("c1").to_list() == ["P001", "P002", "P003"]
+
+
+# ---------------------------------------------------------------- where a file is parsed (sandbox.py)
+
+
+def test_csv_parse_memory_bound_is_counted_from_lines_width_and_bytes() -> None:
+    from data_layer.importer.readers import csv_parse_bytes
+
+    # 1 000 lines × 4 header cells × 16 bytes per cell view + 2 copies of 50 000 bytes of text
+    assert csv_parse_bytes(1_000, 4, 50_000) == 64_000 + 100_000
+
+
+def _big_status_csv(rows: int) -> bytes:
+    return csv_bytes(STATUS_HEADER, [ROWS[0]] * rows, encoding="cp1251")
+
+
+def test_a_csv_within_the_budget_is_parsed_in_the_server_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past INPROCESS_ANY_BYTES a CSV is still parsed in process when its counted parse memory fits
+    INPROCESS_CSV_BUDGET; beyond the budget (or past INPROCESS_CSV_BYTES) the child process reads it,
+    with the same table as the result."""
+    from data_layer.importer import sandbox
+
+    data = _big_status_csv(3_000)  # 3 001 lines × 4 cells: 192 064 bytes of views, and the text
+    monkeypatch.setattr(sandbox, "INPROCESS_ANY_BYTES", 1_000)
+    children: list[str] = []
+    real_child = sandbox._read_in_child
+
+    def child(*args: object, **kwargs: object) -> object:
+        children.append("child")
+        return real_child(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sandbox, "_read_in_child", child)
+    in_process = sandbox.read_bounded(data, "s.csv")
+    assert children == []
+    need = 3_001 * 4 * 16 + 2 * len(data.decode("cp1251").encode("utf-8"))  # the text as parsed: UTF-8
+    monkeypatch.setattr(sandbox, "INPROCESS_CSV_BUDGET", need - 1)
+    in_child = sandbox.read_bounded(data, "s.csv")
+    assert children == ["child"]
+    assert in_child.frame.equals(in_process.frame) and in_child.headers == in_process.headers
+    monkeypatch.setattr(sandbox, "INPROCESS_CSV_BUDGET", need)
+    sandbox.read_bounded(data, "s.csv")
+    assert children == ["child"]
+    monkeypatch.setattr(sandbox, "INPROCESS_CSV_BYTES", len(data) - 1)
+    sandbox.read_bounded(data, "s.csv")
+    assert children == ["child", "child"]
+
+
+def test_a_workbook_is_always_parsed_in_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    from data_layer.importer import sandbox
+
+    calls: list[str] = []
+    monkeypatch.setattr(sandbox, "_read_in_child", lambda *a, **k: calls.append("child"))
+    sandbox.read_bounded(xlsx_bytes(STATUS_HEADER, ROWS), "s.xlsx")
+    assert calls == ["child"]
