@@ -804,53 +804,42 @@ def _statuses(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
     return _resolve_cohort(df, ck, ctx)
 
 
-def _pick_cohort(df: pl.DataFrame, grads: pl.DataFrame) -> pl.DataFrame:
-    """(ROW, cohort, _graduated) of the rows whose graduate is listed in several cohorts of the
-    college: the latest cohort graduated on or before the snapshot date, else the earliest one."""
-    keyed = df.select(ROW, "college_code", "person_key", "snapshot_date").filter(
-        pl.col("college_code").is_not_null() & pl.col("person_key").is_not_null()
-    )
-    cand = keyed.join(grads, on=["college_code", "person_key"], how="inner")
-    ok = pl.col("_graduated") <= pl.col("snapshot_date")
-    return (
-        cand.with_columns(ok.fill_null(False).alias("_ok"))
-        .with_columns(
-            pl.when(pl.col("_ok")).then(pl.col("cohort")).otherwise(-pl.col("cohort")).alias("_rank")
-        )
-        .sort([ROW, "_ok", "_rank"], descending=[False, True, True])
-        .unique(ROW, keep="first")
-        .select(ROW, "cohort", "_graduated")
-    )
+# The cohort of each status row (its graduate listed once in the college: that listing; listed in
+# several cohorts of it: the latest cohort graduated on or before the snapshot date, else the
+# earliest one), with that listing's graduation date; one row per file row.
+_COHORT_SQL = f"""
+SELECT g.nr AS {ROW}, coalesce(max(g.cohort) FILTER (ok), min(g.cohort))::INTEGER AS cohort,
+       CASE WHEN count(*) FILTER (ok) > 0 THEN arg_max(g.graduation_date, g.cohort) FILTER (ok)
+            ELSE arg_min(g.graduation_date, g.cohort) END AS _graduated
+FROM (SELECT f.{ROW} AS nr, g.cohort, g.graduation_date,
+             coalesce(g.graduation_date <= f.snapshot_date, false) AS ok
+      FROM _status_keys f
+      LEFT JOIN graduates g ON g.college_code = f.college_code AND g.person_key = f.person_key) g
+GROUP BY g.nr
+"""
 
 
 def _resolve_cohort(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
     """Cohort of each status row from the college's graduation lists (module docstring)."""
-    ctx.cur.register("_status_colleges", df.select(pl.col("college_code").drop_nulls().unique()))
-    grads = ctx.cur.sql(
-        """SELECT college_code, person_key, cohort::INTEGER AS cohort, graduation_date AS _graduated
-           FROM graduates WHERE college_code IN (SELECT college_code FROM _status_colleges)"""
-    ).pl()
-    ctx.cur.unregister("_status_colleges")
-    # A graduate listed once in his college (the usual case) is joined directly; one listed in
-    # several cohorts of it gets the cohort the snapshot date picks.
-    several = grads.select(pl.struct("college_code", "person_key").is_duplicated()).to_series()
-    # joined on the key columns only (one match at most: the result keeps the file's rows in order)
-    # and put next to the wide frame, instead of joining the wide frame itself
-    found = df.select("college_code", "person_key").join(
-        grads.filter(~several), on=["college_code", "person_key"], how="left", maintain_order="left"
-    )
+    ctx.cur.register("_status_keys", df.select(ROW, "college_code", "person_key", "snapshot_date"))
+    try:
+        found = ctx.cur.sql(_COHORT_SQL).pl()
+        codes = df.get_column("college_code").drop_nulls().unique().to_frame()
+        ctx.cur.register("_status_colleges", codes)
+        listed = {
+            r[0]
+            for r in ctx.cur.execute(
+                """SELECT DISTINCT college_code FROM graduates
+                   WHERE college_code IN (SELECT college_code FROM _status_colleges)"""
+            ).fetchall()
+        }
+    finally:
+        for name in ("_status_keys", "_status_colleges"):
+            ctx.cur.unregister(name)
+    found = df.select(ROW).join(found, on=ROW, how="left", maintain_order="left")
     df = df.with_columns(found.get_column("cohort"), found.get_column("_graduated"))
-    if several.any():
-        picked = df.select(ROW).join(
-            _pick_cohort(df, grads.filter(several)), on=ROW, how="left", maintain_order="left"
-        )
-        df = df.with_columns(
-            pl.coalesce(pl.col("cohort"), picked.get_column("cohort")).alias("cohort"),
-            pl.coalesce(pl.col("_graduated"), picked.get_column("_graduated")).alias("_graduated"),
-        )
     # A college with no graduation list at all: one message naming the missing step, not one per row.
-    listed = grads.get_column("college_code").unique().to_list()
-    unlisted = sorted(set(df.get_column("college_code").drop_nulls().unique().to_list()) - set(listed))
+    unlisted = sorted(set(codes.to_series().to_list()) - listed)
     for code in unlisted:
         ck.note(
             f"Для ПОО {code} ещё не загружен список фактического выпуска, поэтому статусы её выпускников "
