@@ -332,11 +332,8 @@ def _load_table(
             table.frame = table.frame.clear()  # the raw cells are validated: freed before the write
             if v.frame is None:
                 _rollback(cur)
-                errors = _to_problems(v.problems, "error")
-                warnings = _to_problems(v.problems, "warning")
-                return _reject(
-                    con, scope, file_name, table.kind, v.rows, errors, warnings, n_errors=v.n_errors
-                )
+                errors, warnings = _to_problems(v.problems, "error"), _to_problems(v.problems, "warning")
+                return _reject(con, scope, file_name, table.kind, v.rows, errors, warnings, v.n_errors)
             store.register(cur, v)
             prev = store.previous_load(cur, table.kind, checksum)
             # The same file again — or a small file whose rows are already stored exactly (e.g. the
