@@ -138,16 +138,22 @@ _APPENDED = "_spell_appended"
 _CLOSED = "_spell_closed"
 
 # each new status row with the open spell of its graduate (NULL when there is none: spells not built,
-# or a graduate not listed — validation refuses such rows); {rows}: the load's rows (a code constant)
+# or a graduate not listed — validation refuses such rows); {rows}: the load's rows (a code constant).
+# The open spells of the pairs first: the join then hashes those, not every open spell of the region.
 _NEW_ROWS_SQL = f"""
-SELECT s.rowid AS sid, r.college_code, r.cohort, r.snapshot_date AS d,
+WITH s AS (
+    SELECT s.rowid AS sid, s.college_code, s.cohort, s.person_key, s.status, s.by_specialty, s.status_start,
+           s.discharge_date, s.declared_from
+    FROM status_spells s SEMI JOIN {_NEW_PAIRS} p ON p.college_code = s.college_code AND p.cohort = s.cohort
+    WHERE s.valid_to = DATE '{FAR_FUTURE}'
+)
+SELECT s.sid, r.college_code, r.cohort, r.snapshot_date AS d,
        r.status, r.by_specialty, r.status_start, r.discharge_date,
        s.status AS s_status, s.by_specialty AS s_by_specialty, s.status_start AS s_status_start,
        s.discharge_date AS s_discharge_date, s.declared_from AS s_declared_from
 FROM {{rows}} r
 JOIN {_NEW_PAIRS} p ON p.college_code = r.college_code AND p.cohort = r.cohort
-LEFT JOIN status_spells s ON s.college_code = r.college_code AND s.cohort = r.cohort
-     AND s.person_key = r.person_key AND s.valid_to = DATE '{FAR_FUTURE}'
+LEFT JOIN s ON s.college_code = r.college_code AND s.cohort = r.cohort AND s.person_key = r.person_key
 """
 
 # the spells after each open spell that ends, with the graduate's fields from the open spell
