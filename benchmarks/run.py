@@ -8,8 +8,9 @@ Prints each figure as it is measured and writes them all to the JSON file:
       database; ingest_cpu_s — its CPU time; ingest_by_kind — files, rows, s and cpu_s per file kind;
       ingest_status_rows, ingest_status_rows_per_s, ingest_status_rows_per_cpu_s — the status files alone
       (one per year of snapshots; benchmarks/ingest.py measures one status CSV);
-  ingest_xlsx_rows_per_s (ingest_xlsx_rows, ingest_xlsx_s) — a 14-column XLSX status file of the newest
-      snapshots (--xlsx-rows, default 300 000) loaded through the same importer path;
+  ingest_xlsx_rows_per_s (ingest_xlsx_rows, ingest_xlsx_s, ingest_xlsx_cpu_s) — a 14-column XLSX status
+      file of the newest snapshots (--xlsx-rows, default 300 000) loaded through the same importer path
+      (benchmarks/xlsx_snapshot.py times the same load alone, on a copy of a database);
   ingest_peak_rss_mb — peak resident memory of this process after the build: the importer's own work;
   metric_query_s — headline indicator by college at one date (engine, warm, best of 3);
   risk_register_s — the region-wide risk register (cold, once);
@@ -225,16 +226,17 @@ def ingest_xlsx(con: Any, folder: Path, limit: int, out: dict[str, Any]) -> None
     from data_layer.importer import load_file
 
     path, _ = snapshot_workbook(con, folder / "statuses_snapshot.xlsx", limit)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_s()
     res = load_file(con, path, path.name, scope=OPERATOR)
-    secs = time.perf_counter() - t0
+    secs, cpu = time.perf_counter() - t0, _cpu_s() - c0
     if not res.ok:
         raise SystemExit(f"xlsx load failed: {res.message} {res.errors[:5]}")
     out["ingest_xlsx_rows"] = res.rows
     out["ingest_xlsx_s"] = round(secs, 2)
     out["ingest_xlsx_rows_per_s"] = round(res.rows / secs)
+    out["ingest_xlsx_cpu_s"] = round(cpu, 2)  # this process and the reader's child process
     print(
-        f"ingested an XLSX status file of {res.rows} rows (14 columns) in {secs:.1f} s = "
+        f"ingested an XLSX status file of {res.rows} rows (14 columns) in {secs:.1f} s (CPU {cpu:.1f} s) = "
         f"{res.rows / secs:,.0f} rows/s",
         flush=True,
     )
