@@ -804,10 +804,17 @@ def _statuses(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
     return _resolve_cohort(df, ck, ctx)
 
 
-# The cohort of each status row (its graduate listed once in the college: that listing; listed in
-# several cohorts of it: the latest cohort graduated on or before the snapshot date, else the
-# earliest one), with that listing's graduation date; one row per file row.
-_COHORT_SQL = f"""
+# Every listing of each status row's graduate in the row's college (none: one row of NULLs), in
+# the file's order.
+_LISTINGS_SQL = f"""
+SELECT f.{ROW}, g.cohort::INTEGER AS cohort, g.graduation_date AS _graduated
+FROM _status_keys f
+LEFT JOIN graduates g ON g.college_code = f.college_code AND g.person_key = f.person_key
+ORDER BY f.{ROW}
+"""
+# The cohort of each status row whose graduate is listed in several cohorts of the college: the
+# latest cohort graduated on or before the snapshot date, else the earliest one.
+_PICK_SQL = f"""
 SELECT g.nr AS {ROW}, coalesce(max(g.cohort) FILTER (ok), min(g.cohort))::INTEGER AS cohort,
        CASE WHEN count(*) FILTER (ok) > 0 THEN arg_max(g.graduation_date, g.cohort) FILTER (ok)
             ELSE arg_min(g.graduation_date, g.cohort) END AS _graduated
@@ -819,27 +826,45 @@ GROUP BY g.nr
 """
 
 
-def _resolve_cohort(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
-    """Cohort of each status row from the college's graduation lists (module docstring)."""
-    ctx.cur.register("_status_keys", df.select(ROW, "college_code", "person_key", "snapshot_date"))
+def _cohorts(df: pl.DataFrame, cur: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, set[str]]:
+    """(cohort, _graduated) of each row of `df`, in its order, from the graduation lists; and the
+    file's colleges that have a graduation list at all."""
+    cur.register("_status_keys", df.select(ROW, "college_code", "person_key", "snapshot_date"))
     try:
-        found = ctx.cur.sql(_COHORT_SQL).pl()
-        codes = df.get_column("college_code").drop_nulls().unique().to_frame()
-        ctx.cur.register("_status_colleges", codes)
-        listed = {
-            r[0]
-            for r in ctx.cur.execute(
-                """SELECT DISTINCT college_code FROM graduates
-                   WHERE college_code IN (SELECT college_code FROM _status_colleges)"""
-            ).fetchall()
-        }
+        found = cur.sql(_LISTINGS_SQL).pl()
+        # one listing per row (the usual case) comes in the file's order; several: picked per row
+        if found.height != df.height or not df.get_column(ROW).is_sorted():
+            picked = cur.sql(_PICK_SQL).pl()
+            found = df.select(ROW).join(picked, on=ROW, how="left", maintain_order="left")
+        codes = df.get_column("college_code").drop_nulls().unique()
+        college = df.get_column("college_code")
+        listed = set(college.filter(found.get_column("cohort").is_not_null()).unique().to_list())
+        unmatched = codes.filter(~codes.is_in(list(listed)))
+        if unmatched.len():
+            cur.register("_status_colleges", unmatched.to_frame())
+            listed |= {
+                r[0]
+                for r in cur.execute(
+                    """SELECT DISTINCT college_code FROM graduates
+                       WHERE college_code IN (SELECT college_code FROM _status_colleges)"""
+                ).fetchall()
+            }
     finally:
         for name in ("_status_keys", "_status_colleges"):
-            ctx.cur.unregister(name)
-    found = df.select(ROW).join(found, on=ROW, how="left", maintain_order="left")
+            try:
+                cur.unregister(name)
+            except duckdb.Error:
+                pass
+    return found.select("cohort", "_graduated"), listed
+
+
+def _resolve_cohort(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
+    """Cohort of each status row from the college's graduation lists (module docstring)."""
+    found, listed = _cohorts(df, ctx.cur)
     df = df.with_columns(found.get_column("cohort"), found.get_column("_graduated"))
+    codes = df.get_column("college_code").drop_nulls().unique()
     # A college with no graduation list at all: one message naming the missing step, not one per row.
-    unlisted = sorted(set(codes.to_series().to_list()) - listed)
+    unlisted = sorted(set(codes.to_list()) - listed)
     for code in unlisted:
         ck.note(
             f"Для ПОО {code} ещё не загружен список фактического выпуска, поэтому статусы её выпускников "
