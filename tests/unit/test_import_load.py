@@ -714,3 +714,31 @@ def test_kinds_have_russian_labels() -> None:
         "events", "career_tracks", "army_returns", "vacancies", "czn_answers",
     }  # fmt: skip
     assert all(label and label[0].isupper() for label in KINDS.values())
+
+
+def test_status_row_repeated_in_the_file_names_the_first_row(loaded: duckdb.DuckDBPyConnection) -> None:
+    """The same college, date and СНИЛС twice is an error at the repeat; another date, another
+    college or a row without a date (its own error) is not a repeat."""
+    data = csv_bytes(
+        STATUS_HEADER,
+        [
+            [snils(1), "P001", "09.09.2024", "06"],  # row 2
+            [snils(2), "P001", "09.09.2024", "06"],
+            [snils(1), "P001", "16.09.2024", "09"],
+            [snils(1), "P001", "09.09.2024", "09"],  # row 5: repeats row 2
+            [snils(1), "P001", "", "09"],
+            [snils(1), "P001", "", "09"],
+        ],
+    )
+    res = load_file(loaded, data, "rep.csv")
+    assert not res.ok
+    assert [(p.row, p.column, p.message) for p in res.errors] == [
+        (
+            5,
+            "СНИЛС",
+            "Выпускник повторяется в файле: та же ПОО, та же дата актуализации и тот же СНИЛС (номер документа), "
+            "что в строке 2.",
+        ),
+        (6, "Дата актуализации", "Не заполнено обязательное поле «Дата актуализации»."),
+        (7, "Дата актуализации", "Не заполнено обязательное поле «Дата актуализации»."),
+    ]
