@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from data_layer.identity import WITHHELD_CTE, withheld_cte
+from data_layer.identity import snils_parts, withheld_cte
 from data_layer.scope import Scope
 from metrics.engine import _FROM, Filters, scope_where
 from metrics.statuses import VERIFIABLE_WORK, WORK_STATUSES
@@ -56,7 +56,7 @@ class ExternalFacts:
     keeps them across status loads (ui/cached.py) and a query about one college only looks up its
     СНИЛС in them.
 
-    withheld: the (snils, college_code) pairs whose external facts are withheld (`WITHHELD_CTE`);
+    withheld: the (snils, college_code) pairs whose external facts are withheld (`data_layer.identity.WITHHELD_CTE`);
     ufns: `ufns_latest()` of every СНИЛС (the columns the queries read)."""
 
     withheld: pl.DataFrame
@@ -65,7 +65,13 @@ class ExternalFacts:
 
 def external_facts(cur: duckdb.DuckDBPyConnection) -> ExternalFacts:
     return ExternalFacts(
-        withheld=cur.sql(f"WITH {WITHHELD_CTE} SELECT snils, college_code FROM withheld").pl(),
+        # in parts of the СНИЛС: a fraction of the working memory (data_layer.identity.SNILS_PARTS)
+        withheld=pl.concat(
+            [
+                cur.sql(f"WITH {withheld_cte(part=p)} SELECT snils, college_code FROM withheld").pl()
+                for p in snils_parts()
+            ]
+        ),
         ufns=cur.sql(f"SELECT snils, start_date, end_date FROM ({ufns_latest()})").pl(),
     )
 

@@ -123,3 +123,31 @@ def test_lists_grown_after_reconciliation(tmp_path: Path) -> None:
     assert grown.select("college_code", "cohort", "list_count", "current_count").rows() == [
         ("P001", 2024, 3, 4)
     ]
+
+
+def test_contested_pairs_in_parts_equal_one_query(tmp_path: Path) -> None:
+    """The region's contested pairs are computed in parts of the СНИЛС (memory, issue 16 item 2):
+    the parts' union is exactly the one-query result, whatever part each СНИЛС falls into."""
+    r = Region(tmp_path / "p.duckdb")
+    expected = set()
+    for i in range(12):  # twelve СНИЛС over the parts: listed twice, or attributed elsewhere by ФИС ФРДО
+        g = r.graduate("P001")
+        if i % 2:
+            r.graduate("P002", snils=g)
+            expected |= {(g, "P001"), (g, "P002")}
+        else:
+            r.frdo(g, "P002", D(2024, 6, 28))
+            expected.add((g, "P001"))
+        r.graduate("P002")  # an uncontested graduate beside each
+    con = r.done()
+    one_query = con.sql(f"SELECT snils, college_code FROM ({identity.CONTESTED_SQL})").fetchall()
+    assert set(one_query) == expected
+    sizes = [
+        con.sql(f"SELECT count(*) FROM graduates WHERE true{p}").fetchall()[0][0]
+        for p in identity.snils_parts()
+    ]
+    assert sum(sizes) == 30 and sum(n > 0 for n in sizes) > 1  # the graduates really spread over the parts
+    lst = identity.contested(con, BASE)
+    assert set(zip(lst["snils"], lst["college_code"], strict=True)) == expected
+    assert lst["snils"].to_list() == sorted(lst["snils"].to_list())
+    assert set(verification.external_facts(con).withheld.rows()) == expected
