@@ -31,7 +31,7 @@ demo: $(DEMO_DB)
 
 run: $(RUN_STAMP) $(DEMO_DB)
 	@echo "«Выпускник»: http://localhost:$(PORT)  (демо: demo_ministry, demo_territory, demo_base, demo_college; пароль demo)"
-	VYPUSK_DB=$(DEMO_DB) $(VENV)/bin/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+	MALLOC_ARENA_MAX=2 VYPUSK_DB=$(DEMO_DB) $(VENV)/bin/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

@@ -22,7 +22,10 @@ from data_layer.schema import apply_schema
 
 # Offline: never download DuckDB extensions; fail at once instead. The memory cap keeps the app
 # and bulk loads within a modest server (DuckDB's default is 80 % of RAM); larger operations spill
-# to a temporary folder next to the database file.
+# to a temporary folder next to the database file. DuckDB's allocator keeps memory a finished query
+# freed until its own next allocations; its background threads give it back to the system instead
+# (a long-lived server: the cold region-wide queries of one page no longer stay in its resident memory
+# beside the next page's; README, «Память приложения»).
 _DUCKDB_CONFIG: dict[str, str | int | float | list[str]] = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
@@ -31,6 +34,7 @@ _DUCKDB_CONFIG: dict[str, str | int | float | list[str]] = {
     # checkpoint, 0,3–0,5 s after a 100 000-row status file at federal scale) waits until this much
     # WAL has gathered instead of DuckDB's default 16 MB (one checkpoint per ~8 such files).
     "checkpoint_threshold": os.environ.get("VYPUSK_DUCKDB_CHECKPOINT", "128MiB"),
+    "allocator_background_threads": True,
 }
 
 _lock = threading.Lock()

@@ -141,6 +141,8 @@ class AppServer:
         env = dict(os.environ)
         # A developer's cookie key or accounts must not leak in: demo mode signs with its own key.
         env.pop("VYPUSK_COOKIE_KEY", None)
+        # as the service runs it (README, «Служба»): glibc's heap in two arenas, not one per thread
+        env.setdefault("MALLOC_ARENA_MAX", "2")
         env.update(
             VYPUSK_DB=str(self.db_file),
             VYPUSK_CREDENTIALS=str(self.workdir / "credentials.yaml"),
