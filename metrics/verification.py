@@ -32,10 +32,11 @@ from metrics.statuses import VERIFIABLE_WORK, WORK_STATUSES
 # older extract that still showed it open.
 
 
-def ufns_latest(keys: str | None = None) -> str:
+def ufns_latest(keys: str | None = None, part: str = "") -> str:
     """The newest state of every УФНС record; `keys`: SQL of the СНИЛС asked about (a record's state
-    depends only on its own rows, so the records of those СНИЛС are the same as in the whole extract)."""
-    only = f" WHERE snils IN ({keys})" if keys else ""
+    depends only on its own rows, so the records of those СНИЛС are the same as in the whole extract);
+    `part`: one of `data_layer.identity.snils_parts()`."""
+    only = " WHERE true" + (f" AND snils IN ({keys})" if keys else "") + part
     return f"""SELECT * FROM ufns_records{only} QUALIFY row_number() OVER (
     PARTITION BY snils, employment_kind, start_date ORDER BY extract_date DESC) = 1"""
 
@@ -72,7 +73,12 @@ def external_facts(cur: duckdb.DuckDBPyConnection) -> ExternalFacts:
                 for p in snils_parts()
             ]
         ),
-        ufns=cur.sql(f"SELECT snils, start_date, end_date FROM ({ufns_latest()})").pl(),
+        ufns=pl.concat(
+            [
+                cur.sql(f"SELECT snils, start_date, end_date FROM ({ufns_latest(part=p)})").pl()
+                for p in snils_parts()
+            ]
+        ),
     )
 
 
