@@ -275,7 +275,9 @@ def federal(args: argparse.Namespace) -> int:
         "rows_per_s": round(rows / secs),
         "rows_per_cpu_s": round(rows / cpu),
         "load_average": round(os.getloadavg()[0], 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
+    print(f"peak RSS of this process {results['federal status CSV files']['peak_rss_mb']:,} MB")
     print(
         f"{len(files)} files and a final checkpoint ({checkpoint_s:.2f} s, CPU {checkpoint_cpu:.2f} s): "
         f"{rows / secs:,.0f} rows/s, {rows / cpu:,.0f} rows per CPU s (load average {os.getloadavg()[0]:.1f})"
