@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from data_layer import db
 from data_layer.importer import load_file, load_reference_dir
+from data_layer.importer.timing import cpu_seconds as _cpu
 from data_layer.statuses import BY_CODE, STATUSES
 
 N_COLLEGES = 60
@@ -129,13 +130,6 @@ def write_xlsx(df: pl.DataFrame, path: Path) -> None:
     for r, row in enumerate(df.iter_rows(), start=3):
         ws.write_row(r, 0, row)
     wb.close()
-
-
-def _cpu() -> float:
-    """CPU seconds of this process and of its finished children (the reader's child process)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def timed_load(con, path: Path, label: str, results: Results) -> None:

@@ -70,6 +70,7 @@ sys.path.insert(0, str(ROOT))
 os.environ["VYPUSK_WARMUP"] = "0"
 
 from data_layer import db  # noqa: E402
+from data_layer.importer.timing import cpu_seconds as _cpu_s  # noqa: E402
 from data_layer.scope import OPERATOR  # noqa: E402
 
 
@@ -106,11 +107,6 @@ def peak_rss_mb() -> float:
 
 # (wall, CPU of this process and its finished children) at the end of the previous phase
 _PHASE_START: list[tuple[float, float]] = []
-
-
-def _cpu_s() -> float:
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def phase_start() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import xlsxwriter
 
+from data_layer.importer.timing import cpu_seconds as _cpu
 from data_layer.statuses import BY_CODE
 
 HEADERS = [
@@ -95,14 +96,6 @@ _PARTS = (
     ("spells_append", "data_layer.spells", "append_spells"),
     ("spells_cut", "data_layer.spells", "cut_back"),
 )
-
-
-def _cpu() -> float:
-    """CPU seconds of this process and its finished children (the reader's child process)."""
-    import resource
-
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _timing_parts(parts: dict[str, list[float]]) -> None:
