@@ -209,13 +209,13 @@ def apply(
                 SELECT DISTINCT college_code, cohort, snapshot_date, ?::TIMESTAMP, ?, ? FROM {NEW}""",
             [received_at or utc_now(), load_id, scope.username],
         )
-    if touched and rebuild and spec.kind == "statuses":
-        # newer snapshots (also ones replacing the newest) extend the spells; others rebuild their pairs
+    if touched and rebuild:
         with phases.step("periods"):
-            spells.update_after_status_load(cur, load_id, _first_snapshots(v), replacing, NEW)
-    elif touched and rebuild:
-        with phases.step("periods"):
-            spells.rebuild_spells(cur, sorted(touched))
+            if spec.kind == "statuses":
+                # newer snapshots (also ones replacing the newest) extend the spells; others rebuild their pairs
+                spells.update_after_status_load(cur, load_id, _first_snapshots(v), replacing, NEW)
+            else:
+                spells.rebuild_spells(cur, sorted(touched))
     _register_load(cur, v, load_id, scope.username, file_name, checksum, replaced)
     audit.record(cur, scope.username, scope.role, "upload", file_name, details)
     # a status snapshot changes only its (college, cohort) pairs: caches of other colleges' and
