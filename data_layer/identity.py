@@ -16,6 +16,7 @@ metrics.risk, metrics.army).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import duckdb
 import polars as pl
@@ -69,6 +70,11 @@ def snils_parts(n: int = SNILS_PARTS) -> list[str]:
     return [f" AND hash(snils) % {n} = {k}" for k in range(n)]
 
 
+def in_snils_parts(cur: duckdb.DuckDBPyConnection, sql: Callable[[str], str]) -> pl.DataFrame:
+    """The rows of `sql(part)` for every part of `snils_parts()`, one query per part, together."""
+    return pl.concat([cur.sql(sql(part)).pl() for part in snils_parts()], how="vertical_relaxed")
+
+
 # (snils, college_code) pairs whose external facts are withheld
 WITHHELD_CTE = withheld_cte()
 
@@ -77,8 +83,9 @@ def contested(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
     """Every contested pair with the graduate's name, cohorts, the reasons and the decision:
     the base centre's work list (personal data, full СНИЛС: it needs it to act)."""
     scope.require_role("base_centre")
-    parts = [
-        cur.sql(
+    out = in_snils_parts(
+        cur,
+        lambda part: (
             f"""SELECT c.snils, c.college_code, col.short_name AS college_name,
                    any_value(g.last_name) AS last_name, any_value(g.first_name) AS first_name,
                    any_value(g.middle_name) AS middle_name, string_agg(DISTINCT g.cohort::VARCHAR, ', ') AS cohorts,
@@ -88,10 +95,8 @@ def contested(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
             JOIN graduates g ON g.snils = c.snils AND g.college_code = c.college_code
             LEFT JOIN colleges col ON col.college_code = c.college_code
             GROUP BY c.snils, c.college_code, col.short_name"""
-        ).pl()
-        for part in snils_parts()
-    ]
-    out = pl.concat(parts, how="vertical_relaxed")
+        ),
+    )
     return out.sort(pl.col("decision").is_not_null(), "snils", "college_code")
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from data_layer.identity import snils_parts, withheld_cte
+from data_layer.identity import in_snils_parts, withheld_cte
 from data_layer.scope import Scope
 from metrics.engine import _FROM, Filters, scope_where
 from metrics.statuses import VERIFIABLE_WORK, WORK_STATUSES
@@ -67,17 +67,11 @@ class ExternalFacts:
 def external_facts(cur: duckdb.DuckDBPyConnection) -> ExternalFacts:
     return ExternalFacts(
         # in parts of the СНИЛС: a fraction of the working memory (data_layer.identity.SNILS_PARTS)
-        withheld=pl.concat(
-            [
-                cur.sql(f"WITH {withheld_cte(part=p)} SELECT snils, college_code FROM withheld").pl()
-                for p in snils_parts()
-            ]
+        withheld=in_snils_parts(
+            cur, lambda p: f"WITH {withheld_cte(part=p)} SELECT snils, college_code FROM withheld"
         ),
-        ufns=pl.concat(
-            [
-                cur.sql(f"SELECT snils, start_date, end_date FROM ({ufns_latest(part=p)})").pl()
-                for p in snils_parts()
-            ]
+        ufns=in_snils_parts(
+            cur, lambda p: f"SELECT snils, start_date, end_date FROM ({ufns_latest(part=p)})"
         ),
     )
 
