@@ -7,6 +7,7 @@ leave null where a non-empty value could not be parsed, so that "invalid" is alw
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -40,9 +41,26 @@ FALSE_WORDS = frozenset({"нет", "0", "-", "false", "ложь", "н", "no", "n
 _WS = " \t\r\n\u00a0\u2007\u202f\ufeff"
 
 
+_CACHED_HEADER_CHARS = 200  # longer cells (a hostile file's megabyte cell) are not kept in the cache
+
+
 def header_keys(text: str) -> tuple[str, ...]:
     """Matching keys of a header cell: the normalised text, then the text without a trailing
-    parenthesised note ("Тип (региональная / федеральная / частная)" also matches "Тип")."""
+    parenthesised note ("Тип (региональная / федеральная / частная)" also matches "Тип").
+
+    Header detection asks this for every cell of the first rows once per file kind: short cells
+    are remembered (a process-wide, bounded cache)."""
+    if len(text) <= _CACHED_HEADER_CHARS:
+        return _cached_header_keys(text)
+    return _header_keys(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_header_keys(text: str) -> tuple[str, ...]:
+    return _header_keys(text)
+
+
+def _header_keys(text: str) -> tuple[str, ...]:
     key = normalize_label(text)
     short = normalize_label(_PAREN_TAIL.sub("", key))
     return (key,) if short == key or not short else (key, short)

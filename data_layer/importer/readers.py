@@ -12,6 +12,7 @@ every problem can point at the right line of the user's file.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass
@@ -180,20 +181,39 @@ def _sheet_empty(reader: fastexcel.ExcelReader, name: str) -> bool:
         return True
 
 
-def _decode(data: bytes) -> tuple[bytes, str]:
-    """UTF-8 bytes without BOM, and the encoding the file was in."""
+_HEAD_BYTES = 200_000  # the first bytes of a CSV: header search and the encoding guess
+
+
+def _decode(data: bytes) -> tuple[bytes, str, bool]:
+    """UTF-8 bytes without BOM, the encoding the file was in, and whether the whole text is known
+    to be valid UTF-8. A file whose first bytes are UTF-8 is taken as UTF-8 without decoding all of
+    it here: polars refuses invalid UTF-8 while it parses, and `_read_csv` then converts the file
+    from Windows-1251 as it would have been at once (the same result, without a second full pass)."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise UnreadableFileError("Файл CSV повреждён: неверная кодировка UTF-8.") from exc
-        return data, "UTF-8"
+        return data, "UTF-8", True
+    try:
+        # a multi-byte character cut at the end of the head is not an error (final=False)
+        codecs.getincrementaldecoder("utf-8")().decode(data[:_HEAD_BYTES], final=False)
+        return data, "UTF-8", len(data) <= _HEAD_BYTES
+    except UnicodeDecodeError:
+        return _from_cp1251(data), "Windows-1251", True
+
+
+def _from_cp1251(data: bytes) -> bytes:
+    return data.decode("cp1251", errors="replace").encode("utf-8")
+
+
+def _is_utf8(data: bytes) -> bool:
     try:
         data.decode("utf-8")
-        return data, "UTF-8"
     except UnicodeDecodeError:
-        return data.decode("cp1251", errors="replace").encode("utf-8"), "Windows-1251"
+        return False
+    return True
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -246,10 +266,57 @@ def _read_csv(
         raise UnreadableFileError(
             "Файл не является таблицей CSV или книгой Excel. Загрузите файл .xlsx или .csv."
         )
-    text, encoding = _decode(data)
-    head_lines = text[:200_000].decode("utf-8", errors="replace").splitlines()[:HEADER_SEARCH_ROWS]
+    text, encoding, checked = _decode(data)
+    del data
+    try:
+        return _parse_csv(text, encoding, checked, kind, limits, hint, budget)
+    except _NotUtf8Error:  # UTF-8 at the start only: the whole file is read as Windows-1251
+        return _parse_csv(_from_cp1251(text), "Windows-1251", True, kind, limits, hint, budget)
+
+
+class _NotUtf8Error(Exception):
+    """A CSV taken as UTF-8 from its first bytes has invalid UTF-8 further on."""
+
+
+def _parse_csv(
+    text: bytes,
+    encoding: str,
+    checked: bool,
+    kind: str | None,
+    limits: ReadLimits,
+    hint: HeaderHint,
+    budget: int | None,
+) -> RawTable:
+    head_lines = text[:_HEAD_BYTES].decode("utf-8", errors="replace").splitlines()[:HEADER_SEARCH_ROWS]
     if not any(line.strip(" ;,\t\r\n") for line in head_lines):
         raise UnreadableFileError("Файл пуст: в нём нет ни заголовков, ни данных.")
+    idx, delim, found = _csv_header(head_lines, kind, hint)
+    _check_csv_shape(text, idx, next(csv.reader([head_lines[idx]], delimiter=delim), []), limits, budget)
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(text),
+            separator=delim,
+            has_header=False,
+            infer_schema=False,
+            skip_rows=idx,
+            truncate_ragged_lines=True,
+            raise_if_empty=False,
+        )
+    except Exception as exc:
+        if not checked and not _is_utf8(text):
+            raise _NotUtf8Error from exc
+        raise UnreadableFileError(
+            "Не удалось прочитать CSV-файл: нарушена структура строк (например, незакрытые кавычки). "
+            "Сохраните файл из Excel заново как «CSV (разделители — точка с запятой)»."
+        ) from exc
+    if frame.height == 0:
+        raise UnreadableFileError("Файл пуст: в нём нет ни заголовков, ни данных.")
+    headers, rows_frame = _finish(frame, 0, first_row_number=idx + 1)
+    return RawTable(found, headers, rows_frame, header_row=idx + 1, encoding=encoding, delimiter=delim)
+
+
+def _csv_header(head_lines: list[str], kind: str | None, hint: HeaderHint) -> tuple[int, str, str]:
+    """(header line index, delimiter, kind) of a CSV from its first lines."""
     best: tuple[int, int, str, str] | None = None  # (matched, -line, delimiter, kind)
     errors: list[UnreadableFileError] = []
     for delim in (";", ",", "\t"):
@@ -271,27 +338,7 @@ def _read_csv(
             raise errors[0]
         raise UnreadableFileError(_no_header_message(kind))
     _, neg_idx, delim, found = best
-    idx = -neg_idx
-    _check_csv_shape(text, idx, next(csv.reader([head_lines[idx]], delimiter=delim), []), limits, budget)
-    try:
-        frame = pl.read_csv(
-            io.BytesIO(text),
-            separator=delim,
-            has_header=False,
-            infer_schema=False,
-            skip_rows=idx,
-            truncate_ragged_lines=True,
-            raise_if_empty=False,
-        )
-    except Exception as exc:
-        raise UnreadableFileError(
-            "Не удалось прочитать CSV-файл: нарушена структура строк (например, незакрытые кавычки). "
-            "Сохраните файл из Excel заново как «CSV (разделители — точка с запятой)»."
-        ) from exc
-    if frame.height == 0:
-        raise UnreadableFileError("Файл пуст: в нём нет ни заголовков, ни данных.")
-    headers, rows_frame = _finish(frame, 0, first_row_number=idx + 1)
-    return RawTable(found, headers, rows_frame, header_row=idx + 1, encoding=encoding, delimiter=delim)
+    return -neg_idx, delim, found
 
 
 def is_container(data: bytes) -> bool:

@@ -27,6 +27,30 @@ def test_windows_1251_with_semicolons() -> None:
     assert t.frame[ROW].to_list() == [2]
 
 
+def _outcome(data: bytes) -> tuple:
+    try:
+        t = read_table(data, "s.csv")
+    except UnreadableFileError as exc:
+        return ("refused", exc.message)
+    return (t.kind, t.encoding, t.headers, _cells(t))
+
+
+def test_invalid_utf8_after_the_first_bytes_reads_the_file_as_windows_1251() -> None:
+    # The encoding is guessed from the first 200 KB; a Windows-1251 byte further on makes the whole
+    # file Windows-1251, exactly as when the whole text is checked first.
+    rows = [["112-233-445 95", "P001", "02.09.2024", "employed"]] * 8_000
+    data = csv_bytes(STATUS_HEADER, rows) + "112-233-445 95;P001;02.09.2024;Трудоустроен\n".encode("cp1251")
+    assert len(data) > 200_000
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    assert _outcome(data) == _outcome(data.decode("cp1251", errors="replace").encode("utf-8"))
+    assert _outcome(data)[0] == "refused"  # the UTF-8 headers read as Windows-1251 are not headers
+    # the same file in valid UTF-8 throughout is read as UTF-8
+    ok = csv_bytes(STATUS_HEADER, rows) + "112-233-445 95;P001;02.09.2024;Трудоустроен\n".encode()
+    kind, encoding, _, cells = _outcome(ok)
+    assert (kind, encoding, len(cells), cells[-1][3]) == ("statuses", "UTF-8", 8_001, "Трудоустроен")
+
+
 def test_utf8_bom_with_commas_and_quotes() -> None:
     rows = [["112-233-445 95", "P001", "2024-09-02", "Трудоустроен (трудовой договор, договор ГПХ)"]]
     t = read_table(csv_bytes(STATUS_HEADER, rows, sep=",", bom=True), "s.csv")
