@@ -19,6 +19,7 @@ __all__ = [
     "FALSE_WORDS",
     "TRUE_WORDS",
     "clean_str",
+    "empty_to_null",
     "header_keys",
     "map_values",
     "normalize_label",
@@ -29,6 +30,7 @@ __all__ = [
     "snils_digits",
     "snils_is_reserved",
     "snils_is_valid",
+    "strip_ws",
     "with_snils_check",
 ]
 
@@ -68,8 +70,18 @@ def _header_keys(text: str) -> tuple[str, ...]:
 
 def clean_str(expr: pl.Expr) -> pl.Expr:
     """Strip surrounding whitespace; an empty cell becomes null."""
-    s = expr.cast(pl.Utf8).str.strip_chars(_WS)
-    return pl.when(s.str.len_bytes() == 0).then(None).otherwise(s)
+    return empty_to_null(strip_ws(expr))
+
+
+def strip_ws(expr: pl.Expr) -> pl.Expr:
+    """Surrounding whitespace stripped (the first half of `clean_str`)."""
+    return expr.cast(pl.Utf8).str.strip_chars(_WS)
+
+
+def empty_to_null(expr: pl.Expr) -> pl.Expr:
+    """An empty string becomes null (the second half of `clean_str`). An eager `select` evaluates
+    the expression it is given twice here: a whole column is stripped first, then this applied."""
+    return pl.when(expr.str.len_bytes() == 0).then(None).otherwise(expr)
 
 
 def parse_date(expr: pl.Expr) -> pl.Expr:
@@ -118,8 +130,9 @@ def snils_digits(expr: pl.Expr) -> pl.Expr:
     """ "XXX-XXX-XXX YY" or 11 digits → the 11 digits; other shapes → null. Only ASCII digits: polars'
     `\\d` is Unicode-aware and would let Arabic-Indic or full-width digits through (full-width ones
     are normalised to ASCII before this, by NFKC on every typed column)."""
-    s = expr.str.replace_all(r"[\s\-\u00a0]", "")
-    return pl.when(s.str.contains(r"^[0-9]{11}$")).then(s).otherwise(None)
+    # extract: null unless the whole text is 11 digits (one evaluation of the cleaned text, where
+    # when/then would clean it twice in an eager select)
+    return expr.str.replace_all(r"[\s\-\u00a0]", "").str.extract(r"^([0-9]{11})$", 1)
 
 
 SNILS_CHECKED_FROM = 1_001_999  # the control number is defined for numbers above 001-001-998

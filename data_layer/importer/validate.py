@@ -36,6 +36,7 @@ from data_layer.importer.kinds import (
 )
 from data_layer.importer.normalize import (
     clean_str,
+    empty_to_null,
     map_values,
     normalize_label,
     parse_bool,
@@ -44,6 +45,7 @@ from data_layer.importer.normalize import (
     parse_int,
     snils_digits,
     snils_is_reserved,
+    strip_ws,
     with_snils_check,
 )
 from data_layer.importer.readers import ROW, RawTable
@@ -222,16 +224,31 @@ def _cell(expr: pl.Expr, col: Column) -> pl.Expr:
     return clean_str(expr)
 
 
-def _cell_column(frame: pl.DataFrame, name: str, col: Column) -> pl.Expr | pl.Series:
+def _cell_column(frame: pl.DataFrame, name: str, col: Column, non_ascii: bool) -> pl.Expr | pl.Series:
     """`_cell` of a whole column: NFKC leaves ASCII text as it is, so a column without any other
-    character skips it, and a repetitive one is normalised once per distinct value."""
-    if col.type == "text" or not frame.get_column(name).cast(pl.Utf8).str.contains(r"[^\x00-\x7F]").any():
-        return clean_str(pl.col(name))
+    character (`non_ascii` False) skips it, and a repetitive one is normalised once per distinct
+    value. An expression is only stripped: `_raw_cells` makes its empty strings null."""
+    if col.type == "text" or not non_ascii:
+        return strip_ws(pl.col(name))
     return by_uniques(frame, name, lambda e: _cell(e, col))
 
 
-def _check_characters(frame: pl.DataFrame, present: dict[str, int], ck: Checker) -> None:
-    """Control characters (NUL among them) and over-long values, in every mapped column.
+def _raw_cells(frame: pl.DataFrame, present: dict[str, int], spec: KindSpec, wide: set[str]) -> pl.DataFrame:
+    """ROW and raw_<field> of every field of `spec`, as `_cell` sees them (null where absent);
+    `wide`: the fields whose column holds a non-ASCII character."""
+    cols = [
+        _cell_column(frame, f"c{present[c.field]}", c, c.field in wide).alias(raw(c.field))
+        for c in spec.columns
+        if c.field in present
+    ]
+    absent = [pl.lit(None, pl.Utf8).alias(raw(c.field)) for c in spec.columns if c.field not in present]
+    df = frame.select(pl.col(ROW), *cols, *absent)
+    return df.with_columns(empty_to_null(pl.col(raw(name))).alias(raw(name)) for name in present)
+
+
+def _check_characters(frame: pl.DataFrame, present: dict[str, int], ck: Checker) -> set[str]:
+    """Control characters (NUL among them) and over-long values, in every mapped column; returns
+    the fields whose column holds any non-ASCII character.
 
     One pass over all columns first says which columns hold either at all (a clean file, the usual
     case, then adds no problem frames to evaluate); a value of at most `max_chars` bytes is not too long."""
@@ -241,6 +258,10 @@ def _check_characters(frame: pl.DataFrame, present: dict[str, int], ck: Checker)
         *(
             (pl.col(f"c{i}").str.len_bytes().max() > limits[name]).alias(f"l{i}")
             for name, i in present.items()
+        ),
+        *(
+            (pl.col(f"c{i}").str.len_bytes().sum() != pl.col(f"c{i}").str.len_chars().sum()).alias(f"a{i}")
+            for i in present.values()
         ),
     ).row(0, named=True)
     for name, i in present.items():
@@ -267,6 +288,7 @@ def _check_characters(frame: pl.DataFrame, present: dict[str, int], ck: Checker)
                 ),
                 value=cell,
             )
+    return {name for name, i in present.items() if found[f"a{i}"]}
 
 
 def _check_date_windows(df: pl.DataFrame, ck: Checker, ctx: Context) -> None:
@@ -808,13 +830,12 @@ def _statuses(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
     return _resolve_cohort(df, ck, ctx)
 
 
-# Every listing of each status row's graduate in the row's college (none: one row of NULLs), in
-# the file's order.
+# Every listing of each status row's graduate in the row's college (none: one row of NULLs); put
+# in the file's order by polars (cheaper than DuckDB's ORDER BY).
 _LISTINGS_SQL = f"""
 SELECT f.{ROW}, g.cohort::INTEGER AS cohort, g.graduation_date AS _graduated
 FROM _status_keys f
 LEFT JOIN graduates g ON g.college_code = f.college_code AND g.person_key = f.person_key
-ORDER BY f.{ROW}
 """
 # The cohort of each status row whose graduate is listed in several cohorts of the college: the
 # latest cohort graduated on or before the snapshot date, else the earliest one.
@@ -830,17 +851,18 @@ GROUP BY g.nr
 """
 
 
-def _cohorts(df: pl.DataFrame, cur: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, set[str]]:
-    """(cohort, _graduated) of each row of `df`, in its order, from the graduation lists; and the
-    file's colleges that have a graduation list at all."""
+def _cohorts(
+    df: pl.DataFrame, cur: duckdb.DuckDBPyConnection, codes: pl.Series
+) -> tuple[pl.DataFrame, set[str]]:
+    """(cohort, _graduated) of each row of `df`, in its order, from the graduation lists; and which
+    of the file's colleges `codes` have a graduation list at all."""
     cur.register("_status_keys", df.select(ROW, "college_code", "person_key", "snapshot_date"))
     try:
-        found = cur.sql(_LISTINGS_SQL).pl()
+        found = cur.sql(_LISTINGS_SQL).pl().sort(ROW)
         # one listing per row (the usual case) comes in the file's order; several: picked per row
         if found.height != df.height or not df.get_column(ROW).is_sorted():
             picked = cur.sql(_PICK_SQL).pl()
             found = df.select(ROW).join(picked, on=ROW, how="left", maintain_order="left")
-        codes = df.get_column("college_code").drop_nulls().unique()
         college = df.get_column("college_code")
         listed = set(college.filter(found.get_column("cohort").is_not_null()).unique().to_list())
         unmatched = codes.filter(~codes.is_in(list(listed)))
@@ -864,9 +886,9 @@ def _cohorts(df: pl.DataFrame, cur: duckdb.DuckDBPyConnection) -> tuple[pl.DataF
 
 def _resolve_cohort(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
     """Cohort of each status row from the college's graduation lists (module docstring)."""
-    found, listed = _cohorts(df, ctx.cur)
-    df = df.with_columns(found.get_column("cohort"), found.get_column("_graduated"))
     codes = df.get_column("college_code").drop_nulls().unique()
+    found, listed = _cohorts(df, ctx.cur, codes)
+    df = df.with_columns(found.get_column("cohort"), found.get_column("_graduated"))
     # A college with no graduation list at all: one message naming the missing step, not one per row.
     unlisted = sorted(set(codes.to_list()) - listed)
     for code in unlisted:
@@ -1143,14 +1165,8 @@ def validate(table: RawTable, ctx: Context) -> Validated:
     rows = table.frame.height
     if ck.fatal:
         return Validated(spec, ck.problems(), rows)
-    _check_characters(table.frame, present, ck)
-    cols = [
-        _cell_column(table.frame, f"c{present[c.field]}", c).alias(raw(c.field))
-        for c in spec.columns
-        if c.field in present
-    ]
-    absent = [pl.lit(None, pl.Utf8).alias(raw(c.field)) for c in spec.columns if c.field not in present]
-    df = table.frame.select(pl.col(ROW), *cols, *absent)
+    wide = _check_characters(table.frame, present, ck)
+    df = _raw_cells(table.frame, present, spec, wide)
     _check_scope(df, ck, ctx)
     if ck.fatal:
         return Validated(spec, ck.problems(), rows)

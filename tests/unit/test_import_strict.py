@@ -54,6 +54,21 @@ def test_full_width_digits_are_normalised(con: duckdb.DuckDBPyConnection) -> Non
     assert rows(con, "SELECT snils, graduation_date FROM graduates") == [(digits(1), D(2024, 6, 30))]
 
 
+def test_whitespace_only_cells_are_empty_and_values_are_stripped(con: duckdb.DuckDBPyConnection) -> None:
+    # «Отчество» (free text) and «Код ПОО» (ASCII only) hold only spaces and NBSP: empty, so the
+    # college is a missing required value and the middle name is stored as NULL once it is filled.
+    blank = grad_row(1)
+    blank[3], blank[6] = " \u00a0 ", "  "
+    errs = _errors(con, csv_bytes(GRAD_HEADER, [blank]))
+    assert errs == [(2, "Код ПОО", None, "Не заполнено обязательное поле «Код ПОО».")]
+    ok = grad_row(1)
+    ok[1], ok[3], ok[6] = "\u00a0Иванов ", " \u00a0 ", " P001\u00a0"
+    must_load(con, csv_bytes(GRAD_HEADER, [ok]), "ws.csv")
+    assert rows(con, "SELECT last_name, middle_name, college_code FROM graduates") == [
+        ("Иванов", None, "P001")
+    ]
+
+
 def test_other_unicode_digits_are_a_row_error_not_a_traceback(con: duckdb.DuckDBPyConnection) -> None:
     row = grad_row(1)
     row[0] = row[0].translate(ARABIC)
