@@ -373,6 +373,8 @@ def by_uniques(df: pl.DataFrame, name: str, fn: Callable[[pl.Expr], pl.Expr]) ->
     if distinct.len() * 4 > values.len():
         return fn(pl.col(name))
     table = distinct.to_frame().with_columns(fn(pl.col(name)).alias("_value"))
+    if distinct.len() == 1:  # one value (or only nulls) in every row: no join needed
+        return table.get_column("_value").new_from_index(0, values.len())
     return (
         values.to_frame()
         .join(table, on=name, how="left", nulls_equal=True, maintain_order="left")
