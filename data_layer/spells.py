@@ -105,16 +105,16 @@ def rebuild_spells(cur: duckdb.DuckDBPyConnection, pairs: Iterable[tuple[str, in
     Status rows of graduates no longer in the graduation list are kept in `status_rows` but do
     not produce spells (they are not part of the actual graduation).
     """
+    pair_list = None if pairs is None else sorted(set(pairs))
+    if pair_list == []:
+        return  # nothing to rebuild (the usual case after a status load that only extends spells)
     cur.execute("CREATE OR REPLACE TEMP TABLE _spell_pairs (college_code VARCHAR, cohort INTEGER)")
-    if pairs is None:
+    if pair_list is None:
         cur.execute(
             """INSERT INTO _spell_pairs SELECT DISTINCT college_code, cohort FROM graduates
                UNION SELECT DISTINCT college_code, cohort FROM status_rows"""
         )
     else:
-        pair_list = sorted(set(pairs))
-        if not pair_list:
-            return
         cur.executemany("INSERT INTO _spell_pairs VALUES (?, ?)", [list(p) for p in pair_list])
     cur.execute(
         """DELETE FROM status_spells s USING _spell_pairs p
