@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -229,13 +230,18 @@ def load_file(
             "базовому центру и ПОО."
         )
         return _reject(con, scope, file_name, kind, 0, [Problem(None, None, None, msg, "error")])
-    checksum = hashlib.sha256(data).hexdigest()
     phases = Phases()
-    try:
-        with phases.step("read"):
-            table = read_step(read_bounded, data, file_name, kind, limits, mapping)
-    except UnreadableFileError as exc:
-        return _reject(con, scope, file_name, kind, 0, [Problem(exc.row, None, None, exc.message, "error")])
+    # the file's checksum is computed beside the parse (hashlib and polars both release the GIL)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(_sha256, data)
+        try:
+            with phases.step("read"):
+                table = read_step(read_bounded, data, file_name, kind, limits, mapping)
+        except UnreadableFileError as exc:
+            return _reject(
+                con, scope, file_name, kind, 0, [Problem(exc.row, None, None, exc.message, "error")]
+            )
+        checksum = digest.result()
     del data  # the file's bytes are not needed any more (peak memory of a big load)
 
     with _LOAD_LOCK:
@@ -246,6 +252,10 @@ def load_file(
     if mapping is not None:
         res.errors = hint_problems(res.errors, mapping)
     return res
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
