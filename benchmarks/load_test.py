@@ -25,8 +25,9 @@ warmup_cpu_s, warmup_rss_mb, warmup_state.
 Prints and returns: concurrent_sessions, concurrent_pages, concurrent_p50_ms, concurrent_p95_ms,
 concurrent_max_ms, concurrent_errors (count; the first ones in concurrent_error_list),
 concurrent_load_s, concurrent_page_p95_ms (per page), app_peak_rss_mb (the server process's peak
-resident memory, VmHWM), app_cpu_s and app_cpu_ms_per_page (CPU the server spent, load included:
-independent of what else runs on the machine).
+resident memory, VmHWM), app_peak_rss_at_load_end_mb (that peak when the load had finished: the rest
+came from the rounds after it), app_cpu_s and app_cpu_ms_per_page (CPU the server spent, load
+included: independent of what else runs on the machine).
 """
 
 from __future__ import annotations
@@ -126,17 +127,20 @@ async def _chromium(browser: Any, url: str, user: str, role: str, log: Session, 
         await context.close()
 
 
-async def _upload(browser: Any, url: str, file: Path, log: Session, done: asyncio.Event) -> tuple[str, float]:
+async def _upload(
+    browser: Any, url: str, file: Path, log: Session, done: asyncio.Event, pid: int
+) -> tuple[str, float, float | None]:
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     page = await context.new_page()
     page.set_default_timeout(STEP_TIMEOUT_MS)
-    message, seconds = "", 0.0
+    message, seconds, hwm = "", 0.0, None
     try:
         await pw.login(page, url, "demo_base", timeout_ms=STEP_TIMEOUT_MS)
         await pw.open_page(page, "upload", timeout_ms=STEP_TIMEOUT_MS)
         t0 = time.monotonic()
         message = await pw.upload_file(page, file, timeout_ms=LOAD_TIMEOUT_S * 1000)
         seconds = time.monotonic() - t0
+        hwm = _vm_hwm_mb(pid)  # the server's peak so far: warm-up, browsing and the load itself
         if f"Файл «{file.name}» загружен" not in message:
             log.errors.append(f"load refused: {message[:300]}")
         log.errors += await pw.page_problems(page)
@@ -145,12 +149,12 @@ async def _upload(browser: Any, url: str, file: Path, log: Session, done: asynci
     finally:
         done.set()
         await context.close()
-    return message, seconds
+    return message, seconds, hwm
 
 
 async def _all(
-    url: str, file: Path, roles: Mapping[str, str], sessions: int, browsers: int
-) -> tuple[list[Session], float]:
+    url: str, file: Path, roles: Mapping[str, str], sessions: int, browsers: int, pid: int
+) -> tuple[list[Session], float, float | None]:
     done = asyncio.Event()
     browser_users = [u for u in DEMO_USERNAMES if u != "demo_base"][:browsers]
     browser_users += [DEMO_USERNAMES[i % len(DEMO_USERNAMES)] for i in range(browsers - len(browser_users))]
@@ -161,15 +165,15 @@ async def _all(
     ws_logs = [Session(f"{u} (websocket #{i + 1})") for i, u in enumerate(ws_users)]
     async with pw.chromium() as browser:
         results = await asyncio.gather(
-            _upload(browser, url, file, loader, done),
+            _upload(browser, url, file, loader, done, pid),
             *[
                 _chromium(browser, url, u, roles[u], log, done)
                 for u, log in zip(browser_users, b_logs, strict=True)
             ],
             *[_websocket(url, u, roles[u], log, done) for u, log in zip(ws_users, ws_logs, strict=True)],
         )
-    _message, load_s = cast(tuple[str, float], results[0])
-    return [loader, *b_logs, *ws_logs], load_s
+    _message, load_s, hwm = cast(tuple[str, float, float | None], results[0])
+    return [loader, *b_logs, *ws_logs], load_s, hwm
 
 
 def _vm_hwm_mb(pid: int) -> float | None:
@@ -255,7 +259,7 @@ def run(
             warm = {} if cold else warm_up(server.url, db_copy, pid)
             cpu0 = _cpu_s(pid)
             t0 = time.monotonic()
-            logs, load_s = asyncio.run(_all(server.url, file, roles, sessions, browsers))
+            logs, load_s, load_hwm = asyncio.run(_all(server.url, file, roles, sessions, browsers, pid))
             wall_s = time.monotonic() - t0
             rss = _vm_hwm_mb(pid)
             cpu1 = _cpu_s(pid)
@@ -278,6 +282,9 @@ def run(
         "concurrent_load_s": round(load_s, 1),
         "concurrent_wall_s": round(wall_s, 1),
         "app_peak_rss_mb": round(rss) if rss is not None else None,
+        # the peak when the load had finished: what came later (the sessions' rounds after it, their
+        # pages recomputing the loaded colleges' views) raised it from this to app_peak_rss_mb
+        "app_peak_rss_at_load_end_mb": round(load_hwm) if load_hwm is not None else None,
         # CPU the server spent (the load included): unlike wall times, this does not depend on what
         # else the machine runs, so it gives the capacity of N cores
         "app_cpu_s": round(cpu1 - cpu0, 1) if cpu0 is not None and cpu1 is not None else None,
@@ -288,7 +295,8 @@ def run(
         f"{len(logs)} sessions ({browsers + 1} Chromium), {len(times)} page views in {wall_s:.0f} s while "
         f"{written} status rows loaded in {load_s:.0f} s: p50 {out['concurrent_p50_ms']} ms, "
         f"p95 {out['concurrent_p95_ms']} ms, max {out['concurrent_max_ms']} ms, errors {len(errors)}; "
-        f"server peak RSS {out['app_peak_rss_mb']} MB, server CPU {out['app_cpu_s']} s",
+        f"server peak RSS {out['app_peak_rss_mb']} MB ({out['app_peak_rss_at_load_end_mb']} MB when the load "
+        f"ended), server CPU {out['app_cpu_s']} s",
         flush=True,
     )
     print("  p95 by page: " + ", ".join(f"{p} {t} ms" for p, t in out["concurrent_page_p95_ms"].items()))

@@ -8,6 +8,7 @@ query runs on its own `cursor()` (see README, "Хранилище").
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -22,20 +23,46 @@ from data_layer.schema import apply_schema
 
 # Offline: never download DuckDB extensions; fail at once instead. The memory cap keeps the app
 # and bulk loads within a modest server (DuckDB's default is 80 % of RAM); larger operations spill
-# to a temporary folder next to the database file. DuckDB's allocator keeps memory a finished query
+# to a temporary folder next to the database file (`memory_limit()`: 2 GB for the command line and
+# bulk loads, less for the app server). DuckDB's allocator keeps memory a finished query
 # freed until its own next allocations; its background threads give it back to the system instead
 # (a long-lived server: the cold region-wide queries of one page no longer stay in its resident memory
 # beside the next page's; README, «Память приложения»).
 _DUCKDB_CONFIG: dict[str, str | int | float | list[str]] = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
-    "memory_limit": os.environ.get("VYPUSK_DUCKDB_MEMORY", "2GB"),
     # A commit is durable once its WAL is written; moving the WAL into the database file (a
     # checkpoint, 0,3–0,5 s after a 100 000-row status file at federal scale) waits until this much
     # WAL has gathered instead of DuckDB's default 16 MB (one checkpoint per ~8 such files).
     "checkpoint_threshold": os.environ.get("VYPUSK_DUCKDB_CHECKPOINT", "128MiB"),
     "allocator_background_threads": True,
 }
+
+# DuckDB's memory limit (`memory_limit()`). In the app server it bounds most of the process's peak:
+# under it DuckDB keeps the table blocks it has read (~0,3 GB at federal scale) beside the working
+# memory of the running queries, and 2 GB let a cold region-wide page hold both at once (the
+# server's peak is the sum); with APP_MEMORY it first drops cached blocks (read again from the
+# operating system's file cache) and spills only what does not fit (README, «Память приложения»).
+MEMORY_ENV = "VYPUSK_DUCKDB_MEMORY"
+BULK_MEMORY = "2GB"
+APP_MEMORY = "700MB"
+_MEMORY_FORMAT = re.compile(r"\d+(\.\d+)?\s*(B|[KMGT]i?B)", re.IGNORECASE)
+
+
+def memory_limit(*, app: bool = False) -> str:
+    """DuckDB's memory limit: VYPUSK_DUCKDB_MEMORY when set, else APP_MEMORY in the app server
+    (`app`), BULK_MEMORY elsewhere (command line, bulk loads, benchmarks of reports)."""
+    value = os.environ.get(MEMORY_ENV, "").strip() or (APP_MEMORY if app else BULK_MEMORY)
+    if not _MEMORY_FORMAT.fullmatch(value):
+        raise UserFacingError(f"{MEMORY_ENV}={value!r}: ожидается размер памяти, например 700MB или 2GB.")
+    return value
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection, limit: str) -> None:
+    """Set the memory limit of the DuckDB instance behind `con` (every connection of this process to
+    the same file shares it). `limit` as `memory_limit()` returns it (checked there)."""
+    con.execute(f"SET memory_limit = '{limit}'")  # a size checked by memory_limit(), not user text
+
 
 _lock = threading.Lock()
 _connections: dict[Path, duckdb.DuckDBPyConnection] = {}
@@ -49,7 +76,9 @@ def open_database(path: Path | str | None = None, *, read_only: bool = False) ->
     private_files()
     p.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(p), read_only=read_only, config=dict(_DUCKDB_CONFIG))
+        con = duckdb.connect(
+            str(p), read_only=read_only, config={**_DUCKDB_CONFIG, "memory_limit": memory_limit()}
+        )
     except duckdb.IOException as exc:
         text = str(exc).lower()
         if "lock" in text:

@@ -31,7 +31,7 @@ import streamlit as st
 from data_layer import config
 from data_layer.scope import SCOPE_HASH, cache_identity
 from metrics import cases as case_metrics
-from ui import cached, case_view
+from ui import cached, case_view, parts
 from ui.connection import cursor
 from ui.roles import Scope
 
@@ -90,7 +90,7 @@ def case_page(scope: Scope, cohort: int, as_of: dt.date) -> CasePage:
             _views.move_to_end(view)
             while len(_views) > MAX_VIEWS:
                 gone, _ = _views.popitem(last=False)
-                _builds.pop(gone, None)
+                _building.forget(gone)
     return page
 
 
@@ -102,21 +102,16 @@ def _held(view: Hashable, tag: Hashable) -> CasePage | None:
     return held[1] if held is not None and held[0] == tag else None
 
 
-def _building(view: Hashable) -> threading.Lock:
-    with _lock:
-        return _builds.setdefault(view, threading.Lock())
-
-
 def clear() -> None:
     """Forget every view (tests)."""
     with _lock:
         _views.clear()
-        _builds.clear()
+    _building.clear()
 
 
 _lock = threading.Lock()
 _views: OrderedDict[Hashable, tuple[Hashable, CasePage]] = OrderedDict()
-_builds: dict[Hashable, threading.Lock] = {}  # one build at a time per view
+_building = parts.KeyedLocks()  # one build at a time per view
 
 
 def _lists(ordered: pl.DataFrame, names: dict[str, str]) -> dict[str, CaseList]:

@@ -24,6 +24,8 @@ def configure_logging() -> None:
 @st.cache_resource(show_spinner=False)
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
     con = db.get_connection(path)
+    # the app server's smaller DuckDB memory limit (data_layer.db.memory_limit: its peak memory)
+    db.limit_memory(con, db.memory_limit(app=True))
     # While this process holds the file, backups and health checks of other processes go through
     # its housekeeping thread (data_layer.service); it ends when the connection is closed.
     service.ensure_running(path)

@@ -38,7 +38,30 @@ GROUP_ROWS = 6_000_000
 _lock = threading.Lock()
 _views: OrderedDict[Hashable, dict[str, tuple[int, pl.DataFrame]]] = OrderedDict()
 _kept: dict[Hashable, object] = {}  # `kept`: one (key, value), a value of the current base data
-_computing: dict[Hashable, threading.Lock] = {}  # a lock per view (and kept key) being computed
+
+
+class KeyedLocks:
+    """One lock per key, made on first use: one computation of a key at a time (sessions asking for
+    the same key meanwhile wait for it and then find its result)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._locks: dict[Hashable, threading.Lock] = {}
+
+    def __call__(self, key: Hashable) -> threading.Lock:
+        with self._lock:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def forget(self, key: Hashable) -> None:
+        with self._lock:
+            self._locks.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._locks.clear()
+
+
+_compute_lock = KeyedLocks()  # a lock per view (and kept key) being computed
 
 
 def assemble(
@@ -86,13 +109,8 @@ def _current(
         _views[view] = parts
         while len(_views) > MAX_VIEWS:
             gone, _ = _views.popitem(last=False)
-            _computing.pop(gone, None)
+            _compute_lock.forget(gone)
         return parts, {c: parts[c][1] for c in colleges if c in parts and parts[c][0] == versions[c]}
-
-
-def _compute_lock(key: Hashable) -> threading.Lock:
-    with _lock:
-        return _computing.setdefault(key, threading.Lock())
 
 
 def groups(codes: Sequence[str], weights: Mapping[str, int], limit: int) -> list[list[str]]:
@@ -135,4 +153,4 @@ def clear() -> None:
     with _lock:
         _views.clear()
         _kept.clear()
-        _computing.clear()
+    _compute_lock.clear()
