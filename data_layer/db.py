@@ -45,7 +45,7 @@ _DUCKDB_CONFIG: dict[str, str | int | float | list[str]] = {
 # operating system's file cache) and spills only what does not fit (README, «Память приложения»).
 MEMORY_ENV = "VYPUSK_DUCKDB_MEMORY"
 BULK_MEMORY = "2GB"
-APP_MEMORY = "700MB"
+APP_MEMORY = "500MB"
 _MEMORY_FORMAT = re.compile(r"\d+(\.\d+)?\s*(B|[KMGT]i?B)", re.IGNORECASE)
 
 

@@ -27,7 +27,7 @@ def _shown(limit: str) -> str:
 def test_defaults_and_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(db.MEMORY_ENV, raising=False)
     assert db.memory_limit() == "2GB"
-    assert db.memory_limit(app=True) == "700MB"
+    assert db.memory_limit(app=True) == "500MB"
     monkeypatch.setenv(db.MEMORY_ENV, " 1GB ")
     assert db.memory_limit() == "1GB"
     assert db.memory_limit(app=True) == "1GB"
@@ -40,9 +40,9 @@ def test_defaults_and_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_command_line_opens_with_the_bulk_limit(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv(db.MEMORY_ENV, raising=False)
     with db.open_database(tmp_path / "a.duckdb") as con:
-        assert _limit(con) == _shown("2GB") != _shown("700MB")
-        db.limit_memory(con, "700MB")
-        assert _limit(con) == _shown("700MB")
+        assert _limit(con) == _shown("2GB") != _shown("500MB")
+        db.limit_memory(con, "500MB")
+        assert _limit(con) == _shown("500MB")
 
 
 def test_the_app_connection_gets_the_app_limit(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
