@@ -282,8 +282,6 @@ def run(
         "concurrent_load_s": round(load_s, 1),
         "concurrent_wall_s": round(wall_s, 1),
         "app_peak_rss_mb": round(rss) if rss is not None else None,
-        # the peak when the load had finished: what came later (the sessions' rounds after it, their
-        # pages recomputing the loaded colleges' views) raised it from this to app_peak_rss_mb
         "app_peak_rss_at_load_end_mb": round(load_hwm) if load_hwm is not None else None,
         # CPU the server spent (the load included): unlike wall times, this does not depend on what
         # else the machine runs, so it gives the capacity of N cores
