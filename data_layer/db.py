@@ -54,7 +54,7 @@ def memory_limit(*, app: bool = False) -> str:
     (`app`), BULK_MEMORY elsewhere (command line, bulk loads, benchmarks of reports)."""
     value = os.environ.get(MEMORY_ENV, "").strip() or (APP_MEMORY if app else BULK_MEMORY)
     if not _MEMORY_FORMAT.fullmatch(value):
-        raise UserFacingError(f"{MEMORY_ENV}={value!r}: ожидается размер памяти, например 700MB или 2GB.")
+        raise UserFacingError(f"{MEMORY_ENV}={value!r}: ожидается размер памяти, например 500MB или 2GB.")
     return value
 
 
