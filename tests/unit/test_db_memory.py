@@ -1,4 +1,4 @@
-"""DuckDB's memory limit: 2 GB for the command line and bulk loads, less for the app server
+"""DuckDB's memory limit: 1 GB for the command line and bulk loads, less for the app server
 (data_layer.db.memory_limit; README, «Память приложения»), VYPUSK_DUCKDB_MEMORY for both."""
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ def _shown(limit: str) -> str:
 
 def test_defaults_and_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(db.MEMORY_ENV, raising=False)
-    assert db.memory_limit() == "2GB"
-    assert db.memory_limit(app=True) == "500MB"
-    monkeypatch.setenv(db.MEMORY_ENV, " 1GB ")
     assert db.memory_limit() == "1GB"
-    assert db.memory_limit(app=True) == "1GB"
+    assert db.memory_limit(app=True) == "500MB"
+    monkeypatch.setenv(db.MEMORY_ENV, " 2GB ")
+    assert db.memory_limit() == "2GB"
+    assert db.memory_limit(app=True) == "2GB"
     for bad in ("1GB'; DROP TABLE meta; --", "lots", "12"):
         monkeypatch.setenv(db.MEMORY_ENV, bad)
         with pytest.raises(UserFacingError, match=db.MEMORY_ENV):
@@ -40,7 +40,7 @@ def test_defaults_and_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_command_line_opens_with_the_bulk_limit(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv(db.MEMORY_ENV, raising=False)
     with db.open_database(tmp_path / "a.duckdb") as con:
-        assert _limit(con) == _shown("2GB") != _shown("500MB")
+        assert _limit(con) == _shown(db.BULK_MEMORY) == _shown("1GB") != _shown("500MB")
         db.limit_memory(con, "500MB")
         assert _limit(con) == _shown("500MB")
 
