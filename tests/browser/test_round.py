@@ -171,10 +171,14 @@ async def _ministry(app: DemoApp, shots: Path) -> list[str]:
         await counted.first.wait_for(timeout=pw.RUN_TIMEOUT_MS)
         value = await counted.first.inner_text()
         assert re.search(r"\d+ из \d+", value), value
-        # The week before: the demo region's data ends with the snapshot of 20.11.2026.
+        # The week before the last passed deadline: its date depends on today (the newest passed
+        # deadline comes first), so it is read from the option's label, not assumed.
         await page.locator(pw.keyed("discipline_week")).first.click()
-        await pw.act(page, page.get_by_role("option").nth(1).click)
-        await page.get_by_text("Прислали к сроку 20.11.2026").first.wait_for(timeout=pw.RUN_TIMEOUT_MS)
+        option = page.get_by_role("option").nth(1)
+        found = re.search(r"\d\d\.\d\d\.\d{4}", await option.inner_text())
+        assert found, await option.inner_text()
+        await pw.act(page, option.click)
+        await page.get_by_text(f"Прислали к сроку {found.group(0)}").first.wait_for(timeout=pw.RUN_TIMEOUT_MS)
         await pw.shot(page, shots, "round_discipline_ministry")
         await page.locator(pw.keyed("discipline_late")).first.scroll_into_view_if_needed()
         headers, _ = await pw.table_data(page, "discipline_late")
