@@ -5,7 +5,7 @@
 Prints each figure as it is measured and writes them all to the JSON file:
   generate_s, ingest_s, ingest_rows, ingest_rows_per_s — synthetic files written (by a child process) and
       loaded through the importer (validation included): every kind, one file after another into a growing
-      database; ingest_cpu_s — its CPU time; ingest_by_kind — files, rows, s and cpu_s per file kind;
+      database; ingest_cpu_s — its CPU time; ingest_by_kind — files, rows, s, cpu_s and peak_rise_mb per file kind;
       ingest_status_rows, ingest_status_rows_per_s, ingest_status_rows_per_cpu_s — the status files alone
       (one per year of snapshots; benchmarks/ingest.py measures one status CSV);
   ingest_xlsx_rows_per_s (ingest_xlsx_rows, ingest_xlsx_s, ingest_xlsx_cpu_s) — a 14-column XLSX status
@@ -160,11 +160,18 @@ def build(db_path: Path, graduates: int, seed: int, out: dict[str, Any], xlsx_ro
         by_kind: dict[str, dict[str, float]] = {}
         t0, c0 = time.perf_counter(), _cpu_s()
         for f in files:
-            t1, c1 = time.perf_counter(), _cpu_s()
+            t1, c1, m1 = time.perf_counter(), _cpu_s(), peak_rss_mb()
             res = load_file(con, Path(f), Path(f).name, scope=OPERATOR)
             if not res.ok:
                 raise SystemExit(f"load failed for {f}: {res.message} {res.errors[:5]}")
-            _tally(by_kind, res.kind or "?", res.rows, time.perf_counter() - t1, _cpu_s() - c1)
+            _tally(
+                by_kind,
+                res.kind or "?",
+                res.rows,
+                time.perf_counter() - t1,
+                _cpu_s() - c1,
+                peak_rss_mb() - m1,
+            )
             rows += res.rows
         t_ing, cpu_ing = time.perf_counter() - t0, _cpu_s() - c0
         db.set_meta(con, "is_demo", "1")
@@ -184,19 +191,27 @@ def build(db_path: Path, graduates: int, seed: int, out: dict[str, Any], xlsx_ro
     )
     # the generator ran in a child process: this is the importer's own peak (reading, validation, writing)
     out["ingest_peak_rss_mb"] = round(peak_rss_mb())
-    print(f"ingest peak RSS {out['ingest_peak_rss_mb']} MB", flush=True)
+    rises = ", ".join(
+        f"{k} +{v['peak_rise_mb']}" for k, v in out["ingest_by_kind"].items() if v["peak_rise_mb"]
+    )
+    print(f"ingest peak RSS {out['ingest_peak_rss_mb']} MB (rises while loading, MB: {rises})", flush=True)
 
 
-def _tally(by_kind: dict[str, dict[str, float]], kind: str, rows: int, secs: float, cpu: float) -> None:
-    k = by_kind.setdefault(kind, {"files": 0, "rows": 0, "s": 0.0, "cpu_s": 0.0})
+def _tally(
+    by_kind: dict[str, dict[str, float]], kind: str, rows: int, secs: float, cpu: float, peak_rise: float
+) -> None:
+    k = by_kind.setdefault(kind, {"files": 0, "rows": 0, "s": 0.0, "cpu_s": 0.0, "peak_rise_mb": 0.0})
     k["files"] += 1
     k["rows"] += rows
     k["s"] += secs
     k["cpu_s"] += cpu
+    k["peak_rise_mb"] += peak_rise
 
 
 def _ingest_kinds(out: dict[str, Any], by_kind: dict[str, dict[str, float]]) -> None:
-    """`ingest_by_kind` (files, rows, s, cpu_s per file kind) and the status files' own rates:
+    """`ingest_by_kind` (files, rows, s, cpu_s per file kind; peak_rise_mb: how much the process's peak
+    resident memory rose while files of that kind loaded — which kinds set `ingest_peak_rss_mb`) and the
+    status files' own rates:
     `ingest_rows_per_s` mixes every kind (graduation lists and their spell rebuilds, extracts,
     events...) loaded one file after another into a growing database."""
     out["ingest_by_kind"] = {
@@ -205,6 +220,7 @@ def _ingest_kinds(out: dict[str, Any], by_kind: dict[str, dict[str, float]]) -> 
             "rows": int(v["rows"]),
             "s": round(v["s"], 2),
             "cpu_s": round(v["cpu_s"], 2),
+            "peak_rise_mb": round(v["peak_rise_mb"]),
         }
         for kind, v in by_kind.items()
     }
