@@ -43,7 +43,7 @@ _DUCKDB_CONFIG: dict[str, str | int | float | list[str]] = {
 # memory of the running queries, and 2 GB let a cold region-wide page hold both at once (the
 # server's peak is the sum); with APP_MEMORY it first drops cached blocks (read again from the
 # operating system's file cache) and spills only what does not fit (README, «Память приложения»).
-# The command line's 1 GB instead of 2 GB: a federal build at the same speed with 0,2 GB less peak,
+# The command line's 1 GB instead of 2 GB: a federal build 0,2–0,3 GB less peak at ~5 % slower status files,
 # reports 0,5–0,6 GB less at up to 15 % more CPU (paired runs, README «Четвёртый шаг»).
 MEMORY_ENV = "VYPUSK_DUCKDB_MEMORY"
 BULK_MEMORY = "1GB"
