@@ -1,7 +1,7 @@
 """Ingest throughput of the importer (validation included), on synthetic files in a temp folder.
 
     .venv/bin/python benchmarks/ingest.py [--graduates 200000] [--snapshots 5] [--xlsx-rows 100000] [--json OUT]
-    .venv/bin/python benchmarks/ingest.py --db COPY_OF_FED [--db-rows 100000] [--db-files 3] [--json OUT]
+    .venv/bin/python benchmarks/ingest.py --db COPY_OF_FED [--db-rows 100000] [--db-files 3] [--one-by-one] [--json OUT]
 
 1. reference data + 60 colleges, then a graduation list of `--graduates` rows (CSV);
 2. a multi-college status CSV of graduates × snapshots rows (1,000,000 by default), Windows-1251, ';';
@@ -9,7 +9,9 @@
 With `--db` (a federal-scale database, never written: it is copied into a temporary folder first)
 only status CSV files as benchmarks/run.py's build loads them are timed instead: `--db-files` files of
 about `--db-rows` rows each, a new snapshot of whole colleges of the newest cohort (the 13 columns of
-the demo files, UTF-8, ';'; a fifth of the statuses changed), one after another.
+the demo files, UTF-8, ';'; a fifth of the statuses changed), as one batch the way `vypusk load`
+takes several files (`load_files`: the next status file read and validated while this one is
+written; every file still its own transaction), or with `--one-by-one` one `load_file` after another.
 Every load prints its wall and CPU seconds per step (read, validate, compare, write, periods, commit).
 Each load runs through `load_file` exactly as an upload does (read in the bounded child process,
 validate, one transaction, spell rebuild). Targets on a 2-core machine (issue 16): ≥ 250,000 rows/s
@@ -39,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from data_layer import db
 from data_layer.importer import load_file, load_reference_dir
+from data_layer.importer.pipeline import load_files
 from data_layer.importer.timing import cpu_seconds as _cpu
 from data_layer.statuses import BY_CODE, STATUSES
 
@@ -133,10 +136,27 @@ def write_xlsx(df: pl.DataFrame, path: Path) -> None:
 
 
 def timed_load(con, path: Path, label: str, results: Results) -> None:
-    load = os.getloadavg()[0]
     t0, c0 = time.perf_counter(), _cpu()
     res = load_file(con, path, path.name)
-    secs, cpu = time.perf_counter() - t0, _cpu() - c0
+    record(res, label, time.perf_counter() - t0, _cpu() - c0, results)
+
+
+def timed_batch(con, paths: list[Path], label: str, results: Results) -> None:
+    """The files as one `vypusk load` batch (pipeline.load_files: the next status file read and
+    validated while this one is written); a file's time runs from the previous file's result."""
+    last = [time.perf_counter(), _cpu()]
+    n = iter(range(1, len(paths) + 1))
+
+    def one(res) -> None:
+        now, cpu = time.perf_counter(), _cpu()
+        record(res, f"{label} {next(n)}", now - last[0], cpu - last[1], results)
+        last[:] = [now, cpu]
+
+    load_files(con, [(p, p.name) for p in paths], on_result=one)
+
+
+def record(res, label: str, secs: float, cpu: float, results: Results) -> None:
+    load = os.getloadavg()[0]
     if not res.ok:
         raise SystemExit(f"{label}: refused: {res.message} {res.errors[:5]}")
     rate = res.rows / secs
@@ -250,8 +270,11 @@ def federal(args: argparse.Namespace) -> int:
         shutil.copyfile(args.db, copy)
         con = db.open_database(copy)
         files = federal_status_files(con, out, args.db_rows, args.db_files)
-        for i, path in enumerate(files, start=1):
-            timed_load(con, path, f"federal status CSV {i}", results)
+        if args.one_by_one:
+            for i, path in enumerate(files, start=1):
+                timed_load(con, path, f"federal status CSV {i}", results)
+        else:
+            timed_batch(con, files, "federal status CSV", results)
         checkpoint_s, checkpoint_cpu = timed_checkpoint(con)
         con.close()
         keep(copy, args.keep_db)
@@ -282,7 +305,7 @@ def federal(args: argparse.Namespace) -> int:
     return 0 if rows / secs >= CSV_TARGET else 1
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--graduates", type=int, default=200_000)
     ap.add_argument("--snapshots", type=int, default=5)
@@ -290,9 +313,18 @@ def main() -> int:
     ap.add_argument("--db", type=Path, default=None, help="a federal-scale database (copied, never written)")
     ap.add_argument("--db-rows", type=int, default=100_000)
     ap.add_argument("--db-files", type=int, default=3)
+    ap.add_argument(
+        "--one-by-one",
+        action="store_true",
+        help="with --db: load_file per file instead of one batch (load_files, as `vypusk load` takes several files)",
+    )
     ap.add_argument("--keep-db", type=Path, default=None, help="copy the resulting database here")
     ap.add_argument("--json", type=Path, default=None)
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def main() -> int:
+    args = parse_args()
     if args.db is not None:
         return federal(args)
     rng = np.random.default_rng(42)

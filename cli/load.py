@@ -16,7 +16,7 @@ from cli.scope import resolve_scope
 from data_layer import config, db, import_mappings, spells
 from data_layer.errors import UserFacingError
 from data_layer.importer.kinds import KINDS
-from data_layer.importer.pipeline import LoadResult, Problem, load_file, load_reference_dir
+from data_layer.importer.pipeline import LoadResult, Problem, load_files, load_reference_dir
 from data_layer.text import fmt_int
 
 SHOW_ERRORS = 50
@@ -191,14 +191,16 @@ def _load_sample(con: duckdb.DuckDBPyConnection, *, rebuild_spells: bool) -> Non
         from demo.sample import write_sample
     except ModuleNotFoundError as exc:
         raise UserFacingError("Генератор демонстрационных данных недоступен (модуль demo.sample).") from exc
-    failed = 0
     with tempfile.TemporaryDirectory(prefix="vypusk_sample_") as tmp:
         files = write_sample(Path(tmp), seed=DEMO_SEED)
-        for i, path in enumerate(files, start=1):
-            print(f"[{i}/{len(files)}] {path.name}", flush=True)
-            res = load_file(con, path, path.name, rebuild_spells=rebuild_spells)
+        done = iter(range(1, len(files) + 1))
+
+        def show(res: LoadResult) -> None:
+            print(f"[{next(done)}/{len(files)}] {res.file_name}", flush=True)
             print_result(res)
-            failed += not res.ok
+
+        results = load_files(con, [(p, p.name) for p in files], rebuild_spells=rebuild_spells, on_result=show)
+    failed = sum(not r.ok for r in results)
     if failed:
         raise UserFacingError(f"Не загружено файлов демонстрационного региона: {failed}.")
     with con.cursor() as cur:
@@ -211,17 +213,17 @@ def _load_sample(con: duckdb.DuckDBPyConnection, *, rebuild_spells: bool) -> Non
 
 def cmd_load(args: argparse.Namespace) -> int:
     scope = resolve_scope(args.user, args.db)
-    refused = 0
     with closing(db.open_database(args.db)) as con:
         mapping = None
         if getattr(args, "mapping", None):
             with con.cursor() as cur:
                 mapping = import_mappings.find(cur, scope, args.mapping)
-        for name in args.files:
-            path = Path(name)
-            res = load_file(con, path, path.name, kind=args.kind, scope=scope, mapping=mapping)
-            print_result(res)
-            refused += not res.ok
+        # one batch: the next file is read (a status file also validated) while this one is written
+        sources = [(Path(name), Path(name).name) for name in args.files]
+        results = load_files(
+            con, sources, kind=args.kind, scope=scope, mapping=mapping, on_result=print_result
+        )
+        refused = sum(not r.ok for r in results)
     if refused:
         print(
             f"Не загружено файлов: {refused} из {len(args.files)}.",

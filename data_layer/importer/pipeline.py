@@ -11,7 +11,8 @@ import datetime as dt
 import hashlib
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,24 +213,54 @@ def load_file(
     «Дата актуализации» for a status file without that column (or with empty cells); `mapping`
     renames a foreign file's columns and translates its labels before validation (importer/mapping.py).
     """
-    received_at = store.utc_now()  # arrival time: the server clock only, never a caller's value
-    # kept in the audit log, the load register and every message: no СНИЛС, no control characters
     file_name = safe_file_name(file_name)
+    got = _read_file(source, file_name, kind, scope, mapping)
+    if isinstance(got, _Refused):
+        return _reject(con, scope, file_name, got.kind, 0, got.problems)
+    with _LOAD_LOCK:
+        return _store_read(con, got, scope, snapshot_date, rebuild_spells, mapping)
+
+
+@dataclass
+class _Read:
+    """A file read and parsed, not yet validated against the database (the first step of a load)."""
+
+    table: RawTable
+    file_name: str
+    checksum: str
+    received_at: dt.datetime
+    phases: Phases
+    validated: Validated | None = None  # set when validated ahead (load_files)
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """A file refused before validation (unreadable, unknown kind, a role that cannot upload)."""
+
+    kind: str | None
+    problems: list[Problem]
+
+
+def _read_file(
+    source: Path | bytes, file_name: str, kind: str | None, scope: Scope, mapping: ImportMapping | None
+) -> _Read | _Refused:
+    """Read and parse one file; touches no database (so load_files can read the next file ahead)."""
+    received_at = store.utc_now()  # arrival time: the server clock only, never a caller's value
     try:
         limits = ReadLimits.from_env()
         data = _read_source(source, limits)
     except UnreadableFileError as exc:
-        return _reject(con, scope, file_name, kind, 0, [Problem(None, None, None, exc.message, "error")])
+        return _Refused(kind, [Problem(None, None, None, exc.message, "error")])
     if kind is not None and kind not in KINDS:
         known = ", ".join(KINDS)
         msg = f"Неизвестный вид файла «{kind}». Допустимые виды: {known}."
-        return _reject(con, scope, file_name, None, 0, [Problem(None, None, None, msg, "error")])
+        return _Refused(None, [Problem(None, None, None, msg, "error")])
     if scope.role not in UPLOAD_ROLES:
         msg = (
             f"Роль «{ROLE_LABELS[scope.role]}» не может загружать данные: загрузка доступна "
             "базовому центру и ПОО."
         )
-        return _reject(con, scope, file_name, kind, 0, [Problem(None, None, None, msg, "error")])
+        return _Refused(kind, [Problem(None, None, None, msg, "error")])
     phases = Phases()
     # the file's checksum is computed beside the parse (hashlib and polars both release the GIL)
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -238,20 +269,119 @@ def load_file(
             with phases.step("read"):
                 table = read_step(read_bounded, data, file_name, kind, limits, mapping)
         except UnreadableFileError as exc:
-            return _reject(
-                con, scope, file_name, kind, 0, [Problem(exc.row, None, None, exc.message, "error")]
-            )
+            return _Refused(kind, [Problem(exc.row, None, None, exc.message, "error")])
         checksum = digest.result()
-    del data  # the file's bytes are not needed any more (peak memory of a big load)
+    return _Read(table, file_name, checksum, received_at, phases)
 
-    with _LOAD_LOCK:
-        res = _load_table(
-            con, table, file_name, checksum, scope, snapshot_date, rebuild_spells, received_at, phases
-        )
-    res.phases = phases
+
+def _store_read(
+    con: duckdb.DuckDBPyConnection,
+    got: _Read,
+    scope: Scope,
+    snapshot_date: dt.date | None,
+    rebuild_spells: bool,
+    mapping: ImportMapping | None,
+) -> LoadResult:
+    """Validate (unless done ahead) and store a read file: the caller holds _LOAD_LOCK."""
+    res = _load_table(con, got, scope, snapshot_date, rebuild_spells)
+    res.phases = got.phases
     if mapping is not None:
         res.errors = hint_problems(res.errors, mapping)
     return res
+
+
+# Which kinds' validation may run while a file of the key kind is being written (load_files): the
+# validation reads nothing such a write changes. A status file writes status rows, their periods,
+# arrivals, the load register and the audit; validating a status file reads the colleges, the
+# graduation lists and the municipalities. Any other pair waits for the write (and its commit).
+_VALIDATE_BESIDE = {"statuses": frozenset({"statuses"})}
+# Files up to this size are read (and validated) ahead: two files in memory at once stay small.
+AHEAD_MAX_BYTES = 64 * 1024 * 1024
+
+
+def load_files(
+    con: duckdb.DuckDBPyConnection,
+    sources: Sequence[tuple[Path | bytes, str]],
+    *,
+    kind: str | None = None,
+    scope: Scope = OPERATOR,
+    snapshot_date: dt.date | None = None,
+    rebuild_spells: bool = True,
+    mapping: ImportMapping | None = None,
+    on_result: Callable[[LoadResult], None] | None = None,
+) -> list[LoadResult]:
+    """`load_file` for each of `sources` ((path or bytes, file name)) in order, with the same results,
+    the next file read and, where `_VALIDATE_BESIDE` allows, validated while this one is written.
+
+    Every file is still its own transaction, all or nothing; a refused file does not stop the rest.
+    Validation ahead runs on its own cursor: it sees the database as it was before the file being
+    written, which is what it would see after it for the kind pairs allowed. `on_result` gets each
+    result as soon as it is known (progress of a long batch)."""
+    results: list[LoadResult] = []
+    names = [(src, safe_file_name(name)) for src, name in sources]
+    with _LOAD_LOCK, ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-ahead") as pool:
+        ahead: Future[_Read | _Refused] | None = None
+        for i, (source, file_name) in enumerate(names):
+            got = ahead.result() if ahead is not None else _read_file(source, file_name, kind, scope, mapping)
+            ahead = None
+            writing = got.table.kind if isinstance(got, _Read) else None
+            if i + 1 < len(names) and _small(names[i + 1][0]):
+                nxt, nxt_name = names[i + 1]
+                ahead = pool.submit(
+                    _read_ahead, con, nxt, nxt_name, writing, kind, scope, snapshot_date, mapping
+                )
+            if isinstance(got, _Refused):
+                res = _reject(con, scope, file_name, got.kind, 0, got.problems)
+            else:
+                res = _store_read(con, got, scope, snapshot_date, rebuild_spells, mapping)
+            results.append(res)
+            if on_result is not None:
+                on_result(res)
+    return results
+
+
+def _small(source: Path | bytes) -> bool:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return len(source) <= AHEAD_MAX_BYTES
+    try:
+        return Path(source).stat().st_size <= AHEAD_MAX_BYTES
+    except OSError:
+        return True  # read ahead: the read step refuses it with the same message as load_file
+
+
+def _read_ahead(
+    con: duckdb.DuckDBPyConnection,
+    source: Path | bytes,
+    file_name: str,
+    writing: str | None,
+    kind: str | None,
+    scope: Scope,
+    snapshot_date: dt.date | None,
+    mapping: ImportMapping | None,
+) -> _Read | _Refused:
+    """Read the next file and, when its kind may be validated beside the `writing` kind's write,
+    validate it on its own cursor. A validation that fails here is left to the ordinary path."""
+    got = _read_file(source, file_name, kind, scope, mapping)
+    if not isinstance(got, _Read) or got.table.kind not in _VALIDATE_BESIDE.get(writing or "", ()):
+        return got
+    phases = Phases()
+    try:
+        with con.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                got.validated = _validate(cur, got.table, scope, snapshot_date, phases)
+            finally:
+                _rollback(cur)
+    except Exception as exc:  # validated again in the write's own transaction, its errors included
+        # the type only: a message could quote a cell of the file (no personal data in the logs)
+        _log.warning(
+            "validation ahead of %s failed (%s); validated in its load", file_name, type(exc).__name__
+        )
+        got.validated = None
+        return got
+    got.table.frame = got.table.frame.clear()  # validated: the raw cells are not needed any more
+    got.phases.update(phases)
+    return got
 
 
 def _sha256(data: bytes) -> str:
@@ -321,31 +451,38 @@ def _failure_message(exc: BaseException, kind: str) -> str | None:
     return storage_message(failure)
 
 
-def _load_table(
-    con: duckdb.DuckDBPyConnection,
+def _validate(
+    cur: duckdb.DuckDBPyConnection,
     table: RawTable,
-    file_name: str,
-    checksum: str,
     scope: Scope,
     snapshot_date: dt.date | None,
-    rebuild_spells: bool = True,
-    received_at: dt.datetime | None = None,
-    phases: Phases | None = None,
+    phases: Phases,
+) -> Validated:
+    with phases.step("validate"):
+        return validate(table, Context(cur, scope, snapshot_date, dt.date.today()))
+
+
+def _load_table(
+    con: duckdb.DuckDBPyConnection,
+    got: _Read,
+    scope: Scope,
+    snapshot_date: dt.date | None,
+    rebuild_spells: bool,
 ) -> LoadResult:
-    rows = table.frame.height
-    phases = Phases() if phases is None else phases
+    """Validate the read file (unless done ahead: `got.validated`) and store it in one transaction."""
+    table, file_name, phases = got.table, got.file_name, got.phases
+    rows = got.validated.rows if got.validated is not None else table.frame.height
     with con.cursor() as cur:
         cur.execute("BEGIN TRANSACTION")
         try:
-            with phases.step("validate"):
-                v = validate(table, Context(cur, scope, snapshot_date, dt.date.today()))
+            v = got.validated or _validate(cur, table, scope, snapshot_date, phases)
             table.frame = table.frame.clear()  # the raw cells are validated: freed before the write
             if v.frame is None:
                 _rollback(cur)
                 errors, warnings = _to_problems(v.problems, "error"), _to_problems(v.problems, "warning")
                 return _reject(con, scope, file_name, table.kind, v.rows, errors, warnings, v.n_errors)
             store.register(cur, v)
-            prev = store.previous_load(cur, table.kind, checksum)
+            prev = store.previous_load(cur, table.kind, got.checksum)
             # The same file again — or a small file whose rows are already stored exactly (e.g. the
             # same reference re-saved in another format) — changes nothing.
             small = v.frame.height <= COMPARE_ALWAYS_ROWS
@@ -360,11 +497,11 @@ def _load_table(
                     cur,
                     v,
                     file_name=file_name,
-                    checksum=checksum,
+                    checksum=got.checksum,
                     scope=scope,
                     details=details,
                     rebuild=rebuild_spells,
-                    received_at=received_at,
+                    received_at=got.received_at,
                     phases=phases,
                 )
             with phases.step("commit"):
