@@ -833,11 +833,14 @@ def _statuses(df: pl.DataFrame, ck: Checker, ctx: Context) -> pl.DataFrame:
 
 
 # Every listing of each status row's graduate in the row's college (none: one row of NULLs); put
-# in the file's order by polars (cheaper than DuckDB's ORDER BY).
+# in the file's order by polars (cheaper than DuckDB's ORDER BY). The IN list repeats the join's
+# condition so that the scan of all graduation lists skips the row groups of other colleges (a
+# file of colleges scattered across the codes: 0,055 → 0,041 s for 100 000 rows).
 _LISTINGS_SQL = f"""
 SELECT f.{ROW}, g.cohort::INTEGER AS cohort, g.graduation_date AS _graduated
 FROM _status_keys f
 LEFT JOIN graduates g ON g.college_code = f.college_code AND g.person_key = f.person_key
+    AND g.college_code IN (SELECT DISTINCT college_code FROM _status_keys)
 """
 # The cohort of each status row whose graduate is listed in several cohorts of the college: the
 # latest cohort graduated on or before the snapshot date, else the earliest one.
@@ -848,7 +851,8 @@ SELECT g.nr AS {ROW}, coalesce(max(g.cohort) FILTER (ok), min(g.cohort))::INTEGE
 FROM (SELECT f.{ROW} AS nr, g.cohort, g.graduation_date,
              coalesce(g.graduation_date <= f.snapshot_date, false) AS ok
       FROM _status_keys f
-      LEFT JOIN graduates g ON g.college_code = f.college_code AND g.person_key = f.person_key) g
+      LEFT JOIN graduates g ON g.college_code = f.college_code AND g.person_key = f.person_key
+          AND g.college_code IN (SELECT DISTINCT college_code FROM _status_keys)) g
 GROUP BY g.nr
 """
 
