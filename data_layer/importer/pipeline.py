@@ -295,8 +295,11 @@ def _store_read(
 # arrivals, the load register and the audit; validating a status file reads the colleges, the
 # graduation lists and the municipalities. Any other pair waits for the write (and its commit).
 _VALIDATE_BESIDE = {"statuses": frozenset({"statuses"})}
-# Files up to this size are read (and validated) ahead: two files in memory at once stay small.
-AHEAD_MAX_BYTES = 64 * 1024 * 1024
+# The next file is read (and validated) ahead only when it and the file being written are both up to
+# this size: two files in memory at once stay small, and a big file (a whole region's УФНС extract,
+# 1,6 M rows, that sets the importer's peak memory) is never joined by a second one. A status file of
+# 100 000 rows is ~20 MB.
+AHEAD_MAX_BYTES = 32 * 1024 * 1024
 
 
 def load_files(
@@ -325,7 +328,7 @@ def load_files(
             got = ahead.result() if ahead is not None else _read_file(source, file_name, kind, scope, mapping)
             ahead = None
             writing = got.table.kind if isinstance(got, _Read) else None
-            if i + 1 < len(names) and _small(names[i + 1][0]):
+            if i + 1 < len(names) and _small(source) and _small(names[i + 1][0]):
                 nxt, nxt_name = names[i + 1]
                 ahead = pool.submit(
                     _read_ahead, con, nxt, nxt_name, writing, kind, scope, snapshot_date, mapping

@@ -138,20 +138,25 @@ def test_a_failed_validation_ahead_is_done_again_in_the_load(
 
 
 def test_big_files_are_not_read_ahead(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Above AHEAD_MAX_BYTES the next file waits: two big files are never in memory at once."""
-    monkeypatch.setattr(pipeline, "AHEAD_MAX_BYTES", 10)
-    threads: list[str] = []
+    """Above AHEAD_MAX_BYTES nothing is read ahead: neither a big next file nor the next file while a
+    big one is written (two big files are never in memory at once)."""
+    batch = _batch()[:3]  # grads.csv (the biggest), st1.csv, st2.csv
+    assert len(batch[0][0]) > max(len(batch[1][0]), len(batch[2][0]))
+    monkeypatch.setattr(pipeline, "AHEAD_MAX_BYTES", max(len(batch[1][0]), len(batch[2][0])))
+    con = region(tmp_path / "t.duckdb")
+    reads: dict[str, str] = {}
     real = pipeline._read_file
 
-    def spy(*args: Any) -> Any:
-        threads.append(threading.current_thread().name)
-        return real(*args)
+    def spy(source: Any, file_name: str, *args: Any) -> Any:
+        reads[file_name] = threading.current_thread().name
+        return real(source, file_name, *args)
 
     monkeypatch.setattr(pipeline, "_read_file", spy)
-    con = region(tmp_path / "t.duckdb")
     try:
-        results = load_files(con, _batch()[:3])
+        results = load_files(con, batch)
     finally:
         con.close()
     assert [r.ok for r in results] == [True, True, True]
-    assert not any(t.startswith("load-ahead") for t in threads)
+    ahead = {name: thread.startswith("load-ahead") for name, thread in reads.items()}
+    # st1 follows the big list: read when its turn comes; st2 is read while st1 is written
+    assert ahead == {"grads.csv": False, "st1.csv": False, "st2.csv": True}
