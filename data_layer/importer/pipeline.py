@@ -30,7 +30,7 @@ from data_layer.importer.mapping import read as read_step
 from data_layer.importer.readers import RawTable
 from data_layer.importer.sandbox import read_bounded
 from data_layer.importer.timing import Phases
-from data_layer.importer.validate import Context, Validated, validate
+from data_layer.importer.validate import Context, Validated, room_for_file, validate
 from data_layer.scope import OPERATOR, ROLE_LABELS, Scope
 from data_layer.text import fmt_int, mask_snils_like, plural, safe_file_name
 
@@ -230,6 +230,7 @@ def load_file(
             "базовому центру и ПОО."
         )
         return _reject(con, scope, file_name, kind, 0, [Problem(None, None, None, msg, "error")])
+    room_for_file(con, len(data))  # a big file: DuckDB's cache makes room for its parse (issue 16)
     phases = Phases()
     # the file's checksum is computed beside the parse (hashlib and polars both release the GIL)
     with ThreadPoolExecutor(max_workers=1) as pool:
