@@ -60,10 +60,66 @@ def memory_limit(*, app: bool = False) -> str:
     return value
 
 
-def limit_memory(con: duckdb.DuckDBPyConnection, limit: str) -> None:
+def limit_memory(con: duckdb.DuckDBPyConnection, limit: str, *, shared: bool = False) -> None:
     """Set the memory limit of the DuckDB instance behind `con` (every connection of this process to
-    the same file shares it). `limit` as `memory_limit()` returns it (checked there)."""
+    the same file shares it). `limit` as `memory_limit()` returns it (checked there). `shared`: the
+    instance serves many sessions at once (the app server): make_room leaves its limit alone."""
     con.execute(f"SET memory_limit = '{limit}'")  # a size checked by memory_limit(), not user text
+    path = _database_file(con)
+    _LIMITS[path] = limit
+    if shared:
+        _SHARED.add(path)
+
+
+# database file -> the memory limit this process set for it: what make_room puts back (DuckDB shows
+# a limit cut to one decimal of its unit, '1.8 GiB' for 2GB, so its own text would not do)
+_LIMITS: dict[str, str] = {}
+# database files whose instance runs other sessions' queries at any moment (the app server): a query
+# there must never meet make_room's lowered limit, so their cache is left as it is
+_SHARED: set[str] = set()
+
+
+def _database_file(con: duckdb.DuckDBPyConnection) -> str:
+    rows = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+    return os.path.realpath(str(rows.fetchall()[0][0]))
+
+
+_SIZE_UNITS = {"": 1, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40, "KB": 10**3, "MB": 10**6}
+_SIZE_UNITS |= {"GB": 10**9, "TB": 10**12, "B": 1, "BYTES": 1}
+_SETTING_SIZE = re.compile(r"([\d.]+)\s*([A-Za-z]*)")
+
+
+def _setting_bytes(text: str) -> int | None:
+    """A size as DuckDB shows a setting ('953.6 MiB'), in bytes; None if not such a size."""
+    m = _SETTING_SIZE.fullmatch(text.strip())
+    unit = _SIZE_UNITS.get(m.group(2).upper()) if m else None
+    return None if m is None or unit is None else int(float(m.group(1)) * unit)
+
+
+def make_room(con: duckdb.DuckDBPyConnection, need: int) -> None:
+    """Let DuckDB's cache give back memory for `need` bytes of other work of this process (polars
+    validating a big file): blocks it keeps beyond `memory_limit − need` (at least a quarter of
+    the limit stays) are dropped and their memory returned to the system, by lowering the limit
+    for an instant; the limit itself is as before. Blocks are read again when a query needs them.
+    Nothing is dropped when DuckDB holds less, or when it cannot free enough (blocks in use), nor on
+    an instance shared by concurrent sessions (`limit_memory(..., shared=True)`: the app server)."""
+    with con.cursor() as cur:  # `con` may be the process's shared connection (one call at a time)
+        if _database_file(cur) in _SHARED:
+            return
+        shown = str(cur.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        limit = _setting_bytes(shown)
+        if limit is None:
+            return
+        keep = max(limit - need, limit // 4)
+        used = cur.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0]
+        if int(used or 0) <= keep:
+            return
+        try:
+            cur.execute(f"SET memory_limit = '{keep}B'")  # integers only: no user text
+        except duckdb.Error:
+            pass  # blocks in use could not be dropped: the cache stays as it is
+        finally:  # sizes checked by memory_limit() or DuckDB's own text: no user text
+            cur.execute(f"SET memory_limit = '{_LIMITS.get(_database_file(cur), shown)}'")
 
 
 _lock = threading.Lock()
@@ -94,6 +150,7 @@ def open_database(path: Path | str | None = None, *, read_only: bool = False) ->
                 "Проверьте права доступа; данные не изменены."
             ) from exc
         raise UserFacingError(f"Не удалось открыть базу данных {p}: ошибка ввода-вывода.") from exc
+    _LIMITS[os.path.realpath(p)] = memory_limit()
     if not read_only:
         _owner_only(p)
         apply_schema(con)

@@ -25,7 +25,7 @@ def configure_logging() -> None:
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
     con = db.get_connection(path)
     # the app server's smaller DuckDB memory limit (data_layer.db.memory_limit: its peak memory)
-    db.limit_memory(con, db.memory_limit(app=True))
+    db.limit_memory(con, db.memory_limit(app=True), shared=True)
     # While this process holds the file, backups and health checks of other processes go through
     # its housekeeping thread (data_layer.service); it ends when the connection is closed.
     service.ensure_running(path)

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -31,7 +32,15 @@ from data_layer.importer.mapping import read as read_step
 from data_layer.importer.readers import RawTable
 from data_layer.importer.sandbox import read_bounded
 from data_layer.importer.timing import Phases
-from data_layer.importer.validate import Context, Validated, validate
+from data_layer.importer.validate import (
+    ROOM_FACTOR,
+    ROOM_MIN_BYTES,
+    Context,
+    Validated,
+    needs_room,
+    room_for_file,
+    validate,
+)
 from data_layer.scope import OPERATOR, ROLE_LABELS, Scope
 from data_layer.text import fmt_int, mask_snils_like, plural, safe_file_name
 
@@ -214,7 +223,7 @@ def load_file(
     renames a foreign file's columns and translates its labels before validation (importer/mapping.py).
     """
     file_name = safe_file_name(file_name)
-    got = _read_file(source, file_name, kind, scope, mapping)
+    got = _read_file(source, file_name, kind, scope, mapping, partial(room_for_file, con))
     if isinstance(got, _Refused):
         return _reject(con, scope, file_name, got.kind, 0, got.problems)
     with _LOAD_LOCK:
@@ -242,9 +251,15 @@ class _Refused:
 
 
 def _read_file(
-    source: Path | bytes, file_name: str, kind: str | None, scope: Scope, mapping: ImportMapping | None
+    source: Path | bytes,
+    file_name: str,
+    kind: str | None,
+    scope: Scope,
+    mapping: ImportMapping | None,
+    room: Callable[[int], None] | None = None,
 ) -> _Read | _Refused:
-    """Read and parse one file; touches no database (so load_files can read the next file ahead)."""
+    """Read and parse one file; touches no database itself (so load_files can read the next file
+    ahead). `room(size)`, when given, runs before the parse (validate.room_for_file)."""
     received_at = store.utc_now()  # arrival time: the server clock only, never a caller's value
     try:
         limits = ReadLimits.from_env()
@@ -261,6 +276,8 @@ def _read_file(
             "базовому центру и ПОО."
         )
         return _Refused(kind, [Problem(None, None, None, msg, "error")])
+    if room is not None:
+        room(len(data))  # a big file: DuckDB's cache makes room for its parse (issue 16)
     phases = Phases()
     # the file's checksum is computed beside the parse (hashlib and polars both release the GIL)
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -295,11 +312,12 @@ def _store_read(
 # arrivals, the load register and the audit; validating a status file reads the colleges, the
 # graduation lists and the municipalities. Any other pair waits for the write (and its commit).
 _VALIDATE_BESIDE = {"statuses": frozenset({"statuses"})}
-# The next file is read (and validated) ahead only when it and the file being written are both up to
-# this size: two files in memory at once stay small, and a big file (a whole region's УФНС extract,
-# 1,6 M rows, that sets the importer's peak memory) is never joined by a second one. A status file of
-# 100 000 rows is ~20 MB.
-AHEAD_MAX_BYTES = 32 * 1024 * 1024
+# The next file is read (and validated) ahead only when it and the file being written are both
+# small: files for which DuckDB's cache never has to make room (validate.room_for_file: ~21 MB; a
+# status file of 100 000 rows is ~20 MB). Two files in memory at once stay small, a big file (the
+# УФНС extract of 1,6 M rows that sets the importer's peak memory) is never joined by a second one,
+# and the instance's memory limit never changes while a query of the other thread runs.
+AHEAD_MAX_BYTES = ROOM_MIN_BYTES // ROOM_FACTOR
 
 
 def load_files(
@@ -325,10 +343,15 @@ def load_files(
     with _LOAD_LOCK, ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-ahead") as pool:
         ahead: Future[_Read | _Refused] | None = None
         for i, (source, file_name) in enumerate(names):
-            got = ahead.result() if ahead is not None else _read_file(source, file_name, kind, scope, mapping)
+            if ahead is not None:
+                got = ahead.result()
+            else:
+                got = _read_file(source, file_name, kind, scope, mapping, partial(room_for_file, con))
             ahead = None
             writing = got.table.kind if isinstance(got, _Read) else None
-            if i + 1 < len(names) and _small(source) and _small(names[i + 1][0]):
+            # nothing runs beside a load whose validation makes DuckDB's cache give back memory
+            quiet = not isinstance(got, _Read) or got.validated is not None or not needs_room(got.table.frame)
+            if i + 1 < len(names) and quiet and _small(source) and _small(names[i + 1][0]):
                 nxt, nxt_name = names[i + 1]
                 ahead = pool.submit(
                     _read_ahead, con, nxt, nxt_name, writing, kind, scope, snapshot_date, mapping
@@ -366,6 +389,10 @@ def _read_ahead(
     validate it on its own cursor. A validation that fails here is left to the ordinary path."""
     got = _read_file(source, file_name, kind, scope, mapping)
     if not isinstance(got, _Read) or got.table.kind not in _VALIDATE_BESIDE.get(writing or "", ()):
+        return got
+    if needs_room(got.table.frame):
+        # its validation would make DuckDB's cache give back memory, which must not happen while
+        # the other file is written: validated in its own load instead
         return got
     phases = Phases()
     try:

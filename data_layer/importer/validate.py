@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
+from data_layer.db import make_room
 from data_layer.importer.geo import municipality_centres, municipality_short_names
 from data_layer.importer.kinds import (
     COLLEGE_KINDS,
@@ -1161,6 +1162,32 @@ def _check_scope(df: pl.DataFrame, ck: Checker, ctx: Context) -> None:
 
 # ---------------------------------------------------------------- entry point
 
+# A big file's parse and validation take polars several times the file's memory at their peak
+# (the raw cells, the cleaned ones and the typed columns side by side; a 1,6 M-row extract of 120 MB:
+# +0,6 GB). DuckDB's cache, up to its whole memory limit, gives that much back first (db.make_room),
+# so that the two together stay within the limit and the process's peak does not add them up (issue 16).
+# A status file of the weekly template (~20 MB, 130 000 rows) stays below ROOM_MIN_BYTES: its loads keep
+# the cache (their cohort lookups read the graduation lists from it).
+ROOM_FACTOR = 6  # times the file's bytes (a CSV), or the raw cells' polars size (any file)
+ROOM_MIN_BYTES = 128 * 2**20
+
+
+def room_for_file(con: duckdb.DuckDBPyConnection, size: int) -> None:
+    """Before reading a file of `size` bytes: DuckDB's cache makes room for its parse and validation."""
+    if ROOM_FACTOR * size >= ROOM_MIN_BYTES:
+        make_room(con, ROOM_FACTOR * size)
+
+
+def needs_room(frame: pl.DataFrame) -> bool:
+    """Whether validating these cells read makes DuckDB's cache give back memory first."""
+    return ROOM_FACTOR * int(frame.estimated_size()) >= ROOM_MIN_BYTES
+
+
+def _make_room(frame: pl.DataFrame, ctx: Context) -> None:
+    """The same for the cells read (a workbook's are many times its compressed bytes)."""
+    if needs_room(frame):
+        make_room(ctx.cur, ROOM_FACTOR * int(frame.estimated_size()))
+
 
 def validate(table: RawTable, ctx: Context) -> Validated:
     """Check the whole file; the returned frame is ready to store when there is no error."""
@@ -1171,6 +1198,7 @@ def validate(table: RawTable, ctx: Context) -> Validated:
     rows = table.frame.height
     if ck.fatal:
         return Validated(spec, ck.problems(), rows)
+    _make_room(table.frame, ctx)
     wide = _check_characters(table.frame, present, ck)
     df = _raw_cells(table.frame, present, spec, wide)
     _check_scope(df, ck, ctx)

@@ -160,3 +160,32 @@ def test_big_files_are_not_read_ahead(tmp_path: Path, monkeypatch: pytest.Monkey
     ahead = {name: thread.startswith("load-ahead") for name, thread in reads.items()}
     # st1 follows the big list: read when its turn comes; st2 is read while st1 is written
     assert ahead == {"grads.csv": False, "st1.csv": False, "st2.csv": True}
+
+
+def test_nothing_runs_beside_a_load_that_makes_room(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose load makes DuckDB's cache give back memory (db.make_room lowers the instance's
+    limit for an instant) is never loaded while another file is read or validated ahead: make_room
+    never runs while a query of the other thread may."""
+    from data_layer.importer import validate
+
+    con = region(tmp_path / "t.duckdb")
+    monkeypatch.setattr(validate, "ROOM_MIN_BYTES", 1)  # every file needs room
+    rooms: list[str] = []
+    monkeypatch.setattr(
+        validate, "make_room", lambda cur, need: rooms.append(threading.current_thread().name)
+    )
+    seen: list[str] = []
+    real = pipeline._read_file
+
+    def spy(*args: Any) -> Any:
+        seen.append(threading.current_thread().name)
+        return real(*args)
+
+    monkeypatch.setattr(pipeline, "_read_file", spy)
+    try:
+        results = load_files(con, _batch()[:4])
+    finally:
+        con.close()
+    assert [r.ok for r in results] == [True, True, True, False]
+    assert len(rooms) == 8  # before each parse and before each validation, all in the loading thread
+    assert not any(t.startswith("load-ahead") for t in rooms + seen)
