@@ -3,6 +3,8 @@
 Public API:
 - `KINDS` — file kind → Russian label;
 - `load_file(con, source, file_name, *, kind, scope, snapshot_date) -> LoadResult`;
+- `load_files(con, [(source, file_name), ...], *, kind, scope, ..., on_result) -> list[LoadResult]` — the same
+  for a batch, the next file read (a status file also validated) while this one is written;
 - `problems_to_xlsx(result) -> bytes` — the Excel error report;
 - `load_reference_dir(con, directory, scope) -> list[LoadResult]` — the shipped reference data.
 
@@ -19,13 +21,14 @@ from typing import TYPE_CHECKING, Any
 from data_layer.importer.kinds import KINDS, REFERENCE_KINDS
 
 if TYPE_CHECKING:
-    from data_layer.importer.pipeline import LoadResult, Problem, load_file, load_reference_dir
+    from data_layer.importer.pipeline import LoadResult, Problem, load_file, load_files, load_reference_dir
     from data_layer.importer.report import problems_to_xlsx
 
 _LAZY = {
     "LoadResult": "pipeline",
     "Problem": "pipeline",
     "load_file": "pipeline",
+    "load_files": "pipeline",
     "load_reference_dir": "pipeline",
     "problems_to_xlsx": "report",
 }
@@ -36,6 +39,7 @@ __all__ = [
     "LoadResult",
     "Problem",
     "load_file",
+    "load_files",
     "load_reference_dir",
     "problems_to_xlsx",
 ]

@@ -2,7 +2,9 @@
 
 A refused file leaves every table as it was and is recorded in the audit log as
 `upload_rejected`; an accepted one is recorded in `loads` and the audit log inside the same
-transaction that stores it. Loading the very same content again changes nothing.
+transaction that stores it. Loading the very same content again changes nothing. `load_files` loads
+a batch the same way, file after file, reading the next file (and validating a status file after a
+status file) while the current one is written.
 """
 
 from __future__ import annotations
