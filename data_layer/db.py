@@ -104,7 +104,8 @@ def make_room(con: duckdb.DuckDBPyConnection, need: int) -> None:
     Nothing is dropped when DuckDB holds less, or when it cannot free enough (blocks in use), nor on
     an instance shared by concurrent sessions (`limit_memory(..., shared=True)`: the app server)."""
     with con.cursor() as cur:  # `con` may be the process's shared connection (one call at a time)
-        if _database_file(cur) in _SHARED:
+        path = _database_file(cur)
+        if path in _SHARED:
             return
         shown = str(cur.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
         limit = _setting_bytes(shown)
@@ -119,7 +120,7 @@ def make_room(con: duckdb.DuckDBPyConnection, need: int) -> None:
         except duckdb.Error:
             pass  # blocks in use could not be dropped: the cache stays as it is
         finally:  # sizes checked by memory_limit() or DuckDB's own text: no user text
-            cur.execute(f"SET memory_limit = '{_LIMITS.get(_database_file(cur), shown)}'")
+            cur.execute(f"SET memory_limit = '{_LIMITS.get(path, shown)}'")
 
 
 _lock = threading.Lock()

@@ -1172,21 +1172,27 @@ ROOM_FACTOR = 6  # times the file's bytes (a CSV), or the raw cells' polars size
 ROOM_MIN_BYTES = 128 * 2**20
 
 
+def _room_needed(size: int) -> int:
+    """The memory to ask of DuckDB's cache for `size` bytes of file or cells; 0 below ROOM_MIN_BYTES."""
+    need = ROOM_FACTOR * size
+    return need if need >= ROOM_MIN_BYTES else 0
+
+
 def room_for_file(con: duckdb.DuckDBPyConnection, size: int) -> None:
     """Before reading a file of `size` bytes: DuckDB's cache makes room for its parse and validation."""
-    if ROOM_FACTOR * size >= ROOM_MIN_BYTES:
-        make_room(con, ROOM_FACTOR * size)
+    if need := _room_needed(size):
+        make_room(con, need)
 
 
 def needs_room(frame: pl.DataFrame) -> bool:
     """Whether validating these cells read makes DuckDB's cache give back memory first."""
-    return ROOM_FACTOR * int(frame.estimated_size()) >= ROOM_MIN_BYTES
+    return _room_needed(int(frame.estimated_size())) > 0
 
 
 def _make_room(frame: pl.DataFrame, ctx: Context) -> None:
     """The same for the cells read (a workbook's are many times its compressed bytes)."""
-    if needs_room(frame):
-        make_room(ctx.cur, ROOM_FACTOR * int(frame.estimated_size()))
+    if need := _room_needed(int(frame.estimated_size())):
+        make_room(ctx.cur, need)
 
 
 def validate(table: RawTable, ctx: Context) -> Validated:
