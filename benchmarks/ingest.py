@@ -13,8 +13,8 @@ the demo files, UTF-8, ';'; a fifth of the statuses changed), as one batch the w
 takes several files (`load_files`: the next status file read and validated while this one is
 written; every file still its own transaction), or with `--one-by-one` one `load_file` after another.
 Every load prints its wall and CPU seconds per step (read, validate, compare, write, periods, commit).
-Each load runs through `load_file` exactly as an upload does (read in the bounded child process,
-validate, one transaction, spell rebuild). Targets on a 2-core machine (issue 16): ≥ 250,000 rows/s
+Each load runs through the importer exactly as an upload does (read in the bounded child process,
+validate, one transaction, spell rebuild): `load_file`, or `load_files` for the batch of `--db`. Targets on a 2-core machine (issue 16): ≥ 250,000 rows/s
 CSV, ≥ 60,000 rows/s xlsx. CPU is printed for this process and the reader's child process together
 (on a shared machine the wall time depends on what else runs; the load average is printed too).
 """

@@ -4,8 +4,8 @@
 
 Prints each figure as it is measured and writes them all to the JSON file:
   generate_s, ingest_s, ingest_rows, ingest_rows_per_s — synthetic files written (by a child process) and
-      loaded through the importer (validation included): every kind, one file after another into a growing
-      database; ingest_cpu_s — its CPU time; ingest_by_kind — files, rows, s, cpu_s and peak_rise_mb per file kind;
+      loaded through the importer (validation included): every kind, one batch as `vypusk load` takes it
+      (pipeline.load_files), file after file into a growing database; ingest_cpu_s — its CPU time; ingest_by_kind — files, rows, s, cpu_s and peak_rise_mb per file kind;
       ingest_status_rows, ingest_status_rows_per_s, ingest_status_rows_per_cpu_s — the status files alone
       (one per year of snapshots; benchmarks/ingest.py measures one status CSV);
   ingest_xlsx_rows_per_s (ingest_xlsx_rows, ingest_xlsx_s, ingest_xlsx_cpu_s) — a 14-column XLSX status
